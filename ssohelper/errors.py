@@ -1,0 +1,69 @@
+"""One exception hierarchy; the CLI turns it into a one-line message and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_LOGIN_REQUIRED = 3
+EXIT_CONFIG = 4
+EXIT_AWS = 5
+EXIT_LOGIN_FAILED = 6
+EXIT_BUSY = 7
+EXIT_NOT_APPLIED = 8
+EXIT_INTERRUPTED = 130
+
+
+class SsoHelperError(Exception):
+    """An error the user can act on. ``str(err)`` is one line that says what to do next."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LoginRequired(SsoHelperError):
+    """No usable SSO token: the user has to run ``ssohelper login``."""
+
+    exit_code = EXIT_LOGIN_REQUIRED
+
+
+class ConfigError(SsoHelperError):
+    """A config file is missing, malformed, or lacks a setting."""
+
+    exit_code = EXIT_CONFIG
+
+
+class AwsError(SsoHelperError):
+    """An AWS call failed: throttling, server error, network, or a refusal."""
+
+    exit_code = EXIT_AWS
+
+
+class LoginFailed(SsoHelperError):
+    """The device authorization was denied or expired."""
+
+    exit_code = EXIT_LOGIN_FAILED
+
+
+class Busy(SsoHelperError):
+    """Waiting for another ssohelper process (a lock) took too long."""
+
+    exit_code = EXIT_BUSY
+
+
+class NotApplied(SsoHelperError):
+    """A change was planned but not applied: no confirmation, or the files changed meanwhile."""
+
+    exit_code = EXIT_NOT_APPLIED
+
+
+class Interrupted(SsoHelperError):
+    """The user pressed Ctrl-C."""
+
+    exit_code = EXIT_INTERRUPTED
