@@ -1,0 +1,21 @@
+"""Entry point. A credential_process cache hit is answered before the CLI framework loads."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    if argv[:1] == ["credential-process"]:
+        from .fastpath import serve_cached
+
+        if serve_cached(argv[1:]):
+            return 0
+    from .cli import run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

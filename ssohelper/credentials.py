@@ -1,0 +1,101 @@
+"""credential_process: role credentials from the cache, or fetched once under a lock."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import portal, rolecache, secretstore
+from .errors import ConfigError, LoginRequired
+from .locks import file_lock
+from .login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
+from .models import RoleCredentials, RoleTarget, Token, mask
+
+log = logging.getLogger("ssohelper")
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    store: str = "file"
+    min_ttl: float = 15 * 60
+    auto_login: bool = False
+    lock_timeout: float = 60.0
+
+
+def target_entry(target: RoleTarget) -> str:
+    sid = rolecache.session_id(target.session.name, target.session.start_url)
+    return rolecache.entry_name(sid, target.account_id, target.role_name)
+
+
+def open_store(kind: str) -> rolecache.FileStore | rolecache.KeyringRoleStore:
+    if kind == "file":
+        return rolecache.FileStore()
+    keyring_store = secretstore.secure_keyring()
+    if keyring_store is None:
+        raise ConfigError("--store keyring needs a secure OS keyring, and none is available; use --store file")
+    return rolecache.KeyringRoleStore(keyring_store.backend)
+
+
+def fetch(
+    target: RoleTarget,
+    options: ProcessOptions,
+    *,
+    ui: Interaction | None = None,
+    clock: Callable[[], float] = time.time,
+    portal_client: Any = None,
+    oidc_client: Any = None,
+) -> str:
+    """The credential_process document for ``target``. One API call however many callers wait."""
+    store, name = open_store(options.store), target_entry(target)
+    hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+    if hit:
+        return hit
+    timeout = LOGIN_LOCK_TIMEOUT if options.auto_login else options.lock_timeout
+    with file_lock(rolecache.lock_path(name), timeout=timeout, what=f"credentials for {target.role_name}"):
+        hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+        if hit:
+            log.debug("another process fetched the credentials while we waited")
+            return hit
+        creds = _fetch_fresh(target, options, ui, clock, portal_client, oidc_client)
+        if creds.expires_at - clock() <= options.min_ttl:
+            log.debug("role credentials last less than the minimum TTL; not caching them")
+        else:
+            store.write(name, rolecache.encode_entry(creds))
+        log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
+        return rolecache.process_output(creds)
+
+
+def _fetch_fresh(
+    target: RoleTarget,
+    options: ProcessOptions,
+    ui: Interaction | None,
+    clock: Callable[[], float],
+    portal_client: Any,
+    oidc_client: Any,
+) -> RoleCredentials:
+    token = _token(target, options, ui, clock, oidc_client)
+    try:
+        return portal.get_role_credentials(target, token, client=portal_client)
+    except LoginRequired:
+        log.debug("the portal rejected the access token; refreshing and retrying once")
+        token = _token(target, options, ui, clock, oidc_client, reject=token.access_token)
+        return portal.get_role_credentials(target, token, client=portal_client)
+
+
+def _token(
+    target: RoleTarget,
+    options: ProcessOptions,
+    ui: Interaction | None,
+    clock: Callable[[], float],
+    oidc_client: Any,
+    reject: str | None = None,
+) -> Token:
+    session = target.session
+    try:
+        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject)
+    except LoginRequired:
+        if not options.auto_login or ui is None:
+            raise
+    return ensure_login(session, ui, oidc_client=oidc_client, reject=reject).token

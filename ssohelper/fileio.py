@@ -1,0 +1,42 @@
+"""Private, atomic file writes (stdlib only; used on the credential_process hot path)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def ensure_private_dir(path: str) -> str:
+    """Create ``path`` (and parents) with mode 0700 for the parts we create; tighten the leaf."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    if os.name == "posix" and (os.stat(path).st_mode & 0o077):
+        os.chmod(path, 0o700)
+    return path
+
+
+def write_atomic(path: str, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so readers see either the old or the new file, never a part."""
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if os.name == "posix":
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def remove_quietly(path: str) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,354 @@
+"""Lossless, line-based editing of AWS config and credentials INI files (stdlib only).
+
+Lines are classified exactly as ``configparser.RawConfigParser`` (what botocore uses) reads them,
+so both see the same sections, keys and values, while every byte is kept: an unchanged document
+renders to exactly the text it was parsed from, and an edit touches only its own lines.
+
+    >>> doc = parse_ini("[default]\\nregion = us-east-1\\n")
+    >>> doc.set("default", "output", "json")
+    >>> doc.render()
+    '[default]\\nregion = us-east-1\\noutput = json\\n'
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ssohelper.errors import ConfigError
+
+__all__ = ["IniFile", "parse_ini", "read_ini", "unified_diff"]
+
+_BOM = "\ufeff"
+_COMMENT = ("#", ";")
+# configparser's own patterns, applied (as it does) to the stripped line.
+_SECTION_RE = re.compile(r"\[(?P<header>.+)\]")
+_OPTION_RE = re.compile(r"(?P<option>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*)$")
+# Text-mode reads (botocore's) split lines on \r\n, \r and \n, so we do too.
+_LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|)")
+_EOL_RE = re.compile(r"\r\n|\r|\n")
+_NONSPACE_RE = re.compile(r"\S")
+_BLANK, _REMARK, _HEADER, _KEY, _CONT = "blank", "comment", "header", "key", "cont"
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str  # without its line ending
+    eol: str  # "\r\n", "\n", "\r", or "" for a last line without one
+
+
+@dataclass
+class _Key:
+    line: int
+    end: int  # index of the key's last line: the key line or its last continuation line
+
+
+@dataclass
+class _Section:
+    header: int
+    keys: dict[str, _Key] = field(default_factory=dict)  # lowercased name -> key, file order
+
+
+def _split(text: str) -> list[_Line]:
+    lines, pos = [], 0
+    while pos < len(text):
+        match = _LINE_RE.match(text, pos)
+        assert match is not None
+        lines.append(_Line(match[1], match[2]))
+        pos = match.end()
+    return lines
+
+
+def _indent(text: str) -> str:
+    match = _NONSPACE_RE.search(text)
+    return text[: match.start()] if match else ""
+
+
+def _shown_key(name: str) -> str:
+    # A pasted secret ending in "=" parses as a key name; never echo anything that long.
+    return name if len(name) <= 32 else name[:8] + "..."
+
+
+class _Indexer:
+    """Classifies lines with configparser's state machine; raises where a strict parser would."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.kinds: list[str] = []
+        self.sections: dict[str, _Section] = {}
+        self.section: _Section | None = None
+        self.key: _Key | None = None
+        self.indent = 0
+
+    def run(self, lines: Sequence[_Line]) -> _Indexer:
+        for index, line in enumerate(lines):
+            self.kinds.append(self._classify(index, line.text))
+        return self
+
+    def _classify(self, index: int, text: str) -> str:
+        stripped = text.strip()
+        if not stripped:
+            return _BLANK
+        if stripped.startswith(_COMMENT):
+            return _REMARK
+        indent = len(_indent(text))
+        if self.key is not None and indent > self.indent:
+            self.key.end = index
+            return _CONT
+        self.indent = indent
+        header = _SECTION_RE.match(stripped)
+        if header:
+            self._add_section(index, header["header"].strip())
+            return _HEADER
+        self._add_key(index, stripped)
+        return _KEY
+
+    def _fail(self, index: int, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path} line {index + 1}: {problem}")
+
+    def _add_section(self, index: int, name: str) -> None:
+        if name in self.sections:
+            first = self.sections[name].header + 1
+            raise self._fail(index, f"duplicate section [{name}] (first at line {first}); "
+                             "remove one and retry")
+        self.section = self.sections[name] = _Section(index)
+        self.key = None
+
+    def _add_key(self, index: int, stripped: str) -> None:
+        option = _OPTION_RE.match(stripped)
+        name = option["option"].rstrip() if option else ""
+        if self.section is None:
+            what = f"key '{_shown_key(name)}'" if name else "text"
+            raise self._fail(index, f"{what} before any [section]; fix the file and retry")
+        if not name:
+            raise self._fail(index, "expected 'key = value', a [section] or a comment; "
+                             "fix the file and retry")
+        lowered = name.lower()
+        if lowered in self.section.keys:
+            first = self.section.keys[lowered].line + 1
+            raise self._fail(index, f"duplicate key '{_shown_key(name)}' in a section (first at "
+                             f"line {first}); remove one and retry")
+        self.key = self.section.keys[lowered] = _Key(index, index)
+
+
+def _check_key(key: str) -> None:
+    if not key or key != key.strip() or _EOL_RE.search(key) or any(c in key for c in "=:"):
+        raise ValueError(f"invalid INI key {key!r}")
+    if key.startswith(("[", *_COMMENT)):
+        raise ValueError(f"invalid INI key {key!r}")
+
+
+def _check_value(value: str) -> None:
+    if "\r" in value:
+        raise ValueError("INI values cannot contain carriage returns")
+    for line in value.split("\n")[1:]:
+        if not line.strip() or line.strip().startswith(_COMMENT):
+            raise ValueError(f"sub-key line {line!r} would not survive a round trip")
+
+
+def _entry(head: str, value: str, cont_indent: str) -> list[str]:
+    """``head`` is everything up to the value, e.g. ``"  key = "``."""
+    first, *rest = value.split("\n")
+    first = first.strip()
+    return [head + first if first else head.rstrip()] + [cont_indent + r.strip() for r in rest]
+
+
+def _separator(sep: str, had_value: bool) -> str:
+    # "s3 =" with an empty value has no space after "="; mirror the one before it.
+    if had_value or sep != sep.rstrip():
+        return sep
+    return sep + sep[: len(sep) - len(sep.lstrip())]
+
+
+class IniFile:
+    """A parsed INI document. Sections are named by their header, whitespace-stripped."""
+
+    def __init__(self, lines: list[_Line], *, path: str, bom: str) -> None:
+        self.path = path
+        self._bom = bom
+        self._lines = lines
+        crlf = sum(line.eol == "\r\n" for line in lines)
+        self.newline = "\r\n" if crlf > sum(line.eol == "\n" for line in lines) else "\n"
+        self._index(lines)
+
+    def _index(self, lines: list[_Line]) -> None:
+        indexer = _Indexer(self.path).run(lines)
+        self._lines, self._kinds, self._sections = lines, indexer.kinds, indexer.sections
+
+    def render(self) -> str:
+        return self._bom + "".join(line.text + line.eol for line in self._lines)
+
+    def section_names(self) -> list[str]:
+        return list(self._sections)
+
+    def has_section(self, name: str) -> bool:
+        return name.strip() in self._sections
+
+    def keys(self, section: str) -> list[str]:
+        found = self._sections.get(section.strip())
+        return list(found.keys) if found else []
+
+    def _find(self, section: str, key: str) -> _Key | None:
+        found = self._sections.get(section.strip())
+        return found.keys.get(key.lower()) if found else None
+
+    def get(self, section: str, key: str) -> str | None:
+        """The value as configparser gives it: sub-key lines joined with "\\n"."""
+        found = self._find(section, key)
+        if found is None:
+            return None
+        option = _OPTION_RE.match(self._lines[found.line].text.strip())
+        assert option is not None
+        parts = [option["value"].strip()]
+        for index in range(found.line + 1, found.end + 1):
+            if self._kinds[index] != _REMARK:
+                parts.append(self._lines[index].text.strip())
+        return "\n".join(parts).rstrip()
+
+    def set(self, section: str, key: str, value: str) -> None:
+        """Replace the key in place, or add ``key = value`` after the section's last key."""
+        _check_key(key)
+        _check_value(value)
+        if not self.has_section(section):
+            raise KeyError(f"no section [{section.strip()}] in {self.path}")
+        found = self._find(section, key)
+        if found is None:
+            index, indent = self._insert_point(section)
+            self._replace(index, index, _entry(f"{indent}{key} = ", value, indent + "  "))
+            return
+        text = self._lines[found.line].text
+        option = _OPTION_RE.match(text.strip())
+        assert option is not None
+        head = _indent(text) + option["option"] + _separator(option["sep"], bool(option["value"]))
+        conts = [i for i in range(found.line + 1, found.end + 1) if self._kinds[i] == _CONT]
+        cont_indent = _indent(self._lines[conts[0]].text) if conts else _indent(text) + "  "
+        self._replace(found.line, found.end + 1, _entry(head, value, cont_indent),
+                      kept=self._comments(found), first_eol=self._lines[found.line].eol)
+
+    def remove(self, section: str, key: str) -> bool:
+        """Drop the key line and its continuation lines; comments among them stay."""
+        found = self._find(section, key)
+        if found is None:
+            return False
+        self._replace(found.line, found.end + 1, [], kept=self._comments(found))
+        return True
+
+    def add_section(self, name: str, items: list[tuple[str, str]]) -> None:
+        """Append ``[name]`` and its items at the end, after a blank line."""
+        if not name or name != name.strip() or _EOL_RE.search(name):
+            raise ValueError(f"invalid section name {name!r}")
+        if self.has_section(name):
+            raise ValueError(f"section [{name}] already exists in {self.path}")
+        if len({key.lower() for key, _ in items}) != len(items):
+            raise ValueError(f"duplicate keys in {items!r}")
+        texts = [f"[{name}]"]
+        for key, value in items:
+            _check_key(key)
+            _check_value(value)
+            texts += _entry(f"{key} = ", value, "  ")
+        lines = list(self._lines)
+        if lines and not lines[-1].eol:
+            lines[-1] = _Line(lines[-1].text, self.newline)
+        if lines and lines[-1].text.strip():
+            texts.insert(0, "")
+        lines += [_Line(text, self.newline) for text in texts]
+        self._commit(lines, [*self._sections, name])
+
+    def remove_section(self, name: str) -> bool:
+        """Drop the header, the section's keys and the blank lines after them."""
+        found = self._sections.get(name.strip())
+        if found is None:
+            return False
+        start = found.header
+        stop = max([found.header, *(key.end for key in found.keys.values())]) + 1
+        while stop < len(self._lines) and self._kinds[stop] == _BLANK:
+            stop += 1
+        if stop == len(self._lines):  # it was the last section: drop its separator too
+            while start > 0 and self._kinds[start - 1] == _BLANK:
+                start -= 1
+        self._replace(start, stop, [], names=[n for n in self._sections if n != name.strip()])
+        return True
+
+    def _comments(self, key: _Key) -> list[_Line]:
+        span = range(key.line + 1, key.end + 1)
+        return [self._lines[i] for i in span if self._kinds[i] == _REMARK]
+
+    def _insert_point(self, section: str) -> tuple[int, str]:
+        found = self._sections[section.strip()]
+        if found.keys:
+            last = list(found.keys.values())[-1]
+            return last.end + 1, _indent(self._lines[last.line].text)
+        # No sibling to align with: indent like the next header, so it stays a header.
+        following = [i for i in range(found.header + 1, len(self._lines))
+                     if self._kinds[i] == _HEADER]
+        indent = _indent(self._lines[following[0]].text) if following else ""
+        return found.header + 1, indent
+
+    def _replace(self, start: int, stop: int, texts: list[str], *, kept: Sequence[_Line] = (),
+                 first_eol: str = "", names: list[str] | None = None) -> None:
+        had_final_newline = not self._lines or bool(self._lines[-1].eol)
+        new = [_Line(text, self.newline) for text in texts]
+        if new and first_eol:
+            new[0] = _Line(new[0].text, first_eol)
+        lines = self._lines[:start] + new + list(kept) + self._lines[stop:]
+        last = len(lines) - 1
+        lines = [ln if ln.eol or i == last else _Line(ln.text, self.newline)
+                 for i, ln in enumerate(lines)]
+        if new and stop >= len(self._lines) and not had_final_newline:
+            lines[-1] = _Line(lines[-1].text, "")  # keep the file's missing final newline
+        self._commit(lines, list(self._sections) if names is None else names)
+
+    def _commit(self, lines: list[_Line], names: list[str]) -> None:
+        old = self._lines
+        self._index(lines)
+        if self.section_names() != names:
+            # An oddly indented [header] would have turned into a continuation line.
+            self._index(old)
+            raise ConfigError(f"{self.path}: cannot make this edit without changing other "
+                              "sections; fix the indentation of the [section] lines and retry")
+
+
+def parse_ini(text: str, path: str = "<config>") -> IniFile:
+    """Parse INI text; ``path`` is only used in error messages."""
+    bom = _BOM if text.startswith(_BOM) else ""
+    return IniFile(_split(text[len(bom):]), path=path, bom=bom)
+
+
+def _display(path: str) -> str:
+    home = os.path.expanduser("~")
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+
+
+def read_ini(path: str | os.PathLike[str]) -> IniFile:
+    """Read and parse a UTF-8 INI file; ConfigError names the file if that fails."""
+    shown = _display(os.fspath(path))
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{shown}: cannot read it ({err.strerror or err}); "
+                          "check the path and permissions and retry") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = len(_EOL_RE.findall(data[: err.start].decode("utf-8", "replace"))) + 1
+        raise ConfigError(f"{shown} line {line}: not UTF-8 text; "
+                          "save the file as UTF-8 and retry") from None
+    return parse_ini(text, shown)
+
+
+def _diff_lines(text: str) -> list[str]:
+    lines = [line.text for line in _split(text)]
+    if lines and not _EOL_RE.search(text[-1]):
+        lines[-1] += "\n\\ No newline at end of file"
+    return lines
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A unified diff for people to read: line endings are not shown, so CRLF reads as LF."""
+    diff = difflib.unified_diff(_diff_lines(old), _diff_lines(new), path, path, lineterm="")
+    text = "\n".join(diff)
+    return text + "\n" if text else ""

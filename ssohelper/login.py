@@ -1,0 +1,171 @@
+"""Signing in: reuse a valid token, refresh a stale one, or run the device flow.
+
+Everything that changes a session's token happens under that session's lock, so parallel
+callers make at most one refresh and open at most one browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+import time
+import webbrowser
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import aws, locks, oidc, paths, secretstore, tokencache
+from .errors import LoginRequired, SsoHelperError
+from .models import SsoSession, Token
+from .secretstore import KeyringStore
+
+log = logging.getLogger("ssohelper")
+
+REFRESH_WINDOW = 15 * 60
+LOGIN_LOCK_TIMEOUT = 15 * 60  # a device login can take 10 minutes; waiters need to outlast it
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    action: str  # "reused", "refreshed" or "signed-in"
+    token: Token
+    token_path: str
+    secrets_location: str
+
+
+@dataclass
+class Interaction:
+    """How a device login talks to the user; tests pass their own."""
+
+    notify: Callable[[str], None]
+    open_browser: Callable[[str], Any] | None = None
+    on_wait: Callable[[float], None] = lambda left: None
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+
+def session_lock_path(session: SsoSession) -> str:
+    return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
+
+
+def can_open_browser() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def default_browser() -> Callable[[str], Any] | None:
+    return webbrowser.open if can_open_browser() else None
+
+
+def ensure_login(
+    session: SsoSession,
+    ui: Interaction,
+    *,
+    force: bool = False,
+    min_ttl: float = REFRESH_WINDOW,
+    oidc_client: Any = None,
+    store: KeyringStore | None = UNSET,
+    lock_timeout: float = LOGIN_LOCK_TIMEOUT,
+    reject: str | None = None,
+) -> LoginOutcome:
+    """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
+
+    ``reject`` is an access token the server refused: it counts as expired.
+    """
+    store = secretstore.secure_keyring() if store is UNSET else store
+    with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
+        if not force:
+            token = _accepted(tokencache.load_token(session, store), reject)
+            if token and token.seconds_left(ui.clock()) > min_ttl:
+                return _outcome("reused", session, token, store)
+            refreshed = _try_refresh(session, token, store, oidc_client, now=ui.clock())
+            if refreshed:
+                return _outcome("refreshed", session, refreshed, store)
+        token = _device_login(session, ui, oidc_client or aws.client("sso-oidc", session.region), store)
+        tokencache.save_token(session, token, store)
+        return _outcome("signed-in", session, token, store)
+
+
+def usable_token(
+    session: SsoSession,
+    *,
+    min_ttl: float = REFRESH_WINDOW,
+    store: KeyringStore | None = UNSET,
+    lock_timeout: float = 60,
+    clock: Callable[[], float] = time.time,
+    oidc_client: Any = None,
+    reject: str | None = None,
+) -> Token:
+    """A token with ``min_ttl`` left, refreshed silently if needed; LoginRequired otherwise.
+
+    ``reject`` is an access token the server refused: it counts as expired.
+    """
+    token = _accepted(tokencache.load_token(session), reject)
+    if token and token.seconds_left(clock()) > min_ttl:
+        return token
+    store = secretstore.secure_keyring() if store is UNSET else store
+    with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"refresh of {session.label}"):
+        token = _accepted(tokencache.load_token(session, store), reject)  # maybe refreshed meanwhile
+        if token and token.seconds_left(clock()) > min_ttl:
+            return token
+        refreshed = _try_refresh(session, token, store, oidc_client, now=clock())
+        if refreshed:
+            return refreshed
+    if token and token.seconds_left(clock()) > 0:
+        return token  # stale but still valid: better than failing
+    raise LoginRequired(_login_needed(session, token, clock()))
+
+
+def _accepted(token: Token | None, reject: str | None) -> Token | None:
+    if token is not None and reject is not None and token.access_token == reject:
+        return dataclasses.replace(token, expires_at=0.0)
+    return token
+
+
+def _login_needed(session: SsoSession, token: Token | None, now: float) -> str:
+    state = "has expired" if token else "is not signed in"
+    return f"SSO session '{session.label}' {state}; run: {session.login_command()}"
+
+
+def _try_refresh(
+    session: SsoSession, token: Token | None, store: KeyringStore | None, oidc_client: Any, *, now: float
+) -> Token | None:
+    if token is None or not (token.refresh_token and token.client_id and token.client_secret):
+        return None
+    if token.registration_expires_at and token.registration_expires_at <= now:
+        return None
+    try:
+        fresh = oidc.refresh(session, oidc_client or aws.client("sso-oidc", session.region), token, now=now)
+    except SsoHelperError as exc:
+        log.debug("refresh failed (%s); a new sign-in is needed", exc.__class__.__name__)
+        return None
+    tokencache.save_token(session, fresh, store)
+    log.debug("refreshed the access token for %s", session.label)
+    return fresh
+
+
+def _device_login(session: SsoSession, ui: Interaction, client: Any, store: KeyringStore | None) -> Token:
+    registration = oidc.registration(session, client, store, now=ui.clock())
+    try:
+        device = oidc.start(session, client, registration, now=ui.clock())
+    except oidc.ClientRejected:
+        registration = oidc.registration(session, client, store, now=ui.clock(), renew=True)
+        device = oidc.start(session, client, registration, now=ui.clock())
+    url = device.verification_uri_complete or device.verification_uri
+    ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) at:\n  {url}")
+    ui.notify(f"and confirm that the page shows this code: {device.user_code}")
+    if ui.open_browser is not None:
+        try:
+            ui.open_browser(url)
+        except Exception:  # no usable browser: the printed URL is enough
+            log.debug("could not open a browser")
+    return oidc.poll(session, client, registration, device, clock=ui.clock, sleep=ui.sleep, on_wait=ui.on_wait)
+
+
+def _outcome(action: str, session: SsoSession, token: Token, store: KeyringStore | None) -> LoginOutcome:
+    has_secrets = bool(token.refresh_token or token.client_secret)
+    where = secretstore.describe(store) if has_secrets else "nowhere (no refresh token was issued)"
+    return LoginOutcome(action, token, tokencache.token_path(session), where)

@@ -1,0 +1,62 @@
+"""Signing out: revoke on the server, then forget the token, registration and role credentials."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from . import portal, rolecache, secretstore, tokencache
+from .awsconfig import AwsConfig
+from .errors import SsoHelperError
+from .login import UNSET
+from .models import SsoSession
+from .secretstore import KeyringStore
+
+log = logging.getLogger("ssohelper")
+
+
+@dataclass(frozen=True)
+class LogoutResult:
+    session: SsoSession
+    server: str  # "signed out", "already signed out", "no token", or why it failed
+    token_removed: bool
+    roles_removed: int
+
+
+def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET) -> LogoutResult:
+    store = secretstore.secure_keyring() if store is UNSET else store
+    token = tokencache.load_token(session, store)
+    server = "no token"
+    if token is not None:
+        try:
+            server = "signed out" if portal.logout(session, token, client=client) else "already signed out"
+        except SsoHelperError as exc:  # still forget it locally: the user asked to be signed out
+            server = f"not signed out on the server ({exc})"
+    removed = tokencache.delete_token(session, store)
+    tokencache.delete_registration(session, store)
+    sid = rolecache.session_id(session.name, session.start_url)
+    roles = 0
+    if store is not None:
+        roles += rolecache.remove_session(rolecache.KeyringRoleStore(store.backend), sid)
+    roles += rolecache.remove_session(rolecache.FileStore(), sid)
+    return LogoutResult(session, server, removed, roles)
+
+
+def configured_sessions(config: AwsConfig) -> list[SsoSession]:
+    """Every distinct SSO session the config mentions: sso-sessions and legacy start URLs."""
+    found: dict[str, SsoSession] = {}
+    for name in config.sso_sessions:
+        try:
+            session = config.resolve_session(sso_session=name)
+        except SsoHelperError:
+            continue
+        found[tokencache.token_key(session)] = session
+    for name, values in config.profiles.items():
+        if "sso_start_url" in values and "sso_session" not in values:
+            try:
+                session = config.resolve_session(profile=name)
+            except SsoHelperError:
+                continue
+            found.setdefault(tokencache.token_key(session), session)
+    return list(found.values())

@@ -1,0 +1,73 @@
+"""Plain values shared by the use cases (stdlib only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_SCOPES = ("sso:account:access",)
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    """An Identity Center sign-in: an ``[sso-session NAME]`` or a legacy start-URL profile."""
+
+    start_url: str
+    region: str
+    name: str | None = None
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+
+    @property
+    def token_key_input(self) -> str:
+        """What the AWS CLI hashes to name the token file: the session name, else the URL."""
+        return self.name if self.name is not None else self.start_url
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else self.start_url
+
+    def login_command(self) -> str:
+        if self.name is not None:
+            return f"ssohelper login --sso-session {self.name}"
+        return f"ssohelper login --start-url {self.start_url} --sso-region {self.region}"
+
+
+@dataclass(frozen=True)
+class RoleTarget:
+    session: SsoSession
+    account_id: str
+    role_name: str
+
+
+@dataclass(frozen=True)
+class Token:
+    """An SSO access token as the AWS CLI v2 caches it (timestamps are epoch seconds here)."""
+
+    start_url: str
+    region: str
+    access_token: str
+    expires_at: float
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    registration_expires_at: float | None = None
+    refresh_token: str | None = field(default=None, repr=False)
+
+    def seconds_left(self, now: float) -> float:
+        return self.expires_at - now
+
+
+@dataclass(frozen=True)
+class RoleCredentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expires_at: float
+    account_id: str
+
+
+def mask(secret: str | None) -> str:
+    """``ASIAABCDEFGHWXYZ`` -> ``ASIA****WXYZ``; short values are hidden completely."""
+    if not secret:
+        return "-"
+    if len(secret) < 12:
+        return "****"
+    return f"{secret[:4]}****{secret[-4:]}"

@@ -1,0 +1,170 @@
+"""SSO OIDC: client registration, the device-authorization flow, and token refresh."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import aws, tokencache
+from .errors import AwsError, LoginFailed
+from .models import SsoSession, Token
+from .secretstore import KeyringStore
+
+log = logging.getLogger("ssohelper")
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = [DEVICE_GRANT, "refresh_token"]
+REGISTRATION_MARGIN = 15 * 60
+SLOW_DOWN_STEP = 5
+DEFAULT_INTERVAL = 5
+
+
+class ClientRejected(AwsError):
+    """The cached client registration is no longer accepted; register again."""
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    device_code: str
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    expires_at: float
+    interval: int
+
+
+def registration(
+    session: SsoSession, oidc: Any, store: KeyringStore | None, *, now: float, renew: bool = False
+) -> dict:
+    """A cached client registration, reused until 15 minutes before it expires."""
+    cached = None if renew else tokencache.load_registration(session, store)
+    if cached and cached["expiresAt"] - now > REGISTRATION_MARGIN:
+        log.debug("reusing client registration %s", cached["clientId"][:8])
+        return cached
+    with aws.calling("SSO OIDC RegisterClient", session):
+        response = oidc.register_client(
+            clientName=f"ssohelper-{int(now)}",
+            clientType="public",
+            scopes=list(session.scopes),
+            grantTypes=GRANT_TYPES,
+        )
+    fresh = {
+        "clientId": response["clientId"],
+        "clientSecret": response["clientSecret"],
+        "expiresAt": float(response["clientSecretExpiresAt"]),
+    }
+    tokencache.save_registration(session, fresh, store)
+    log.debug("registered a new client %s", fresh["clientId"][:8])
+    return fresh
+
+
+def start(session: SsoSession, oidc: Any, client: dict, *, now: float) -> DeviceAuthorization:
+    from botocore.exceptions import ClientError
+
+    with aws.calling("SSO OIDC StartDeviceAuthorization", session):
+        try:
+            response = oidc.start_device_authorization(
+                clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=session.start_url
+            )
+        except ClientError as exc:
+            if aws.error_code(exc) == "InvalidClientException":
+                raise ClientRejected("SSO OIDC rejected the cached client registration") from None
+            raise
+    return DeviceAuthorization(
+        device_code=response["deviceCode"],
+        user_code=response["userCode"],
+        verification_uri=response["verificationUri"],
+        verification_uri_complete=response.get("verificationUriComplete"),
+        expires_at=now + int(response.get("expiresIn") or 600),
+        interval=int(response.get("interval") or DEFAULT_INTERVAL),
+    )
+
+
+def poll(
+    session: SsoSession,
+    oidc: Any,
+    client: dict,
+    device: DeviceAuthorization,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    on_wait: Callable[[float], None] = lambda left: None,
+) -> Token:
+    """Poll CreateToken until the user approves, denies, or the device code expires."""
+    from botocore.exceptions import ClientError
+
+    interval = device.interval
+    while True:
+        left = device.expires_at - clock()
+        if left <= 0:
+            raise _expired(session)
+        on_wait(left)
+        sleep(min(interval, max(left, 0.0)))
+        with aws.calling("SSO OIDC CreateToken", session):
+            try:
+                response = oidc.create_token(
+                    clientId=client["clientId"],
+                    clientSecret=client["clientSecret"],
+                    grantType=DEVICE_GRANT,
+                    deviceCode=device.device_code,
+                )
+            except ClientError as exc:
+                interval += _extra_wait(session, exc)
+                continue
+        return _token(session, client, response, now=clock())
+
+
+def _extra_wait(session: SsoSession, exc: Exception) -> int:
+    """Seconds to add to the polling interval; raises when polling must stop."""
+    code = aws.error_code(exc)
+    if code == "AuthorizationPendingException":
+        return 0
+    if code == "SlowDownException":
+        log.debug("asked to slow down; adding %ss to the polling interval", SLOW_DOWN_STEP)
+        return SLOW_DOWN_STEP
+    if code == "ExpiredTokenException":
+        raise _expired(session)
+    if code == "AccessDeniedException":
+        raise LoginFailed(
+            f"sign-in for '{session.label}' was denied in the browser; "
+            f"run {session.login_command()} to try again"
+        )
+    raise exc
+
+
+def _expired(session: SsoSession) -> LoginFailed:
+    return LoginFailed(
+        f"the sign-in code for '{session.label}' expired before it was approved; "
+        f"run {session.login_command()} again and approve it in time"
+    )
+
+
+def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Token:
+    """Trade the refresh token for a new access token (and maybe a new refresh token)."""
+    client = {"clientId": token.client_id, "clientSecret": token.client_secret}
+    with aws.calling("SSO OIDC CreateToken (refresh)", session):
+        response = oidc.create_token(
+            clientId=token.client_id,
+            clientSecret=token.client_secret,
+            grantType="refresh_token",
+            refreshToken=token.refresh_token,
+        )
+    if "refreshToken" not in response:
+        response = {**response, "refreshToken": token.refresh_token}
+    client["expiresAt"] = token.registration_expires_at
+    return _token(session, client, response, now=now)
+
+
+def _token(session: SsoSession, client: dict, response: dict, *, now: float) -> Token:
+    return Token(
+        start_url=session.start_url,
+        region=session.region,
+        access_token=response["accessToken"],
+        expires_at=now + int(response.get("expiresIn") or 3600),
+        client_id=client["clientId"],
+        client_secret=client["clientSecret"],
+        registration_expires_at=client.get("expiresAt"),
+        refresh_token=response.get("refreshToken"),
+    )

@@ -1,0 +1,72 @@
+"""Where files live. Resolved on every call (never at import), stdlib only.
+
+The user cache and config directories follow the same rules as platformdirs (a test checks
+that they agree); they are written out here because importing platformdirs costs ~25 ms,
+more than the whole credential_process cache hit is allowed to take.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+APP = "ssohelper"
+
+
+def home() -> str:
+    return os.path.expanduser("~")
+
+
+def aws_config_file() -> str:
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+
+
+def aws_credentials_file() -> str:
+    default = os.path.join("~", ".aws", "credentials")
+    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
+
+
+def sso_cache_dir() -> str:
+    """The AWS CLI v2 / botocore SSO token cache."""
+    return os.path.join(home(), ".aws", "sso", "cache")
+
+
+def user_cache_dir() -> str:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home(), "AppData", "Local")
+        return os.path.join(base, APP, "Cache")
+    if sys.platform == "darwin":
+        return os.path.join(home(), "Library", "Caches", APP)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(home(), ".cache")
+    return os.path.join(base, APP)
+
+
+def user_config_dir() -> str:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home(), "AppData", "Local")
+        return os.path.join(base, APP)
+    if sys.platform == "darwin":
+        return os.path.join(home(), "Library", "Application Support", APP)
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.join(home(), ".config")
+    return os.path.join(base, APP)
+
+
+def settings_file() -> str:
+    """ssohelper's own settings (INI, section [ssohelper])."""
+    return os.path.join(user_config_dir(), "config")
+
+
+def role_cache_dir() -> str:
+    """Role credentials: the per-user runtime dir (tmpfs, cleared at logout) when there is one."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
+    if sys.platform.startswith("linux") and runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, APP, "credentials")
+    return os.path.join(user_cache_dir(), "credentials")
+
+
+def lock_dir() -> str:
+    return os.path.join(role_cache_dir(), "locks")
+
+
+def backup_dir() -> str:
+    return os.path.join(user_config_dir(), "backups")

@@ -1,0 +1,55 @@
+"""The SSO portal API: role credentials, accounts, roles, logout (bearer-token, unsigned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import aws
+from .models import RoleCredentials, RoleTarget, SsoSession, Token
+
+
+def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None) -> RoleCredentials:
+    client = client or aws.client("sso", target.session.region)
+    with aws.calling(f"GetRoleCredentials for {target.role_name} in {target.account_id}", target.session):
+        response = client.get_role_credentials(
+            roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
+        )
+    creds = response["roleCredentials"]
+    return RoleCredentials(
+        access_key_id=creds["accessKeyId"],
+        secret_access_key=creds["secretAccessKey"],
+        session_token=creds["sessionToken"],
+        expires_at=creds["expiration"] / 1000.0,
+        account_id=target.account_id,
+    )
+
+
+def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
+    client = client or aws.client("sso", session.region)
+    with aws.calling("ListAccounts", session):
+        pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
+        return [account for page in pages for account in page.get("accountList", [])]
+
+
+def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
+    client = client or aws.client("sso", session.region)
+    with aws.calling(f"ListAccountRoles for {account_id}", session):
+        pages = client.get_paginator("list_account_roles").paginate(
+            accessToken=token.access_token, accountId=account_id
+        )
+        return [role["roleName"] for page in pages for role in page.get("roleList", [])]
+
+
+def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
+    """Sign the token out on the server. False when the server no longer knew it."""
+    from botocore.exceptions import ClientError
+
+    client = client or aws.client("sso", session.region)
+    with aws.calling("Logout", session):
+        try:
+            client.logout(accessToken=token.access_token)
+        except ClientError as exc:
+            if aws.error_code(exc) == "UnauthorizedException":
+                return False
+            raise
+    return True

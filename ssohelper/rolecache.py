@@ -1,0 +1,139 @@
+"""The role-credential cache: one small JSON file per (session, account, role). Stdlib only.
+
+A cache hit is on the credential_process hot path: read one file, compare one number, print
+the stored document. Anything unexpected in the file (truncated, garbage, another format
+version, wrong permissions for another user) is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+from . import paths
+from .fileio import ensure_private_dir, remove_quietly, write_atomic
+from .models import RoleCredentials
+
+FORMAT_VERSION = 1
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def escape(text: str) -> str:
+    """A reversible, filename-safe spelling of ``text`` (percent-encoding of unsafe bytes)."""
+    return "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode()) for c in text)
+
+
+def session_id(name: str | None, start_url: str) -> str:
+    return f"s-{name}" if name is not None else f"u-{start_url}"
+
+
+def entry_name(sid: str, account_id: str, role_name: str) -> str:
+    return f"{escape(sid)}+{escape(account_id)}+{escape(role_name)}"
+
+
+def entry_path(name: str) -> str:
+    return os.path.join(paths.role_cache_dir(), name + ".json")
+
+
+def lock_path(name: str) -> str:
+    return os.path.join(paths.lock_dir(), f"role-{name}.lock")
+
+
+def process_output(creds: RoleCredentials) -> str:
+    """The credential_process document: compact JSON, Expiration in RFC3339 UTC with Z."""
+    expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(creds.expires_at))
+    document = {
+        "Version": 1,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": expiration,
+        "AccountId": creds.account_id,
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def encode_entry(creds: RoleCredentials) -> str:
+    return json.dumps({"v": FORMAT_VERSION, "expires": creds.expires_at, "output": process_output(creds)})
+
+
+def decode_entry(raw: str | None, *, now: float, min_ttl: float) -> str | None:
+    """The stored document if the entry is ours and has more than ``min_ttl`` seconds left."""
+    if not raw:
+        return None
+    try:
+        entry = json.loads(raw)
+        if entry.get("v") != FORMAT_VERSION or float(entry["expires"]) - now <= min_ttl:
+            return None
+        output = entry["output"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return output if isinstance(output, str) and output.startswith("{") else None
+
+
+class FileStore:
+    """Entries as 0600 files in a 0700 directory."""
+
+    description = "files"
+
+    def read(self, name: str) -> str | None:
+        try:
+            with open(entry_path(name), encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def write(self, name: str, raw: str) -> None:
+        path = entry_path(name)
+        ensure_private_dir(os.path.dirname(path))
+        write_atomic(path, raw.encode("utf-8"))
+
+    def delete(self, name: str) -> None:
+        remove_quietly(entry_path(name))
+
+    def names(self) -> list[str]:
+        try:
+            listing = os.listdir(paths.role_cache_dir())
+        except OSError:
+            return []
+        return [n[: -len(".json")] for n in listing if n.endswith(".json") and not n.startswith(".")]
+
+
+class KeyringRoleStore:
+    """Entries in the OS keyring; an index file (no secrets) lets logout find them."""
+
+    description = "OS keyring"
+
+    def __init__(self, backend: object) -> None:
+        self._backend = backend
+        self._index = FileStore()
+
+    def read(self, name: str) -> str | None:
+        try:
+            return self._backend.get_password("ssohelper", "role/" + name)
+        except Exception:  # a locked or broken keyring is a miss
+            return None
+
+    def write(self, name: str, raw: str) -> None:
+        self._backend.set_password("ssohelper", "role/" + name, raw)
+        self._index.write(name, json.dumps({"v": FORMAT_VERSION, "in": "keyring"}))
+
+    def delete(self, name: str) -> None:
+        try:
+            self._backend.delete_password("ssohelper", "role/" + name)
+        except Exception:
+            pass
+        self._index.delete(name)
+
+    def names(self) -> list[str]:
+        return self._index.names()
+
+
+def remove_session(store: FileStore | KeyringRoleStore, sid: str) -> int:
+    """Delete every cached role credential of one session; returns how many."""
+    prefix = escape(sid) + "+"
+    doomed = [name for name in store.names() if name.startswith(prefix)]
+    for name in doomed:
+        store.delete(name)
+    return len(doomed)

@@ -1,0 +1,45 @@
+"""ssohelper's own settings file (INI), read on the hot path, so stdlib only.
+
+    [credential-process]
+    store = keyring          # or: file (default)
+    min_ttl_minutes = 15     # hand out cached credentials only while this much is left
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import paths
+from .errors import ConfigError
+
+DEFAULT_MIN_TTL = 15 * 60
+STORES = ("file", "keyring")
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    store: str = "file"
+    min_ttl: float = DEFAULT_MIN_TTL
+
+
+def load_process_settings() -> ProcessSettings:
+    path = paths.settings_file()
+    if not os.path.exists(path):
+        return ProcessSettings()
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file") from None
+    section = "credential-process"
+    store = parser.get(section, "store", fallback="file").strip().lower()
+    if store not in STORES:
+        raise ConfigError(f"{path}: store must be one of {', '.join(STORES)}, not {store!r}")
+    try:
+        minutes = float(parser.get(section, "min_ttl_minutes", fallback=DEFAULT_MIN_TTL / 60))
+    except ValueError:
+        raise ConfigError(f"{path}: min_ttl_minutes must be a number of minutes") from None
+    return ProcessSettings(store=store, min_ttl=minutes * 60)

@@ -1,0 +1,164 @@
+"""SSO tokens and client registrations, in the AWS CLI v2 cache (~/.aws/sso/cache).
+
+Token files are named and shaped exactly as the AWS CLI v2 writes them, so a login by either
+tool serves both. When a secure keyring exists, the refresh token and client secret live
+there instead of in the file (botocore then simply cannot refresh on its own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+
+from . import paths
+from .fileio import ensure_private_dir, remove_quietly, write_atomic
+from .models import SsoSession, Token
+from .secretstore import KeyringStore
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def format_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> float:
+    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def token_key(session: SsoSession) -> str:
+    return hashlib.sha1(session.token_key_input.encode("utf-8")).hexdigest()
+
+
+def token_path(session: SsoSession) -> str:
+    return os.path.join(paths.sso_cache_dir(), token_key(session) + ".json")
+
+
+def _read_json(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _write_json(path: str, value: dict) -> None:
+    ensure_private_dir(os.path.dirname(path))
+    write_atomic(path, json.dumps(value, indent=2).encode("utf-8"))
+
+
+def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token | None:
+    """The cached token, or None when absent or unreadable. Secrets come from ``store`` if given."""
+    raw = _read_json(token_path(session))
+    if raw is None or not isinstance(raw.get("accessToken"), str):
+        return None
+    try:
+        expires_at = parse_time(raw["expiresAt"])
+        registration_expires_at = (
+            parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    client_secret, refresh_token = raw.get("clientSecret"), raw.get("refreshToken")
+    if store is not None and not refresh_token:
+        kept = store.get("token/" + token_key(session)) or {}
+        if kept.get("clientId") == raw.get("clientId"):
+            client_secret = client_secret or kept.get("clientSecret")
+            refresh_token = kept.get("refreshToken")
+    return Token(
+        start_url=raw.get("startUrl", session.start_url),
+        region=raw.get("region", session.region),
+        access_token=raw["accessToken"],
+        expires_at=expires_at,
+        client_id=raw.get("clientId"),
+        client_secret=client_secret,
+        registration_expires_at=registration_expires_at,
+        refresh_token=refresh_token,
+    )
+
+
+def save_token(session: SsoSession, token: Token, store: KeyringStore | None = None) -> str:
+    """Write the token file atomically (0600); returns its path."""
+    raw: dict = {
+        "startUrl": token.start_url,
+        "region": token.region,
+        "accessToken": token.access_token,
+        "expiresAt": format_time(token.expires_at),
+    }
+    if token.client_id:
+        raw["clientId"] = token.client_id
+    if token.registration_expires_at:
+        raw["registrationExpiresAt"] = format_time(token.registration_expires_at)
+    secrets = {"clientSecret": token.client_secret, "refreshToken": token.refresh_token}
+    secrets = {k: v for k, v in secrets.items() if v}
+    if store is not None and secrets:
+        store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets})
+    else:
+        raw.update(secrets)
+    path = token_path(session)
+    _write_json(path, raw)
+    return path
+
+
+def delete_token(session: SsoSession, store: KeyringStore | None = None) -> bool:
+    if store is not None:
+        store.delete("token/" + token_key(session))
+    return remove_quietly(token_path(session))
+
+
+def registration_key(session: SsoSession) -> str:
+    args = {
+        "tool": "ssohelper",
+        "startUrl": session.start_url,
+        "region": session.region,
+        "scopes": list(session.scopes),
+        "session_name": session.name,
+    }
+    text = json.dumps(args, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _registration_path(session: SsoSession) -> str:
+    return os.path.join(paths.sso_cache_dir(), registration_key(session) + ".json")
+
+
+def load_registration(session: SsoSession, store: KeyringStore | None = None) -> dict | None:
+    """``{"clientId", "clientSecret", "expiresAt"}`` (epoch seconds), or None."""
+    raw = _read_json(_registration_path(session))
+    if raw is None or not isinstance(raw.get("clientId"), str):
+        return None
+    secret = raw.get("clientSecret")
+    if not secret and store is not None:
+        secret = (store.get("registration/" + registration_key(session)) or {}).get("clientSecret")
+    try:
+        expires_at = parse_time(raw["expiresAt"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not secret:
+        return None
+    return {"clientId": raw["clientId"], "clientSecret": secret, "expiresAt": expires_at}
+
+
+def save_registration(session: SsoSession, registration: dict, store: KeyringStore | None = None) -> None:
+    raw = {
+        "clientId": registration["clientId"],
+        "expiresAt": format_time(registration["expiresAt"]),
+        "scopes": list(session.scopes),
+    }
+    if store is not None:
+        store.set("registration/" + registration_key(session), {"clientSecret": registration["clientSecret"]})
+    else:
+        raw["clientSecret"] = registration["clientSecret"]
+    _write_json(_registration_path(session), raw)
+
+
+def delete_registration(session: SsoSession, store: KeyringStore | None = None) -> bool:
+    if store is not None:
+        store.delete("registration/" + registration_key(session))
+    return remove_quietly(_registration_path(session))
