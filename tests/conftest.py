@@ -1,0 +1,134 @@
+"""Shared fixtures. Every test runs in a private HOME: the real ~/.aws is never read or written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ssohelper.emulator import Emulator
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+ACCOUNT = "111111111111"
+ROLE = "Developer"
+
+_CLEARED = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
+    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "XDG_RUNTIME_DIR", "DISPLAY", "WAYLAND_DISPLAY",
+    "AWS_CA_BUNDLE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "SSOHELPER_DEBUG",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch):
+    """The bundled emulator on a free loopback port, approving on the first poll, no waiting."""
+    with Emulator(approve_after_polls=1, interval=0) as emu:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", emu.url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", emu.url)
+        yield emu
+
+
+def write_config(home: Path, start_url: str = "https://corp.awsapps.com/start", extra: str = "") -> Path:
+    path = home / ".aws" / "config"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        "[sso-session corp]\n"
+        f"sso_start_url = {start_url}\n"
+        "sso_region = us-east-1\n"
+        "sso_registration_scopes = sso:account:access\n\n"
+        "[profile dev]\n"
+        "sso_session = corp\n"
+        f"sso_account_id = {ACCOUNT}\n"
+        f"sso_role_name = {ROLE}\n"
+        "region = us-east-1\n\n"
+        "[profile legacy]\n"
+        f"sso_start_url = {start_url}\n"
+        "sso_region = us-east-1\n"
+        f"sso_account_id = {ACCOUNT}\n"
+        f"sso_role_name = {ROLE}\n"
+        "region = us-east-1\n" + extra
+    )
+    return path
+
+
+@pytest.fixture
+def config(isolated_home: Path) -> Path:
+    return write_config(isolated_home)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process, as the console script does, and capture what it prints."""
+    from ssohelper.cli import run
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+def ssohelper_cmd() -> list[str]:
+    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "ssohelper"]
+
+
+def run_ssohelper(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The installed console script in a subprocess, with the test's environment."""
+    return subprocess.run(
+        ssohelper_cmd() + list(args), capture_output=True, text=True, timeout=timeout,
+        env=env or dict(os.environ), stdin=subprocess.DEVNULL,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """moto in server mode (STS, IAM) on a free loopback port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

@@ -1,0 +1,109 @@
+"""The config reader agrees with botocore, and paths agree with platformdirs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from conftest import SHARED_FIXTURES
+from ssohelper import awsconfig, paths
+from ssohelper.errors import ConfigError
+from ssohelper.models import SsoSession
+
+BOTOCORE_CFG = SHARED_FIXTURES / "botocore-cfg"
+REJECTED = {"aws_config_bad": "line 1", "aws_config_badbytes": "not UTF-8",
+            "aws_config_nested_bad": "without '='", "aws_credentials": "line 1"}
+needs_fixtures = pytest.mark.skipif(not BOTOCORE_CFG.is_dir(), reason="shared/fixtures is not beside the repo")
+
+
+def fixture_names() -> list[str]:
+    return sorted(p.name for p in BOTOCORE_CFG.iterdir()) if BOTOCORE_CFG.is_dir() else []
+
+
+@needs_fixtures
+@pytest.mark.parametrize("name", [n for n in fixture_names() if n not in REJECTED])
+def test_reader_sees_what_botocore_sees(name):
+    from botocore.configloader import build_profile_map, raw_config_parse
+
+    path = str(BOTOCORE_CFG / name)
+    expected = build_profile_map(raw_config_parse(path))
+    ours = awsconfig.load(path, os.devnull)
+    assert ours.profiles == expected["profiles"]
+    assert ours.sso_sessions == expected["sso_sessions"]
+
+
+@needs_fixtures
+@pytest.mark.parametrize("name, words", sorted(REJECTED.items()))
+def test_reader_rejects_what_botocore_rejects(name, words):
+    from botocore.configloader import raw_config_parse
+    from botocore.exceptions import ConfigParseError
+
+    path = str(BOTOCORE_CFG / name)
+    with pytest.raises(ConfigParseError):
+        raw_config_parse(path)
+    with pytest.raises(ConfigError) as caught:
+        awsconfig.load(path, os.devnull)
+    assert path in str(caught.value) and words in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def write(path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, profile, expected", [
+    ("[sso-session corp]\nsso_start_url = https://a/start\nsso_region = eu-west-1\n"
+     "sso_registration_scopes = sso:account:access, extra:scope\n[profile dev]\nsso_session = corp\n",
+     "dev", SsoSession("https://a/start", "eu-west-1", "corp", ("sso:account:access", "extra:scope"))),
+    ("[default]\nsso_start_url = https://b/start\nsso_region = us-west-2\n",
+     "default", SsoSession("https://b/start", "us-west-2")),
+    ('[profile "with space"]\nsso_session = s\n[sso-session s]\nsso_start_url = u\nsso_region = r\n',
+     "with space", SsoSession("u", "r", "s")),
+])
+def test_profiles_resolve_to_their_sso_session(tmp_path, text, profile, expected):
+    config = awsconfig.load(write(tmp_path / "config", text), os.devnull)
+    assert config.resolve_session(profile=profile) == expected
+
+
+def test_aws_profile_picks_the_default_profile(tmp_path, monkeypatch):
+    path = write(tmp_path / "config", "[profile x]\nsso_start_url = u\nsso_region = r\n")
+    monkeypatch.setenv("AWS_PROFILE", "x")
+    assert awsconfig.load(path, os.devnull).resolve_session() == SsoSession("u", "r")
+
+
+def test_a_profile_without_sso_says_what_to_add(tmp_path):
+    path = write(tmp_path / "config", "[profile static]\nregion = us-east-1\n")
+    with pytest.raises(ConfigError, match="profile 'static' .* has no sso_session or sso_start_url"):
+        awsconfig.load(path, os.devnull).resolve_session(profile="static")
+
+
+def test_a_missing_role_is_named(tmp_path):
+    path = write(tmp_path / "config", "[profile p]\nsso_start_url = u\nsso_region = r\nsso_account_id = 1\n")
+    with pytest.raises(ConfigError, match="profile 'p' .* is missing 'sso_role_name'"):
+        awsconfig.load(path, os.devnull).resolve_target("p")
+
+
+def test_environment_variables_choose_the_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "c"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "k"))
+    assert paths.aws_config_file() == str(tmp_path / "c")
+    assert paths.aws_credentials_file() == str(tmp_path / "k")
+
+
+def test_cache_and_config_dirs_agree_with_platformdirs():
+    import platformdirs
+
+    assert paths.user_cache_dir() == platformdirs.user_cache_dir("ssohelper", appauthor=False)
+    assert paths.user_config_dir() == platformdirs.user_config_dir("ssohelper", appauthor=False)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG runtime dirs are a Linux thing")
+def test_role_credentials_prefer_the_runtime_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert paths.role_cache_dir() == str(tmp_path / "ssohelper" / "credentials")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "missing"))
+    assert paths.role_cache_dir().startswith(paths.user_cache_dir())
