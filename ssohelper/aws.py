@@ -25,7 +25,7 @@ def client(service: str, region: str) -> Any:
 
     retries = {
         "mode": os.environ.get("AWS_RETRY_MODE") or "standard",
-        "max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 3),
+        "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 3),
     }
     config = Config(signature_version=UNSIGNED, retries=retries, connect_timeout=10, read_timeout=30)
     try:

@@ -1,0 +1,261 @@
+"""The HTTP side: a threaded loopback server that routes botocore requests to the emulated APIs."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ssohelper.emulator import oidc, portal
+from ssohelper.emulator.control import control, verify_page
+from ssohelper.emulator.state import Accounts, Client, Settings, State
+from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
+
+_OIDC_HANDLERS: dict[str, Callable[[State, dict[str, Any], str], dict[str, Any]]] = {
+    "RegisterClient": oidc.register_client,
+    "StartDeviceAuthorization": oidc.start_device_authorization,
+    "CreateToken": oidc.create_token,
+}
+_PORTAL_HANDLERS: dict[str, Callable[[State, dict[str, str], str | None], dict[str, Any]]] = {
+    "GetRoleCredentials": portal.get_role_credentials,
+    "ListAccounts": portal.list_accounts,
+    "ListAccountRoles": portal.list_account_roles,
+    "Logout": portal.logout,
+}
+BEARER_HEADER = "x-amz-sso_bearer_token"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 drops SYNs from parallel callers: a 1 s retransmit
+
+    def __init__(self, address: tuple[str, int], state: State) -> None:
+        self.state = state
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def wake(self) -> None:
+        """Connect once, so serve_forever sees a shutdown now rather than after its 0.5 s poll."""
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1" if host == "0.0.0.0" else host, port), 1).close()
+
+    def close_connections(self) -> None:
+        """Drop idle keep-alive connections so their handler threads end with the server."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
+    disable_nagle_algorithm = True  # else delayed ACKs add ~40 ms to each keep-alive answer
+    server_version = "ssohelper-emulator"
+    timeout = 120
+    server: _Server
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines would carry tokens and client secrets."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        url = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(url.query).items()}
+        try:
+            if url.path.startswith("/_emulator/"):
+                self._send_json(200, control(self.server.state, self.command, url.path, raw))
+            elif url.path == "/verify":
+                self._send_html(*verify_page(self.server.state, query.get("user_code")))
+            else:
+                self._send_json(200, self._api(url.path, query, raw))
+        except ApiError as error:
+            self._send_json(error.status, error.body, error.headers())
+        except Exception:  # an emulator bug must still answer, or the client hangs on retries
+            traceback.print_exc()
+            self._send_json(500, {"message": "Internal error"})
+
+    def _api(self, path: str, query: dict[str, str], raw: bytes) -> dict[str, Any]:
+        route = ROUTES.get((self.command, path))
+        if route is None:
+            raise ApiError(404, "UnknownOperationException", {"message": "Not found"})
+        service, operation = route
+        state = self.server.state
+        state.count_call(operation)
+        latency = state.settings.latency
+        if latency > 0:
+            time.sleep(latency)
+        status = state.take_failure(operation)
+        if status is not None:
+            raise injected_error(service, status)
+        if service == OIDC:
+            return _OIDC_HANDLERS[operation](state, _json_body(raw), self._base_url())
+        return _PORTAL_HANDLERS[operation](state, query, self.headers.get(BEARER_HEADER))
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host")
+        return f"http://{host}" if host else self.server.url
+
+    def _send_json(
+        self, status: int, body: Mapping[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        payload = json.dumps(body).encode() if body else b""
+        self._send(status, payload, "application/json", headers or {})
+
+    def _send_html(self, status: int, page: str) -> None:
+        self._send(status, page.encode(), "text/html; charset=utf-8", {})
+
+    def _send(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
+    ) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _json_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError(400, None, {"message": "Request body must be a JSON object"}, OIDC)
+    return body
+
+
+class Emulator:
+    """An SSO OIDC + portal emulator on a loopback port. Example::
+
+    with Emulator(approve_after_polls=2) as emu:
+        client = session.create_client("sso-oidc", endpoint_url=emu.url, ...)
+    """
+
+    def __init__(self, accounts: Accounts | None = None, **settings: Any) -> None:
+        self._state = State()
+        self._state.configure(accounts=accounts, **settings)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
+        if self._server is not None:
+            raise RuntimeError("emulator already started")
+        self._server = _Server((host, port), self._state)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="ssohelper-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._server = self._thread = None
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        while stopper.is_alive():
+            server.wake()
+            stopper.join(0.01)
+        server.close_connections()
+        server.server_close()
+        thread.join()
+
+    def __enter__(self) -> Emulator:
+        return self if self._server is not None else self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("emulator not started; call start() first")
+        return self._server.url
+
+    def configure(self, **settings: Any) -> None:
+        self._state.configure(**settings)
+
+    @property
+    def settings(self) -> Settings:
+        return self._state.settings
+
+    @property
+    def accounts(self) -> Accounts:
+        with self._state.lock:
+            return copy.deepcopy(self._state.accounts)
+
+    def fail_next(self, operation: str, count: int = 1, status: int = 429) -> None:
+        self._state.fail_next(operation, count, status)
+
+    @property
+    def calls(self) -> Mapping[str, int]:
+        return self._state.call_counts()
+
+    def reset_calls(self) -> None:
+        self._state.reset_calls()
+
+    def approve(self, user_code: str) -> None:
+        self._state.approve(user_code)
+
+    def expire_tokens(self) -> None:
+        self._state.expire_tokens()
+
+    @property
+    def clients(self) -> dict[str, Client]:
+        with self._state.lock:
+            return dict(self._state.clients)
+
+    @property
+    def pending_user_codes(self) -> list[str]:
+        return self._state.pending_user_codes()
