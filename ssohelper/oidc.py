@@ -78,7 +78,7 @@ def start(session: SsoSession, oidc: Any, client: dict, *, now: float) -> Device
         verification_uri=response["verificationUri"],
         verification_uri_complete=response.get("verificationUriComplete"),
         expires_at=now + int(response.get("expiresIn") or 600),
-        interval=int(response.get("interval") or DEFAULT_INTERVAL),
+        interval=DEFAULT_INTERVAL if response.get("interval") is None else int(response["interval"]),
     )
 
 
