@@ -1,0 +1,183 @@
+"""Long-lived secrets and role credentials in the OS keyring: a contract every store passes,
+and the real thing (gnome-keyring's Secret Service on a private D-Bus)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+
+from conftest import ACCOUNT, ROLE, run_ssohelper
+from ssohelper import rolecache, secretstore, tokencache
+from ssohelper.models import SsoSession
+
+CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
+ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        del self.items[(service, username)]
+
+
+@pytest.fixture(scope="session")
+def secret_service_env(tmp_path_factory):
+    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
+    home = tmp_path_factory.mktemp("keyring-home")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
+           "XDG_RUNTIME_DIR": str(home)}
+    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                         capture_output=True, text=True, env=env, check=True, timeout=30)
+    address, pid = bus.stdout.split()[:2]
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    daemon.stdin.write(b"test-password")
+    daemon.stdin.close()
+    deadline = time.time() + 20
+    while time.time() < deadline:  # wait until the secrets service answers on the bus
+        probe = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
+                                "/org/freedesktop/secrets", "org.freedesktop.DBus.Peer.Ping"],
+                               env=env, capture_output=True, timeout=10)
+        if probe.returncode == 0:
+            break
+        time.sleep(0.1)
+    yield {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    daemon.terminate()
+    daemon.wait(10)
+    os.kill(int(pid), 15)
+
+
+@pytest.fixture
+def secret_service(secret_service_env, monkeypatch):
+    for name, value in secret_service_env.items():
+        monkeypatch.setenv(name, value)
+    keyring.core.init_backend()
+    yield keyring.get_keyring()
+    monkeypatch.undo()
+    keyring.core.init_backend()
+
+
+@pytest.fixture(params=["memory", "secret-service"])
+def keyring_backend(request):
+    if request.param == "memory":
+        return MemoryKeyring()
+    return request.getfixturevalue("secret_service")
+
+
+@pytest.fixture(params=["file", "keyring-memory", "keyring-secret-service"])
+def role_store(request):
+    if request.param == "file":
+        return rolecache.FileStore()
+    if request.param == "keyring-memory":
+        return rolecache.KeyringRoleStore(MemoryKeyring())
+    return rolecache.KeyringRoleStore(request.getfixturevalue("secret_service"))
+
+
+def test_role_store_contract(role_store):
+    assert role_store.read("s-corp+1+R") is None
+    role_store.write("s-corp+1+R", "first")
+    role_store.write("s-corp+1+R", "second")
+    role_store.write("s-other+1+R", "other")
+    assert role_store.read("s-corp+1+R") == "second"
+    assert sorted(role_store.names()) == ["s-corp+1+R", "s-other+1+R"]
+    assert rolecache.remove_session(role_store, "s-corp") == 1
+    assert role_store.read("s-corp+1+R") is None and role_store.read("s-other+1+R") == "other"
+    role_store.delete("s-corp+1+R")  # deleting what is gone is fine
+
+
+def test_secret_store_contract(keyring_backend):
+    store = secretstore.KeyringStore(keyring_backend)
+    assert store.get("token/x") is None
+    store.set("token/x", {"refreshToken": "r1", "clientSecret": "c1"})
+    assert store.get("token/x") == {"refreshToken": "r1", "clientSecret": "c1"}
+    keyring_backend.set_password(secretstore.SERVICE, "token/x", "not json")
+    assert store.get("token/x") is None
+    store.delete("token/x")
+    store.delete("token/x")
+    assert store.get("token/x") is None
+
+
+@pytest.mark.parametrize("backend", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"])
+def test_insecure_backends_fall_back_to_the_token_file(monkeypatch, backend):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    keyring.core.init_backend()
+    assert secretstore.secure_keyring() is None
+    assert "token file" in secretstore.describe(None)
+
+
+def test_a_plaintext_backend_is_not_secure():
+    plaintext = type("PlaintextKeyring", (MemoryKeyring,), {"__module__": "keyrings.alt.file"})()
+    chainer = type("ChainerBackend", (), {"backends": [plaintext]})()
+    assert not secretstore._is_secure(plaintext) and not secretstore._is_secure(chainer)
+    assert secretstore._is_secure(MemoryKeyring())
+
+
+def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emulator, secret_service):
+    result = cli("login", "--sso-session", "corp", "--no-browser")
+    assert result.code == 0, result.err
+    assert "OS keyring (keyring.backends.SecretService.Keyring)" in result.err
+    raw = json.loads(Path(tokencache.token_path(CORP)).read_text())
+    assert "refreshToken" not in raw and "clientSecret" not in raw and raw["accessToken"]
+    kept = json.loads(secret_service.get_password("ssohelper", "token/" + tokencache.token_key(CORP)))
+    assert kept["refreshToken"] and kept["clientSecret"] and kept["clientId"] == raw["clientId"]
+    registrations = [json.loads(p.read_text()) for p in Path(tokencache.token_path(CORP)).parent.glob("*.json")]
+    assert not any("clientSecret" in r for r in registrations)
+
+    token = tokencache.load_token(CORP)
+    tokencache.save_token(CORP, type(token)(**{**token.__dict__, "expires_at": time.time() + 60}))
+    refreshed = run_ssohelper(*ARGS)  # the refresh reads the refresh token back from the keyring
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert emulator.calls["CreateToken"] == 2 and emulator.calls["StartDeviceAuthorization"] == 1
+    status = run_ssohelper("status")
+    assert "long-lived secrets: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
+    assert "corp: signed in" in status.stdout
+
+    assert cli("logout", "--sso-session", "corp").code == 0
+    assert secret_service.get_password("ssohelper", "token/" + tokencache.token_key(CORP)) is None
+
+
+def test_role_credentials_can_live_in_the_keyring(cli, config, emulator, secret_service):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    first = run_ssohelper(*ARGS, "--store", "keyring")
+    second = run_ssohelper(*ARGS, "--store", "keyring")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout and emulator.calls["GetRoleCredentials"] == 1
+    secret = json.loads(first.stdout)["SecretAccessKey"]
+    cache = Path(rolecache.entry_path("x")).parent
+    assert all(secret not in p.read_text() for p in cache.glob("*.json"))
+    assert cli("logout", "--sso-session", "corp").code == 0
+    name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
+    assert secret_service.get_password("ssohelper", "role/" + name) is None
+
+
+def test_the_settings_file_selects_the_keyring_store(cli, config, emulator, secret_service, isolated_home):
+    settings = isolated_home / ".config" / "ssohelper" / "config"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[credential-process]\nstore = keyring\n")
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    assert run_ssohelper(*ARGS).returncode == 0
+    name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
+    assert secret_service.get_password("ssohelper", "role/" + name)
+    assert "role credentials: keyring" in run_ssohelper("status").stdout
