@@ -10,8 +10,9 @@ def main() -> int:
     if argv[:1] == ["credential-process"]:
         from .fastpath import serve_cached
 
-        if serve_cached(argv[1:]):
-            return 0
+        code = serve_cached(argv[1:])
+        if code is not None:
+            return code
     from .cli import run
 
     return run(argv)

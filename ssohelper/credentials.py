@@ -11,7 +11,7 @@ from . import portal, rolecache, secretstore
 from .errors import ConfigError, LoginRequired
 from .locks import file_lock
 from .login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
-from .models import RoleCredentials, RoleTarget, Token, mask
+from .models import RoleCredentials, RoleTarget, Token, epoch_now, mask
 
 log = logging.getLogger("ssohelper")
 
@@ -43,7 +43,7 @@ def fetch(
     options: ProcessOptions,
     *,
     ui: Interaction | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = epoch_now,
     portal_client: Any = None,
     oidc_client: Any = None,
 ) -> str:

@@ -53,11 +53,16 @@ def _entry_name(options: dict[str, str]) -> str | None:
     return rolecache.entry_name(sid, account, role)
 
 
-def serve_cached(argv: list[str]) -> bool:
-    """Print cached credentials and return True on a hit; False means: take the slow path."""
+def serve_cached(argv: list[str]) -> int | None:
+    """Print cached credentials and return 0 on a hit; None means: take the slow path.
+
+    On a miss it first takes the role lock: while another process is fetching these
+    credentials, waiting here costs nothing, and the fresh entry is then served from here.
+    If the entry is still missing, the lock stays held for the slow path in this process.
+    """
     options = _parse(argv)
     if options is None:
-        return False
+        return None
     try:
         from . import rolecache
         from .settings import load_process_settings
@@ -67,12 +72,31 @@ def serve_cached(argv: list[str]) -> bool:
         min_ttl = float(options["--min-ttl"]) * 60 if "--min-ttl" in options else settings.min_ttl
         name = _entry_name(options)
         if store != "file" or name is None:
-            return False
-        output = rolecache.decode_entry(rolecache.FileStore().read(name), now=time.time(), min_ttl=min_ttl)
-    except Exception:  # any surprise here is the slow path's to report properly
-        return False
+            return None
+        output = _read(name, min_ttl)
+        if output is None:
+            from . import locks
+
+            # Kept on a miss: the slow path in this process re-enters it and does the fetch.
+            default = locks.LOGIN_WAIT if "--auto-login" in options else 60
+            timeout = float(options.get("--lock-timeout", default))
+            locks.acquire(rolecache.lock_path(name), timeout=timeout, what="credentials for " + name)
+            output = _read(name, min_ttl)
+    except Exception as exc:  # Busy, or any surprise: the slow path reports it properly
+        from .errors import Busy
+
+        if isinstance(exc, Busy):
+            sys.stderr.write(f"ssohelper: {exc}\n")
+            return exc.exit_code
+        return None
     if output is None:
-        return False
+        return None
     sys.stdout.write(output + "\n")
     sys.stdout.flush()
-    return True
+    return 0
+
+
+def _read(name: str, min_ttl: float) -> str | None:
+    from . import rolecache
+
+    return rolecache.decode_entry(rolecache.FileStore().read(name), now=time.time(), min_ttl=min_ttl)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 
 def ensure_private_dir(path: str) -> str:
@@ -16,6 +15,8 @@ def ensure_private_dir(path: str) -> str:
 
 def write_atomic(path: str, data: bytes, *, mode: int = 0o600) -> None:
     """Write ``data`` to ``path`` so readers see either the old or the new file, never a part."""
+    import tempfile  # not needed by a cache hit, which only reads
+
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
     try:

@@ -35,6 +35,45 @@ else:
             return False
 
 
+LOGIN_WAIT = 15 * 60  # a device login can take 10 minutes; its waiters must outlast it
+
+_held: dict[str, int] = {}
+
+
+def acquire(
+    path: str,
+    *,
+    timeout: float,
+    what: str,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Take an exclusive lock on ``path``, held until release() or the process ends.
+
+    Raises Busy after ``timeout`` seconds of waiting.
+    """
+    ensure_private_dir(os.path.dirname(path))
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = clock() + timeout
+    delay = 0.005
+    while not _try_lock(fd):
+        if clock() >= deadline:
+            os.close(fd)
+            raise Busy(
+                f"gave up after {timeout:g}s waiting for another ssohelper process ({what}); "
+                "retry, or raise --lock-timeout"
+            )
+        sleep(delay)
+        delay = min(delay * 2, 0.05)
+    _held[path] = fd
+
+
+def release(path: str) -> None:
+    fd = _held.pop(path, None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 @contextmanager
 def file_lock(
     path: str,
@@ -44,20 +83,13 @@ def file_lock(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``; raise Busy after ``timeout`` seconds of waiting."""
-    ensure_private_dir(os.path.dirname(path))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    """Hold the lock on ``path`` for the block. Re-entrant: a lock this process already
+    holds (say, taken by the fast path before it handed over to the CLI) is simply kept."""
+    if path in _held:
+        yield
+        return
+    acquire(path, timeout=timeout, what=what, sleep=sleep, clock=clock)
     try:
-        deadline = clock() + timeout
-        delay = 0.005
-        while not _try_lock(fd):
-            if clock() >= deadline:
-                raise Busy(
-                    f"gave up after {timeout:.0f}s waiting for another ssohelper process ({what}); "
-                    "retry, or raise --lock-timeout"
-                )
-            sleep(delay)
-            delay = min(delay * 2, 0.1)
         yield
     finally:
-        os.close(fd)  # closing the descriptor releases the lock
+        release(path)

@@ -17,13 +17,13 @@ from typing import Any, Callable
 
 from . import aws, locks, oidc, paths, secretstore, tokencache
 from .errors import LoginRequired, SsoHelperError
-from .models import SsoSession, Token
+from .models import SsoSession, Token, epoch_now
 from .secretstore import KeyringStore
 
 log = logging.getLogger("ssohelper")
 
 REFRESH_WINDOW = 15 * 60
-LOGIN_LOCK_TIMEOUT = 15 * 60  # a device login can take 10 minutes; waiters need to outlast it
+LOGIN_LOCK_TIMEOUT = locks.LOGIN_WAIT
 UNSET: Any = object()
 
 
@@ -42,7 +42,7 @@ class Interaction:
     notify: Callable[[str], None]
     open_browser: Callable[[str], Any] | None = None
     on_wait: Callable[[float], None] = lambda left: None
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = epoch_now
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -95,7 +95,7 @@ def usable_token(
     min_ttl: float = REFRESH_WINDOW,
     store: KeyringStore | None = UNSET,
     lock_timeout: float = 60,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = epoch_now,
     oidc_client: Any = None,
     reject: str | None = None,
 ) -> Token:

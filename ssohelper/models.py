@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 DEFAULT_SCOPES = ("sso:account:access",)
+
+
+def epoch_now() -> float:
+    """The wall clock, looked up on every call (so a frozen clock in tests reaches it)."""
+    return time.time()
 
 
 @dataclass(frozen=True)

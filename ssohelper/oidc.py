@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from . import aws, tokencache
 from .errors import AwsError, LoginFailed
-from .models import SsoSession, Token
+from .models import SsoSession, Token, epoch_now
 from .secretstore import KeyringStore
 
 log = logging.getLogger("ssohelper")
@@ -88,7 +88,7 @@ def poll(
     client: dict,
     device: DeviceAuthorization,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = epoch_now,
     sleep: Callable[[float], None] = time.sleep,
     on_wait: Callable[[float], None] = lambda left: None,
 ) -> Token:

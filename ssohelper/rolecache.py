@@ -13,7 +13,10 @@ import time
 
 from . import paths
 from .fileio import ensure_private_dir, remove_quietly, write_atomic
-from .models import RoleCredentials
+
+TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
+if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
+    from .models import RoleCredentials
 
 FORMAT_VERSION = 1
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")

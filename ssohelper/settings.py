@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from . import paths
 from .errors import ConfigError
@@ -17,10 +16,17 @@ DEFAULT_MIN_TTL = 15 * 60
 STORES = ("file", "keyring")
 
 
-@dataclass(frozen=True)
 class ProcessSettings:
-    store: str = "file"
-    min_ttl: float = DEFAULT_MIN_TTL
+    """Where role credentials are cached and how long they must still be valid (seconds).
+
+    A plain class: a dataclass would import dataclasses on the hot path (~10 ms).
+    """
+
+    __slots__ = ("store", "min_ttl")
+
+    def __init__(self, store: str = "file", min_ttl: float = DEFAULT_MIN_TTL) -> None:
+        self.store = store
+        self.min_ttl = min_ttl
 
 
 def load_process_settings() -> ProcessSettings:

@@ -1,0 +1,101 @@
+"""The 15-minute windows, at their edges, with a frozen clock."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import pytest
+from freezegun import freeze_time
+
+from ssohelper import credentials, fastpath, rolecache, tokencache
+from ssohelper.errors import LoginRequired
+from ssohelper.login import usable_token
+from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
+
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
+T = NOW.timestamp()
+CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
+TARGET = RoleTarget(CORP, "111111111111", "Developer")
+ARGS = ["--sso-session", "corp", "--account-id", "111111111111", "--role-name", "Developer"]
+
+
+def cache_entry(seconds_left: float) -> None:
+    creds = RoleCredentials("ASIAEXAMPLEEXAMPLE", "secret", "session", T + seconds_left, "111111111111")
+    rolecache.FileStore().write(credentials.target_entry(TARGET), rolecache.encode_entry(creds))
+
+
+@pytest.mark.parametrize("seconds_left, hit", [(15 * 60 + 1, True), (15 * 60, False), (15 * 60 - 1, False)])
+def test_cached_credentials_need_more_than_15_minutes(seconds_left, hit):
+    cache_entry(seconds_left)
+    with freeze_time(NOW):
+        if hit:
+            assert '"AccessKeyId":"ASIAEXAMPLEEXAMPLE"' in credentials.fetch(TARGET, credentials.ProcessOptions())
+        else:  # a miss goes on to the token, and there is none
+            with pytest.raises(LoginRequired):
+                credentials.fetch(TARGET, credentials.ProcessOptions())
+
+
+@pytest.mark.parametrize("seconds_left, argv, hit", [
+    (15 * 60 + 1, ARGS, True),
+    (15 * 60, ARGS, False),
+    (30 * 60 + 1, ARGS + ["--min-ttl", "30"], True),
+    (30 * 60, ARGS + ["--min-ttl", "30"], False),
+])
+def test_the_fast_path_honours_the_window(capsys, seconds_left, argv, hit):
+    cache_entry(seconds_left)
+    with freeze_time(NOW):
+        assert fastpath.serve_cached(argv) == (0 if hit else None)
+    assert ("ASIAEXAMPLEEXAMPLE" in capsys.readouterr().out) is hit
+
+
+def test_the_settings_file_changes_the_window(isolated_home, capsys):
+    settings = isolated_home / ".config" / "ssohelper" / "config"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[credential-process]\nmin_ttl_minutes = 5\n")
+    cache_entry(5 * 60 + 1)
+    with freeze_time(NOW):
+        assert fastpath.serve_cached(ARGS) == 0
+
+
+class RecordingOidc:
+    """A narrow stand-in for the sso-oidc client: records refresh calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def create_token(self, **kwargs: str) -> dict:
+        self.calls += 1
+        assert kwargs["grantType"] == "refresh_token" and kwargs["refreshToken"] == "refresh-1"
+        return {"accessToken": "fresh", "expiresIn": 3600, "refreshToken": "refresh-2"}
+
+
+def save_token(seconds_left: float) -> None:
+    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "stale", T + seconds_left, "client",
+                                      "client-secret", T + 86400, "refresh-1"))
+
+
+@pytest.mark.parametrize("seconds_left, refreshed", [(15 * 60 + 1, False), (15 * 60, True), (60, True)])
+def test_tokens_refresh_within_15_minutes_of_expiry(seconds_left, refreshed):
+    save_token(seconds_left)
+    oidc = RecordingOidc()
+    with freeze_time(NOW):
+        token = usable_token(CORP, store=None, oidc_client=oidc)
+    assert oidc.calls == (1 if refreshed else 0)
+    assert token.access_token == ("fresh" if refreshed else "stale")
+    if refreshed:
+        saved = tokencache.load_token(CORP)
+        assert saved.refresh_token == "refresh-2" and saved.expires_at == T + 3600
+
+
+def test_an_expired_token_without_refresh_needs_a_login():
+    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "old", T - 1))
+    with freeze_time(NOW), pytest.raises(LoginRequired, match="has expired; run: ssohelper login --sso-session corp"):
+        usable_token(CORP, store=None)
+
+
+def test_token_times_use_the_aws_cli_format():
+    assert tokencache.format_time(T) == "2026-11-28T12:00:00Z"
+    assert tokencache.parse_time("2026-11-28T12:00:00Z") == T
+    assert tokencache.parse_time("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
+    assert time.gmtime(T).tm_hour == 12
