@@ -31,7 +31,6 @@ _OPTION_RE = re.compile(r"(?P<option>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*)$")
 # Text-mode reads (botocore's) split lines on \r\n, \r and \n, so we do too.
 _LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|)")
 _EOL_RE = re.compile(r"\r\n|\r|\n")
-_NONSPACE_RE = re.compile(r"\S")
 _BLANK, _REMARK, _HEADER, _KEY, _CONT = "blank", "comment", "header", "key", "cont"
 
 
@@ -54,18 +53,11 @@ class _Section:
 
 
 def _split(text: str) -> list[_Line]:
-    lines, pos = [], 0
-    while pos < len(text):
-        match = _LINE_RE.match(text, pos)
-        assert match is not None
-        lines.append(_Line(match[1], match[2]))
-        pos = match.end()
-    return lines
+    return [_Line(m[1], m[2]) for m in _LINE_RE.finditer(text) if m[0]]
 
 
 def _indent(text: str) -> str:
-    match = _NONSPACE_RE.search(text)
-    return text[: match.start()] if match else ""
+    return text[: len(text) - len(text.lstrip())]  # lstrip's whitespace is configparser's \s
 
 
 def _shown_key(name: str) -> str:
@@ -85,8 +77,7 @@ class _Indexer:
         self.indent = 0
 
     def run(self, lines: Sequence[_Line]) -> _Indexer:
-        for index, line in enumerate(lines):
-            self.kinds.append(self._classify(index, line.text))
+        self.kinds = [self._classify(index, line.text) for index, line in enumerate(lines)]
         return self
 
     def _classify(self, index: int, text: str) -> str:
@@ -120,7 +111,7 @@ class _Indexer:
 
     def _add_key(self, index: int, stripped: str) -> None:
         option = _OPTION_RE.match(stripped)
-        name = option["option"].rstrip() if option else ""
+        name = option["option"] if option else ""
         if self.section is None:
             what = f"key '{_shown_key(name)}'" if name else "text"
             raise self._fail(index, f"{what} before any [section]; fix the file and retry")
@@ -135,19 +126,14 @@ class _Indexer:
         self.key = self.section.keys[lowered] = _Key(index, index)
 
 
-def _check_key(key: str) -> None:
-    if not key or key != key.strip() or _EOL_RE.search(key) or any(c in key for c in "=:"):
+def _check_item(key: str, value: str) -> None:
+    """Refuse what would not read back as written. Values are never echoed: they may be secret."""
+    bad = not key or key != key.strip() or key.startswith(("[", *_COMMENT))
+    if bad or _EOL_RE.search(key) or "=" in key or ":" in key:
         raise ValueError(f"invalid INI key {key!r}")
-    if key.startswith(("[", *_COMMENT)):
-        raise ValueError(f"invalid INI key {key!r}")
-
-
-def _check_value(value: str) -> None:
-    if "\r" in value:
-        raise ValueError("INI values cannot contain carriage returns")
-    for line in value.split("\n")[1:]:
-        if not line.strip() or line.strip().startswith(_COMMENT):
-            raise ValueError(f"sub-key line {line!r} would not survive a round trip")
+    rest = [line.strip() for line in value.split("\n")[1:]]
+    if "\r" in value or not all(rest) or any(line.startswith(_COMMENT) for line in rest):
+        raise ValueError(f"value for {key!r} has a carriage return, or a blank or comment sub-line")
 
 
 def _entry(head: str, value: str, cont_indent: str) -> list[str]:
@@ -159,9 +145,7 @@ def _entry(head: str, value: str, cont_indent: str) -> list[str]:
 
 def _separator(sep: str, had_value: bool) -> str:
     # "s3 =" with an empty value has no space after "="; mirror the one before it.
-    if had_value or sep != sep.rstrip():
-        return sep
-    return sep + sep[: len(sep) - len(sep.lstrip())]
+    return sep if had_value else sep + _indent(sep)
 
 
 class IniFile:
@@ -203,16 +187,13 @@ class IniFile:
             return None
         option = _OPTION_RE.match(self._lines[found.line].text.strip())
         assert option is not None
-        parts = [option["value"].strip()]
-        for index in range(found.line + 1, found.end + 1):
-            if self._kinds[index] != _REMARK:
-                parts.append(self._lines[index].text.strip())
-        return "\n".join(parts).rstrip()
+        span = range(found.line + 1, found.end + 1)  # continuation and blank lines count
+        rest = [self._lines[i].text.strip() for i in span if self._kinds[i] != _REMARK]
+        return "\n".join([option["value"].strip(), *rest])
 
     def set(self, section: str, key: str, value: str) -> None:
         """Replace the key in place, or add ``key = value`` after the section's last key."""
-        _check_key(key)
-        _check_value(value)
+        _check_item(key, value)
         if not self.has_section(section):
             raise KeyError(f"no section [{section.strip()}] in {self.path}")
         found = self._find(section, key)
@@ -244,11 +225,10 @@ class IniFile:
         if self.has_section(name):
             raise ValueError(f"section [{name}] already exists in {self.path}")
         if len({key.lower() for key, _ in items}) != len(items):
-            raise ValueError(f"duplicate keys in {items!r}")
+            raise ValueError(f"duplicate keys in {[key for key, _ in items]}")
         texts = [f"[{name}]"]
         for key, value in items:
-            _check_key(key)
-            _check_value(value)
+            _check_item(key, value)
             texts += _entry(f"{key} = ", value, "  ")
         lines = list(self._lines)
         if lines and not lines[-1].eol:
@@ -282,11 +262,10 @@ class IniFile:
         if found.keys:
             last = list(found.keys.values())[-1]
             return last.end + 1, _indent(self._lines[last.line].text)
-        # No sibling to align with: indent like the next header, so it stays a header.
-        following = [i for i in range(found.header + 1, len(self._lines))
-                     if self._kinds[i] == _HEADER]
-        indent = _indent(self._lines[following[0]].text) if following else ""
-        return found.header + 1, indent
+        # No sibling to align with: indent like the next header, so that it stays a header.
+        span = range(found.header + 1, len(self._lines))
+        following = next((i for i in span if self._kinds[i] == _HEADER), None)
+        return found.header + 1, "" if following is None else _indent(self._lines[following].text)
 
     def _replace(self, start: int, stop: int, texts: list[str], *, kept: Sequence[_Line] = (),
                  first_eol: str = "", names: list[str] | None = None) -> None:
@@ -304,9 +283,12 @@ class IniFile:
 
     def _commit(self, lines: list[_Line], names: list[str]) -> None:
         old = self._lines
-        self._index(lines)
-        if self.section_names() != names:
-            # An oddly indented [header] would have turned into a continuation line.
+        try:
+            self._index(lines)
+            same = self.section_names() == names
+        except ConfigError:
+            same = False
+        if not same:  # an oddly indented [header] would have become a continuation line
             self._index(old)
             raise ConfigError(f"{self.path}: cannot make this edit without changing other "
                               "sections; fix the indentation of the [section] lines and retry")

@@ -7,7 +7,6 @@ version, wrong permissions for another user) is a miss, never an error.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -18,7 +17,9 @@ TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
     from .models import RoleCredentials
 
-FORMAT_VERSION = 1
+# An entry is three lines: this header, the expiry (epoch seconds), and the document to print.
+# Plain text rather than JSON, so that a hit does not even import json.
+HEADER = "ssohelper-role-credentials 1"
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -36,7 +37,7 @@ def entry_name(sid: str, account_id: str, role_name: str) -> str:
 
 
 def entry_path(name: str) -> str:
-    return os.path.join(paths.role_cache_dir(), name + ".json")
+    return os.path.join(paths.role_cache_dir(), name + ".cred")
 
 
 def lock_path(name: str) -> str:
@@ -45,6 +46,8 @@ def lock_path(name: str) -> str:
 
 def process_output(creds: RoleCredentials) -> str:
     """The credential_process document: compact JSON, Expiration in RFC3339 UTC with Z."""
+    import json
+
     expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(creds.expires_at))
     document = {
         "Version": 1,
@@ -58,21 +61,23 @@ def process_output(creds: RoleCredentials) -> str:
 
 
 def encode_entry(creds: RoleCredentials) -> str:
-    return json.dumps({"v": FORMAT_VERSION, "expires": creds.expires_at, "output": process_output(creds)})
+    return f"{HEADER}\n{creds.expires_at!r}\n{process_output(creds)}\n"
 
 
 def decode_entry(raw: str | None, *, now: float, min_ttl: float) -> str | None:
     """The stored document if the entry is ours and has more than ``min_ttl`` seconds left."""
     if not raw:
         return None
-    try:
-        entry = json.loads(raw)
-        if entry.get("v") != FORMAT_VERSION or float(entry["expires"]) - now <= min_ttl:
-            return None
-        output = entry["output"]
-    except (ValueError, TypeError, KeyError, AttributeError):
+    lines = raw.split("\n")
+    if len(lines) < 3 or lines[0] != HEADER:
         return None
-    return output if isinstance(output, str) and output.startswith("{") else None
+    try:
+        if float(lines[1]) - now <= min_ttl:
+            return None
+    except ValueError:
+        return None
+    output = lines[2]
+    return output if output.startswith('{"Version":1,') and output.endswith("}") else None
 
 
 class FileStore:
@@ -100,7 +105,7 @@ class FileStore:
             listing = os.listdir(paths.role_cache_dir())
         except OSError:
             return []
-        return [n[: -len(".json")] for n in listing if n.endswith(".json") and not n.startswith(".")]
+        return [n[: -len(".cred")] for n in listing if n.endswith(".cred") and not n.startswith(".")]
 
 
 class KeyringRoleStore:
@@ -120,7 +125,7 @@ class KeyringRoleStore:
 
     def write(self, name: str, raw: str) -> None:
         self._backend.set_password("ssohelper", "role/" + name, raw)
-        self._index.write(name, json.dumps({"v": FORMAT_VERSION, "in": "keyring"}))
+        self._index.write(name, f"{HEADER}\nin the OS keyring\n")
 
     def delete(self, name: str) -> None:
         try:

@@ -136,8 +136,10 @@ def test_a_killed_lock_holder_never_blocks_the_next_caller(signed_in):
         holder.kill()
 
 
-@pytest.mark.parametrize("content", [b"", b'{"v": 1, "expi', b"\x00\xff garbage", b'{"v": 99, "expires": 9e99}',
-                                     b'["not", "a", "dict"]'])
+@pytest.mark.parametrize("content", [
+    b"", b"ssohelper-role-credentials 1\n17", b"\x00\xff garbage",
+    b'ssohelper-role-credentials 99\n9e99\n{"Version":1,"AccessKeyId":"x"}\n',
+    b'ssohelper-role-credentials 1\n9e99\n["not", "a", "document"]\n', b'{"v": 1, "expires": 9e99}'])
 def test_a_broken_cache_entry_is_a_miss(signed_in, content):
     assert run_ssohelper(*ARGS).returncode == 0
     Path(rolecache.entry_path(ENTRY)).write_bytes(content)

@@ -166,7 +166,7 @@ def test_role_credentials_can_live_in_the_keyring(cli, config, emulator, secret_
     assert first.stdout == second.stdout and emulator.calls["GetRoleCredentials"] == 1
     secret = json.loads(first.stdout)["SecretAccessKey"]
     cache = Path(rolecache.entry_path("x")).parent
-    assert all(secret not in p.read_text() for p in cache.glob("*.json"))
+    assert list(cache.glob("*.cred")) and all(secret not in p.read_text() for p in cache.glob("*.cred"))
     assert cli("logout", "--sso-session", "corp").code == 0
     name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name) is None
