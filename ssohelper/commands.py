@@ -100,3 +100,6 @@ def demo() -> None:
     from .demo import run_demo
 
     run_demo(say)
+
+
+from . import cli_migrate  # noqa: E402,F401  (registers migrate-profiles)

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ssohelper.errors import ConfigError
+from .awsconfig import display_path
+from .errors import ConfigError
 
-__all__ = ["IniFile", "parse_ini", "read_ini", "unified_diff"]
+__all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini", "unified_diff"]
 
 _BOM = "\ufeff"
 _COMMENT = ("#", ";")
@@ -162,6 +163,7 @@ class IniFile:
     def _index(self, lines: list[_Line]) -> None:
         indexer = _Indexer(self.path).run(lines)
         self._lines, self._kinds, self._sections = lines, indexer.kinds, indexer.sections
+        self._spans: dict[str, tuple[int, int]] | None = None
 
     def render(self) -> str:
         return self._bom + "".join(line.text + line.eol for line in self._lines)
@@ -220,23 +222,57 @@ class IniFile:
 
     def add_section(self, name: str, items: list[tuple[str, str]]) -> None:
         """Append ``[name]`` and its items at the end, after a blank line."""
-        if not name or name != name.strip() or _EOL_RE.search(name):
-            raise ValueError(f"invalid section name {name!r}")
-        if self.has_section(name):
-            raise ValueError(f"section [{name}] already exists in {self.path}")
-        if len({key.lower() for key, _ in items}) != len(items):
-            raise ValueError(f"duplicate keys in {[key for key, _ in items]}")
-        texts = [f"[{name}]"]
-        for key, value in items:
-            _check_item(key, value)
-            texts += _entry(f"{key} = ", value, "  ")
+        self.add_sections([(name, items)])
+
+    def add_sections(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        """Append several sections in one pass (each after a blank line)."""
+        texts: list[str] = []
+        for name, items in sections:
+            if not name or name != name.strip() or _EOL_RE.search(name):
+                raise ValueError(f"invalid section name {name!r}")
+            if self.has_section(name) or f"[{name}]" in texts:
+                raise ValueError(f"section [{name}] already exists in {self.path}")
+            if len({key.lower() for key, _ in items}) != len(items):
+                raise ValueError(f"duplicate keys in {[key for key, _ in items]}")
+            texts += ["", f"[{name}]"] if texts else [f"[{name}]"]
+            for key, value in items:
+                _check_item(key, value)
+                texts += _entry(f"{key} = ", value, "  ")
+        if not texts:
+            return
         lines = list(self._lines)
         if lines and not lines[-1].eol:
             lines[-1] = _Line(lines[-1].text, self.newline)
         if lines and lines[-1].text.strip():
             texts.insert(0, "")
         lines += [_Line(text, self.newline) for text in texts]
-        self._commit(lines, [*self._sections, name])
+        self._commit(lines, [*self._sections, *(name for name, _ in sections)])
+
+    def section_text(self, name: str) -> str:
+        """The section's own text: its header up to the next header (or the end)."""
+        start, stop = self._span(name)
+        return "".join(line.text + line.eol for line in self._lines[start:stop])
+
+    def replace_sections(self, texts: dict[str, str]) -> None:
+        """Swap whole section texts in one pass: edit many sections of a big file in linear time.
+
+        Each text must still be that one section (edit it with its own ``parse_ini``).
+        """
+        spans = sorted((self._span(name), text) for name, text in texts.items())
+        lines: list[_Line] = []
+        position = 0
+        for (start, stop), text in spans:
+            lines += self._lines[position:start] + _split(text)
+            position = stop
+        lines += self._lines[position:]
+        self._commit(lines, list(self._sections))
+
+    def _span(self, name: str) -> tuple[int, int]:
+        if self._spans is None:  # computed once per version of the document
+            starts = sorted((section.header, key) for key, section in self._sections.items())
+            stops = [start for start, _ in starts[1:]] + [len(self._lines)]
+            self._spans = {key: (start, stop) for (start, key), stop in zip(starts, stops)}
+        return self._spans[name.strip()]
 
     def remove_section(self, name: str) -> bool:
         """Drop the header, the section's keys and the blank lines after them."""
@@ -300,19 +336,19 @@ def parse_ini(text: str, path: str = "<config>") -> IniFile:
     return IniFile(_split(text[len(bom):]), path=path, bom=bom)
 
 
-def _display(path: str) -> str:
-    home = os.path.expanduser("~")
-    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
-
-
 def read_ini(path: str | os.PathLike[str]) -> IniFile:
     """Read and parse a UTF-8 INI file; ConfigError names the file if that fails."""
-    shown = _display(os.fspath(path))
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        raise ConfigError(f"{shown}: cannot read it ({err.strerror or err}); "
+        raise ConfigError(f"{display_path(os.fspath(path))}: cannot read it ({err.strerror or err}); "
                           "check the path and permissions and retry") from None
+    return parse_bytes(data, os.fspath(path))
+
+
+def parse_bytes(data: bytes, path: str) -> IniFile:
+    """Decode UTF-8 and parse; ConfigError names the file and line if that fails."""
+    shown = display_path(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from . import aws
+from .errors import AwsError
 from .models import RoleCredentials, RoleTarget, SsoSession, Token
+
+_NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
+
+
+class NoAccess(AwsError):
+    """The signed-in user has no assignment for that account or role."""
+
+
+@contextmanager
+def _calling(what: str, session: SsoSession) -> Iterator[None]:
+    """aws.calling, plus a distinct error for 'no access', which callers act on."""
+    from botocore.exceptions import ClientError
+
+    with aws.calling(what, session):
+        try:
+            yield
+        except ClientError as exc:
+            if aws.error_code(exc) in _NO_ACCESS:
+                raise NoAccess(f"{what}: you have no access (ask for a permission set there)") from None
+            raise
 
 
 def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None) -> RoleCredentials:
     client = client or aws.client("sso", target.session.region)
-    with aws.calling(f"GetRoleCredentials for {target.role_name} in {target.account_id}", target.session):
+    with _calling(f"GetRoleCredentials for {target.role_name} in {target.account_id}", target.session):
         response = client.get_role_credentials(
             roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
         )
@@ -33,7 +57,7 @@ def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> l
 
 def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
     client = client or aws.client("sso", session.region)
-    with aws.calling(f"ListAccountRoles for {account_id}", session):
+    with _calling(f"ListAccountRoles for {account_id}", session):
         pages = client.get_paginator("list_account_roles").paginate(
             accessToken=token.access_token, accountId=account_id
         )

@@ -1,0 +1,174 @@
+"""Which SSO account and role each static-key profile should become, and retiring its key.
+
+Account discovery asks STS with the profile's own keys (online) or decodes the account from
+the access key ID (offline). Role discovery lists the user's roles in that account with the
+SSO login. Keys are only ever deactivated, never deleted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from . import aws, portal
+from .errors import AwsError, ConfigError, SsoHelperError
+from .migrate import StaticProfile, Target
+from .models import SsoSession, Token, mask
+
+log = logging.getLogger("ssohelper")
+Chooser = Callable[[str, str, Sequence[str]], "str | None"]
+
+
+def account_from_key_id(access_key_id: str) -> str | None:
+    """The account encoded in a modern AKIA/ASIA access key ID, or None for older formats."""
+    if len(access_key_id) != 20 or access_key_id[:4] not in ("AKIA", "ASIA"):
+        return None
+    try:
+        raw = base64.b32decode(access_key_id[4:])
+    except (binascii.Error, ValueError):
+        return None
+    number = (int.from_bytes(raw[:6], "big") & 0x7FFFFFFFFF80) >> 7
+    return f"{number:012d}"
+
+
+def static_client(service: str, profile: StaticProfile) -> Any:
+    """A signed botocore client using the profile's own static keys (never the environment's)."""
+    import botocore.session
+
+    session = botocore.session.Session()
+    return session.create_client(
+        service,
+        region_name=profile.region or "us-east-1",
+        aws_access_key_id=profile.access_key_id,
+        aws_secret_access_key=profile.secret_access_key,
+        aws_session_token=profile.session_token,
+    )
+
+
+def caller_identity(profile: StaticProfile) -> dict:
+    with aws.calling(f"STS GetCallerIdentity for profile '{profile.name}'"):
+        return static_client("sts", profile).get_caller_identity()
+
+
+@dataclass
+class Resolution:
+    targets: dict[str, Target]
+    sources: dict[str, str]  # profile -> how its target was found
+    skipped: list[tuple[str, str]]  # (profile, reason): keys stay untouched
+
+
+def parse_map(values: Sequence[str]) -> dict[str, Target]:
+    """``--map PROFILE=ACCOUNT_ID:ROLE_NAME`` values."""
+    result = {}
+    for value in values:
+        name, _, rest = value.partition("=")
+        account, _, role = rest.partition(":")
+        if not (name and account.isdigit() and len(account) == 12 and role):
+            raise ConfigError(f"--map {value!r}: expected PROFILE=ACCOUNT_ID:ROLE_NAME (a 12-digit account ID)")
+        result[name] = Target(account, role)
+    return result
+
+
+def resolve_targets(
+    profiles: Sequence[StaticProfile],
+    *,
+    session: SsoSession,
+    mapped: Mapping[str, Target],
+    account_id: str | None,
+    role_name: str | None,
+    offline: bool,
+    token: Callable[[], Token],
+    choose: Chooser | None,
+) -> Resolution:
+    """Map each profile to an account and role; the first rule that applies wins."""
+    result = Resolution({}, {}, [])
+    roles_by_account: dict[str, list[str] | None] = {}
+    for profile in profiles:
+        if profile.name in mapped:
+            result.targets[profile.name], result.sources[profile.name] = mapped[profile.name], "--map"
+            continue
+        try:
+            account, how = _account(profile, account_id, offline)
+            if role_name:
+                result.targets[profile.name] = Target(account, role_name)
+                result.sources[profile.name] = f"account {how}, --role-name"
+                continue
+            if account not in roles_by_account:
+                roles_by_account[account] = _roles(session, token(), account)
+            roles = roles_by_account[account]
+            role = _pick_role(profile.name, account, roles, choose)
+        except _Skip as skip:
+            result.skipped.append((profile.name, str(skip)))
+            continue
+        result.targets[profile.name] = Target(account, role)
+        result.sources[profile.name] = f"account {how}, {'only role' if len(roles or ()) == 1 else 'chosen'}"
+    return result
+
+
+class _Skip(Exception):
+    pass
+
+
+def _account(profile: StaticProfile, account_id: str | None, offline: bool) -> tuple[str, str]:
+    if account_id:
+        return account_id, "from --account-id"
+    if offline:
+        account = account_from_key_id(profile.access_key_id or "")
+        if account is None:
+            raise _Skip("its access key ID does not encode an account; use --map or --account-id")
+        return account, "decoded from the key ID"
+    try:
+        return caller_identity(profile)["Account"], "from STS"
+    except AwsError as exc:
+        raise _Skip(f"STS did not accept its keys ({exc}); use --map, --account-id or --offline") from None
+
+
+def _roles(session: SsoSession, token: Token, account: str) -> list[str] | None:
+    try:
+        return portal.list_account_roles(session, token, account)
+    except portal.NoAccess:
+        return None
+
+
+def _pick_role(name: str, account: str, roles: list[str] | None, choose: Chooser | None) -> str:
+    if not roles:
+        raise _Skip(f"you have no SSO access to account {account}; ask for a permission set there")
+    if len(roles) == 1:
+        return roles[0]
+    chosen = choose(name, account, roles) if choose else None
+    if chosen is None:
+        raise _Skip(f"account {account} offers several roles ({', '.join(roles)}); use --role-name or --map")
+    return chosen
+
+
+@dataclass(frozen=True)
+class KeyOutcome:
+    profile: str
+    key: str  # masked
+    result: str  # "deactivated", "already inactive", "refused", "not verified"
+    reason: str = ""
+
+
+def deactivate_key(profile: StaticProfile) -> KeyOutcome:
+    """Mark the profile's access key Inactive, using that key itself. Never deletes it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    key = profile.access_key_id or ""
+    try:
+        arn = caller_identity(profile)["Arn"]
+        user = arn.split(":user/")[-1].split("/")[-1] if ":user/" in arn else None
+        iam = static_client("iam", profile)
+        kwargs = {"UserName": user} if user else {}
+        current = iam.list_access_keys(**kwargs).get("AccessKeyMetadata", [])
+        if any(k["AccessKeyId"] == key and k["Status"] == "Inactive" for k in current):
+            return KeyOutcome(profile.name, mask(key), "already inactive")
+        iam.update_access_key(AccessKeyId=key, Status="Inactive", **kwargs)
+    except ClientError as exc:
+        code = aws.error_code(exc) or "error"
+        return KeyOutcome(profile.name, mask(key), "refused", f"{code}: {exc.response['Error'].get('Message', '')}")
+    except (BotoCoreError, SsoHelperError) as exc:
+        return KeyOutcome(profile.name, mask(key), "refused", str(exc))
+    return KeyOutcome(profile.name, mask(key), "deactivated")

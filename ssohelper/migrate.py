@@ -1,0 +1,176 @@
+"""Planning a migration: find static-key profiles and rewrite them to SSO, losslessly.
+
+Pure functions over parsed documents (ssohelper.inifile): nothing here reads or writes files
+or calls AWS. Each profile's section is edited on its own and spliced back in one pass, so
+a config with thousands of profiles is rewritten in linear time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from .awsconfig import section_kind
+from .errors import ConfigError
+from .inifile import IniFile, parse_ini
+
+STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
+SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name",
+            "sso_registration_scopes")
+_ALREADY = (("sso_session", "already uses SSO"), ("sso_start_url", "already uses SSO"),
+            ("credential_process", "uses credential_process"), ("role_arn", "assumes a role (role_arn)"))
+STYLES = ("process", "native")
+
+
+@dataclass(frozen=True)
+class Target:
+    account_id: str
+    role_name: str
+
+
+@dataclass(frozen=True)
+class StaticProfile:
+    name: str
+    access_key_id: str | None
+    secret_access_key: str | None = field(repr=False)
+    session_token: str | None = field(repr=False)
+    in_config: bool
+    in_credentials: bool
+    region: str | None
+    dependents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Survey:
+    static: list[StaticProfile]
+    skipped: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    config_text: str
+    credentials_text: str
+
+
+def config_profiles(config: IniFile) -> dict[str, str]:
+    """Profile name -> its section header in the config file."""
+    found = {}
+    for header in config.section_names():
+        kind = section_kind(header)
+        if kind and kind[0] == "profile":
+            found.setdefault(kind[1], header)
+    return found
+
+
+def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> Survey:
+    """Every profile that gets static keys, and why the other candidates are left alone."""
+    headers = config_profiles(config)
+    names = list(headers) + [n for n in credentials.section_names() if n not in headers]
+    missing = [n for n in only if n not in names]
+    if missing:
+        raise ConfigError(f"no profile named {', '.join(repr(n) for n in missing)} in the config or credentials file")
+    dependents: dict[str, list[str]] = {}
+    for name, header in headers.items():
+        source = config.get(header, "source_profile")
+        if source:
+            dependents.setdefault(source, []).append(name)
+    static, skipped = [], []
+    for name in names:
+        if only and name not in only:
+            continue
+        header = headers.get(name)
+        value = _reader(config, header, credentials, name)
+        reason = next((why for key, why in _ALREADY if header and config.get(header, key)), None)
+        if reason is None and not value("aws_access_key_id"):
+            reason = "has no static keys"
+        if reason is not None:
+            if only or value("aws_access_key_id"):
+                skipped.append((name, reason))
+            continue
+        static.append(StaticProfile(
+            name=name,
+            access_key_id=value("aws_access_key_id"),
+            secret_access_key=value("aws_secret_access_key"),
+            session_token=value("aws_session_token") or value("aws_security_token"),
+            in_config=bool(header and config.get(header, "aws_access_key_id")),
+            in_credentials=bool(credentials.has_section(name) and credentials.get(name, "aws_access_key_id")),
+            region=config.get(header, "region") if header else None,
+            dependents=tuple(dependents.get(name, ())),
+        ))
+    return Survey(static, skipped)
+
+
+def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str):  # type: ignore[no-untyped-def]
+    """Look a key up as botocore does: the credentials file first, then the config file."""
+    def value(key: str) -> str | None:
+        if credentials.has_section(name) and credentials.get(name, key):
+            return credentials.get(name, key)
+        return config.get(header, key) if header else None
+
+    return value
+
+
+def process_command(command: str, sso_session: str, target: Target) -> str:
+    return (f"{command} credential-process --sso-session {sso_session} "
+            f"--account-id {target.account_id} --role-name {target.role_name}")
+
+
+def _profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
+    if style == "native":
+        return [("sso_session", sso_session), ("sso_account_id", target.account_id),
+                ("sso_role_name", target.role_name)]
+    return [("credential_process", process_command(command, sso_session, target))]
+
+
+def _edit_section(doc: IniFile, header: str, drop: Sequence[str], items: list[tuple[str, str]]) -> str:
+    section = parse_ini(doc.section_text(header), doc.path)
+    section.newline = doc.newline
+    for key in drop:
+        while section.remove(header, key):
+            pass
+    for key, value in items:
+        section.set(header, key, value)
+    return section.render()
+
+
+def _new_header(name: str) -> str:
+    if name == "default":
+        return "default"
+    return f'profile "{name}"' if any(c.isspace() for c in name) else f"profile {name}"
+
+
+def rewrite(
+    config: IniFile,
+    credentials: IniFile,
+    targets: Mapping[str, Target],
+    *,
+    sso_session: str,
+    style: str = "process",
+    command: str = "ssohelper",
+    new_session: tuple[str, str] | None = None,
+) -> Rewrite:
+    """The new texts of both files, with ``targets``' profiles moved off static keys."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}")
+    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
+    headers = config_profiles(config)
+    drop_from_config = STATIC_KEYS + (SSO_KEYS if style == "process" else ())
+    config_edits, credential_edits = {}, {}
+    added: list[tuple[str, list[tuple[str, str]]]] = []
+    session_header = f"sso-session {sso_session}"
+    if new_session and targets and not config.has_section(session_header):
+        start_url, region = new_session
+        added.append((session_header, [("sso_start_url", start_url), ("sso_region", region),
+                                       ("sso_registration_scopes", "sso:account:access")]))
+    for name, target in targets.items():
+        items = _profile_items(style, command, sso_session, target)
+        if name in headers:
+            config_edits[headers[name]] = _edit_section(config, headers[name], drop_from_config, items)
+        else:
+            added.append((_new_header(name), items))
+        if credentials.has_section(name):
+            credential_edits[name] = _edit_section(credentials, name, STATIC_KEYS, [])
+    config.replace_sections(config_edits)
+    config.add_sections(added)
+    credentials.replace_sections(credential_edits)
+    return Rewrite(config.render(), credentials.render())

@@ -1,0 +1,168 @@
+"""The migrate-profiles use case: read both files, plan, show, apply, verify, retire keys."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from . import awsconfig, backups, paths
+from .awsconfig import display_path
+from .backups import FileChange
+from .discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
+from .errors import ConfigError
+from .inifile import IniFile, parse_bytes, unified_diff
+from .login import usable_token
+from .migrate import STATIC_KEYS, Rewrite, Survey, Target, process_command, rewrite, survey
+from .models import SsoSession, mask
+
+_SECRET_LINE = re.compile(r"^([-+ ]\s*(?:%s)\s*[=:]\s*)(\S.*)$" % "|".join(STATIC_KEYS), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Request:
+    sso_session: str
+    only: Sequence[str] = ()
+    start_url: str | None = None
+    sso_region: str | None = None
+    mapped: dict[str, Target] | None = None
+    account_id: str | None = None
+    role_name: str | None = None
+    offline: bool = False
+    style: str = "process"
+
+
+@dataclass(frozen=True)
+class Plan:
+    request: Request
+    session: SsoSession
+    config: FileChange
+    credentials: FileChange
+    survey: Survey
+    resolution: Resolution
+    command: str
+    command_note: str
+
+    @property
+    def changes(self) -> list[FileChange]:
+        return [self.config, self.credentials]
+
+    def diff(self) -> str:
+        """Both files' unified diffs, with key material masked."""
+        text = "".join(unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path))
+                       for c in self.changes)
+        return "\n".join(_mask_line(line) for line in text.split("\n"))
+
+
+def _text(data: bytes | None) -> str:
+    return data.decode("utf-8") if data is not None else ""
+
+
+def _mask_line(line: str) -> str:
+    match = _SECRET_LINE.match(line)
+    return match[1] + mask(match[2].strip()) if match else line
+
+
+def read_document(path: str) -> tuple[bytes | None, IniFile]:
+    """Snapshot and parse one file; it must also be a file botocore accepts."""
+    data = backups.snapshot(path)
+    document = parse_bytes(data or b"", path)
+    awsconfig.read_sections(path)  # botocore's own rules (nested blocks and the like)
+    return data, document
+
+
+def credential_command() -> tuple[str, str]:
+    """What credential_process should run, and why: bare ``ssohelper`` only if PATH finds us."""
+    own = os.path.join(os.path.dirname(sys.executable), "ssohelper")
+    if os.path.basename(sys.argv[0]) == "ssohelper" and os.path.isfile(sys.argv[0]):
+        own = sys.argv[0]
+    on_path = shutil.which("ssohelper")
+    if on_path and os.path.isfile(own) and os.path.realpath(on_path) == os.path.realpath(own):
+        return "ssohelper", "credential_process runs 'ssohelper', which is this installation on PATH"
+    absolute = os.path.abspath(own) if os.path.isfile(own) else f"{sys.executable} -m ssohelper"
+    return shlex.quote(absolute) if " " in absolute and os.path.isfile(own) else absolute, (
+        f"credential_process uses the absolute path {absolute}, because 'ssohelper' on PATH is "
+        "missing or another installation (IDEs often start SDKs with a different PATH)")
+
+
+def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
+    if request.sso_session in config.sso_sessions:
+        return config.resolve_session(sso_session=request.sso_session), None
+    if not (request.start_url and request.sso_region):
+        raise ConfigError(f"no [sso-session {request.sso_session}] in {display_path(config.config_path)}; "
+                          "pass --start-url and --sso-region to create it")
+    session = SsoSession(start_url=request.start_url, region=request.sso_region, name=request.sso_session)
+    return session, (request.start_url, request.sso_region)
+
+
+def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
+    config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
+    config_bytes, config_doc = read_document(config_path)
+    credentials_bytes, credentials_doc = read_document(credentials_path)
+    session, new_session = resolve_session(awsconfig.load(config_path, credentials_path), request)
+    found = survey(config_doc, credentials_doc, request.only)
+    resolution = resolve_targets(
+        found.static, session=session, mapped=request.mapped or {}, account_id=request.account_id,
+        role_name=request.role_name, offline=request.offline, token=lambda: usable_token(session), choose=choose,
+    )
+    command, note = credential_command()
+    result: Rewrite = rewrite(config_doc, credentials_doc, resolution.targets, sso_session=request.sso_session,
+                              style=request.style, command=command, new_session=new_session)
+    return Plan(
+        request, session,
+        FileChange(config_path, config_bytes, result.config_text.encode("utf-8")),
+        FileChange(credentials_path, credentials_bytes, result.credentials_text.encode("utf-8")),
+        found, resolution, command, note,
+    )
+
+
+def verify_profile(name: str) -> str | None:
+    """Prove that botocore now gets SSO role credentials for ``name``; None if it does."""
+    script = ("import sys, botocore.session\n"
+              "c = botocore.session.Session(profile=sys.argv[1]).get_credentials()\n"
+              "print(c.method if c else 'none')\n")
+    result = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=120)
+    method = result.stdout.strip()
+    if result.returncode != 0 or method not in ("custom-process", "sso"):
+        return f"botocore did not get role credentials for it ({method or 'error'})"
+    return None
+
+
+def retire_keys(plan: Plan, *, verify: Callable[[str], str | None] = verify_profile) -> list[KeyOutcome]:
+    """Deactivate each migrated key, but only once its profile is shown to work without it."""
+    outcomes = []
+    for profile in plan.survey.static:
+        if profile.name not in plan.resolution.targets:
+            continue
+        problem = verify(profile.name)
+        if problem:
+            outcomes.append(KeyOutcome(profile.name, mask(profile.access_key_id), "not deactivated", problem))
+        else:
+            outcomes.append(deactivate_key(profile))
+    return outcomes
+
+
+def table(plan: Plan) -> str:
+    rows = [("PROFILE", "ACCOUNT", "ROLE", "STYLE", "FOUND BY")]
+    for profile in plan.survey.static:
+        target = plan.resolution.targets.get(profile.name)
+        if target:
+            rows.append((profile.name, target.account_id, target.role_name, plan.request.style,
+                         plan.resolution.sources[profile.name]))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4] for row in rows]
+    for profile in plan.survey.static:
+        for dependent in profile.dependents if profile.name in plan.resolution.targets else ():
+            lines.append(f"{dependent}: keeps working (source_profile {profile.name} becomes role chaining over SSO)")
+    for name, reason in plan.resolution.skipped:
+        lines.append(f"{name}: skipped, keys kept: {reason}")
+    for name, reason in plan.survey.skipped:
+        lines.append(f"{name}: left alone: {reason}")
+    if plan.request.style == "process" and plan.resolution.targets:
+        lines.append(plan.command_note)
+    return "\n".join(line.rstrip() for line in lines) + "\n"

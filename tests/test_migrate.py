@@ -1,0 +1,225 @@
+"""migrate-profiles end to end: moto server for STS and IAM, the emulator for SSO, the real AWS CLI."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+
+from conftest import run_ssohelper
+from ssohelper import backups, errors, migration
+from ssohelper.discovery import account_from_key_id
+
+MOTO_ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def moto(moto_url, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", moto_url)
+    return moto_url
+
+
+def iam_user_key(moto_url: str) -> tuple[str, str, str]:
+    iam = boto3.client("iam", endpoint_url=moto_url, region_name="us-east-1",
+                       aws_access_key_id="admin", aws_secret_access_key="admin")
+    user = f"dev-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return user, key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def key_status(moto_url: str, user: str, key_id: str) -> str:
+    iam = boto3.client("iam", endpoint_url=moto_url, region_name="us-east-1",
+                       aws_access_key_id="admin", aws_secret_access_key="admin")
+    (meta,) = [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["AccessKeyId"] == key_id]
+    return meta["Status"]
+
+
+@pytest.fixture
+def legacy_setup(isolated_home, emulator, moto, cli):
+    """A user with an IAM key in ~/.aws/credentials, and an SSO login with one role in that account."""
+    emulator.configure(accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Developer"]}})
+    user, key_id, secret = iam_user_key(moto)
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "config").write_text(
+        "# my config\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
+        "[profile work]\n# the old way\nregion = us-east-1\noutput = json\n")
+    (aws / "credentials").write_text(f"[work]\n; from 2019\naws_access_key_id = {key_id}\n"
+                                     f"aws_secret_access_key = {secret}\n")
+    os.chmod(aws / "credentials", 0o640)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    return {"user": user, "key_id": key_id, "secret": secret, "aws": aws}
+
+
+def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator, cli):
+    aws = legacy_setup["aws"]
+    before = {name: (aws / name).read_bytes() for name in ("config", "credentials")}
+    result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
+    assert result.code == 0, result.err
+    rows = [line.split() for line in result.out.splitlines()]
+    assert ["work", MOTO_ACCOUNT, "Developer", "process", "account", "from", "STS,", "only", "role"] in rows
+    assert legacy_setup["secret"] not in result.out + result.err  # the diff masks key material
+    config, credentials = (aws / "config").read_text(), (aws / "credentials").read_text()
+    assert ("credential_process = ssohelper credential-process --sso-session corp "
+            f"--account-id {MOTO_ACCOUNT} --role-name Developer") in config
+    assert "# the old way" in config and "; from 2019" in credentials
+    assert "aws_access_key_id" not in credentials
+    assert stat.S_IMODE((aws / "credentials").stat().st_mode) == 0o640  # mode kept
+    cli_run = subprocess.run([sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "work"],
+                             capture_output=True, text=True, timeout=60)
+    assert cli_run.returncode == 0, cli_run.stderr
+    assert emulator.calls["GetRoleCredentials"] == 1  # the AWS CLI went through ssohelper
+    (backup,) = backups.list_backups()
+    assert stat.S_IMODE(os.stat(backup.directory).st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in Path(backup.directory).iterdir())
+
+    rolled = cli("migrate-profiles", "--rollback")
+    assert rolled.code == 0, rolled.err
+    assert {name: (aws / name).read_bytes() for name in before} == before
+    assert cli("migrate-profiles", "--rollback").code == errors.EXIT_NOT_APPLIED  # nothing left to undo
+
+
+def test_deactivate_keys_after_the_profile_works(legacy_setup, moto, cli):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys")
+    assert result.code == 0, result.err
+    masked = legacy_setup["key_id"][:4] + "****" + legacy_setup["key_id"][-4:]
+    assert f"work: key {masked} deactivated" in result.err
+    assert key_status(moto, legacy_setup["user"], legacy_setup["key_id"]) == "Inactive"
+
+
+def test_keys_stay_when_the_new_profile_does_not_work(legacy_setup, moto, cli, emulator):
+    emulator.fail_next("GetRoleCredentials", count=50, status=500)
+    result = cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys")
+    assert result.code == 0
+    assert "not deactivated: botocore did not get role credentials" in result.err
+    assert key_status(moto, legacy_setup["user"], legacy_setup["key_id"]) == "Active"
+
+
+def test_rollback_refuses_after_a_later_edit_unless_forced(legacy_setup, cli):
+    aws = legacy_setup["aws"]
+    original = (aws / "config").read_bytes()
+    assert cli("migrate-profiles", "--sso-session", "corp", "--yes").code == 0
+    with open(aws / "config", "a") as handle:
+        handle.write("[profile later]\nregion = eu-west-1\n")
+    refused = cli("migrate-profiles", "--rollback")
+    assert refused.code == errors.EXIT_NOT_APPLIED and "changed after the migration" in refused.err
+    assert cli("migrate-profiles", "--rollback", "--force").code == 0
+    assert (aws / "config").read_bytes() == original
+    assert "(rolled back)" in cli("migrate-profiles", "--list-backups").out
+
+
+def test_dry_run_and_no_terminal_change_nothing(legacy_setup, cli):
+    aws = legacy_setup["aws"]
+    before = (aws / "credentials").read_bytes()
+    dry = cli("migrate-profiles", "--sso-session", "corp", "--dry-run")
+    assert dry.code == 0 and "+credential_process = ssohelper" in dry.out
+    assert "-aws_secret_access_key = " in dry.out and legacy_setup["secret"] not in dry.out
+    refused = cli("migrate-profiles", "--sso-session", "corp")
+    assert refused.code == errors.EXIT_NOT_APPLIED and "--yes" in refused.err
+    assert (aws / "credentials").read_bytes() == before and backups.list_backups() == []
+
+
+def test_an_account_without_sso_access_is_skipped_with_keys_intact(legacy_setup, emulator, cli):
+    emulator.configure(accounts={"999999999999": {"name": "x", "email": "x@example.com", "roles": ["R"]}})
+    before = (legacy_setup["aws"] / "credentials").read_bytes()
+    result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
+    assert result.code == 0
+    assert f"work: skipped, keys kept: you have no SSO access to account {MOTO_ACCOUNT}" in result.out
+    assert "Nothing to migrate." in result.err
+    assert (legacy_setup["aws"] / "credentials").read_bytes() == before
+
+
+def test_offline_discovery_decodes_the_account_from_the_key():
+    assert account_from_key_id("ASIAY34FZKBOKMUTVV7A") == "609629065308"
+    assert account_from_key_id("AKIAIOSFODNN7EXAMPLE") is not None
+    assert account_from_key_id("not-a-key") is None
+
+
+def test_map_and_offline_need_no_sts(isolated_home, cli, monkeypatch):
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "credentials").write_text("[a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n"
+                                     "[b]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
+                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin",
+                 "--map", "b=222222222222:ReadOnly", "--style", "native", "--yes")
+    assert result.code == 0, result.err
+    config = (aws / "config").read_text()
+    assert "[sso-session corp]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n" in config
+    assert "[profile a]\nsso_session = corp\nsso_account_id = 609629065308\nsso_role_name = Admin\n" in config
+    assert "[profile b]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\n" in config
+
+
+def test_files_changed_after_the_plan_are_not_written(legacy_setup):
+    plan = migration.make_plan(migration.Request(sso_session="corp"))
+    credentials = legacy_setup["aws"] / "credentials"
+    credentials.write_text(credentials.read_text() + "[new]\nregion = x\n")
+    changed = credentials.read_bytes()
+    with pytest.raises(errors.NotApplied, match="changed since the plan"):
+        backups.apply(plan.changes)
+    assert credentials.read_bytes() == changed and backups.list_backups() == []
+
+
+def test_a_failed_second_write_restores_the_first(legacy_setup, monkeypatch):
+    plan = migration.make_plan(migration.Request(sso_session="corp"))
+    config = legacy_setup["aws"] / "config"
+    before = config.read_bytes()
+    real = backups._replace
+
+    def failing(path: str, data: bytes) -> None:
+        if path.endswith("credentials"):
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(backups, "_replace", failing)
+    with pytest.raises(OSError):
+        backups.apply(plan.changes)
+    assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("config_text, words", [
+    ("[profile a]\nregion = x\n[profile a]\nregion = y\n", "line 3"),
+    ("region = x\n[profile a]\n", "line 1"),
+    ("[default]\ns3 =\n  bad_syntax @ s3v4\n", "without '='"),
+])
+def test_bad_config_files_are_named_and_untouched(isolated_home, cli, config_text, words):
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "config").write_text(config_text)
+    (aws / "credentials").write_text("[z]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--offline", "--role-name", "R", "--yes",
+                 "--start-url", "https://x/start", "--sso-region", "us-east-1")
+    assert result.code == errors.EXIT_CONFIG
+    assert "~/.aws/config" in result.err and words in result.err
+    assert (aws / "config").read_text() == config_text
+
+
+def test_non_utf8_credentials_are_refused(isolated_home, cli):
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "credentials").write_bytes(b"[z]\naws_access_key_id = \xff\xfe\n")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--offline", "--role-name", "R", "--yes",
+                 "--start-url", "https://x/start", "--sso-region", "us-east-1")
+    assert result.code == errors.EXIT_CONFIG
+    assert "~/.aws/credentials line 2: not UTF-8" in result.err
+
+
+def test_the_process_line_uses_an_absolute_path_when_path_finds_another_ssohelper(monkeypatch, tmp_path):
+    other = tmp_path / "bin"
+    other.mkdir()
+    (other / "ssohelper").write_text("#!/bin/sh\n")
+    (other / "ssohelper").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{other}{os.pathsep}{os.environ['PATH']}")
+    command, note = migration.credential_command()
+    assert os.path.isabs(command.split()[0]) and command != str(other / "ssohelper")
+    assert "absolute path" in note
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    assert migration.credential_command()[0] == "ssohelper"
