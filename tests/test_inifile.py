@@ -439,3 +439,51 @@ def test_unified_diff_hides_carriage_returns() -> None:
 def test_unified_diff_shows_a_final_newline_change() -> None:
     diff = unified_diff("[a]\nx = 1", "[a]\nx = 1\n", "c")
     assert diff.endswith("-x = 1\n\\ No newline at end of file\n+x = 1\n")
+
+
+def _apply_unified_diff(old: str, diff: str) -> str:
+    """Apply a unified diff of display lines (no line endings) to ``old``'s lines."""
+    import re
+
+    old_lines = old.split("\n")[:-1]  # the texts here end with a newline
+    result, position = [], 0
+    lines = diff.split("\n")[2:]
+    index = 0
+    while index < len(lines) and lines[index]:
+        match = re.match(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", lines[index])
+        assert match, lines[index]
+        start, length = int(match[1]), int(match[2] if match[2] is not None else 1)
+        start = start - 1 if length else start
+        result += old_lines[position:start]
+        position = start
+        index += 1
+        while index < len(lines) and lines[index] and lines[index][0] in " -+\\":
+            tag, text = lines[index][0], lines[index][1:]
+            if tag in " -":
+                assert old_lines[position] == text
+                position += 1
+            if tag in " +":
+                result.append(text)
+            index += 1
+    return "\n".join(result + old_lines[position:]) + "\n"
+
+
+@given(st.lists(st.sampled_from(["set", "remove", "add"]), min_size=1, max_size=6), st.integers(0, 10**6))
+@settings(deadline=None, max_examples=60)
+def test_sectionwise_diff_applies_to_give_the_new_text(operations, seed):
+    import random
+
+    rng = random.Random(seed)
+    text = "".join(f"# c{i}\n[profile p{i}]\nregion = r{i}\nkey = k{i}\n\n" for i in range(8))
+    doc = parse_ini(text, "f")
+    for n, operation in enumerate(operations):
+        name = f"profile p{rng.randrange(8)}"
+        if operation == "set":
+            doc.set(name, rng.choice(["region", "new"]), f"v{n}")
+        elif operation == "remove":
+            doc.remove(name, rng.choice(["region", "key"]))
+        else:
+            doc.add_section(f"added{n}", [("a", "b")])
+    new = doc.render()
+    diff = unified_diff(text, new, "f")
+    assert _apply_unified_diff(text, diff) == new
