@@ -1,0 +1,45 @@
+"""Every command has help with an example, is in the README, and completes in the shell."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import REPO, ssohelper_cmd
+from ssohelper.cli import cli
+
+import ssohelper.commands  # noqa: F401  (registers every command)
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_the_expected_commands_exist():
+    assert {"login", "logout", "status", "credential-process", "migrate-profiles", "demo"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(name, cli):
+    result = cli(name, "--help")
+    assert result.code == 0
+    assert "Example" in result.out and "--debug" in result.out
+    readme = (REPO / "README.md").read_text()
+    assert f"### `ssohelper {name}" in readme
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shipped_completion_scripts_are_current(shell):
+    generated = subprocess.run(ssohelper_cmd(), env={**os.environ, "_SSOHELPER_COMPLETE": f"{shell}_source"},
+                               capture_output=True, text=True, timeout=30)
+    assert generated.stdout == (REPO / "completions" / f"ssohelper.{shell}").read_text()
+
+
+def test_bash_completion_offers_subcommands_and_options():
+    def complete(words: str) -> str:
+        env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1),
+               "_SSOHELPER_COMPLETE": "bash_complete"}
+        return subprocess.run(ssohelper_cmd(), env=env, capture_output=True, text=True, timeout=30).stdout
+
+    assert "plain,migrate-profiles" in complete("ssohelper mig")
+    assert "plain,--auto-login" in complete("ssohelper credential-process --auto")
