@@ -37,7 +37,10 @@ debug_option = click.option(
 
 def say(message: str = "") -> None:
     """Messages for people go to stderr; stdout is reserved for machine-readable output."""
-    click.echo(message, err=True)
+    try:
+        click.echo(message, err=True)
+    except OSError:  # the terminal went away: there is no one left to tell
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

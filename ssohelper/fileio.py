@@ -6,8 +6,20 @@ import os
 
 
 def ensure_private_dir(path: str) -> str:
-    """Create ``path`` (and parents) with mode 0700 for the parts we create; tighten the leaf."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """Create ``path`` and any missing parents with mode 0700; tighten the leaf if it exists."""
+    missing = []
+    current = os.path.abspath(path)
+    while not os.path.isdir(current):
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for directory in reversed(missing):  # os.makedirs would give the parents the default mode
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
     if os.name == "posix" and (os.stat(path).st_mode & 0o077):
         os.chmod(path, 0o700)
     return path

@@ -18,7 +18,7 @@ from .discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_
 from .errors import ConfigError
 from .inifile import IniFile, parse_bytes, unified_diff
 from .login import usable_token
-from .migrate import STATIC_KEYS, Rewrite, Survey, Target, process_command, rewrite, survey
+from .migrate import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
 from .models import SsoSession, mask
 
 _SECRET_LINE = re.compile(r"^([-+ ]\s*(?:%s)\s*[=:]\s*)(\S.*)$" % "|".join(STATIC_KEYS), re.IGNORECASE)

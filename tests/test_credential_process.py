@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import stat
 import subprocess
@@ -64,6 +63,7 @@ def test_files_are_private(signed_in):
     path = Path(rolecache.entry_path(ENTRY))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # ssohelper's own dir too
     assert stat.S_IMODE(Path(rolecache.lock_path(ENTRY)).parent.stat().st_mode) == 0o700
 
 

@@ -249,3 +249,65 @@ def test_demo_runs_and_leaves_home_untouched(isolated_home):
     assert "Demo complete" in result.stderr
     assert "GetRoleCredentials was called 1 time(s)" in result.stderr
     assert sorted(str(p) for p in isolated_home.rglob("*")) == before
+
+
+def test_the_browser_opens_only_with_a_display_and_without_no_browser(config, emulator, isolated_home, monkeypatch):
+    opened = isolated_home / "opened.txt"
+    browser = isolated_home / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(browser))
+    monkeypatch.setenv("DISPLAY", ":99")
+    assert run_ssohelper("login", "--sso-session", "corp", "--no-browser").returncode == 0
+    assert not opened.exists()
+    result = run_ssohelper("login", "--sso-session", "corp", "--force")
+    assert result.returncode == 0, result.stderr
+    deadline = time.time() + 10
+    while not opened.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert opened.read_text().startswith(f"{emulator.url}/verify?user_code=")
+    monkeypatch.delenv("DISPLAY")
+    opened.unlink()
+    assert run_ssohelper("login", "--sso-session", "corp", "--force").returncode == 0
+    time.sleep(0.3)
+    assert not opened.exists()
+
+
+def run_on_terminal(args: list[str], until: str, timeout: float = 30) -> tuple[subprocess.Popen, str, int]:
+    """Start ssohelper with stderr on a pseudo-terminal; read until ``until`` appears.
+
+    Returns the process, what it printed, and the terminal's end (for the caller to close)."""
+    import pty
+    import select
+
+    from conftest import ssohelper_cmd
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(ssohelper_cmd() + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=follower)
+    os.close(follower)
+    seen, deadline = b"", time.time() + timeout
+    while until.encode() not in seen and time.time() < deadline:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(leader, 4096)
+            except OSError:
+                break
+    return process, seen.decode(errors="replace"), leader
+
+
+def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(config, emulator, isolated_home):
+    import signal
+
+    emulator.configure(approve_after_polls=None, interval=1)
+    process, seen, terminal = run_on_terminal(["login", "--sso-session", "corp", "--no-browser"], until="left")
+    assert "Waiting for approval in the browser... 9:5" in seen
+    process.send_signal(signal.SIGINT)
+    try:
+        assert process.wait(10) == errors.EXIT_INTERRUPTED
+        assert b"ssohelper: interrupted" in os.read(terminal, 4096)
+    finally:
+        os.close(terminal)
+    assert not token_file(isolated_home, "corp").exists()
+    assert not list((isolated_home / ".aws" / "sso" / "cache").glob(".tmp-*"))

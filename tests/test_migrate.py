@@ -12,7 +12,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from conftest import run_ssohelper
 from ssohelper import backups, errors, migration
 from ssohelper.discovery import account_from_key_id
 
