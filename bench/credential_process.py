@@ -1,6 +1,9 @@
 """Benchmark: credential_process cache hits against bare Python, and a cold stampede.
 
-Run: python bench/credential_process.py [--runs 40] [--callers 32]
+Run: python bench/credential_process.py [--runs 40] [--callers 32] [--aws-sso-util PATH]
+
+When aws-sso-util is installed (on PATH, or given), it is measured the same way, against the
+same emulator and the same shared sign-in.
 
 Everything happens in a throw-away HOME against the bundled emulator. Timings are wall-clock
 medians of interleaved runs, reported as ratios to `python -c pass` measured in the same run,
@@ -47,25 +50,31 @@ def prepare(home: str, url: str) -> dict:
     os.makedirs(f"{home}/.aws")
     with open(f"{home}/.aws/config", "w") as handle:
         handle.write(f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n")
-    subprocess.run(ssohelper_exe() + ["login", "--sso-session", "corp", "--no-browser"], env=env, check=True,
-                   stderr=subprocess.DEVNULL)
+    for how in (["--sso-session", "corp"], ["--start-url", f"{url}/start", "--sso-region", "us-east-1"]):
+        subprocess.run(ssohelper_exe() + ["login", *how, "--no-browser"], env=env, check=True,
+                       stderr=subprocess.DEVNULL)  # the second is the legacy login aws-sso-util reads
     return env
 
 
-def bench_hits(env: dict, runs: int) -> None:
+def peer_command(peer: str | None, url: str) -> list[str] | None:
+    if not peer:
+        return None
+    return [peer, "credential-process", "--start-url", f"{url}/start", "--region", "us-east-1",
+            "--account-id", ACCOUNT, "--role-name", ROLE]
+
+
+def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
     process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
                                  "--role-name", ROLE]
     timed(process, env)  # warm the cache
     commands = {"python -c pass": [sys.executable, "-c", "pass"], "ssohelper hit": process}
-    if shutil.which("aws-sso-util"):
-        commands["aws-sso-util hit"] = ["aws-sso-util", "credential-process", "--profile", "bench"]
+    if peer:
+        timed(peer, env)  # warm its cache
+        commands["aws-sso-util hit"] = peer
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):  # interleaved, so drift hits every command alike
         for name, cmd in commands.items():
-            try:
-                samples[name].append(timed(cmd, env))
-            except SystemExit:
-                samples[name] = []
+            samples[name].append(timed(cmd, env))
     base = statistics.median(samples["python -c pass"])
     print(f"cache hit, {runs} interleaved runs (median wall time):")
     for name, values in samples.items():
@@ -76,12 +85,11 @@ def bench_hits(env: dict, runs: int) -> None:
     print(f"  target: ssohelper hit <= 2.0x bare python -> {'met' if ratio <= 2.0 else 'NOT met'} ({ratio:.2f}x)")
 
 
-def bench_stampede(env: dict, emulator: Emulator, callers: int) -> None:
-    shutil.rmtree(os.path.join(env["XDG_CACHE_HOME"], "ssohelper"), ignore_errors=True)
+def bench_stampede(env: dict, emulator: Emulator, callers: int, process: list[str], name: str) -> None:
+    for cache in (os.path.join(env["XDG_CACHE_HOME"], "ssohelper"), os.path.join(env["HOME"], ".aws", "cli")):
+        shutil.rmtree(cache, ignore_errors=True)
     emulator.configure(latency=0.1)
     emulator.reset_calls()
-    process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
-                                 "--role-name", ROLE]
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=callers) as pool:
         results = list(pool.map(lambda _: subprocess.run(process, env=env, capture_output=True), range(callers)))
@@ -91,7 +99,7 @@ def bench_stampede(env: dict, emulator: Emulator, callers: int) -> None:
     with ThreadPoolExecutor(max_workers=callers) as pool:
         list(pool.map(lambda _: subprocess.run([sys.executable, "-c", "pass"]), range(callers)))
     base_wall = time.perf_counter() - base_start
-    print(f"cold stampede: {callers} parallel callers, 100 ms emulator latency:")
+    print(f"{name} cold stampede: {callers} parallel callers, 100 ms emulator latency:")
     print(f"  GetRoleCredentials calls: {emulator.calls['GetRoleCredentials']} (target: 1)")
     print(f"  valid outputs: {ok}/{callers}")
     print(f"  wall time: {wall * 1000:.0f} ms ({wall / base_wall:.1f}x {callers} parallel bare pythons, "
@@ -102,13 +110,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--callers", type=int, default=32)
+    parser.add_argument("--aws-sso-util", default=shutil.which("aws-sso-util"), help="path to aws-sso-util")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="ssohelper-bench-")
     try:
         with Emulator(approve_after_polls=1, interval=0) as emulator:
             env = prepare(home, emulator.url)
-            bench_hits(env, args.runs)
-            bench_stampede(env, emulator, args.callers)
+            peer = peer_command(args.aws_sso_util, emulator.url)
+            bench_hits(env, args.runs, peer)
+            process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
+                                         "--role-name", ROLE]
+            bench_stampede(env, emulator, args.callers, process, "ssohelper")
+            if peer:
+                bench_stampede(env, emulator, args.callers, peer, "aws-sso-util")
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
