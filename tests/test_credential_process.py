@@ -196,13 +196,22 @@ def test_bad_invocations_fail_with_empty_stdout(config, args, code):
     assert result.returncode == code and result.stdout == ""
 
 
-def test_api_errors_leave_stdout_empty(signed_in, monkeypatch):
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    signed_in.fail_next("GetRoleCredentials", count=3, status=429)
+@pytest.mark.parametrize("status, words", [(429, "throttling"), (500, "HTTP 500")])
+def test_api_errors_leave_stdout_empty(signed_in, monkeypatch, status, words):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    signed_in.fail_next("GetRoleCredentials", count=3, status=status)
     result = run_ssohelper(*ARGS)
     assert result.returncode == errors.EXIT_AWS and result.stdout == ""
-    assert result.stderr.strip().startswith(f"ssohelper: GetRoleCredentials for {ROLE} in {ACCOUNT}:")
-    assert "throttling" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"ssohelper: GetRoleCredentials for {ROLE} in {ACCOUNT}:")
+    assert words in result.stderr and signed_in.calls["GetRoleCredentials"] == 2
+
+
+def test_a_role_without_access_is_a_clear_error(signed_in):
+    result = run_ssohelper("credential-process", "--sso-session", "corp", "--account-id", "222222222222",
+                           "--role-name", "Developer")
+    assert result.returncode == errors.EXIT_AWS and result.stdout == ""
+    assert "you have no access" in result.stderr
 
 
 def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator):
