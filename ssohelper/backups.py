@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from . import paths
-from .awsconfig import display_path
+from .iniread import display_path
 from .errors import ConfigError, NotApplied
 from .fileio import ensure_private_dir, write_atomic
 

@@ -13,6 +13,7 @@ import click
 
 from . import __version__, awsconfig, errors
 from .errors import ConfigError, SsoHelperError
+from .iniread import display_path
 from .login import Interaction, default_browser
 from .models import SsoSession
 
@@ -115,7 +116,7 @@ def login(profile: str | None, sso_session: str | None, start_url: str | None, s
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
     verb = {"reused": "Already signed in to", "refreshed": "Renewed the sign-in to", "signed-in": "Signed in to"}
     say(f"{verb[outcome.action]} '{session.label}'; the token is valid until {until}.")
-    say(f"Token: {awsconfig.display_path(outcome.token_path)}")
+    say(f"Token: {display_path(outcome.token_path)}")
     say(f"Refresh token and client secret: {outcome.secrets_location}")
 
 

@@ -8,6 +8,7 @@ import click
 
 from . import awsconfig
 from .cli import cli, debug_option, resolve_session, say, session_options, terminal_interaction
+from .iniread import display_path
 from .models import RoleTarget
 
 
@@ -80,7 +81,7 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
             state += "; can refresh" if token.refresh_token else "; no refresh token"
         click.echo(f"{session.label}: {state}")
     if not sessions:
-        click.echo("no SSO sessions in " + awsconfig.display_path(paths.aws_config_file()))
+        click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
     click.echo(f"long-lived secrets: {secretstore.describe(store)}")
     settings = load_process_settings()
     where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .awsconfig import display_path
+from .iniread import display_path
 from .errors import ConfigError
 
 __all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini", "unified_diff"]

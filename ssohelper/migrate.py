@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .awsconfig import section_kind
+from .iniread import section_kind
 from .errors import ConfigError
 from .inifile import IniFile, parse_ini
 

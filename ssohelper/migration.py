@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from . import awsconfig, backups, paths
-from .awsconfig import display_path
+from .iniread import Section, display_path, parse_sections
 from .backups import FileChange
 from .discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
 from .errors import ConfigError
@@ -68,12 +68,14 @@ def _mask_line(line: str) -> str:
     return match[1] + mask(match[2].strip()) if match else line
 
 
-def read_document(path: str) -> tuple[bytes | None, IniFile]:
-    """Snapshot and parse one file; it must also be a file botocore accepts."""
+def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]:
+    """Snapshot one file once, and parse it both losslessly and as botocore does.
+
+    botocore's view must parse too: a file botocore rejects is not migrated.
+    """
     data = backups.snapshot(path)
     document = parse_bytes(data or b"", path)
-    awsconfig.read_sections(path)  # botocore's own rules (nested blocks and the like)
-    return data, document
+    return data, document, parse_sections(document.render().lstrip("\ufeff"), path)
 
 
 def credential_command() -> tuple[str, str]:
@@ -102,9 +104,10 @@ def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoS
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
-    config_bytes, config_doc = read_document(config_path)
-    credentials_bytes, credentials_doc = read_document(credentials_path)
-    session, new_session = resolve_session(awsconfig.load(config_path, credentials_path), request)
+    config_bytes, config_doc, config_sections = read_document(config_path)
+    credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
+    model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
+    session, new_session = resolve_session(model, request)
     found = survey(config_doc, credentials_doc, request.only)
     resolution = resolve_targets(
         found.static, session=session, mapped=request.mapped or {}, account_id=request.account_id,

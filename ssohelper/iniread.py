@@ -1,0 +1,99 @@
+"""Read AWS config and credentials files with botocore's semantics. Stdlib only, and light:
+the credential_process fast path uses it to look a profile up.
+
+Parsing uses configparser.RawConfigParser, as botocore does, so what we see is what the
+SDKs see. Writing is done elsewhere (inifile), losslessly.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shlex
+
+from . import paths
+from .errors import ConfigError
+
+Section = dict  # key -> str, or key -> dict for nested (s3 = ...) blocks
+
+
+def display_path(path: str) -> str:
+    home = paths.home()
+    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+
+
+def read_sections(path: str) -> dict[str, Section]:
+    """All sections of one file, keyed by the raw header name. A missing file is empty."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{display_path(path)}: not UTF-8 text; fix or replace the file") from None
+    except OSError as exc:
+        raise ConfigError(f"{display_path(path)}: cannot read ({exc.strerror})") from None
+    return parse_sections(text, path)
+
+
+def parse_sections(text: str, path: str) -> dict[str, Section]:
+    """Sections of INI ``text`` as botocore reads them; ``path`` is for error messages."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=path)
+    except configparser.Error as exc:
+        raise ConfigError(_parse_error_message(path, exc)) from None
+    return {name: _section_values(path, name, parser) for name in parser.sections()}
+
+
+def _parse_error_message(path: str, exc: configparser.Error) -> str:
+    where = display_path(path)
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        return f"{where} line {exc.lineno}: a setting before any [section]; fix the file"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return f"{where} line {exc.lineno}: section [{exc.section}] appears twice; merge them"
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return f"{where} line {exc.lineno}: '{exc.option}' appears twice in [{exc.section}]"
+    if isinstance(exc, configparser.ParsingError) and exc.errors:
+        lineno, _line = exc.errors[0]  # the line itself is not shown: it may hold a secret
+        return f"{where} line {lineno}: not a [section], key = value, or comment line; fix the file"
+    return f"{where}: cannot parse ({exc.__class__.__name__}); fix the file"
+
+
+def _section_values(path: str, name: str, parser: configparser.RawConfigParser) -> Section:
+    values: Section = {}
+    for key in parser.options(name):
+        value = parser.get(name, key)
+        if value.startswith("\n"):
+            value = _parse_nested(path, name, key, value)
+        values[key] = value
+    return values
+
+
+def _parse_nested(path: str, section: str, key: str, value: str) -> dict[str, str]:
+    nested = {}
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if "=" not in line:
+            raise ConfigError(
+                f"{display_path(path)}: in [{section}], the '{key}' block has a line without '='; fix the file"
+            )
+        sub, _, sub_value = line.partition("=")
+        nested[sub.strip()] = sub_value.strip()
+    return nested
+
+
+def section_kind(header: str) -> tuple[str, str] | None:
+    """``profile dev`` -> (``profile``, ``dev``); ``default`` -> (``profile``, ``default``)."""
+    if header == "default":
+        return "profile", "default"
+    for kind in ("profile", "sso-session", "services"):
+        if header.startswith(kind):
+            try:
+                parts = shlex.split(header)
+            except ValueError:
+                return None
+            return (kind, parts[1]) if len(parts) == 2 else None
+    return None
