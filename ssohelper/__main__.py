@@ -10,7 +10,11 @@ def main() -> int:
     if argv[:1] == ["credential-process"]:
         from .fastpath import serve_cached
 
-        code = serve_cached(argv[1:])
+        try:
+            code = serve_cached(argv[1:])
+        except KeyboardInterrupt:  # while waiting for another process's fetch
+            sys.stderr.write("\nssohelper: interrupted; nothing was changed\n")
+            return 130
         if code is not None:
             return code
     from .cli import run

@@ -23,10 +23,10 @@ def client(service: str, region: str) -> Any:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
-    retries = {
-        "mode": os.environ.get("AWS_RETRY_MODE") or "standard",
-        "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS") or 3),
-    }
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or "3"
+    if not attempts.isdigit() or int(attempts) < 1:
+        raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
+    retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
     config = Config(signature_version=UNSIGNED, retries=retries, connect_timeout=10, read_timeout=30)
     try:
         session = botocore.session.get_session()

@@ -52,7 +52,7 @@ def _digest(data: bytes | None) -> str | None:
 
 def apply(changes: list[FileChange]) -> Backup:
     """Write every change, or none of them. Returns the backup that --rollback will use."""
-    changes = [c for c in changes if c.after != c.before]
+    changes = [c for c in changes if c.after != (c.before or b"")]  # no empty file where none was
     for change in changes:
         if snapshot(change.path) != change.before:
             raise NotApplied(f"{display_path(change.path)} changed since the plan was made; "
@@ -71,6 +71,7 @@ def apply(changes: list[FileChange]) -> Backup:
 
 
 def _replace(path: str, data: bytes) -> None:
+    path = os.path.realpath(path)  # a symlinked ~/.aws/config (dotfiles) stays a symlink
     try:
         mode = os.stat(path).st_mode & 0o777
     except FileNotFoundError:
@@ -80,6 +81,7 @@ def _replace(path: str, data: bytes) -> None:
 
 
 def _restore(path: str, data: bytes | None) -> None:
+    path = os.path.realpath(path)
     if data is None:
         try:
             os.unlink(path)

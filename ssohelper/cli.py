@@ -65,9 +65,12 @@ def resolve_session(profile: str | None, sso_session: str | None, start_url: str
     if profile is None and sso_session is None and "AWS_PROFILE" not in os.environ:
         if len(config.sso_sessions) == 1:
             return config.resolve_session(sso_session=next(iter(config.sso_sessions)))
+        if "default" not in config.profiles and config.sso_sessions:
+            names = ", ".join(sorted(config.sso_sessions))
+            raise ConfigError(f"say which session to use: --sso-session NAME (one of: {names})")
         if "default" not in config.profiles:
-            names = ", ".join(sorted(config.sso_sessions)) or "none configured"
-            raise ConfigError(f"say which session to use: --sso-session NAME (sessions: {names})")
+            raise ConfigError(f"no SSO session in {display_path(config.config_path)}: add an [sso-session NAME] "
+                              "section, or pass --start-url URL --sso-region REGION")
     return config.resolve_session(profile=profile, sso_session=sso_session)
 
 
@@ -137,6 +140,8 @@ def logout(profile: str | None, sso_session: str | None, start_url: str | None, 
         sessions = configured_sessions(awsconfig.load())
     else:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
+    if not sessions:
+        say("No SSO sessions are configured; nothing to sign out of.")
     for session in sessions:
         result = sign_out(session)
         say(f"{session.label}: {result.server}; token {'removed' if result.token_removed else 'absent'}; "

@@ -9,6 +9,7 @@ import click
 from . import awsconfig
 from .cli import cli, debug_option, resolve_session, say, session_options, terminal_interaction
 from .iniread import display_path
+from .login import Interaction, default_browser
 from .models import RoleTarget
 
 
@@ -35,9 +36,13 @@ def credential_process(profile: str | None, sso_session: str | None, start_url: 
     from .credentials import ProcessOptions, fetch
     from .settings import load_process_settings
 
-    if profile and not (sso_session or start_url):
+    if profile:
+        if sso_session or start_url or sso_region or account_id or role_name:
+            raise click.UsageError("--profile takes no --sso-session, --start-url, --account-id or --role-name")
         target = awsconfig.load().resolve_target(profile)
     else:
+        if sso_session and (start_url or sso_region):
+            raise click.UsageError("give --sso-session, or --start-url with --sso-region, not both")
         if not (account_id and role_name):
             raise click.UsageError("give --account-id and --role-name, or --profile")
         target = RoleTarget(resolve_session(None, sso_session, start_url, sso_region), account_id, role_name)
@@ -48,8 +53,18 @@ def credential_process(profile: str | None, sso_session: str | None, start_url: 
         auto_login=auto_login,
         lock_timeout=lock_timeout,
     )
-    output = fetch(target, options, ui=terminal_interaction(no_browser=False) if auto_login else None)
+    output = fetch(target, options, ui=_auto_login_ui() if auto_login else None)
     sys.stdout.write(output + "\n")
+
+
+def _auto_login_ui() -> Interaction | None:
+    """A sign-in someone can see: a browser to open, or a terminal to show the code on.
+
+    SDKs capture stderr, so without either the device code would go nowhere while the
+    process held its locks for ten minutes; then the caller is told to log in instead."""
+    if default_browser() is None and not sys.stderr.isatty():
+        return None
+    return terminal_interaction(no_browser=False)
 
 
 @cli.command()

@@ -92,8 +92,9 @@ def _token(
     reject: str | None = None,
 ) -> Token:
     session = target.session
+    wait = LOGIN_LOCK_TIMEOUT if options.auto_login else options.lock_timeout  # a sign-in may be under way
     try:
-        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject)
+        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject, lock_timeout=wait)
     except LoginRequired:
         if not options.auto_login or ui is None:
             raise

@@ -62,8 +62,3 @@ class NotApplied(SsoHelperError):
 
     exit_code = EXIT_NOT_APPLIED
 
-
-class Interrupted(SsoHelperError):
-    """The user pressed Ctrl-C."""
-
-    exit_code = EXIT_INTERRUPTED

@@ -32,25 +32,46 @@ def _parse(argv: list[str]) -> dict[str, str] | None:
     return options
 
 
+_TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
+
+
 def _entry_name(options: dict[str, str]) -> str | None:
+    """The cache entry these options name, exactly as the CLI would resolve them; None if unsure."""
     from . import rolecache
 
     if "--profile" in options:
-        from . import awsconfig
-
-        target = awsconfig.load().resolve_target(options["--profile"])
-        sid = rolecache.session_id(target.session.name, target.session.start_url)
-        return rolecache.entry_name(sid, target.account_id, target.role_name)
+        if any(name in options for name in _TARGET_OPTIONS):
+            return None  # a usage error: the CLI explains it
+        found = _profile_target(options["--profile"])
+        return rolecache.entry_name(*found) if found else None
     account, role = options.get("--account-id"), options.get("--role-name")
     if not (account and role):
         return None
-    if "--sso-session" in options:
-        sid = rolecache.session_id(options["--sso-session"], "")
-    elif "--start-url" in options:
-        sid = rolecache.session_id(None, options["--start-url"])
+    if "--sso-session" in options and "--start-url" not in options and "--sso-region" not in options:
+        return rolecache.entry_name(rolecache.session_id(options["--sso-session"], ""), account, role)
+    if "--start-url" in options and "--sso-region" in options and "--sso-session" not in options:
+        return rolecache.entry_name(rolecache.session_id(None, options["--start-url"]), account, role)
+    return None
+
+
+def _profile_target(profile: str) -> tuple[str, str, str] | None:
+    """(session id, account, role) of a native SSO profile, read with botocore's rules."""
+    from . import paths, rolecache
+    from .iniread import read_sections, section_kind
+
+    values = None
+    for header, section in read_sections(paths.aws_config_file()).items():
+        if section_kind(header) == ("profile", profile):
+            values = section  # the last duplicate wins, as in botocore
+    if not values or not values.get("sso_account_id") or not values.get("sso_role_name"):
+        return None
+    if values.get("sso_session"):
+        sid = rolecache.session_id(values["sso_session"].strip(), "")
+    elif values.get("sso_start_url"):
+        sid = rolecache.session_id(None, values["sso_start_url"].strip())
     else:
         return None
-    return rolecache.entry_name(sid, account, role)
+    return sid, values["sso_account_id"].strip(), values["sso_role_name"].strip()
 
 
 def serve_cached(argv: list[str]) -> int | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import aws, locks, oidc, paths, secretstore, tokencache
-from .errors import LoginRequired, SsoHelperError
+from .errors import AwsError, LoginRequired
 from .models import SsoSession, Token, epoch_now
 from .secretstore import KeyringStore
 
@@ -78,12 +78,9 @@ def ensure_login(
     store = secretstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
         if not force:
-            token = _accepted(tokencache.load_token(session, store), reject)
-            if token and token.seconds_left(ui.clock()) > min_ttl:
-                return _outcome("reused", session, token, store)
-            refreshed = _try_refresh(session, token, store, oidc_client, now=ui.clock())
-            if refreshed:
-                return _outcome("refreshed", session, refreshed, store)
+            action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+            if action and current:
+                return _outcome(action, session, current, store)
         token = _device_login(session, ui, oidc_client or aws.client("sso-oidc", session.region), store)
         tokencache.save_token(session, token, store)
         return _outcome("signed-in", session, token, store)
@@ -108,15 +105,30 @@ def usable_token(
         return token
     store = secretstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"refresh of {session.label}"):
-        token = _accepted(tokencache.load_token(session, store), reject)  # maybe refreshed meanwhile
-        if token and token.seconds_left(clock()) > min_ttl:
-            return token
-        refreshed = _try_refresh(session, token, store, oidc_client, now=clock())
-        if refreshed:
-            return refreshed
+        try:
+            action, token = _current(session, store, reject, min_ttl, oidc_client, now=clock())
+        except AwsError:  # the refresh could not reach AWS: a still-valid token beats failing
+            if token and token.seconds_left(clock()) > 0:
+                return token
+            raise
+    if action and token:
+        return token
     if token and token.seconds_left(clock()) > 0:
         return token  # stale but still valid: better than failing
     raise LoginRequired(_login_needed(session, token, clock()))
+
+
+def _current(
+    session: SsoSession, store: KeyringStore | None, reject: str | None, min_ttl: float, oidc_client: Any,
+    *, now: float,
+) -> tuple[str | None, Token | None]:
+    """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
+    process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
+    token = _accepted(tokencache.load_token(session, store), reject)
+    if token and token.seconds_left(now) > min_ttl:
+        return "reused", token
+    refreshed = _try_refresh(session, token, store, oidc_client, now=now)
+    return ("refreshed", refreshed) if refreshed else (None, token)
 
 
 def _accepted(token: Token | None, reject: str | None) -> Token | None:
@@ -139,8 +151,8 @@ def _try_refresh(
         return None
     try:
         fresh = oidc.refresh(session, oidc_client or aws.client("sso-oidc", session.region), token, now=now)
-    except SsoHelperError as exc:
-        log.debug("refresh failed (%s); a new sign-in is needed", exc.__class__.__name__)
+    except oidc.RefreshRejected:  # network trouble or throttling propagate: they need no new sign-in
+        log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None
     tokencache.save_token(session, fresh, store)
     log.debug("refreshed the access token for %s", session.label)

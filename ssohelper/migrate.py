@@ -7,6 +7,7 @@ a config with thousands of profiles is rewritten in linear time.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -58,7 +59,7 @@ def config_profiles(config: IniFile) -> dict[str, str]:
     for header in config.section_names():
         kind = section_kind(header)
         if kind and kind[0] == "profile":
-            found.setdefault(kind[1], header)
+            found[kind[1]] = header  # botocore keeps the last of duplicates
     return found
 
 
@@ -83,6 +84,8 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> S
         reason = next((why for key, why in _ALREADY if header and config.get(header, key)), None)
         if reason is None and not value("aws_access_key_id"):
             reason = "has no static keys"
+        if reason is None and header is None and _new_header(name) is None:
+            reason = "its name cannot be written as a config section botocore reads; rename it"
         if reason is not None:
             if only or value("aws_access_key_id"):
                 skipped.append((name, reason))
@@ -133,10 +136,12 @@ def _edit_section(doc: IniFile, header: str, drop: Sequence[str], items: list[tu
     return section.render()
 
 
-def _new_header(name: str) -> str:
+def _new_header(name: str) -> str | None:
+    """The config header for a new profile section, or None if botocore could not read it back."""
     if name == "default":
         return "default"
-    return f'profile "{name}"' if any(c.isspace() for c in name) else f"profile {name}"
+    header = f"profile {shlex.quote(name)}" if name != shlex.quote(name) else f"profile {name}"
+    return header if section_kind(header) == ("profile", name) else None
 
 
 def rewrite(
@@ -167,7 +172,10 @@ def rewrite(
         if name in headers:
             config_edits[headers[name]] = _edit_section(config, headers[name], drop_from_config, items)
         else:
-            added.append((_new_header(name), items))
+            header = _new_header(name)
+            if header is None:
+                raise ConfigError(f"profile name {name!r} cannot be written as a config section")
+            added.append((header, items))
         if credentials.has_section(name):
             credential_edits[name] = _edit_section(credentials, name, STATIC_KEYS, [])
     config.replace_sections(config_edits)

@@ -21,7 +21,10 @@ from .login import usable_token
 from .migrate import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
 from .models import SsoSession, mask
 
-_SECRET_LINE = re.compile(r"^([-+ ]\s*(?:%s)\s*[=:]\s*)(\S.*)$" % "|".join(STATIC_KEYS), re.IGNORECASE)
+# Key material in a diff line: the value of any aws_*key*/token setting (even commented out or
+# renamed), an access key ID, or any long base64-looking run.
+_SECRET_VALUE = re.compile(r"((?:%s)\w*\s*[=:]\s*)(\S+)" % "|".join(STATIC_KEYS), re.IGNORECASE)
+_SECRET_TOKEN = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|[A-Za-z0-9/+=]{24,}")
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ def _text(data: bytes | None) -> str:
 
 
 def _mask_line(line: str) -> str:
-    match = _SECRET_LINE.match(line)
-    return match[1] + mask(match[2].strip()) if match else line
+    line = _SECRET_VALUE.sub(lambda m: m[1] + mask(m[2]), line)
+    return _SECRET_TOKEN.sub(lambda m: mask(m[0]) if "****" not in m[0] else m[0], line)
 
 
 def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]:
@@ -129,7 +132,10 @@ def verify_profile(name: str) -> str | None:
     script = ("import sys, botocore.session\n"
               "c = botocore.session.Session(profile=sys.argv[1]).get_credentials()\n"
               "print(c.method if c else 'none')\n")
-    result = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=120)
+    try:
+        result = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return "botocore took over two minutes to get credentials for it"
     method = result.stdout.strip()
     if result.returncode != 0 or method not in ("custom-process", "sso"):
         return f"botocore did not get role credentials for it ({method or 'error'})"

@@ -25,6 +25,14 @@ class ClientRejected(AwsError):
     """The cached client registration is no longer accepted; register again."""
 
 
+class RefreshRejected(AwsError):
+    """The refresh token (or its client) is no longer accepted: a new sign-in is needed."""
+
+
+_REFRESH_REJECTIONS = {"InvalidGrantException", "InvalidClientException", "ExpiredTokenException",
+                       "UnauthorizedClientException", "AccessDeniedException", "InvalidRequestException"}
+
+
 @dataclass(frozen=True)
 class DeviceAuthorization:
     device_code: str
@@ -143,14 +151,21 @@ def _expired(session: SsoSession) -> LoginFailed:
 
 def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Token:
     """Trade the refresh token for a new access token (and maybe a new refresh token)."""
+    from botocore.exceptions import ClientError
+
     client = {"clientId": token.client_id, "clientSecret": token.client_secret}
     with aws.calling("SSO OIDC CreateToken (refresh)", session):
-        response = oidc.create_token(
-            clientId=token.client_id,
-            clientSecret=token.client_secret,
-            grantType="refresh_token",
-            refreshToken=token.refresh_token,
-        )
+        try:
+            response = oidc.create_token(
+                clientId=token.client_id,
+                clientSecret=token.client_secret,
+                grantType="refresh_token",
+                refreshToken=token.refresh_token,
+            )
+        except ClientError as exc:
+            if aws.error_code(exc) in _REFRESH_REJECTIONS:
+                raise RefreshRejected(f"the refresh token for '{session.label}' was not accepted") from None
+            raise
     if "refreshToken" not in response:
         response = {**response, "refreshToken": token.refresh_token}
     client["expiresAt"] = token.registration_expires_at

@@ -48,8 +48,13 @@ class KeyringStore:
             return None
         return value if isinstance(value, dict) else None
 
-    def set(self, name: str, value: dict) -> None:
-        self.backend.set_password(SERVICE, name, json.dumps(value, separators=(",", ":")))
+    def set(self, name: str, value: dict) -> bool:
+        """Store ``value``; False if the keyring refused (locked, no permission...)."""
+        try:
+            self.backend.set_password(SERVICE, name, json.dumps(value, separators=(",", ":")))
+        except Exception:
+            return False
+        return True
 
     def delete(self, name: str) -> None:
         try:

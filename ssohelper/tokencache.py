@@ -63,7 +63,7 @@ def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token 
         registration_expires_at = (
             parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):  # a foreign or damaged file
         return None
     client_secret, refresh_token = raw.get("clientSecret"), raw.get("refreshToken")
     if store is not None and not refresh_token:
@@ -97,9 +97,10 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
         raw["registrationExpiresAt"] = format_time(token.registration_expires_at)
     secrets = {"clientSecret": token.client_secret, "refreshToken": token.refresh_token}
     secrets = {k: v for k, v in secrets.items() if v}
-    if store is not None and secrets:
-        store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets})
-    else:
+    kept = store is not None and bool(secrets)
+    if kept and not store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets}):
+        kept = False  # a locked keyring: keep them in the file, as the AWS CLI does
+    if not kept:
         raw.update(secrets)
     path = token_path(session)
     _write_json(path, raw)
@@ -138,7 +139,7 @@ def load_registration(session: SsoSession, store: KeyringStore | None = None) ->
         secret = (store.get("registration/" + registration_key(session)) or {}).get("clientSecret")
     try:
         expires_at = parse_time(raw["expiresAt"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     if not secret:
         return None
@@ -151,10 +152,9 @@ def save_registration(session: SsoSession, registration: dict, store: KeyringSto
         "expiresAt": format_time(registration["expiresAt"]),
         "scopes": list(session.scopes),
     }
-    if store is not None:
-        store.set("registration/" + registration_key(session), {"clientSecret": registration["clientSecret"]})
-    else:
-        raw["clientSecret"] = registration["clientSecret"]
+    secret = {"clientSecret": registration["clientSecret"]}
+    if store is None or not store.set("registration/" + registration_key(session), secret):
+        raw.update(secret)
     _write_json(_registration_path(session), raw)
 
 

@@ -107,3 +107,11 @@ def test_role_credentials_prefer_the_runtime_dir(tmp_path, monkeypatch):
     assert paths.role_cache_dir() == str(tmp_path / "ssohelper" / "credentials")
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "missing"))
     assert paths.role_cache_dir().startswith(paths.user_cache_dir())
+
+
+def test_parse_errors_never_echo_the_line(tmp_path):
+    secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+    path = write(tmp_path / "credentials", f"[dev]\naws_secret_access_key {secret}\n")
+    with pytest.raises(ConfigError) as caught:
+        awsconfig.load(os.devnull, path)
+    assert "line 2" in str(caught.value) and secret not in str(caught.value)

@@ -214,7 +214,13 @@ def test_a_role_without_access_is_a_clear_error(signed_in):
     assert "you have no access" in result.stderr
 
 
-def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator):
+def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, isolated_home, monkeypatch):
+    opened = isolated_home / "opened.txt"
+    browser = isolated_home / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(browser))
+    monkeypatch.setenv("DISPLAY", ":99")
     emulator.configure(latency=0.1)
     targets = [(ACCOUNT, ROLE), (ACCOUNT, "ReadOnly"), ("222222222222", "ReadOnly")] * 3
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
@@ -226,3 +232,18 @@ def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator):
     assert emulator.calls["GetRoleCredentials"] == 3
     printed = [r for r in results if "confirm that the page shows this code" in r.stderr]
     assert len(printed) == 1
+    time.sleep(0.3)
+    assert len(opened.read_text().splitlines()) == 1  # one browser tab, not nine
+
+
+def test_auto_login_without_a_browser_or_terminal_asks_for_a_login(config, emulator):
+    result = run_ssohelper(*ARGS, "--auto-login")
+    assert result.returncode == errors.EXIT_LOGIN_REQUIRED and result.stdout == ""
+    assert emulator.calls["StartDeviceAuthorization"] == 0
+
+
+@pytest.mark.parametrize("extra", [("--profile", "dev"), ("--start-url", "https://x", "--sso-region", "r")])
+def test_mixed_targets_are_usage_errors_even_with_a_warm_cache(signed_in, extra):
+    assert run_ssohelper(*ARGS).returncode == 0
+    result = run_ssohelper(*ARGS, *extra)
+    assert result.returncode == errors.EXIT_USAGE and result.stdout == ""

@@ -311,3 +311,10 @@ def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(config, emula
         os.close(terminal)
     assert not token_file(isolated_home, "corp").exists()
     assert not list((isolated_home / ".aws" / "sso" / "cache").glob(".tmp-*"))
+
+
+def test_with_nothing_configured_login_says_what_to_add(cli):
+    result = cli("login")
+    assert result.code == errors.EXIT_CONFIG
+    assert result.err.strip() == ("ssohelper: no SSO session in ~/.aws/config: add an [sso-session NAME] "
+                                  "section, or pass --start-url URL --sso-region REGION")

@@ -222,3 +222,48 @@ def test_the_process_line_uses_an_absolute_path_when_path_finds_another_ssohelpe
     assert "absolute path" in note
     monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     assert migration.credential_command()[0] == "ssohelper"
+
+
+def test_a_symlinked_config_stays_a_symlink_and_no_empty_credentials_file_appears(isolated_home, cli, tmp_path):
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "aws-config").write_text("[profile a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\n"
+                                         "aws_secret_access_key = s\n")
+    (isolated_home / ".aws").mkdir()
+    (isolated_home / ".aws" / "config").symlink_to(dotfiles / "aws-config")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
+                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--yes")
+    assert result.code == 0, result.err
+    assert (isolated_home / ".aws" / "config").is_symlink()
+    assert "credential_process" in (dotfiles / "aws-config").read_text()
+    assert not (isolated_home / ".aws" / "credentials").exists()
+
+
+def test_the_diff_masks_key_material_even_in_comments(isolated_home, cli):
+    secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "credentials").write_text(f"[a]\n# old: aws_secret_access_key = {secret}\n"
+                                     f"aws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = {secret}\n"
+                                     f"aws_secret_access_key_backup = {secret}\n")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
+                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--dry-run")
+    assert result.code == 0, result.err
+    assert secret not in result.out and "ASIAY34FZKBOKMUTVV7A" not in result.out
+    assert "wJal****EKEY" in result.out
+
+
+def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
+    from botocore.configloader import build_profile_map, raw_config_parse
+
+    from ssohelper.inifile import parse_ini
+    from ssohelper.migrate import Target, rewrite, survey
+
+    name = "dev's \"big\" box"
+    credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
+    config = parse_ini("", "config")
+    (profile,) = survey(config, credentials).static
+    result = rewrite(config, credentials, {profile.name: Target("111111111111", "R")}, sso_session="corp")
+    (tmp_path / "config").write_text(result.config_text)
+    profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
+    assert "credential_process" in profiles[name]

@@ -181,3 +181,17 @@ def test_the_settings_file_selects_the_keyring_store(cli, config, emulator, secr
     name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name)
     assert "role credentials: keyring" in run_ssohelper("status").stdout
+
+
+class LockedKeyring(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("the collection is locked")
+
+
+def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator):
+    from ssohelper.login import Interaction, ensure_login
+
+    store = secretstore.KeyringStore(LockedKeyring())
+    outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)
+    raw = json.loads(Path(outcome.token_path).read_text())
+    assert raw["refreshToken"] == outcome.token.refresh_token and raw["clientSecret"]

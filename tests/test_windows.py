@@ -99,3 +99,24 @@ def test_token_times_use_the_aws_cli_format():
     assert tokencache.parse_time("2026-11-28T12:00:00Z") == T
     assert tokencache.parse_time("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
     assert time.gmtime(T).tm_hour == 12
+
+
+class UnreachableOidc:
+    def create_token(self, **kwargs: str) -> dict:
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url="https://oidc.us-east-1.amazonaws.com/token")
+
+
+def test_a_refresh_that_cannot_reach_aws_keeps_a_still_valid_token():
+    save_token(10 * 60)
+    with freeze_time(NOW):
+        assert usable_token(CORP, store=None, oidc_client=UnreachableOidc()).access_token == "stale"
+
+
+def test_a_refresh_that_cannot_reach_aws_is_a_network_error_not_a_login():
+    from ssohelper.errors import AwsError
+
+    save_token(-1)
+    with freeze_time(NOW), pytest.raises(AwsError, match="cannot reach"):
+        usable_token(CORP, store=None, oidc_client=UnreachableOidc())
