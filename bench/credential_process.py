@@ -49,7 +49,8 @@ def prepare(home: str, url: str) -> dict:
     env.pop("XDG_RUNTIME_DIR", None)
     os.makedirs(f"{home}/.aws")
     with open(f"{home}/.aws/config", "w") as handle:
-        handle.write(f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n")
+        handle.write(f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n\n"
+                     f"[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n")
     for how in (["--sso-session", "corp"], ["--start-url", f"{url}/start", "--sso-region", "us-east-1"]):
         subprocess.run(ssohelper_exe() + ["login", *how, "--no-browser"], env=env, check=True,
                        stderr=subprocess.DEVNULL)  # the second is the legacy login aws-sso-util reads
@@ -66,8 +67,10 @@ def peer_command(peer: str | None, url: str) -> list[str] | None:
 def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
     process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
                                  "--role-name", ROLE]
+    by_profile = ssohelper_exe() + ["credential-process", "--profile", "dev"]
     timed(process, env)  # warm the cache
-    commands = {"python -c pass": [sys.executable, "-c", "pass"], "ssohelper hit": process}
+    commands = {"python -c pass": [sys.executable, "-c", "pass"], "ssohelper hit": process,
+                "ssohelper --profile": by_profile}
     if peer:
         timed(peer, env)  # warm its cache
         commands["aws-sso-util hit"] = peer

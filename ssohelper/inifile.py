@@ -12,7 +12,6 @@ renders to exactly the text it was parsed from, and an edit touches only its own
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 from .iniread import display_path
 from .errors import ConfigError
 
-__all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini", "unified_diff"]
+__all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini"]
 
 _BOM = "\ufeff"
 _COMMENT = ("#", ";")
@@ -55,6 +54,11 @@ class _Section:
 
 def _split(text: str) -> list[_Line]:
     return [_Line(m[1], m[2]) for m in _LINE_RE.finditer(text) if m[0]]
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their endings, split as botocore's text-mode read does."""
+    return [line.text for line in _split(text)]
 
 
 def _indent(text: str) -> str:
@@ -167,6 +171,10 @@ class IniFile:
 
     def render(self) -> str:
         return self._bom + "".join(line.text + line.eol for line in self._lines)
+
+    def header_lines(self) -> dict[str, int]:
+        """Section name -> index of its header line."""
+        return {name: section.header for name, section in self._sections.items()}
 
     def section_names(self) -> list[str]:
         return list(self._sections)
@@ -356,71 +364,3 @@ def parse_bytes(data: bytes, path: str) -> IniFile:
         raise ConfigError(f"{shown} line {line}: not UTF-8 text; "
                           "save the file as UTF-8 and retry") from None
     return parse_ini(text, shown)
-
-
-def _diff_lines(text: str) -> list[str]:
-    lines = [line.text for line in _split(text)]
-    if lines and not _EOL_RE.search(text[-1]):
-        lines[-1] += "\n\\ No newline at end of file"
-    return lines
-
-
-def unified_diff(old: str, new: str, path: str) -> str:
-    """A unified diff for people to read: line endings are not shown, so CRLF reads as LF.
-
-    Sections are compared one by one (difflib on a whole big file is quadratic), so the
-    diff of a rewrite that touched thousands of sections still takes linear time.
-    """
-    old_lines, new_lines = _diff_lines(old), _diff_lines(new)
-    old_chunks, new_chunks = _chunks(old, old_lines), _chunks(new, new_lines)
-    if old_chunks is None or new_chunks is None or not _same_order(old_chunks, new_chunks):
-        return _difflib(old_lines, new_lines, path, 0, 0)
-    hunks, old_index = [], {key: (start, stop) for key, start, stop in old_chunks}
-    new_keys = {key for key, _, _ in new_chunks}
-    gone = [chunk for chunk in old_chunks if chunk[0] not in new_keys]  # sections that disappeared
-    position = 0  # where the next unmatched old chunk starts
-    for key, start, stop in new_chunks:
-        old_start, old_stop = old_index.get(key, (position, position))
-        while gone and gone[0][1] < old_start:
-            _, gone_start, gone_stop = gone.pop(0)
-            hunks.append(_difflib(old_lines[gone_start:gone_stop], [], path, gone_start, start))
-        if old_lines[old_start:old_stop] != new_lines[start:stop]:
-            hunks.append(_difflib(old_lines[old_start:old_stop], new_lines[start:stop], path, old_start, start))
-        position = max(position, old_stop)
-    for _, gone_start, gone_stop in gone:
-        hunks.append(_difflib(old_lines[gone_start:gone_stop], [], path, gone_start, len(new_lines)))
-    body = "".join(hunk.split("\n", 2)[2] if hunk else "" for hunk in hunks)
-    return f"--- {path}\n+++ {path}\n{body}" if body else ""
-
-
-def _chunks(text: str, lines: list[str]) -> list[tuple[str | None, int, int]] | None:
-    """(section name or None for the preamble, first line, end) for every section, in order."""
-    try:
-        doc = parse_ini(text)
-    except ConfigError:
-        return None
-    starts = sorted((section.header, name) for name, section in doc._sections.items())
-    bounds = [start for start, _ in starts] + [len(lines)]
-    chunks: list[tuple[str | None, int, int]] = [(None, 0, bounds[0])]
-    return chunks + [(name, start, stop) for (start, name), stop in zip(starts, bounds[1:])]
-
-
-def _same_order(old: list[tuple[str | None, int, int]], new: list[tuple[str | None, int, int]]) -> bool:
-    old_keys, new_keys = [key for key, _, _ in old], [key for key, _, _ in new]
-    common = set(old_keys) & set(new_keys)
-    return [k for k in old_keys if k in common] == [k for k in new_keys if k in common]
-
-
-_HUNK_RE = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", re.MULTILINE)
-
-
-def _difflib(old: list[str], new: list[str], path: str, old_offset: int, new_offset: int) -> str:
-    diff = "\n".join(difflib.unified_diff(old, new, path, path, lineterm=""))
-    if not diff:
-        return ""
-
-    def shift(match: re.Match[str]) -> str:
-        old_start, new_start = int(match[1]) + old_offset, int(match[3]) + new_offset
-        return f"@@ -{old_start}{match[2] or ''} +{new_start}{match[4] or ''} @@"
-
-    return _HUNK_RE.sub(shift, diff) + "\n"

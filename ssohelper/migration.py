@@ -16,7 +16,8 @@ from .iniread import Section, display_path, parse_sections
 from .backups import FileChange
 from .discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
 from .errors import ConfigError
-from .inifile import IniFile, parse_bytes, unified_diff
+from .inidiff import unified_diff
+from .inifile import IniFile, parse_bytes
 from .login import usable_token
 from .migrate import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
 from .models import SsoSession, mask

@@ -160,14 +160,16 @@ def test_a_native_profile_works_too(signed_in, cli):
     assert run_ssohelper("credential-process", "--profile", "dev").stdout == first.stdout
 
 
-def test_a_cache_hit_imports_no_botocore_keyring_or_click(signed_in):
-    assert run_ssohelper(*ARGS).returncode == 0
+@pytest.mark.parametrize("args", [ARGS, ("credential-process", "--profile", "dev")])
+def test_a_cache_hit_imports_no_botocore_keyring_or_click(signed_in, args):
+    assert run_ssohelper(*args).returncode == 0
     script = (
         "import sys\n"
-        f"sys.argv = ['ssohelper', *{list(ARGS)!r}]\n"
+        f"sys.argv = ['ssohelper', *{list(args)!r}]\n"
         "from ssohelper.__main__ import main\n"
         "code = main()\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'keyring', 'click'))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'keyring', 'click')\n"
+        "               or m in ('dataclasses', 'typing', 'ssohelper.models', 'ssohelper.awsconfig'))\n"
         "print(code, heavy, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ssohelper.errors import ConfigError
-from ssohelper.inifile import IniFile, parse_ini, read_ini, unified_diff
+from ssohelper.inidiff import unified_diff
+from ssohelper.inifile import IniFile, parse_ini, read_ini
 
 BOM = "\ufeff"
 # CI clones the repo with shared/ beside it; here that is /work/shared.
