@@ -48,6 +48,18 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def browser_log(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A display and a stand-in browser (via $BROWSER) that logs each URL it is asked to open."""
+    opened = isolated_home / "opened.txt"
+    browser = isolated_home / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(browser))
+    monkeypatch.setenv("DISPLAY", ":99")
+    return opened
+
+
+@pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch):
     """The bundled emulator on a free loopback port, approving on the first poll, no waiting."""
     with Emulator(approve_after_polls=1, interval=0) as emu:

@@ -216,13 +216,8 @@ def test_a_role_without_access_is_a_clear_error(signed_in):
     assert "you have no access" in result.stderr
 
 
-def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, isolated_home, monkeypatch):
-    opened = isolated_home / "opened.txt"
-    browser = isolated_home / "browser.sh"
-    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
-    browser.chmod(0o755)
-    monkeypatch.setenv("BROWSER", str(browser))
-    monkeypatch.setenv("DISPLAY", ":99")
+def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, browser_log):
+    opened = browser_log
     emulator.configure(latency=0.1)
     targets = [(ACCOUNT, ROLE), (ACCOUNT, "ReadOnly"), ("222222222222", "ReadOnly")] * 3
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:

@@ -251,13 +251,8 @@ def test_demo_runs_and_leaves_home_untouched(isolated_home):
     assert sorted(str(p) for p in isolated_home.rglob("*")) == before
 
 
-def test_the_browser_opens_only_with_a_display_and_without_no_browser(config, emulator, isolated_home, monkeypatch):
-    opened = isolated_home / "opened.txt"
-    browser = isolated_home / "browser.sh"
-    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
-    browser.chmod(0o755)
-    monkeypatch.setenv("BROWSER", str(browser))
-    monkeypatch.setenv("DISPLAY", ":99")
+def test_the_browser_opens_only_with_a_display_and_without_no_browser(config, emulator, browser_log, monkeypatch):
+    opened = browser_log
     assert run_ssohelper("login", "--sso-session", "corp", "--no-browser").returncode == 0
     assert not opened.exists()
     result = run_ssohelper("login", "--sso-session", "corp", "--force")
