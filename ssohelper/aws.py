@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL_SSO_OIDC (and proxies, CA bundles) work as they do for the AWS 
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -13,6 +14,7 @@ from typing import Any, Iterator
 from .errors import AwsError, ConfigError, LoginRequired, SsoHelperError
 from .models import SsoSession
 
+log = logging.getLogger("ssohelper")
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
 
 
@@ -30,9 +32,12 @@ def client(service: str, region: str) -> Any:
     config = Config(signature_version=UNSIGNED, retries=retries, connect_timeout=10, read_timeout=30)
     try:
         session = botocore.session.get_session()
-        return session.create_client(service, region_name=region, config=config)
+        created = session.create_client(service, region_name=region, config=config)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot set up the AWS {service} client: {exc}") from None
+    log.debug("%s endpoint: %s (%s retries, %s attempts)", service, created.meta.endpoint_url,
+              retries["mode"], retries["total_max_attempts"])
+    return created
 
 
 def error_code(exc: BaseException) -> str | None:

@@ -50,7 +50,9 @@ def fetch(
     store, name = open_store(options.store), target_entry(target)
     hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
     if hit:
+        log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
+    log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
     timeout = LOGIN_LOCK_TIMEOUT if options.auto_login else options.lock_timeout
     with file_lock(rolecache.lock_path(name), timeout=timeout, what=f"credentials for {target.role_name}"):
         hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)

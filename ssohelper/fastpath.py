@@ -112,6 +112,8 @@ def serve_cached(argv: list[str]) -> int | None:
         return None
     if output is None:
         return None
+    if "--debug" in argv:
+        sys.stderr.write(f"ssohelper debug: cache hit for {name} (fast path)\n")
     sys.stdout.write(output + "\n")
     sys.stdout.flush()
     return 0

@@ -126,7 +126,9 @@ def _current(
     process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
     token = _accepted(tokencache.load_token(session, store), reject)
     if token and token.seconds_left(now) > min_ttl:
+        log.debug("the token for %s has %d min left", session.label, token.seconds_left(now) // 60)
         return "reused", token
+    log.debug("the token for %s is %s", session.label, "stale" if token else "missing")
     refreshed = _try_refresh(session, token, store, oidc_client, now=now)
     return ("refreshed", refreshed) if refreshed else (None, token)
 

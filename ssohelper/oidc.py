@@ -104,6 +104,7 @@ def poll(
     from botocore.exceptions import ClientError
 
     interval = device.interval
+    log.debug("waiting for approval; polling every %ss", interval)
     while True:
         left = device.expires_at - clock()
         if left <= 0:

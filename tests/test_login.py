@@ -196,8 +196,12 @@ def test_no_secret_reaches_stderr_even_with_debug(config, emulator, isolated_hom
     document = json.loads(process.stdout)
     secrets = [raw["accessToken"], raw["refreshToken"], raw["clientSecret"], document["SecretAccessKey"],
                document["SessionToken"], document["AccessKeyId"]]
-    for stderr in (first.stderr, process.stderr, refreshed.stderr):
-        assert "ssohelper debug:" in stderr or stderr
+    assert "ssohelper debug: sso-oidc endpoint: http://127.0.0.1" in first.stderr
+    assert "ssohelper debug: cache miss for s-corp+" in process.stderr
+    hit = run_ssohelper("credential-process", "--debug", "--sso-session", "corp",
+                        "--account-id", ACCOUNT, "--role-name", ROLE)
+    assert "ssohelper debug: cache hit" in hit.stderr
+    for stderr in (first.stderr, process.stderr, refreshed.stderr, hit.stderr):
         for secret in secrets:
             assert secret not in stderr
 
