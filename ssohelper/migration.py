@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from . import awsconfig, backups, paths
 from .iniread import Section, display_path, parse_sections
@@ -58,9 +60,10 @@ class Plan:
 
     def diff(self) -> str:
         """Both files' unified diffs, with key material masked."""
-        text = "".join(unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path))
-                       for c in self.changes)
-        return "\n".join(_mask_line(line) for line in text.split("\n"))
+        with _gc_paused():
+            text = "".join(unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path))
+                           for c in self.changes)
+            return "\n".join(_mask_line(line) for line in text.split("\n"))
 
 
 def _text(data: bytes | None) -> str:
@@ -106,7 +109,26 @@ def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoS
     return session, (request.start_url, request.sso_region)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing a big config makes millions of small, acyclic objects; with the cycle collector
+    scanning them over and over, planning 20,000 profiles took 12x as long as 2,000 instead
+    of 10x. Nothing here makes cycles worth collecting during the plan."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
+    with _gc_paused():
+        return _make_plan(request, choose)
+
+
+def _make_plan(request: Request, choose: Chooser | None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
     config_bytes, config_doc, config_sections = read_document(config_path)
     credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
