@@ -10,7 +10,8 @@ import difflib
 import re
 
 from .errors import ConfigError
-from .inifile import parse_ini, split_lines
+from .inifile import parse_ini
+from .inilines import split_lines
 
 _EOL_RE = re.compile(r"\r\n|\r|\n")
 

@@ -13,131 +13,27 @@ renders to exactly the text it was parsed from, and an edit touches only its own
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .iniread import display_path
 from .errors import ConfigError
+from .inilines import (
+    BLANK, COMMENT, CONT, EOL_RE, HEADER, OPTION_RE, REMARK, Indexer, Key, Line, leading_space, split,
+)
+from .iniread import display_path
 
 __all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini"]
 
 _BOM = "\ufeff"
-_COMMENT = ("#", ";")
-# configparser's own patterns, applied (as it does) to the stripped line.
-_SECTION_RE = re.compile(r"\[(?P<header>.+)\]")
-_OPTION_RE = re.compile(r"(?P<option>.*?)(?P<sep>\s*[=:]\s*)(?P<value>.*)$")
-# Text-mode reads (botocore's) split lines on \r\n, \r and \n, so we do too.
-_LINE_RE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|)")
-_EOL_RE = re.compile(r"\r\n|\r|\n")
-_BLANK, _REMARK, _HEADER, _KEY, _CONT = "blank", "comment", "header", "key", "cont"
-
-
-@dataclass(frozen=True)
-class _Line:
-    text: str  # without its line ending
-    eol: str  # "\r\n", "\n", "\r", or "" for a last line without one
-
-
-@dataclass
-class _Key:
-    line: int
-    end: int  # index of the key's last line: the key line or its last continuation line
-
-
-@dataclass
-class _Section:
-    header: int
-    keys: dict[str, _Key] = field(default_factory=dict)  # lowercased name -> key, file order
-
-
-def _split(text: str) -> list[_Line]:
-    return [_Line(m[1], m[2]) for m in _LINE_RE.finditer(text) if m[0]]
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of ``text`` without their endings, split as botocore's text-mode read does."""
-    return [line.text for line in _split(text)]
-
-
-def _indent(text: str) -> str:
-    return text[: len(text) - len(text.lstrip())]  # lstrip's whitespace is configparser's \s
-
-
-def _shown_key(name: str) -> str:
-    # A pasted secret ending in "=" parses as a key name; never echo anything that long.
-    return name if len(name) <= 32 else name[:8] + "..."
-
-
-class _Indexer:
-    """Classifies lines with configparser's state machine; raises where a strict parser would."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.kinds: list[str] = []
-        self.sections: dict[str, _Section] = {}
-        self.section: _Section | None = None
-        self.key: _Key | None = None
-        self.indent = 0
-
-    def run(self, lines: Sequence[_Line]) -> _Indexer:
-        self.kinds = [self._classify(index, line.text) for index, line in enumerate(lines)]
-        return self
-
-    def _classify(self, index: int, text: str) -> str:
-        stripped = text.strip()
-        if not stripped:
-            return _BLANK
-        if stripped.startswith(_COMMENT):
-            return _REMARK
-        indent = len(_indent(text))
-        if self.key is not None and indent > self.indent:
-            self.key.end = index
-            return _CONT
-        self.indent = indent
-        header = _SECTION_RE.match(stripped)
-        if header:
-            self._add_section(index, header["header"].strip())
-            return _HEADER
-        self._add_key(index, stripped)
-        return _KEY
-
-    def _fail(self, index: int, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path} line {index + 1}: {problem}")
-
-    def _add_section(self, index: int, name: str) -> None:
-        if name in self.sections:
-            first = self.sections[name].header + 1
-            raise self._fail(index, f"duplicate section [{name}] (first at line {first}); "
-                             "remove one and retry")
-        self.section = self.sections[name] = _Section(index)
-        self.key = None
-
-    def _add_key(self, index: int, stripped: str) -> None:
-        option = _OPTION_RE.match(stripped)
-        name = option["option"] if option else ""
-        if self.section is None:
-            what = f"key '{_shown_key(name)}'" if name else "text"
-            raise self._fail(index, f"{what} before any [section]; fix the file and retry")
-        if not name:
-            raise self._fail(index, "expected 'key = value', a [section] or a comment; "
-                             "fix the file and retry")
-        lowered = name.lower()
-        if lowered in self.section.keys:
-            first = self.section.keys[lowered].line + 1
-            raise self._fail(index, f"duplicate key '{_shown_key(name)}' in a section (first at "
-                             f"line {first}); remove one and retry")
-        self.key = self.section.keys[lowered] = _Key(index, index)
 
 
 def _check_item(key: str, value: str) -> None:
     """Refuse what would not read back as written. Values are never echoed: they may be secret."""
-    bad = not key or key != key.strip() or key.startswith(("[", *_COMMENT))
-    if bad or _EOL_RE.search(key) or "=" in key or ":" in key:
+    bad = not key or key != key.strip() or key.startswith(("[", *COMMENT))
+    if bad or EOL_RE.search(key) or "=" in key or ":" in key:
         raise ValueError(f"invalid INI key {key!r}")
     rest = [line.strip() for line in value.split("\n")[1:]]
-    if "\r" in value or not all(rest) or any(line.startswith(_COMMENT) for line in rest):
+    if "\r" in value or not all(rest) or any(line.startswith(COMMENT) for line in rest):
         raise ValueError(f"value for {key!r} has a carriage return, or a blank or comment sub-line")
 
 
@@ -150,13 +46,13 @@ def _entry(head: str, value: str, cont_indent: str) -> list[str]:
 
 def _separator(sep: str, had_value: bool) -> str:
     # "s3 =" with an empty value has no space after "="; mirror the one before it.
-    return sep if had_value else sep + _indent(sep)
+    return sep if had_value else sep + leading_space(sep)
 
 
 class IniFile:
     """A parsed INI document. Sections are named by their header, whitespace-stripped."""
 
-    def __init__(self, lines: list[_Line], *, path: str, bom: str) -> None:
+    def __init__(self, lines: list[Line], *, path: str, bom: str) -> None:
         self.path = path
         self._bom = bom
         self._lines = lines
@@ -164,8 +60,8 @@ class IniFile:
         self.newline = "\r\n" if crlf > sum(line.eol == "\n" for line in lines) else "\n"
         self._index(lines)
 
-    def _index(self, lines: list[_Line]) -> None:
-        indexer = _Indexer(self.path).run(lines)
+    def _index(self, lines: list[Line]) -> None:
+        indexer = Indexer(self.path).run(lines)
         self._lines, self._kinds, self._sections = lines, indexer.kinds, indexer.sections
         self._spans: dict[str, tuple[int, int]] | None = None
 
@@ -186,7 +82,7 @@ class IniFile:
         found = self._sections.get(section.strip())
         return list(found.keys) if found else []
 
-    def _find(self, section: str, key: str) -> _Key | None:
+    def _find(self, section: str, key: str) -> Key | None:
         found = self._sections.get(section.strip())
         return found.keys.get(key.lower()) if found else None
 
@@ -195,10 +91,10 @@ class IniFile:
         found = self._find(section, key)
         if found is None:
             return None
-        option = _OPTION_RE.match(self._lines[found.line].text.strip())
+        option = OPTION_RE.match(self._lines[found.line].text.strip())
         assert option is not None
         span = range(found.line + 1, found.end + 1)  # continuation and blank lines count
-        rest = [self._lines[i].text.strip() for i in span if self._kinds[i] != _REMARK]
+        rest = [self._lines[i].text.strip() for i in span if self._kinds[i] != REMARK]
         return "\n".join([option["value"].strip(), *rest])
 
     def set(self, section: str, key: str, value: str) -> None:
@@ -212,11 +108,11 @@ class IniFile:
             self._replace(index, index, _entry(f"{indent}{key} = ", value, indent + "  "))
             return
         text = self._lines[found.line].text
-        option = _OPTION_RE.match(text.strip())
+        option = OPTION_RE.match(text.strip())
         assert option is not None
-        head = _indent(text) + option["option"] + _separator(option["sep"], bool(option["value"]))
-        conts = [i for i in range(found.line + 1, found.end + 1) if self._kinds[i] == _CONT]
-        cont_indent = _indent(self._lines[conts[0]].text) if conts else _indent(text) + "  "
+        head = leading_space(text) + option["option"] + _separator(option["sep"], bool(option["value"]))
+        conts = [i for i in range(found.line + 1, found.end + 1) if self._kinds[i] == CONT]
+        cont_indent = leading_space(self._lines[conts[0]].text) if conts else leading_space(text) + "  "
         self._replace(found.line, found.end + 1, _entry(head, value, cont_indent),
                       kept=self._comments(found), first_eol=self._lines[found.line].eol)
 
@@ -236,7 +132,7 @@ class IniFile:
         """Append several sections in one pass (each after a blank line)."""
         texts: list[str] = []
         for name, items in sections:
-            if not name or name != name.strip() or _EOL_RE.search(name):
+            if not name or name != name.strip() or EOL_RE.search(name):
                 raise ValueError(f"invalid section name {name!r}")
             if self.has_section(name) or f"[{name}]" in texts:
                 raise ValueError(f"section [{name}] already exists in {self.path}")
@@ -250,10 +146,10 @@ class IniFile:
             return
         lines = list(self._lines)
         if lines and not lines[-1].eol:
-            lines[-1] = _Line(lines[-1].text, self.newline)
+            lines[-1] = Line(lines[-1].text, self.newline)
         if lines and lines[-1].text.strip():
             texts.insert(0, "")
-        lines += [_Line(text, self.newline) for text in texts]
+        lines += [Line(text, self.newline) for text in texts]
         self._commit(lines, [*self._sections, *(name for name, _ in sections)])
 
     def section_text(self, name: str) -> str:
@@ -267,10 +163,10 @@ class IniFile:
         Each text must still be that one section (edit it with its own ``parse_ini``).
         """
         spans = sorted((self._span(name), text) for name, text in texts.items())
-        lines: list[_Line] = []
+        lines: list[Line] = []
         position = 0
         for (start, stop), text in spans:
-            lines += self._lines[position:start] + _split(text)
+            lines += self._lines[position:start] + split(text)
             position = stop
         lines += self._lines[position:]
         self._commit(lines, list(self._sections))
@@ -289,43 +185,43 @@ class IniFile:
             return False
         start = found.header
         stop = max([found.header, *(key.end for key in found.keys.values())]) + 1
-        while stop < len(self._lines) and self._kinds[stop] == _BLANK:
+        while stop < len(self._lines) and self._kinds[stop] == BLANK:
             stop += 1
         if stop == len(self._lines):  # it was the last section: drop its separator too
-            while start > 0 and self._kinds[start - 1] == _BLANK:
+            while start > 0 and self._kinds[start - 1] == BLANK:
                 start -= 1
         self._replace(start, stop, [], names=[n for n in self._sections if n != name.strip()])
         return True
 
-    def _comments(self, key: _Key) -> list[_Line]:
+    def _comments(self, key: Key) -> list[Line]:
         span = range(key.line + 1, key.end + 1)
-        return [self._lines[i] for i in span if self._kinds[i] == _REMARK]
+        return [self._lines[i] for i in span if self._kinds[i] == REMARK]
 
     def _insert_point(self, section: str) -> tuple[int, str]:
         found = self._sections[section.strip()]
         if found.keys:
             last = list(found.keys.values())[-1]
-            return last.end + 1, _indent(self._lines[last.line].text)
+            return last.end + 1, leading_space(self._lines[last.line].text)
         # No sibling to align with: indent like the next header, so that it stays a header.
         span = range(found.header + 1, len(self._lines))
-        following = next((i for i in span if self._kinds[i] == _HEADER), None)
-        return found.header + 1, "" if following is None else _indent(self._lines[following].text)
+        following = next((i for i in span if self._kinds[i] == HEADER), None)
+        return found.header + 1, "" if following is None else leading_space(self._lines[following].text)
 
-    def _replace(self, start: int, stop: int, texts: list[str], *, kept: Sequence[_Line] = (),
+    def _replace(self, start: int, stop: int, texts: list[str], *, kept: Sequence[Line] = (),
                  first_eol: str = "", names: list[str] | None = None) -> None:
         had_final_newline = not self._lines or bool(self._lines[-1].eol)
-        new = [_Line(text, self.newline) for text in texts]
+        new = [Line(text, self.newline) for text in texts]
         if new and first_eol:
-            new[0] = _Line(new[0].text, first_eol)
+            new[0] = Line(new[0].text, first_eol)
         lines = self._lines[:start] + new + list(kept) + self._lines[stop:]
         last = len(lines) - 1
-        lines = [ln if ln.eol or i == last else _Line(ln.text, self.newline)
+        lines = [ln if ln.eol or i == last else Line(ln.text, self.newline)
                  for i, ln in enumerate(lines)]
         if stop >= len(self._lines) and not had_final_newline and lines:
-            lines[-1] = _Line(lines[-1].text, "")  # keep the file's missing final newline
+            lines[-1] = Line(lines[-1].text, "")  # keep the file's missing final newline
         self._commit(lines, list(self._sections) if names is None else names)
 
-    def _commit(self, lines: list[_Line], names: list[str]) -> None:
+    def _commit(self, lines: list[Line], names: list[str]) -> None:
         old = self._lines
         try:
             self._index(lines)
@@ -341,7 +237,7 @@ class IniFile:
 def parse_ini(text: str, path: str = "<config>") -> IniFile:
     """Parse INI text; ``path`` is only used in error messages."""
     bom = _BOM if text.startswith(_BOM) else ""
-    return IniFile(_split(text[len(bom):]), path=path, bom=bom)
+    return IniFile(split(text[len(bom):]), path=path, bom=bom)
 
 
 def read_ini(path: str | os.PathLike[str]) -> IniFile:
@@ -360,7 +256,7 @@ def parse_bytes(data: bytes, path: str) -> IniFile:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = len(_EOL_RE.findall(data[: err.start].decode("utf-8", "replace"))) + 1
+        line = len(EOL_RE.findall(data[: err.start].decode("utf-8", "replace"))) + 1
         raise ConfigError(f"{shown} line {line}: not UTF-8 text; "
                           "save the file as UTF-8 and retry") from None
     return parse_ini(text, shown)
