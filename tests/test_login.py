@@ -317,3 +317,13 @@ def test_with_nothing_configured_login_says_what_to_add(cli):
     assert result.code == errors.EXIT_CONFIG
     assert result.err.strip() == ("ssohelper: no SSO session in ~/.aws/config: add an [sso-session NAME] "
                                   "section, or pass --start-url URL --sso-region REGION")
+
+
+def test_logout_when_the_server_fails_still_forgets_the_token(cli, config, emulator, isolated_home, monkeypatch):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    emulator.fail_next("Logout", count=1, status=500)
+    result = cli("logout", "--sso-session", "corp")
+    assert result.code == 0
+    assert "corp: not signed out on the server (Logout: AWS answered HTTP 500" in result.err
+    assert not token_file(isolated_home, "corp").exists()

@@ -267,3 +267,45 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     (tmp_path / "config").write_text(result.config_text)
     profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
     assert "credential_process" in profiles[name]
+
+
+def test_on_a_terminal_the_user_picks_the_role_and_confirms(legacy_setup, emulator, moto):
+    import pty
+    import select
+    import time
+
+    from conftest import ssohelper_cmd
+
+    emulator.configure(accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com",
+                                                "roles": ["Admin", "Developer", "ReadOnly"]}})
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(ssohelper_cmd() + ["migrate-profiles", "--sso-session", "corp"],
+                               stdin=follower, stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    seen = b""
+    try:
+        for prompt, answer in ((b"Role number", b"3\n"), (b"Apply these changes?", b"y\n")):
+            deadline = time.time() + 30
+            while prompt not in seen and time.time() < deadline:
+                if select.select([leader], [], [], 0.2)[0]:
+                    seen += os.read(leader, 4096)
+            assert prompt in seen, seen.decode(errors="replace")
+            os.write(leader, answer)
+        assert process.wait(60) == 0
+    finally:
+        process.kill()
+        os.close(leader)
+    assert b"1. Admin" in seen and b"3. ReadOnly" in seen
+    config = (legacy_setup["aws"] / "config").read_text()
+    assert f"--account-id {MOTO_ACCOUNT} --role-name ReadOnly" in config
+
+
+def test_declining_on_a_terminal_changes_nothing(legacy_setup, monkeypatch, cli):
+    import click
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(click, "confirm", lambda *args, **kwargs: False)
+    before = (legacy_setup["aws"] / "credentials").read_bytes()
+    result = cli("migrate-profiles", "--sso-session", "corp")
+    assert result.code == errors.EXIT_NOT_APPLIED and "you declined" in result.err
+    assert (legacy_setup["aws"] / "credentials").read_bytes() == before

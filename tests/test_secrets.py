@@ -195,3 +195,10 @@ def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator)
     outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)
     raw = json.loads(Path(outcome.token_path).read_text())
     assert raw["refreshToken"] == outcome.token.refresh_token and raw["clientSecret"]
+
+
+def test_the_keyring_store_needs_a_secure_keyring(cli, config, emulator):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    result = run_ssohelper(*ARGS, "--store", "keyring")
+    assert result.returncode == 4 and result.stdout == ""
+    assert "needs a secure OS keyring" in result.stderr
