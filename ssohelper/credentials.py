@@ -22,6 +22,11 @@ class ProcessOptions:
     auto_login: bool = False
     lock_timeout: float = 60.0
 
+    @property
+    def lock_wait(self) -> float:
+        """How long to wait for another process: a sign-in under way can take ten minutes."""
+        return LOGIN_LOCK_TIMEOUT if self.auto_login else self.lock_timeout
+
 
 def target_entry(target: RoleTarget) -> str:
     sid = rolecache.session_id(target.session.name, target.session.start_url)
@@ -53,8 +58,7 @@ def fetch(
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
     log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
-    timeout = LOGIN_LOCK_TIMEOUT if options.auto_login else options.lock_timeout
-    with file_lock(rolecache.lock_path(name), timeout=timeout, what=f"credentials for {target.role_name}"):
+    with file_lock(rolecache.lock_path(name), timeout=options.lock_wait, what=f"credentials for {target.role_name}"):
         hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
         if hit:
             log.debug("another process fetched the credentials while we waited")
@@ -94,9 +98,9 @@ def _token(
     reject: str | None = None,
 ) -> Token:
     session = target.session
-    wait = LOGIN_LOCK_TIMEOUT if options.auto_login else options.lock_timeout  # a sign-in may be under way
     try:
-        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject, lock_timeout=wait)
+        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject,
+                            lock_timeout=options.lock_wait)
     except LoginRequired:
         if not options.auto_login or ui is None:
             raise
