@@ -41,6 +41,16 @@ def timed(cmd: list[str], env: dict) -> float:
     return elapsed
 
 
+def peak_rss_mib(cmd: list[str], env: dict) -> float | None:
+    """Peak resident memory of one run of ``cmd``, from GNU time (None when it is missing)."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    if gnu_time is None:
+        return None
+    out = subprocess.run([gnu_time, "-f", "%M", *cmd], env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    return int(out.stderr.strip().splitlines()[-1]) / 1024  # KiB
+
+
 def prepare(home: str, url: str) -> dict:
     env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": f"{home}/.cache", "XDG_CONFIG_HOME": f"{home}/.config",
            "AWS_CONFIG_FILE": f"{home}/.aws/config", "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
@@ -81,9 +91,10 @@ def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
     base = statistics.median(samples["python -c pass"])
     print(f"cache hit, {runs} interleaved runs (median wall time):")
     for name, values in samples.items():
-        if values:
-            median = statistics.median(values)
-            print(f"  {name:18} {median * 1000:7.1f} ms  {median / base:5.2f}x bare python")
+        median = statistics.median(values)
+        rss = peak_rss_mib(commands[name], env)
+        memory = f"{rss:5.1f} MiB peak" if rss is not None else ""
+        print(f"  {name:20} {median * 1000:7.1f} ms  {median / base:5.2f}x bare python  {memory}")
     ratio = statistics.median(samples["ssohelper hit"]) / base
     print(f"  target: ssohelper hit <= 2.0x bare python -> {'met' if ratio <= 2.0 else 'NOT met'} ({ratio:.2f}x)")
 
