@@ -93,11 +93,14 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
         else:
             left = token.seconds_left(time.time())
             state = f"signed in, {int(left // 60)} min left" if left > 0 else "expired"
-            state += "; can refresh" if token.refresh_token else "; no refresh token"
+            if token.refresh_token:
+                state += f"; can refresh (secrets in {tokencache.secrets_location(session, store)})"
+            else:
+                state += "; no refresh token"
         click.echo(f"{session.label}: {state}")
     if not sessions:
         click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
-    click.echo(f"long-lived secrets: {secretstore.describe(store)}")
+    click.echo(f"long-lived secrets go to: {secretstore.describe(store)}")
     settings = load_process_settings()
     where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
     click.echo(f"role credentials: {settings.store} ({where})")

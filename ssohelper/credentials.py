@@ -66,8 +66,8 @@ def fetch(
         creds = _fetch_fresh(target, options, ui, clock, portal_client, oidc_client)
         if creds.expires_at - clock() <= options.min_ttl:
             log.debug("role credentials last less than the minimum TTL; not caching them")
-        else:
-            store.write(name, rolecache.encode_entry(creds))
+        elif not store.write(name, rolecache.encode_entry(creds)):
+            log.debug("could not cache the credentials (%s store); handing them out anyway", options.store)
         log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
         return rolecache.process_output(creds)
 

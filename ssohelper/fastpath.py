@@ -65,7 +65,7 @@ def _profile_target(profile: str) -> tuple[str, str, str] | None:
             values = section  # the last duplicate wins, as in botocore
     if not values or not values.get("sso_account_id") or not values.get("sso_role_name"):
         return None
-    if values.get("sso_session"):
+    if "sso_session" in values:  # as awsconfig does: even an empty one wins over sso_start_url
         sid = rolecache.session_id(values["sso_session"].strip(), "")
     elif values.get("sso_start_url"):
         sid = rolecache.session_id(None, values["sso_start_url"].strip())
@@ -99,8 +99,8 @@ def serve_cached(argv: list[str]) -> int | None:
             from . import locks
 
             # Kept on a miss: the slow path in this process re-enters it and does the fetch.
-            default = locks.LOGIN_WAIT if "--auto-login" in options else 60
-            timeout = float(options.get("--lock-timeout", default))
+            # the same rule as credentials.ProcessOptions.lock_wait
+            timeout = locks.LOGIN_WAIT if "--auto-login" in argv else float(options.get("--lock-timeout", 60))
             locks.acquire(rolecache.lock_path(name), timeout=timeout, what="credentials for " + name)
             output = _read(name, min_ttl)
     except Exception as exc:  # Busy, or any surprise: the slow path reports it properly

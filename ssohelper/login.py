@@ -78,7 +78,11 @@ def ensure_login(
     store = secretstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
         if not force:
-            action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+            try:
+                action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+            except AwsError as exc:  # the refresh failed: a new sign-in settles it
+                log.debug("the refresh failed (%s); signing in again", exc)
+                action, current = None, None
             if action and current:
                 return _outcome(action, session, current, store)
         token = _device_login(session, ui, oidc_client or aws.client("sso-oidc", session.region), store)
@@ -111,6 +115,8 @@ def usable_token(
             if token and token.seconds_left(clock()) > 0:
                 return token
             raise
+        if action is None and token is not None and reject is not None and token.access_token == reject:
+            tokencache.save_token(session, token, store)  # mark it expired: `ssohelper login` signs in anew
     if action and token:
         return token
     if token and token.seconds_left(clock()) > 0:
@@ -180,6 +186,4 @@ def _device_login(session: SsoSession, ui: Interaction, client: Any, store: Keyr
 
 
 def _outcome(action: str, session: SsoSession, token: Token, store: KeyringStore | None) -> LoginOutcome:
-    has_secrets = bool(token.refresh_token or token.client_secret)
-    where = secretstore.describe(store) if has_secrets else "nowhere (no refresh token was issued)"
-    return LoginOutcome(action, token, tokencache.token_path(session), where)
+    return LoginOutcome(action, token, tokencache.token_path(session), tokencache.secrets_location(session, store))

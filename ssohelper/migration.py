@@ -27,6 +27,8 @@ from .models import SsoSession, mask
 # Key material in a diff line: the value of any aws_*key*/token setting (even commented out or
 # renamed), an access key ID, or any long base64-looking run.
 _SECRET_VALUE = re.compile(r"((?:%s)\w*\s*[=:]\s*)(\S+)" % "|".join(STATIC_KEYS), re.IGNORECASE)
+_PLAIN_KEYS = {"credential_process", "role_arn", "source_profile", "region", "output", "mfa_serial",
+               "role_session_name", "ca_bundle", "web_identity_token_file"}
 _SECRET_TOKEN = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|[A-Za-z0-9/+=]{24,}")
 
 
@@ -71,6 +73,12 @@ def _text(data: bytes | None) -> str:
 
 
 def _mask_line(line: str) -> str:
+    body = line[1:].strip()
+    if line.startswith(("---", "+++", "@@")) or body.startswith("["):
+        return line
+    key = body.partition("=")[0].strip().lower() if "=" in body else ""
+    if key in _PLAIN_KEYS or key.startswith("sso_"):
+        return line
     line = _SECRET_VALUE.sub(lambda m: m[1] + mask(m[2]), line)
     return _SECRET_TOKEN.sub(lambda m: mask(m[0]) if "****" not in m[0] else m[0], line)
 
@@ -82,7 +90,7 @@ def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]
     """
     data = backups.snapshot(path)
     document = parse_bytes(data or b"", path)
-    return data, document, parse_sections(document.render().lstrip("\ufeff"), path)
+    return data, document, parse_sections(document.render(), path)
 
 
 def credential_command() -> tuple[str, str]:
@@ -124,24 +132,22 @@ def _gc_paused() -> Iterator[None]:
 
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
-    with _gc_paused():
-        return _make_plan(request, choose)
-
-
-def _make_plan(request: Request, choose: Chooser | None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
-    config_bytes, config_doc, config_sections = read_document(config_path)
-    credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
-    model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
-    session, new_session = resolve_session(model, request)
-    found = survey(config_doc, credentials_doc, request.only)
+    with _gc_paused():
+        config_bytes, config_doc, config_sections = read_document(config_path)
+        credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
+        model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
+        session, new_session = resolve_session(model, request)
+        found = survey(config_doc, credentials_doc, request.only)
+    # Not paused: online discovery makes botocore clients, which are full of cycles.
     resolution = resolve_targets(
         found.static, session=session, mapped=request.mapped or {}, account_id=request.account_id,
         role_name=request.role_name, offline=request.offline, token=lambda: usable_token(session), choose=choose,
     )
     command, note = credential_command()
-    result: Rewrite = rewrite(config_doc, credentials_doc, resolution.targets, sso_session=request.sso_session,
-                              style=request.style, command=command, new_session=new_session)
+    with _gc_paused():
+        result: Rewrite = rewrite(config_doc, credentials_doc, resolution.targets, sso_session=request.sso_session,
+                                  style=request.style, command=command, new_session=new_session)
     return Plan(
         request, session,
         FileChange(config_path, config_bytes, result.config_text.encode("utf-8")),

@@ -164,7 +164,8 @@ def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Toke
                 refreshToken=token.refresh_token,
             )
         except ClientError as exc:
-            if aws.error_code(exc) in _REFRESH_REJECTIONS:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if aws.error_code(exc) in _REFRESH_REJECTIONS or (400 <= status < 500 and status != 429):
                 raise RefreshRejected(f"the refresh token for '{session.label}' was not accepted") from None
             raise
     if "refreshToken" not in response:

@@ -92,10 +92,15 @@ class FileStore:
         except (OSError, UnicodeDecodeError):
             return None
 
-    def write(self, name: str, raw: str) -> None:
+    def write(self, name: str, raw: str) -> bool:
+        """Store an entry; False if that failed (a full disk): the caller still has its result."""
         path = entry_path(name)
-        ensure_private_dir(os.path.dirname(path))
-        write_atomic(path, raw.encode("utf-8"))
+        try:
+            ensure_private_dir(os.path.dirname(path))
+            write_atomic(path, raw.encode("utf-8"))
+        except OSError:
+            return False
+        return True
 
     def delete(self, name: str) -> None:
         remove_quietly(entry_path(name))
@@ -123,9 +128,13 @@ class KeyringRoleStore:
         except Exception:  # a locked or broken keyring is a miss
             return None
 
-    def write(self, name: str, raw: str) -> None:
-        self._backend.set_password("ssohelper", "role/" + name, raw)
-        self._index.write(name, f"{HEADER}\nin the OS keyring\n")
+    def write(self, name: str, raw: str) -> bool:
+        """Store an entry; False if the keyring refused (locked, say)."""
+        try:
+            self._backend.set_password("ssohelper", "role/" + name, raw)
+        except Exception:
+            return False
+        return self._index.write(name, f"{HEADER}\nin the OS keyring\n")
 
     def delete(self, name: str) -> None:
         try:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from . import paths
 from .fileio import ensure_private_dir, remove_quietly, write_atomic
 from .models import SsoSession, Token
-from .secretstore import KeyringStore
+from .secretstore import KeyringStore, describe
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -105,6 +105,16 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
     path = token_path(session)
     _write_json(path, raw)
     return path
+
+
+def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
+    """Where this session's refresh token and client secret actually are, for people to read."""
+    raw = _read_json(token_path(session)) or {}
+    if raw.get("refreshToken") or raw.get("clientSecret"):
+        return describe(None)
+    if store is not None and store.get("token/" + token_key(session)):
+        return describe(store)
+    return "nowhere (no refresh token was issued)"
 
 
 def delete_token(session: SsoSession, store: KeyringStore | None = None) -> bool:

@@ -244,3 +244,14 @@ def test_mixed_targets_are_usage_errors_even_with_a_warm_cache(signed_in, extra)
     assert run_ssohelper(*ARGS).returncode == 0
     result = run_ssohelper(*ARGS, *extra)
     assert result.returncode == errors.EXIT_USAGE and result.stdout == ""
+
+
+def test_a_token_the_portal_revoked_makes_login_sign_in_again(signed_in, cli):
+    signed_in.configure(refresh_tokens=False)
+    assert cli("login", "--sso-session", "corp", "--no-browser", "--force").code == 0
+    signed_in.expire_tokens()  # revoked on the server; the file still says it is valid
+    result = run_ssohelper(*ARGS)
+    assert result.returncode == errors.EXIT_LOGIN_REQUIRED
+    again = cli("login", "--sso-session", "corp", "--no-browser")
+    assert again.code == 0 and "Signed in to 'corp'" in again.err  # not "Already signed in"
+    assert run_ssohelper(*ARGS).returncode == 0

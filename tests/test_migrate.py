@@ -309,3 +309,24 @@ def test_declining_on_a_terminal_changes_nothing(legacy_setup, monkeypatch, cli)
     result = cli("migrate-profiles", "--sso-session", "corp")
     assert result.code == errors.EXIT_NOT_APPLIED and "you declined" in result.err
     assert (legacy_setup["aws"] / "credentials").read_bytes() == before
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp",
+     "+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp"),
+    ("--- /home/someuser/dotfiles/awsconfig", "--- /home/someuser/dotfiles/awsconfig"),
+    (" [profile ThisIsAVeryLongTeamNameTeam]", " [profile ThisIsAVeryLongTeamNameTeam]"),
+    ("-aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "-aws_secret_access_key = wJal****EKEY"),
+    (" # old: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", " # old: wJal****EKEY"),
+])
+def test_diff_masking_hides_key_material_only(line, expected):
+    assert migration._mask_line(line) == expected
+
+
+def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_home, cli):
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "config").write_text("\ufeff[profile a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\n")
+    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
+                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--yes")
+    assert result.code == errors.EXIT_CONFIG and "~/.aws/config line 1" in result.err

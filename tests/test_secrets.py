@@ -151,7 +151,8 @@ def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emula
     assert refreshed.returncode == 0, refreshed.stderr
     assert emulator.calls["CreateToken"] == 2 and emulator.calls["StartDeviceAuthorization"] == 1
     status = run_ssohelper("status")
-    assert "long-lived secrets: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
+    assert "long-lived secrets go to: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
+    assert "can refresh (secrets in OS keyring (keyring.backends.SecretService.Keyring))" in status.stdout
     assert "corp: signed in" in status.stdout
 
     assert cli("logout", "--sso-session", "corp").code == 0
@@ -195,6 +196,24 @@ def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator)
     outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)
     raw = json.loads(Path(outcome.token_path).read_text())
     assert raw["refreshToken"] == outcome.token.refresh_token and raw["clientSecret"]
+    assert "token file" in outcome.secrets_location  # says where they really went
+
+
+def test_a_locked_keyring_still_hands_out_role_credentials(cli, config, emulator):
+    from ssohelper import credentials
+    from ssohelper.models import RoleTarget
+
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    store = rolecache.KeyringRoleStore(LockedKeyring())
+    assert store.write("s-corp+1+R", "x") is False
+    target = RoleTarget(CORP, ACCOUNT, ROLE)
+    original = credentials.open_store
+    try:
+        credentials.open_store = lambda kind: store
+        document = json.loads(credentials.fetch(target, credentials.ProcessOptions(store="keyring")))
+    finally:
+        credentials.open_store = original
+    assert document["AccessKeyId"].startswith("ASIA")
 
 
 def test_the_keyring_store_needs_a_secure_keyring(cli, config, emulator):

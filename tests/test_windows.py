@@ -120,3 +120,26 @@ def test_a_refresh_that_cannot_reach_aws_is_a_network_error_not_a_login():
     save_token(-1)
     with freeze_time(NOW), pytest.raises(AwsError, match="cannot reach"):
         usable_token(CORP, store=None, oidc_client=UnreachableOidc())
+
+
+class FailingOidc:
+    """Refresh answers 500; a device sign-in is not expected to get this far in the test."""
+
+    def create_token(self, **kwargs: str) -> dict:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "InternalServerException"},
+                           "ResponseMetadata": {"HTTPStatusCode": 500}}, "CreateToken")
+
+
+def test_login_falls_back_to_a_new_sign_in_when_the_refresh_fails(monkeypatch):
+    import ssohelper.login as login_module
+
+    save_token(60)
+    signed_in = []
+    monkeypatch.setattr(login_module, "_device_login", lambda *args: signed_in.append(1) or Token(
+        CORP.start_url, CORP.region, "new", T + 3600))
+    with freeze_time(NOW):
+        outcome = login_module.ensure_login(CORP, login_module.Interaction(notify=print), store=None,
+                                            oidc_client=FailingOidc())
+    assert outcome.action == "signed-in" and signed_in == [1]
