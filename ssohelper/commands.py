@@ -1,4 +1,4 @@
-"""The commands beyond login/logout: credential-process, status, demo."""
+"""The commands beyond login/logout: credential-process, list, status, demo."""
 
 from __future__ import annotations
 
@@ -104,6 +104,37 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
     settings = load_process_settings()
     where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
     click.echo(f"role credentials: {settings.store} ({where})")
+
+
+@cli.command("list")
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout instead of a table.")
+@debug_option
+def list_roles(profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None,
+               as_json: bool) -> None:
+    """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
+
+    Example: ssohelper list --sso-session corp
+    """
+    import json
+
+    from .login import usable_token
+    from .portal import list_account_roles, list_accounts
+
+    session = resolve_session(profile, sso_session, start_url, sso_region)
+    token = usable_token(session)
+    rows = [
+        {"accountId": account["accountId"], "accountName": account.get("accountName", ""), "roleName": role}
+        for account in sorted(list_accounts(session, token), key=lambda a: a["accountId"])
+        for role in sorted(list_account_roles(session, token, account["accountId"]))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, separators=(",", ":")))
+        return
+    width = max([len(row["accountName"]) for row in rows] + [len("NAME")])
+    click.echo(f"{'ACCOUNT':12}  {'NAME':{width}}  ROLE")
+    for row in rows:
+        click.echo(f"{row['accountId']:12}  {row['accountName']:{width}}  {row['roleName']}")
 
 
 @cli.command()

@@ -327,3 +327,16 @@ def test_logout_when_the_server_fails_still_forgets_the_token(cli, config, emula
     assert result.code == 0
     assert "corp: not signed out on the server (Logout: AWS answered HTTP 500" in result.err
     assert not token_file(isolated_home, "corp").exists()
+
+
+def test_list_shows_every_account_and_role(cli, config, emulator):
+    assert cli("list", "--sso-session", "corp").code == errors.EXIT_LOGIN_REQUIRED
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    table = cli("list", "--sso-session", "corp")
+    assert table.code == 0
+    assert [line.split() for line in table.out.splitlines()] == [
+        ["ACCOUNT", "NAME", "ROLE"], ["111111111111", "dev", "Developer"], ["111111111111", "dev", "ReadOnly"],
+        ["222222222222", "prod", "ReadOnly"]]
+    listed = json.loads(cli("list", "--profile", "dev", "--json").out)
+    assert {"accountId": "222222222222", "accountName": "prod", "roleName": "ReadOnly"} in listed
+    assert len(listed) == 3
