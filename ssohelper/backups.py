@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from . import paths
 from .iniread import display_path
 from .errors import ConfigError, NotApplied
-from .fileio import ensure_private_dir, write_atomic
+from .fileio import ensure_private_dir, remove_quietly, write_atomic
 
 MANIFEST = "manifest.json"
 
@@ -83,10 +83,7 @@ def _replace(path: str, data: bytes) -> None:
 def _restore(path: str, data: bytes | None) -> None:
     path = os.path.realpath(path)
     if data is None:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+        remove_quietly(path)
     else:
         _replace(path, data)
 
