@@ -34,7 +34,7 @@ def ssohelper_exe() -> list[str]:
 
 def timed(cmd: list[str], env: dict) -> float:
     start = time.perf_counter()
-    result = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result = subprocess.run(cmd, env=env, capture_output=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {result.stderr.decode().strip()}")
@@ -46,41 +46,73 @@ def peak_rss_mib(cmd: list[str], env: dict) -> float | None:
     gnu_time = shutil.which("time", path="/usr/bin:/bin")
     if gnu_time is None:
         return None
-    out = subprocess.run([gnu_time, "-f", "%M", *cmd], env=env, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
+    out = subprocess.run(
+        [gnu_time, "-f", "%M", *cmd], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     return int(out.stderr.strip().splitlines()[-1]) / 1024  # KiB
 
 
 def prepare(home: str, url: str) -> dict:
-    env = {**os.environ, "HOME": home, "XDG_CACHE_HOME": f"{home}/.cache", "XDG_CONFIG_HOME": f"{home}/.config",
-           "AWS_CONFIG_FILE": f"{home}/.aws/config", "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
-           "AWS_ENDPOINT_URL_SSO": url, "AWS_ENDPOINT_URL_SSO_OIDC": url,
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = {
+        **os.environ,
+        "HOME": home,
+        "XDG_CACHE_HOME": f"{home}/.cache",
+        "XDG_CONFIG_HOME": f"{home}/.config",
+        "AWS_CONFIG_FILE": f"{home}/.aws/config",
+        "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
+        "AWS_ENDPOINT_URL_SSO": url,
+        "AWS_ENDPOINT_URL_SSO_OIDC": url,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
     env.pop("XDG_RUNTIME_DIR", None)
     os.makedirs(f"{home}/.aws")
     with open(f"{home}/.aws/config", "w") as handle:
-        handle.write(f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n\n"
-                     f"[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n")
+        handle.write(
+            f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n\n"
+            f"[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n"
+        )
     for how in (["--sso-session", "corp"], ["--start-url", f"{url}/start", "--sso-region", "us-east-1"]):
-        subprocess.run(ssohelper_exe() + ["login", *how, "--no-browser"], env=env, check=True,
-                       stderr=subprocess.DEVNULL)  # the second is the legacy login aws-sso-util reads
+        subprocess.run(
+            [*ssohelper_exe(), "login", *how, "--no-browser"], env=env, check=True, stderr=subprocess.DEVNULL
+        )  # the second is the legacy login aws-sso-util reads
     return env
 
 
 def peer_command(peer: str | None, url: str) -> list[str] | None:
     if not peer:
         return None
-    return [peer, "credential-process", "--start-url", f"{url}/start", "--region", "us-east-1",
-            "--account-id", ACCOUNT, "--role-name", ROLE]
+    return [
+        peer,
+        "credential-process",
+        "--start-url",
+        f"{url}/start",
+        "--region",
+        "us-east-1",
+        "--account-id",
+        ACCOUNT,
+        "--role-name",
+        ROLE,
+    ]
 
 
 def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
-    process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
-                                 "--role-name", ROLE]
-    by_profile = ssohelper_exe() + ["credential-process", "--profile", "dev"]
+    process = [
+        *ssohelper_exe(),
+        "credential-process",
+        "--sso-session",
+        "corp",
+        "--account-id",
+        ACCOUNT,
+        "--role-name",
+        ROLE,
+    ]
+    by_profile = [*ssohelper_exe(), "credential-process", "--profile", "dev"]
     timed(process, env)  # warm the cache
-    commands = {"python -c pass": [sys.executable, "-c", "pass"], "ssohelper hit": process,
-                "ssohelper --profile": by_profile}
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "ssohelper hit": process,
+        "ssohelper --profile": by_profile,
+    }
     if peer:
         timed(peer, env)  # warm its cache
         commands["aws-sso-util hit"] = peer
@@ -116,8 +148,10 @@ def bench_stampede(env: dict, emulator: Emulator, callers: int, process: list[st
     print(f"{name} cold stampede: {callers} parallel callers, 100 ms emulator latency:")
     print(f"  GetRoleCredentials calls: {emulator.calls['GetRoleCredentials']} (target: 1)")
     print(f"  valid outputs: {ok}/{callers}")
-    print(f"  wall time: {wall * 1000:.0f} ms ({wall / base_wall:.1f}x {callers} parallel bare pythons, "
-          f"{base_wall * 1000:.0f} ms)")
+    print(
+        f"  wall time: {wall * 1000:.0f} ms ({wall / base_wall:.1f}x {callers} parallel bare pythons, "
+        f"{base_wall * 1000:.0f} ms)"
+    )
 
 
 def main() -> None:
@@ -132,8 +166,16 @@ def main() -> None:
             env = prepare(home, emulator.url)
             peer = peer_command(args.aws_sso_util, emulator.url)
             bench_hits(env, args.runs, peer)
-            process = ssohelper_exe() + ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
-                                         "--role-name", ROLE]
+            process = [
+                *ssohelper_exe(),
+                "credential-process",
+                "--sso-session",
+                "corp",
+                "--account-id",
+                ACCOUNT,
+                "--role-name",
+                ROLE,
+            ]
             bench_stampede(env, emulator, args.callers, process, "ssohelper")
             if peer:
                 bench_stampede(env, emulator, args.callers, peer, "aws-sso-util")

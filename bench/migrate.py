@@ -24,8 +24,12 @@ _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 def build(home: str, count: int) -> None:
     rng = random.Random(count)
-    config = ["# company config\n", "[sso-session corp]\n", "sso_start_url = https://corp.awsapps.com/start\n",
-              "sso_region = us-east-1\n"]
+    config = [
+        "# company config\n",
+        "[sso-session corp]\n",
+        "sso_start_url = https://corp.awsapps.com/start\n",
+        "sso_region = us-east-1\n",
+    ]
     credentials = ["# keys from the old days\n"]
     for i in range(count):
         key = "AKIA" + "".join(rng.choice(_B32) for _ in range(16))
@@ -47,17 +51,23 @@ def build(home: str, count: int) -> None:
 
 
 def measure(count: int) -> tuple[float, float, int]:
-    from ssohelper import backups, migration
+    from ssohelper.migration import backups, planner
 
     home = tempfile.mkdtemp(prefix="ssohelper-bench-")
     saved = dict(os.environ)
     try:
-        os.environ.update({"HOME": home, "AWS_CONFIG_FILE": f"{home}/.aws/config",
-                           "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
-                           "XDG_CONFIG_HOME": f"{home}/.config", "XDG_CACHE_HOME": f"{home}/.cache"})
+        os.environ.update(
+            {
+                "HOME": home,
+                "AWS_CONFIG_FILE": f"{home}/.aws/config",
+                "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
+                "XDG_CONFIG_HOME": f"{home}/.config",
+                "XDG_CACHE_HOME": f"{home}/.cache",
+            }
+        )
         build(home, count)
         start = time.perf_counter()
-        plan = migration.make_plan(migration.Request(sso_session="corp", offline=True, role_name="Developer"))
+        plan = planner.make_plan(planner.Request(sso_session="corp", offline=True, role_name="Developer"))
         plan.diff()
         planned = time.perf_counter()
         backups.apply(plan.changes)
@@ -80,12 +90,16 @@ def main() -> None:
     large = min((measure(args.profiles * args.scale) for _ in range(args.repeat)), key=lambda r: r[0] + r[1])
     for (plan, apply, migrated), label in ((small, "small"), (large, "large")):
         total = plan + apply
-        print(f"{label}: {migrated} profiles migrated: plan {plan * 1000:.0f} ms + apply {apply * 1000:.0f} ms "
-              f"= {total * 1000:.0f} ms ({total / base_python:.0f}x a bare python start)")
+        print(
+            f"{label}: {migrated} profiles migrated: plan {plan * 1000:.0f} ms + apply {apply * 1000:.0f} ms "
+            f"= {total * 1000:.0f} ms ({total / base_python:.0f}x a bare python start)"
+        )
     ratio = (large[0] + large[1]) / (small[0] + small[1])
     print(f"target: {args.profiles} profiles under 2 s -> {'met' if small[0] + small[1] < 2 else 'NOT met'}")
-    print(f"scaling: {args.scale}x the profiles took {ratio:.1f}x the time (target <= {1.2 * args.scale:.0f}x)"
-          f" -> {'met' if ratio <= 1.2 * args.scale else 'NOT met'}")
+    print(
+        f"scaling: {args.scale}x the profiles took {ratio:.1f}x the time (target <= {1.2 * args.scale:.0f}x)"
+        f" -> {'met' if ratio <= 1.2 * args.scale else 'NOT met'}"
+    )
 
 
 def _bare_python() -> float:

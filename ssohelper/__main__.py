@@ -8,7 +8,7 @@ import sys
 def main() -> int:
     argv = sys.argv[1:]
     if argv[:1] == ["credential-process"]:
-        from .fastpath import serve_cached
+        from ssohelper.fastpath import serve_cached
 
         try:
             code = serve_cached(argv[1:])
@@ -17,7 +17,7 @@ def main() -> int:
             return 130
         if code is not None:
             return code
-    from .cli import run
+    from ssohelper.cli.app import run
 
     return run(argv)
 

@@ -6,16 +6,29 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
-from .models import RoleTarget, SsoSession, mask
+from ssohelper.models import RoleTarget, SsoSession, mask
 
 ACCOUNT, ROLE = "111111111111", "Developer"
-_ISOLATED = ("HOME", "USERPROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "XDG_CACHE_HOME",
-             "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
-             "PYTHON_KEYRING_BACKEND", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
-             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+_ISOLATED = (
+    "HOME",
+    "USERPROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_RUNTIME_DIR",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+    "PYTHON_KEYRING_BACKEND",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
 
 
 @contextmanager
@@ -26,14 +39,19 @@ def throwaway_home(endpoint: str) -> Iterator[str]:
     try:
         for name in _ISOLATED:
             os.environ.pop(name, None)
-        os.environ.update({
-            "HOME": home, "USERPROFILE": home,
-            "AWS_CONFIG_FILE": os.path.join(home, ".aws", "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, ".aws", "credentials"),
-            "XDG_CACHE_HOME": os.path.join(home, ".cache"), "XDG_CONFIG_HOME": os.path.join(home, ".config"),
-            "AWS_ENDPOINT_URL_SSO": endpoint, "AWS_ENDPOINT_URL_SSO_OIDC": endpoint,
-            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's own keyring
-        })
+        os.environ.update(
+            {
+                "HOME": home,
+                "USERPROFILE": home,
+                "AWS_CONFIG_FILE": os.path.join(home, ".aws", "config"),
+                "AWS_SHARED_CREDENTIALS_FILE": os.path.join(home, ".aws", "credentials"),
+                "XDG_CACHE_HOME": os.path.join(home, ".cache"),
+                "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+                "AWS_ENDPOINT_URL_SSO": endpoint,
+                "AWS_ENDPOINT_URL_SSO_OIDC": endpoint,
+                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's own keyring
+            }
+        )
         yield home
     finally:
         for name, value in saved.items():
@@ -63,9 +81,9 @@ def _write_config(home: str, endpoint: str) -> str:
 
 
 def run_demo(say: Callable[[str], None]) -> None:
-    from . import credentials
-    from .emulator import Emulator
-    from .login import Interaction, ensure_login
+    from ssohelper.emulator import Emulator
+    from ssohelper.sso import credentials
+    from ssohelper.sso.login import Interaction, ensure_login
 
     with Emulator(approve_after_polls=1, interval=1) as emulator, throwaway_home(emulator.url) as home:
         say(f"1. Started the bundled Identity Center emulator at {emulator.url}")

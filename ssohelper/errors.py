@@ -27,6 +27,12 @@ class SsoHelperError(Exception):
         return self.message
 
 
+class UsageError(SsoHelperError):
+    """Options that contradict each other or are missing (click's own usage errors share the code)."""
+
+    exit_code = EXIT_USAGE
+
+
 class LoginRequired(SsoHelperError):
     """No usable SSO token: the user has to run ``ssohelper login``."""
 
@@ -61,4 +67,3 @@ class NotApplied(SsoHelperError):
     """A change was planned but not applied: no confirmation, or the files changed meanwhile."""
 
     exit_code = EXIT_NOT_APPLIED
-

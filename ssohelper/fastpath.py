@@ -11,8 +11,15 @@ import sys
 import time
 
 _VALUE_OPTIONS = {
-    "--profile", "--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name", "--store",
-    "--min-ttl", "--lock-timeout",
+    "--profile",
+    "--sso-session",
+    "--start-url",
+    "--sso-region",
+    "--account-id",
+    "--role-name",
+    "--store",
+    "--min-ttl",
+    "--lock-timeout",
 }
 _FLAGS = {"--auto-login", "--debug"}
 
@@ -37,27 +44,28 @@ _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id
 
 def _entry_name(options: dict[str, str]) -> str | None:
     """The cache entry these options name, exactly as the CLI would resolve them; None if unsure."""
-    from . import rolecache
+    from ssohelper.cache import rolestore
 
     if "--profile" in options:
         if any(name in options for name in _TARGET_OPTIONS):
             return None  # a usage error: the CLI explains it
         found = _profile_target(options["--profile"])
-        return rolecache.entry_name(*found) if found else None
+        return rolestore.entry_name(*found) if found else None
     account, role = options.get("--account-id"), options.get("--role-name")
     if not (account and role):
         return None
     if "--sso-session" in options and "--start-url" not in options and "--sso-region" not in options:
-        return rolecache.entry_name(rolecache.session_id(options["--sso-session"], ""), account, role)
+        return rolestore.entry_name(rolestore.session_id(options["--sso-session"], ""), account, role)
     if "--start-url" in options and "--sso-region" in options and "--sso-session" not in options:
-        return rolecache.entry_name(rolecache.session_id(None, options["--start-url"]), account, role)
+        return rolestore.entry_name(rolestore.session_id(None, options["--start-url"]), account, role)
     return None
 
 
 def _profile_target(profile: str) -> tuple[str, str, str] | None:
     """(session id, account, role) of a native SSO profile, read with botocore's rules."""
-    from . import paths, rolecache
-    from .iniread import read_sections, section_kind
+    from ssohelper import paths
+    from ssohelper.cache import rolestore
+    from ssohelper.ini.read import read_sections, section_kind
 
     values = None
     for header, section in read_sections(paths.aws_config_file()).items():
@@ -66,9 +74,9 @@ def _profile_target(profile: str) -> tuple[str, str, str] | None:
     if not values or not values.get("sso_account_id") or not values.get("sso_role_name"):
         return None
     if "sso_session" in values:  # as awsconfig does: even an empty one wins over sso_start_url
-        sid = rolecache.session_id(values["sso_session"].strip(), "")
+        sid = rolestore.session_id(values["sso_session"].strip(), "")
     elif values.get("sso_start_url"):
-        sid = rolecache.session_id(None, values["sso_start_url"].strip())
+        sid = rolestore.session_id(None, values["sso_start_url"].strip())
     else:
         return None
     return sid, values["sso_account_id"].strip(), values["sso_role_name"].strip()
@@ -85,8 +93,8 @@ def serve_cached(argv: list[str]) -> int | None:
     if options is None:
         return None
     try:
-        from . import rolecache
-        from .settings import load_process_settings
+        from ssohelper.cache import rolestore
+        from ssohelper.settings import load_process_settings
 
         settings = load_process_settings()
         store = options.get("--store", settings.store)
@@ -96,15 +104,15 @@ def serve_cached(argv: list[str]) -> int | None:
             return None
         output = _read(name, min_ttl)
         if output is None:
-            from . import locks
+            from ssohelper.cache import locks
 
             # Kept on a miss: the slow path in this process re-enters it and does the fetch.
             # the same rule as credentials.ProcessOptions.lock_wait
             timeout = locks.LOGIN_WAIT if "--auto-login" in argv else float(options.get("--lock-timeout", 60))
-            locks.acquire(rolecache.lock_path(name), timeout=timeout, what="credentials for " + name)
+            locks.acquire(rolestore.lock_path(name), timeout=timeout, what="credentials for " + name)
             output = _read(name, min_ttl)
     except Exception as exc:  # Busy, or any surprise: the slow path reports it properly
-        from .errors import Busy
+        from ssohelper.errors import Busy
 
         if isinstance(exc, Busy):
             sys.stderr.write(f"ssohelper: {exc}\n")
@@ -120,6 +128,6 @@ def serve_cached(argv: list[str]) -> int | None:
 
 
 def _read(name: str, min_ttl: float) -> str | None:
-    from . import rolecache
+    from ssohelper.cache import rolestore
 
-    return rolecache.decode_entry(rolecache.FileStore().read(name), now=time.time(), min_ttl=min_ttl)
+    return rolestore.decode_entry(rolestore.FileStore().read(name), now=time.time(), min_ttl=min_ttl)

@@ -1,16 +1,16 @@
 """ssohelper's own settings file (INI), read on the hot path, so stdlib only.
 
-    [credential-process]
-    store = keyring          # or: file (default)
-    min_ttl_minutes = 15     # hand out cached credentials only while this much is left
+[credential-process]
+store = keyring          # or: file (default)
+min_ttl_minutes = 15     # hand out cached credentials only while this much is left
 """
 
 from __future__ import annotations
 
 import os
 
-from . import paths
-from .errors import ConfigError
+from ssohelper import paths
+from ssohelper.errors import ConfigError
 
 DEFAULT_MIN_TTL = 15 * 60
 STORES = ("file", "keyring")
@@ -22,7 +22,7 @@ class ProcessSettings:
     A plain class: a dataclass would import dataclasses on the hot path (~10 ms).
     """
 
-    __slots__ = ("store", "min_ttl")
+    __slots__ = ("min_ttl", "store")
 
     def __init__(self, store: str = "file", min_ttl: float = DEFAULT_MIN_TTL) -> None:
         self.store = store

@@ -20,10 +20,24 @@ ACCOUNT = "111111111111"
 ROLE = "Developer"
 
 _CLEARED = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC",
-    "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_IAM", "XDG_RUNTIME_DIR", "DISPLAY", "WAYLAND_DISPLAY",
-    "AWS_CA_BUNDLE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "SSOHELPER_DEBUG",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_IAM",
+    "XDG_RUNTIME_DIR",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "AWS_CA_BUNDLE",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+    "SSOHELPER_DEBUG",
 )
 
 
@@ -106,7 +120,7 @@ class Result:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):
     """Run the CLI in-process, as the console script does, and capture what it prints."""
-    from ssohelper.cli import run
+    from ssohelper.cli.app import run
 
     def invoke(*args: str) -> Result:
         capsys.readouterr()
@@ -125,8 +139,12 @@ def ssohelper_cmd() -> list[str]:
 def run_ssohelper(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
     """The installed console script in a subprocess, with the test's environment."""
     return subprocess.run(
-        ssohelper_cmd() + list(args), capture_output=True, text=True, timeout=timeout,
-        env=env or dict(os.environ), stdin=subprocess.DEVNULL,
+        ssohelper_cmd() + list(args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+        stdin=subprocess.DEVNULL,
     )
 
 

@@ -6,15 +6,20 @@ import os
 import sys
 
 import pytest
-
 from conftest import SHARED_FIXTURES
-from ssohelper import awsconfig, paths
+
+from ssohelper import paths
 from ssohelper.errors import ConfigError
+from ssohelper.ini import awsconfig
 from ssohelper.models import SsoSession
 
 BOTOCORE_CFG = SHARED_FIXTURES / "botocore-cfg"
-REJECTED = {"aws_config_bad": "line 1", "aws_config_badbytes": "not UTF-8",
-            "aws_config_nested_bad": "without '='", "aws_credentials": "line 1"}
+REJECTED = {
+    "aws_config_bad": "line 1",
+    "aws_config_badbytes": "not UTF-8",
+    "aws_config_nested_bad": "without '='",
+    "aws_credentials": "line 1",
+}
 needs_fixtures = pytest.mark.skipif(not BOTOCORE_CFG.is_dir(), reason="shared/fixtures is not beside the repo")
 
 
@@ -55,15 +60,27 @@ def write(path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("text, profile, expected", [
-    ("[sso-session corp]\nsso_start_url = https://a/start\nsso_region = eu-west-1\n"
-     "sso_registration_scopes = sso:account:access, extra:scope\n[profile dev]\nsso_session = corp\n",
-     "dev", SsoSession("https://a/start", "eu-west-1", "corp", ("sso:account:access", "extra:scope"))),
-    ("[default]\nsso_start_url = https://b/start\nsso_region = us-west-2\n",
-     "default", SsoSession("https://b/start", "us-west-2")),
-    ('[profile "with space"]\nsso_session = s\n[sso-session s]\nsso_start_url = u\nsso_region = r\n',
-     "with space", SsoSession("u", "r", "s")),
-])
+@pytest.mark.parametrize(
+    "text, profile, expected",
+    [
+        (
+            "[sso-session corp]\nsso_start_url = https://a/start\nsso_region = eu-west-1\n"
+            "sso_registration_scopes = sso:account:access, extra:scope\n[profile dev]\nsso_session = corp\n",
+            "dev",
+            SsoSession("https://a/start", "eu-west-1", "corp", ("sso:account:access", "extra:scope")),
+        ),
+        (
+            "[default]\nsso_start_url = https://b/start\nsso_region = us-west-2\n",
+            "default",
+            SsoSession("https://b/start", "us-west-2"),
+        ),
+        (
+            '[profile "with space"]\nsso_session = s\n[sso-session s]\nsso_start_url = u\nsso_region = r\n',
+            "with space",
+            SsoSession("u", "r", "s"),
+        ),
+    ],
+)
 def test_profiles_resolve_to_their_sso_session(tmp_path, text, profile, expected):
     config = awsconfig.load(write(tmp_path / "config", text), os.devnull)
     assert config.resolve_session(profile=profile) == expected
@@ -77,13 +94,13 @@ def test_aws_profile_picks_the_default_profile(tmp_path, monkeypatch):
 
 def test_a_profile_without_sso_says_what_to_add(tmp_path):
     path = write(tmp_path / "config", "[profile static]\nregion = us-east-1\n")
-    with pytest.raises(ConfigError, match="profile 'static' .* has no sso_session or sso_start_url"):
+    with pytest.raises(ConfigError, match=r"profile 'static' .* has no sso_session or sso_start_url"):
         awsconfig.load(path, os.devnull).resolve_session(profile="static")
 
 
 def test_a_missing_role_is_named(tmp_path):
     path = write(tmp_path / "config", "[profile p]\nsso_start_url = u\nsso_region = r\nsso_account_id = 1\n")
-    with pytest.raises(ConfigError, match="profile 'p' .* is missing 'sso_role_name'"):
+    with pytest.raises(ConfigError, match=r"profile 'p' .* is missing 'sso_role_name'"):
         awsconfig.load(path, os.devnull).resolve_target("p")
 
 

@@ -6,11 +6,9 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import REPO, ssohelper_cmd
-from ssohelper.cli import cli
 
-import ssohelper.commands  # noqa: F401  (registers every command)
+from ssohelper.cli.app import cli
 
 COMMANDS = sorted(cli.commands)
 
@@ -30,15 +28,24 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(name, cli):
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_shipped_completion_scripts_are_current(shell):
-    generated = subprocess.run(ssohelper_cmd(), env={**os.environ, "_SSOHELPER_COMPLETE": f"{shell}_source"},
-                               capture_output=True, text=True, timeout=30)
+    generated = subprocess.run(
+        ssohelper_cmd(),
+        env={**os.environ, "_SSOHELPER_COMPLETE": f"{shell}_source"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert generated.stdout == (REPO / "completions" / f"ssohelper.{shell}").read_text()
 
 
 def test_bash_completion_offers_subcommands_and_options():
     def complete(words: str) -> str:
-        env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1),
-               "_SSOHELPER_COMPLETE": "bash_complete"}
+        env = {
+            **os.environ,
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - 1),
+            "_SSOHELPER_COMPLETE": "bash_complete",
+        }
         return subprocess.run(ssohelper_cmd(), env=env, capture_output=True, text=True, timeout=30).stdout
 
     assert "plain,migrate-profiles" in complete("ssohelper mig")

@@ -12,14 +12,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
-from ssohelper import errors, rolecache, tokencache
+
+from ssohelper import errors
+from ssohelper.cache import rolestore
 from ssohelper.models import SsoSession
+from ssohelper.sso import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
-ENTRY = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
+ENTRY = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
 
 
 @pytest.fixture
@@ -31,8 +33,7 @@ def signed_in(cli, config, emulator):
 def assert_valid_document(text: str) -> dict:
     assert text.endswith("\n") and text.count("\n") == 1
     document = json.loads(text)
-    assert set(document) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration",
-                             "AccountId"}
+    assert set(document) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"}
     assert document["Version"] == 1 and document["AccountId"] == ACCOUNT
     assert document["AccessKeyId"].startswith("ASIA")
     assert time.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
@@ -43,13 +44,16 @@ def test_aws_cli_and_boto3_run_it_and_the_second_call_is_cached(signed_in, isola
     command = " ".join(ssohelper_cmd() + list(ARGS))
     write_config(isolated_home, extra=f"\n[profile proc]\ncredential_process = {command}\nregion = us-east-1\n")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
-    aws = subprocess.run([sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "proc"],
-                         capture_output=True, text=True, timeout=60)
+    aws = subprocess.run(
+        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "proc"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert aws.returncode == 0, aws.stderr
     assert "Account" in aws.stdout
     assert signed_in.calls["GetRoleCredentials"] == 1
-    script = ("import boto3; c = boto3.Session(profile_name='proc').get_credentials();"
-              "print(c.method, c.access_key)")
+    script = "import boto3; c = boto3.Session(profile_name='proc').get_credentials();print(c.method, c.access_key)"
     boto = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert boto.returncode == 0, boto.stderr
     assert boto.stdout.startswith("custom-process ASIA")
@@ -60,11 +64,11 @@ def test_files_are_private(signed_in):
     result = run_ssohelper(*ARGS)
     assert result.returncode == 0, result.stderr
     assert_valid_document(result.stdout)
-    path = Path(rolecache.entry_path(ENTRY))
+    path = Path(rolestore.entry_path(ENTRY))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # ssohelper's own dir too
-    assert stat.S_IMODE(Path(rolecache.lock_path(ENTRY)).parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(rolestore.lock_path(ENTRY)).parent.stat().st_mode) == 0o700
 
 
 def test_parallel_cold_callers_make_one_call(signed_in):
@@ -102,7 +106,8 @@ def test_without_a_login_it_names_the_command_and_prints_nothing(config, emulato
     assert result.returncode == errors.EXIT_LOGIN_REQUIRED
     assert result.stdout == ""
     assert result.stderr.strip() == (
-        "ssohelper: SSO session 'corp' is not signed in; run: ssohelper login --sso-session corp")
+        "ssohelper: SSO session 'corp' is not signed in; run: ssohelper login --sso-session corp"
+    )
 
 
 def test_an_expired_login_without_refresh_token_needs_a_login(cli, config, emulator):
@@ -116,12 +121,21 @@ def test_an_expired_login_without_refresh_token_needs_a_login(cli, config, emula
 
 
 def test_a_killed_lock_holder_never_blocks_the_next_caller(signed_in):
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\n"
-        "from ssohelper import locks, rolecache\n"
-        f"with locks.file_lock(rolecache.lock_path({ENTRY!r}), timeout=5, what='test'):\n"
-        "    print('locked', flush=True)\n"
-        "    time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from ssohelper.cache import locks, rolestore\n"
+                f"with locks.file_lock(rolestore.lock_path({ENTRY!r}), timeout=5, what='test'):\n"
+                "    print('locked', flush=True)\n"
+                "    time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         blocked = run_ssohelper(*ARGS, "--lock-timeout", "0.5")
@@ -136,13 +150,20 @@ def test_a_killed_lock_holder_never_blocks_the_next_caller(signed_in):
         holder.kill()
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"ssohelper-role-credentials 1\n17", b"\x00\xff garbage",
-    b'ssohelper-role-credentials 99\n9e99\n{"Version":1,"AccessKeyId":"x"}\n',
-    b'ssohelper-role-credentials 1\n9e99\n["not", "a", "document"]\n', b'{"v": 1, "expires": 9e99}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"ssohelper-role-credentials 1\n17",
+        b"\x00\xff garbage",
+        b'ssohelper-role-credentials 99\n9e99\n{"Version":1,"AccessKeyId":"x"}\n',
+        b'ssohelper-role-credentials 1\n9e99\n["not", "a", "document"]\n',
+        b'{"v": 1, "expires": 9e99}',
+    ],
+)
 def test_a_broken_cache_entry_is_a_miss(signed_in, content):
     assert run_ssohelper(*ARGS).returncode == 0
-    Path(rolecache.entry_path(ENTRY)).write_bytes(content)
+    Path(rolestore.entry_path(ENTRY)).write_bytes(content)
     result = run_ssohelper(*ARGS)
     assert result.returncode == 0, result.stderr
     assert_valid_document(result.stdout)
@@ -169,7 +190,7 @@ def test_a_cache_hit_imports_no_botocore_keyring_or_click(signed_in, args):
         "from ssohelper.__main__ import main\n"
         "code = main()\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'keyring', 'click')\n"
-        "               or m in ('dataclasses', 'typing', 'ssohelper.models', 'ssohelper.awsconfig'))\n"
+        "               or m in ('dataclasses', 'typing', 'ssohelper.models', 'ssohelper.ini.awsconfig'))\n"
         "print(code, heavy, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
@@ -189,10 +210,13 @@ def test_the_slow_path_needs_botocore_so_the_check_above_can_fail(signed_in):
     assert result.stderr.strip() == "True"
 
 
-@pytest.mark.parametrize("args, code", [
-    (("credential-process", "--sso-session", "corp"), errors.EXIT_USAGE),
-    (("credential-process", "--profile", "nope"), errors.EXIT_CONFIG),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (("credential-process", "--sso-session", "corp"), errors.EXIT_USAGE),
+        (("credential-process", "--profile", "nope"), errors.EXIT_CONFIG),
+    ],
+)
 def test_bad_invocations_fail_with_empty_stdout(config, args, code):
     result = run_ssohelper(*args)
     assert result.returncode == code and result.stdout == ""
@@ -210,8 +234,9 @@ def test_api_errors_leave_stdout_empty(signed_in, monkeypatch, status, words):
 
 
 def test_a_role_without_access_is_a_clear_error(signed_in):
-    result = run_ssohelper("credential-process", "--sso-session", "corp", "--account-id", "222222222222",
-                           "--role-name", "Developer")
+    result = run_ssohelper(
+        "credential-process", "--sso-session", "corp", "--account-id", "222222222222", "--role-name", "Developer"
+    )
     assert result.returncode == errors.EXIT_AWS and result.stdout == ""
     assert "you have no access" in result.stderr
 
@@ -221,9 +246,22 @@ def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, bro
     emulator.configure(latency=0.1)
     targets = [(ACCOUNT, ROLE), (ACCOUNT, "ReadOnly"), ("222222222222", "ReadOnly")] * 3
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-        results = list(pool.map(lambda t: run_ssohelper(
-            "credential-process", "--sso-session", "corp", "--account-id", t[0], "--role-name", t[1],
-            "--auto-login", timeout=120), targets))
+        results = list(
+            pool.map(
+                lambda t: run_ssohelper(
+                    "credential-process",
+                    "--sso-session",
+                    "corp",
+                    "--account-id",
+                    t[0],
+                    "--role-name",
+                    t[1],
+                    "--auto-login",
+                    timeout=120,
+                ),
+                targets,
+            )
+        )
     assert [r.returncode for r in results] == [0] * len(targets), [r.stderr for r in results]
     assert emulator.calls["StartDeviceAuthorization"] == 1
     assert emulator.calls["GetRoleCredentials"] == 3

@@ -30,9 +30,7 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 START_URL = "https://example.awsapps.com/start"
 DEV, PROD = "111111111111", "222222222222"
 # In botocore's `retries` dict, max_attempts counts retries; total_max_attempts counts all attempts.
-NO_RETRIES = Config(
-    signature_version=UNSIGNED, retries={"total_max_attempts": 1, "mode": "standard"}
-)
+NO_RETRIES = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1, "mode": "standard"})
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -58,9 +56,7 @@ def _session() -> botocore.session.Session:
 
 
 def make_client(service: str, url: str | None, config: Config = NO_RETRIES) -> BaseClient:
-    return _session().create_client(
-        service, region_name="us-east-1", endpoint_url=url, config=config
-    )
+    return _session().create_client(service, region_name="us-east-1", endpoint_url=url, config=config)
 
 
 @pytest.fixture
@@ -107,18 +103,14 @@ def login(oidc: BaseClient, **extra: Any) -> tuple[dict[str, Any], dict[str, Any
     return client, poll(oidc, client, start(oidc, client))
 
 
-def role_credentials(
-    portal: BaseClient, token: str, account: str = DEV, role: str = "Developer"
-) -> dict[str, Any]:
+def role_credentials(portal: BaseClient, token: str, account: str = DEV, role: str = "Developer") -> dict[str, Any]:
     answer = portal.get_role_credentials(accessToken=token, accountId=account, roleName=role)
     return answer["roleCredentials"]
 
 
 def control(emu: Emulator, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        f"{emu.url}/_emulator/{action}", data=data, method="POST" if data else "GET"
-    )
+    request = urllib.request.Request(f"{emu.url}/_emulator/{action}", data=data, method="POST" if data else "GET")
     with urllib.request.urlopen(request, timeout=2) as response:
         return json.loads(response.read())
 
@@ -134,9 +126,7 @@ def http_get(url: str) -> tuple[int, str]:
 # --- OIDC device flow ---
 
 
-def test_device_flow_issues_tokens_that_open_the_portal(
-    emu: Emulator, oidc: BaseClient, portal: BaseClient
-) -> None:
+def test_device_flow_issues_tokens_that_open_the_portal(emu: Emulator, oidc: BaseClient, portal: BaseClient) -> None:
     client = register(oidc)
     assert client["clientSecretExpiresAt"] - client["clientIdIssuedAt"] == 90 * 24 * 3600
     device = start(oidc, client)
@@ -288,9 +278,7 @@ def test_refresh_token_is_bound_to_its_client(oidc: BaseClient) -> None:
         refresh(oidc, other, token["refreshToken"])
 
 
-def test_expire_tokens_keeps_refresh_tokens(
-    emu: Emulator, oidc: BaseClient, portal: BaseClient
-) -> None:
+def test_expire_tokens_keeps_refresh_tokens(emu: Emulator, oidc: BaseClient, portal: BaseClient) -> None:
     client, token = login(oidc)
     emu.expire_tokens()
     with pytest.raises(portal.exceptions.UnauthorizedException):
@@ -320,9 +308,7 @@ def test_bad_bearer_token_is_401(portal: BaseClient) -> None:
     response = caught.value.response
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 401
     assert response["Error"]["Message"] == "Session token not found or invalid"
-    assert response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"].startswith(
-        "UnauthorizedException:"
-    )
+    assert response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-errortype"].startswith("UnauthorizedException:")
 
 
 def test_logout_revokes_access_and_refresh_token(oidc: BaseClient, portal: BaseClient) -> None:
@@ -337,9 +323,7 @@ def test_logout_revokes_access_and_refresh_token(oidc: BaseClient, portal: BaseC
 
 
 @pytest.mark.parametrize(("account", "role"), [(PROD, "Developer"), ("333333333333", "ReadOnly")])
-def test_unassigned_role_is_forbidden(
-    oidc: BaseClient, portal: BaseClient, account: str, role: str
-) -> None:
+def test_unassigned_role_is_forbidden(oidc: BaseClient, portal: BaseClient, account: str, role: str) -> None:
     _, token = login(oidc)
     with pytest.raises(ClientError) as caught:
         role_credentials(portal, token["accessToken"], account, role)
@@ -364,10 +348,7 @@ def test_list_accounts_and_roles_default_fixture(oidc: BaseClient, portal: BaseC
 
 def test_pagination(emu: Emulator, oidc: BaseClient, portal: BaseClient) -> None:
     roles = [f"Role{i}" for i in range(5)]
-    fixture = {
-        f"{i:012d}": {"name": f"acct{i}", "email": f"a{i}@example.com", "roles": roles}
-        for i in range(1, 6)
-    }
+    fixture = {f"{i:012d}": {"name": f"acct{i}", "email": f"a{i}@example.com", "roles": roles} for i in range(1, 6)}
     emu.configure(accounts=fixture)
     _, token = login(oidc)
     first = portal.list_accounts(accessToken=token["accessToken"], maxResults=2)
@@ -577,9 +558,7 @@ def test_lifecycle() -> None:
 
 def test_module_entry_point(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.json"
-    accounts.write_text(
-        json.dumps({"123456789012": {"name": "x", "email": "x@example.com", "roles": ["R"]}})
-    )
+    accounts.write_text(json.dumps({"123456789012": {"name": "x", "email": "x@example.com", "roles": ["R"]}}))
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
@@ -597,9 +576,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
         "--accounts",
         str(accounts),
     ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline() if process.stdout else ""
         match = re.fullmatch(r"ssohelper emulator listening on (http://127\.0\.0\.1:\d+)\n", line)
@@ -609,9 +586,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
         assert client["clientId"]
         with urllib.request.urlopen(f"{url}/_emulator/state", timeout=2) as response:
             state = json.loads(response.read())
-        assert (
-            state["settings"]["approve_after_polls"] is None and state["settings"]["slow_down"] == 2
-        )
+        assert state["settings"]["approve_after_polls"] is None and state["settings"]["slow_down"] == 2
         assert list(state["accounts"]) == ["123456789012"]
         assert state["calls"]["RegisterClient"] == 1
         process.send_signal(signal.SIGINT if os.name == "posix" else signal.SIGTERM)

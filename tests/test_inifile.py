@@ -12,16 +12,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ssohelper.errors import ConfigError
-from ssohelper.inidiff import unified_diff
-from ssohelper.inifile import IniFile, parse_ini, read_ini
+from ssohelper.ini.diff import unified_diff
+from ssohelper.ini.editor import IniFile, parse_ini, read_ini
 
 BOM = "\ufeff"
 # CI clones the repo with shared/ beside it; here that is /work/shared.
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "botocore-cfg"
 BOTOCORE_PARSES = [
-    "aws_bad_profile", "aws_config", "aws_config_nested", "aws_config_nocreds",
-    "aws_config_other", "aws_services_config", "aws_sso_session_config", "aws_third_config",
-    "boto_config", "boto_config_empty", "foo_config",
+    "aws_bad_profile",
+    "aws_config",
+    "aws_config_nested",
+    "aws_config_nocreds",
+    "aws_config_other",
+    "aws_services_config",
+    "aws_sso_session_config",
+    "aws_third_config",
+    "boto_config",
+    "boto_config_empty",
+    "foo_config",
 ]
 # configparser reads it; botocore then rejects its "s3 =" block (a sub-key line without "=").
 CONFIGPARSER_ONLY = ["aws_config_nested_bad"]
@@ -32,13 +40,13 @@ def configparser_view(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Sections and raw values as botocore's RawConfigParser sees them (text-mode newlines)."""
     parser = configparser.RawConfigParser()
     parser.read_file(io.StringIO(text.removeprefix(BOM), newline=None))
-    return [(name.strip(), [(key, parser.get(name, key)) for key in parser.options(name)])
-            for name in parser.sections()]
+    return [
+        (name.strip(), [(key, parser.get(name, key)) for key in parser.options(name)]) for name in parser.sections()
+    ]
 
 
 def our_view(doc: IniFile) -> list[tuple[str, list[tuple[str, str | None]]]]:
-    return [(name, [(key, doc.get(name, key)) for key in doc.keys(name)])
-            for name in doc.section_names()]
+    return [(name, [(key, doc.get(name, key)) for key in doc.keys(name)]) for name in doc.section_names()]
 
 
 def comment_lines(text: str) -> list[str]:
@@ -48,10 +56,27 @@ def comment_lines(text: str) -> list[str]:
 
 # --- generated AWS-style files ---------------------------------------------------------------
 
-SECTION_NAMES = ["default", "profile dev", 'profile "with spaces"', "sso-session corp",
-                 "services x", "profile a.b-c_1", "Credentials", "preview"]
-KEY_NAMES = ["region", "output", "aws_access_key_id", "sso_session", "s3", "Mixed_Case",
-             "credential_process", "cloudwatch", "x"]
+SECTION_NAMES = [
+    "default",
+    "profile dev",
+    'profile "with spaces"',
+    "sso-session corp",
+    "services x",
+    "profile a.b-c_1",
+    "Credentials",
+    "preview",
+]
+KEY_NAMES = [
+    "region",
+    "output",
+    "aws_access_key_id",
+    "sso_session",
+    "s3",
+    "Mixed_Case",
+    "credential_process",
+    "cloudwatch",
+    "x",
+]
 VALUE_CHARS = st.sampled_from(list("abcXYZ019 _-./=:#;[]\"'%@\té\u00a0"))
 values = st.text(VALUE_CHARS, max_size=12)
 
@@ -112,8 +137,7 @@ def ini_files(draw: st.DrawFn) -> Generated:
         chunks.append(join(lines + draw(st.lists(filler(), max_size=2))))
     last = max(i for i, chunk in enumerate(chunks) if chunk or i == 0)
     if draw(st.booleans()):  # no final newline
-        chunks[last] = chunks[last].rstrip("\r\n") if chunks[last].endswith(("\r", "\n")) \
-            else chunks[last]
+        chunks[last] = chunks[last].rstrip("\r\n") if chunks[last].endswith(("\r", "\n")) else chunks[last]
     return Generated(draw(st.sampled_from(["", "", BOM])), chunks, names)
 
 
@@ -127,9 +151,13 @@ def test_generated_files_round_trip_and_agree_with_configparser(gen: Generated) 
 
 
 edits = st.one_of(
-    st.tuples(st.just("set"), st.sampled_from(KEY_NAMES),
-              st.tuples(values, st.lists(st.sampled_from(["a = 1", "b=two"]), max_size=2))
-              .map(lambda v: "\n".join([v[0], *v[1]]))),
+    st.tuples(
+        st.just("set"),
+        st.sampled_from(KEY_NAMES),
+        st.tuples(values, st.lists(st.sampled_from(["a = 1", "b=two"]), max_size=2)).map(
+            lambda v: "\n".join([v[0], *v[1]])
+        ),
+    ),
     st.tuples(st.just("remove"), st.sampled_from(KEY_NAMES), st.none()),
 )
 
@@ -150,7 +178,7 @@ def test_edits_stay_inside_their_section(gen: Generated, data: st.DataObject) ->
 
     new = doc.render()
     assert new.startswith(gen.bom + "".join(gen.chunks[: index + 1]))
-    assert new.endswith("".join(gen.chunks[index + 2:]))
+    assert new.endswith("".join(gen.chunks[index + 2 :]))
     assert comment_lines(new) == comment_lines(gen.text)
     expected = dict(before)
     edited = dict(expected[section])
@@ -165,6 +193,7 @@ def test_edits_stay_inside_their_section(gen: Generated, data: st.DataObject) ->
 
 
 # --- botocore's own fixtures -------------------------------------------------------------------
+
 
 @pytest.fixture
 def fixtures() -> Path:
@@ -208,8 +237,7 @@ def test_nested_values_are_raw_like_configparsers(fixtures: Path) -> None:
     assert nested.get("default", "s3") == "\nsignature_version = s3v4\naddressing_style = path"
     assert nested.get("default", "region") == "us-west-2"
     # botocore rejects the sub-key line; at the raw level it is a value, as for configparser.
-    assert read_ini(fixtures / "aws_config_nested_bad").get("default", "s3") == \
-        "\nbad_syntax @ s3v4"
+    assert read_ini(fixtures / "aws_config_nested_bad").get("default", "s3") == "\nbad_syntax @ s3v4"
 
 
 @pytest.mark.parametrize("name", sorted(KEY_BEFORE_SECTION))
@@ -217,8 +245,7 @@ def test_fixture_with_key_before_section_is_rejected(fixtures: Path, name: str) 
     with pytest.raises(ConfigError) as caught:
         read_ini(fixtures / name)
     message = str(caught.value)
-    assert f"{fixtures / name} line 1: key '{KEY_BEFORE_SECTION[name]}' before any [section]" \
-        in message
+    assert f"{fixtures / name} line 1: key '{KEY_BEFORE_SECTION[name]}' before any [section]" in message
     assert "\n" not in message and "foo" not in message
 
 
@@ -229,15 +256,18 @@ def test_fixture_that_is_not_text_is_rejected(fixtures: Path) -> None:
 
 # --- parse errors ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, problem", [
-    ("region = x\n[default]\n", "line 1: key 'region' before any [section]"),
-    ("# c\n\n  indented\n[a]\n", "line 3: text before any [section]"),
-    ("[a]\nx = 1\n\n[ a ]\n", "line 4: duplicate section [a] (first at line 1)"),
-    ("[a]\nRegion = 1\nregion: 2\n", "line 3: duplicate key 'region' in a section (first at "
-                                     "line 2)"),
-    ("[a]\r\nx=1\r\n= 2\r\n", "line 3: expected 'key = value'"),
-    ("[a]\nAKIAIOSFODNN7EXAMPLE\n", "line 2: expected 'key = value'"),
-])
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("region = x\n[default]\n", "line 1: key 'region' before any [section]"),
+        ("# c\n\n  indented\n[a]\n", "line 3: text before any [section]"),
+        ("[a]\nx = 1\n\n[ a ]\n", "line 4: duplicate section [a] (first at line 1)"),
+        ("[a]\nRegion = 1\nregion: 2\n", "line 3: duplicate key 'region' in a section (first at line 2)"),
+        ("[a]\r\nx=1\r\n= 2\r\n", "line 3: expected 'key = value'"),
+        ("[a]\nAKIAIOSFODNN7EXAMPLE\n", "line 2: expected 'key = value'"),
+    ],
+)
 def test_parse_errors_name_file_and_line(text: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_ini(text, "~/.aws/config")
@@ -256,10 +286,20 @@ def test_errors_never_echo_a_long_key_that_may_be_a_secret() -> None:
 
 # --- round-trip details ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "", "\n", BOM, BOM + "[a]\r\nx = 1", "[a]\rx = 1\r\ny=2\n", "  # only a comment",
-    "[a]\nx = 1\n\n\n   \n", "[ profile \"with spaces\" ]  \n\tkey\t=\tv  \n",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        BOM,
+        BOM + "[a]\r\nx = 1",
+        "[a]\rx = 1\r\ny=2\n",
+        "  # only a comment",
+        "[a]\nx = 1\n\n\n   \n",
+        '[ profile "with spaces" ]  \n\tkey\t=\tv  \n',
+    ],
+)
 def test_odd_files_round_trip(text: str) -> None:
     assert parse_ini(text).render() == text
 
@@ -281,14 +321,21 @@ def test_section_names_are_stripped_and_bom_is_kept() -> None:
     assert doc.render() == BOM + '[ profile "with spaces" ]\nx = 1\n[default]\nregion = eu-west-1\n'
 
 
-@pytest.mark.parametrize("text, newline", [
-    ("[a]\r\nx=1\r\ny=2\n", "\r\n"), ("[a]\r\nx=1\ny=2\n", "\n"), ("[a]", "\n"), ("", "\n"),
-])
+@pytest.mark.parametrize(
+    "text, newline",
+    [
+        ("[a]\r\nx=1\r\ny=2\n", "\r\n"),
+        ("[a]\r\nx=1\ny=2\n", "\n"),
+        ("[a]", "\n"),
+        ("", "\n"),
+    ],
+)
 def test_newline_is_the_files_main_style(text: str, newline: str) -> None:
     assert parse_ini(text).newline == newline
 
 
 # --- edits -------------------------------------------------------------------------------------
+
 
 def apply(doc: IniFile, op: tuple) -> object:
     name, *args = op
@@ -297,61 +344,100 @@ def apply(doc: IniFile, op: tuple) -> object:
 
 EDIT_CASES = {
     "crlf file gets crlf lines": (
-        "[a]\r\nx = 1\r\n", [("set", "a", "y", "2"), ("add_section", "b", [("z", "3")])],
-        "[a]\r\nx = 1\r\ny = 2\r\n\r\n[b]\r\nz = 3\r\n"),
+        "[a]\r\nx = 1\r\n",
+        [("set", "a", "y", "2"), ("add_section", "b", [("z", "3")])],
+        "[a]\r\nx = 1\r\ny = 2\r\n\r\n[b]\r\nz = 3\r\n",
+    ),
     "set replaces continuation lines": (
         "[a]\ns3 =\n  max_concurrent_requests = 10\n\n  addressing_style = path\nregion = x\n",
-        [("set", "a", "s3", "off")], "[a]\ns3 = off\nregion = x\n"),
+        [("set", "a", "s3", "off")],
+        "[a]\ns3 = off\nregion = x\n",
+    ),
     "set writes a sub-key block": (
-        "[a]\nregion = x\n", [("set", "a", "s3", "\nmax_concurrent_requests = 20")],
-        "[a]\nregion = x\ns3 =\n  max_concurrent_requests = 20\n"),
+        "[a]\nregion = x\n",
+        [("set", "a", "s3", "\nmax_concurrent_requests = 20")],
+        "[a]\nregion = x\ns3 =\n  max_concurrent_requests = 20\n",
+    ),
     "set keeps sub-key indentation and comments inside": (
-        "[a]\ns3 =\n    # tuned\n    a = 1\nb = 2\n", [("set", "a", "s3", "\na = 5\nc = 6")],
-        "[a]\ns3 =\n    a = 5\n    c = 6\n    # tuned\nb = 2\n"),
+        "[a]\ns3 =\n    # tuned\n    a = 1\nb = 2\n",
+        [("set", "a", "s3", "\na = 5\nc = 6")],
+        "[a]\ns3 =\n    a = 5\n    c = 6\n    # tuned\nb = 2\n",
+    ),
     "set keeps indentation and delimiter": (
         "[a]\n  region:us-east-1\nkey=v\r\nempty =\n",
         [("set", "a", "REGION", "eu-west-1"), ("set", "a", "key", "w"), ("set", "a", "empty", "e")],
-        "[a]\n  region:eu-west-1\nkey=w\r\nempty = e\n"),
+        "[a]\n  region:eu-west-1\nkey=w\r\nempty = e\n",
+    ),
     "set to an empty value": ("[a]\nx = 1\n", [("set", "a", "x", "")], "[a]\nx =\n"),
     "new key goes before trailing comments and blanks": (
-        "[a]\nx = 1\n# about b\n\n[b]\nk = v\n", [("set", "a", "y", "2")],
-        "[a]\nx = 1\ny = 2\n# about b\n\n[b]\nk = v\n"),
+        "[a]\nx = 1\n# about b\n\n[b]\nk = v\n",
+        [("set", "a", "y", "2")],
+        "[a]\nx = 1\ny = 2\n# about b\n\n[b]\nk = v\n",
+    ),
     "new key goes after the last continuation line": (
-        "[a]\ns3 =\n  k = v\n\n# c\n[b]\n", [("set", "a", "y", "2")],
-        "[a]\ns3 =\n  k = v\ny = 2\n\n# c\n[b]\n"),
+        "[a]\ns3 =\n  k = v\n\n# c\n[b]\n",
+        [("set", "a", "y", "2")],
+        "[a]\ns3 =\n  k = v\ny = 2\n\n# c\n[b]\n",
+    ),
     "new key aligns with indented siblings": (
-        "[a]\n  x = 1\n[b]\n", [("set", "a", "y", "2")], "[a]\n  x = 1\n  y = 2\n[b]\n"),
+        "[a]\n  x = 1\n[b]\n",
+        [("set", "a", "y", "2")],
+        "[a]\n  x = 1\n  y = 2\n[b]\n",
+    ),
     "new key in an empty section goes under the header": (
-        "[a]\n# c\n\n[b]\n", [("set", "a", "y", "2")], "[a]\ny = 2\n# c\n\n[b]\n"),
+        "[a]\n# c\n\n[b]\n",
+        [("set", "a", "y", "2")],
+        "[a]\ny = 2\n# c\n\n[b]\n",
+    ),
     "new key in an empty section keeps an indented header a header": (
-        "[a]\n  [b]\nk = 1\n", [("set", "a", "y", "2")], "[a]\n  y = 2\n  [b]\nk = 1\n"),
-    "new key at the end keeps the missing final newline": (
-        "[a]\nx = 1", [("set", "a", "y", "2")], "[a]\nx = 1\ny = 2"),
-    "replacing the last line keeps the missing final newline": (
-        "[a]\nx = 1", [("set", "a", "x", "2")], "[a]\nx = 2"),
+        "[a]\n  [b]\nk = 1\n",
+        [("set", "a", "y", "2")],
+        "[a]\n  y = 2\n  [b]\nk = 1\n",
+    ),
+    "new key at the end keeps the missing final newline": ("[a]\nx = 1", [("set", "a", "y", "2")], "[a]\nx = 1\ny = 2"),
+    "replacing the last line keeps the missing final newline": ("[a]\nx = 1", [("set", "a", "x", "2")], "[a]\nx = 2"),
     "mixed endings: untouched lines keep theirs": (
-        "[a]\r\nx = 1\nz = 3\r\n", [("set", "a", "x", "2"), ("set", "a", "y", "4")],
-        "[a]\r\nx = 2\nz = 3\r\ny = 4\r\n"),
+        "[a]\r\nx = 1\nz = 3\r\n",
+        [("set", "a", "x", "2"), ("set", "a", "y", "4")],
+        "[a]\r\nx = 2\nz = 3\r\ny = 4\r\n",
+    ),
     "remove keeps the comment lines above": (
-        "[a]\n# the region\n; really\nregion = x\nother = 1\n", [("remove", "a", "region")],
-        "[a]\n# the region\n; really\nother = 1\n"),
+        "[a]\n# the region\n; really\nregion = x\nother = 1\n",
+        [("remove", "a", "region")],
+        "[a]\n# the region\n; really\nother = 1\n",
+    ),
     "remove drops continuation lines but not comments among them": (
-        "[a]\ns3 =\n  a = 1\n  # why\n\n  b = 2\nc = 3\n", [("remove", "a", "S3")],
-        "[a]\n  # why\nc = 3\n"),
+        "[a]\ns3 =\n  a = 1\n  # why\n\n  b = 2\nc = 3\n",
+        [("remove", "a", "S3")],
+        "[a]\n  # why\nc = 3\n",
+    ),
     "add_section on a file without final newline": (
-        "[a]\nx = 1", [("add_section", "profile b", [("y", "2"), ("s3", "\nk = v")])],
-        "[a]\nx = 1\n\n[profile b]\ny = 2\ns3 =\n  k = v\n"),
+        "[a]\nx = 1",
+        [("add_section", "profile b", [("y", "2"), ("s3", "\nk = v")])],
+        "[a]\nx = 1\n\n[profile b]\ny = 2\ns3 =\n  k = v\n",
+    ),
     "add_section after a blank line adds no second one": (
-        "[a]\nx = 1\n\n", [("add_section", "b", [])], "[a]\nx = 1\n\n[b]\n"),
+        "[a]\nx = 1\n\n",
+        [("add_section", "b", [])],
+        "[a]\nx = 1\n\n[b]\n",
+    ),
     "add_section to an empty file": ("", [("add_section", "b", [("y", "2")])], "[b]\ny = 2\n"),
     "add_section to a BOM-only file": (BOM, [("add_section", "b", [])], BOM + "[b]\n"),
     "remove_section in the middle keeps following comments": (
-        "[a]\nx = 1\n\n[b]\ny = 2\n\n# about c\n[c]\n", [("remove_section", "b")],
-        "[a]\nx = 1\n\n# about c\n[c]\n"),
+        "[a]\nx = 1\n\n[b]\ny = 2\n\n# about c\n[c]\n",
+        [("remove_section", "b")],
+        "[a]\nx = 1\n\n# about c\n[c]\n",
+    ),
     "remove_section at the end drops its separator": (
-        "[a]\nx = 1\n\n[b]\ny = 2\n", [("remove_section", " b ")], "[a]\nx = 1\n"),
+        "[a]\nx = 1\n\n[b]\ny = 2\n",
+        [("remove_section", " b ")],
+        "[a]\nx = 1\n",
+    ),
     "set on a new section after add_section": (
-        "[a]\n", [("add_section", "b", []), ("set", "b", "k", "v")], "[a]\n\n[b]\nk = v\n"),
+        "[a]\n",
+        [("add_section", "b", []), ("set", "b", "k", "v")],
+        "[a]\n\n[b]\nk = v\n",
+    ),
 }
 
 
@@ -373,26 +459,34 @@ def test_add_then_remove_section_restores_the_file() -> None:
     assert doc.render() == text
 
 
-@pytest.mark.parametrize("op", [
-    ("remove", "a", "nope"), ("remove", "nope", "x"), ("remove_section", "nope"),
-])
+@pytest.mark.parametrize(
+    "op",
+    [
+        ("remove", "a", "nope"),
+        ("remove", "nope", "x"),
+        ("remove_section", "nope"),
+    ],
+)
 def test_removing_what_is_absent_changes_nothing(op: tuple) -> None:
     doc = parse_ini("[a]\nx = 1\n")
     assert apply(doc, op) is False
     assert doc.render() == "[a]\nx = 1\n"
 
 
-@pytest.mark.parametrize("op, error", [
-    (("set", "nope", "x", "1"), KeyError),
-    (("set", "a", "bad key=", "1"), ValueError),
-    (("set", "a", "#x", "1"), ValueError),
-    (("set", "a", "x", "1\r2"), ValueError),
-    (("set", "a", "x", "1\n# a comment"), ValueError),
-    (("set", "a", "x", "1\n   "), ValueError),
-    (("add_section", "a", []), ValueError),
-    (("add_section", "b\n[c]", []), ValueError),
-    (("add_section", "b", [("k", "1"), ("K", "2")]), ValueError),
-])
+@pytest.mark.parametrize(
+    "op, error",
+    [
+        (("set", "nope", "x", "1"), KeyError),
+        (("set", "a", "bad key=", "1"), ValueError),
+        (("set", "a", "#x", "1"), ValueError),
+        (("set", "a", "x", "1\r2"), ValueError),
+        (("set", "a", "x", "1\n# a comment"), ValueError),
+        (("set", "a", "x", "1\n   "), ValueError),
+        (("add_section", "a", []), ValueError),
+        (("add_section", "b\n[c]", []), ValueError),
+        (("add_section", "b", [("k", "1"), ("K", "2")]), ValueError),
+    ],
+)
 def test_invalid_edits_are_refused_untouched(op: tuple, error: type[Exception]) -> None:
     doc = parse_ini("[a]\nx = 1\n")
     with pytest.raises(error):
@@ -412,6 +506,7 @@ def test_edit_that_would_swallow_a_header_is_refused(last_key: str) -> None:
 
 
 # --- reading files and showing diffs -----------------------------------------------------------
+
 
 def test_read_ini_keeps_bytes_and_names_unreadable_files(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -433,7 +528,8 @@ def test_unified_diff_hides_carriage_returns() -> None:
     old = "[a]\r\nx = 1\r\ny = 2\r\n"
     new = "[a]\r\nx = 9\r\ny = 2\r\n"
     assert unified_diff(old, new, "~/.aws/config") == (
-        "--- ~/.aws/config\n+++ ~/.aws/config\n@@ -1,3 +1,3 @@\n [a]\n-x = 1\n+x = 9\n y = 2\n")
+        "--- ~/.aws/config\n+++ ~/.aws/config\n@@ -1,3 +1,3 @@\n [a]\n-x = 1\n+x = 9\n y = 2\n"
+    )
     assert unified_diff(old, old, "~/.aws/config") == ""
 
 

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
-from ssohelper import errors, tokencache
+
+from ssohelper import errors
 from ssohelper.models import SsoSession
+from ssohelper.sso import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 
@@ -32,8 +33,16 @@ def test_login_writes_the_aws_cli_v2_token_cache(cli, config, emulator, isolated
     assert user_code and user_code in result.err
     path = token_file(isolated_home, "corp")
     raw = json.loads(path.read_text())
-    assert set(raw) == {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
-                        "registrationExpiresAt", "refreshToken"}
+    assert set(raw) == {
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    }
     assert raw["startUrl"] == "https://corp.awsapps.com/start" and raw["region"] == "us-east-1"
     assert time.strptime(raw["expiresAt"], "%Y-%m-%dT%H:%M:%SZ")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -62,7 +71,10 @@ def test_boto3_and_aws_cli_use_the_login(cli, config, emulator, moto_url, monkey
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     aws = subprocess.run(
         [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "dev", "--output", "json"],
-        capture_output=True, text=True, timeout=60, env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
     )
     assert aws.returncode == 0, aws.stderr
     assert "Account" in json.loads(aws.stdout)
@@ -73,8 +85,16 @@ def test_a_token_written_by_the_aws_cli_counts_as_a_login(cli, config, emulator,
     path = token_file(isolated_home, "corp")
     path.parent.mkdir(parents=True)
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
-    path.write_text(json.dumps({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1",
-                                "accessToken": "aws-cli-token", "expiresAt": expires}))
+    path.write_text(
+        json.dumps(
+            {
+                "startUrl": "https://corp.awsapps.com/start",
+                "region": "us-east-1",
+                "accessToken": "aws-cli-token",
+                "expiresAt": expires,
+            }
+        )
+    )
     result = cli("login", "--sso-session", "corp", "--no-browser")
     assert result.code == 0
     assert "Already signed in to 'corp'" in result.err
@@ -112,7 +132,7 @@ def test_a_rejected_registration_is_renewed(cli, config, emulator, isolated_home
 
 
 def test_slow_down_adds_five_seconds_each_time(config, emulator):
-    from ssohelper.login import Interaction, ensure_login
+    from ssohelper.sso.login import Interaction, ensure_login
 
     emulator.configure(slow_down=2, interval=1)
     sleeps: list[float] = []
@@ -121,10 +141,13 @@ def test_slow_down_adds_five_seconds_each_time(config, emulator):
     assert sleeps == [1, 6, 11]
 
 
-@pytest.mark.parametrize("knobs, code, words", [
-    ({"deny": True}, errors.EXIT_LOGIN_FAILED, "was denied"),
-    ({"approve_after_polls": None, "device_code_ttl": 0}, errors.EXIT_LOGIN_FAILED, "expired"),
-])
+@pytest.mark.parametrize(
+    "knobs, code, words",
+    [
+        ({"deny": True}, errors.EXIT_LOGIN_FAILED, "was denied"),
+        ({"approve_after_polls": None, "device_code_ttl": 0}, errors.EXIT_LOGIN_FAILED, "expired"),
+    ],
+)
 def test_denied_or_expired_device_codes_fail_cleanly(cli, config, emulator, knobs, code, words):
     emulator.configure(**knobs)
     result = cli("login", "--sso-session", "corp", "--no-browser")
@@ -155,12 +178,14 @@ def test_a_closed_port_gives_one_line(cli, config, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = cli("login", "--sso-session", "corp", "--no-browser")
     assert result.code == errors.EXIT_AWS
-    assert result.err.strip() == f"ssohelper: SSO OIDC RegisterClient: cannot reach {url}/client/register; " \
+    assert (
+        result.err.strip() == f"ssohelper: SSO OIDC RegisterClient: cannot reach {url}/client/register; "
         "check your network, proxy or endpoint settings"
+    )
 
 
 def test_ctrl_c_exits_130_and_writes_nothing(cli, config, emulator, monkeypatch, isolated_home):
-    import ssohelper.login as login_module
+    import ssohelper.sso.login as login_module
 
     emulator.configure(approve_after_polls=None)
 
@@ -177,7 +202,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(cli, config, emulator, monkeypatch,
 
 
 def _with_sleep(sleep):
-    original = __import__("ssohelper.login", fromlist=["Interaction"]).Interaction.__init__
+    original = __import__("ssohelper.sso.login", fromlist=["Interaction"]).Interaction.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
@@ -190,16 +215,24 @@ def test_no_secret_reaches_stderr_even_with_debug(config, emulator, isolated_hom
     first = run_ssohelper("--debug", "login", "--sso-session", "corp", "--no-browser")
     assert first.returncode == 0, first.stderr
     raw = json.loads(token_file(isolated_home, "corp").read_text())
-    process = run_ssohelper("credential-process", "--debug", "--sso-session", "corp",
-                            "--account-id", ACCOUNT, "--role-name", ROLE)
+    process = run_ssohelper(
+        "credential-process", "--debug", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE
+    )
     refreshed = run_ssohelper("login", "--debug", "--sso-session", "corp", "--no-browser", "--force")
     document = json.loads(process.stdout)
-    secrets = [raw["accessToken"], raw["refreshToken"], raw["clientSecret"], document["SecretAccessKey"],
-               document["SessionToken"], document["AccessKeyId"]]
+    secrets = [
+        raw["accessToken"],
+        raw["refreshToken"],
+        raw["clientSecret"],
+        document["SecretAccessKey"],
+        document["SessionToken"],
+        document["AccessKeyId"],
+    ]
     assert "ssohelper debug: sso-oidc endpoint: http://127.0.0.1" in first.stderr
     assert "ssohelper debug: cache miss for s-corp+" in process.stderr
-    hit = run_ssohelper("credential-process", "--debug", "--sso-session", "corp",
-                        "--account-id", ACCOUNT, "--role-name", ROLE)
+    hit = run_ssohelper(
+        "credential-process", "--debug", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE
+    )
     assert "ssohelper debug: cache hit" in hit.stderr
     for stderr in (first.stderr, process.stderr, refreshed.stderr, hit.stderr):
         for secret in secrets:
@@ -208,8 +241,7 @@ def test_no_secret_reaches_stderr_even_with_debug(config, emulator, isolated_hom
 
 def test_logout_revokes_and_forgets_everything(cli, config, emulator, isolated_home):
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    assert cli("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT,
-               "--role-name", ROLE).code == 0
+    assert cli("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE).code == 0
     result = cli("logout", "--sso-session", "corp")
     assert result.code == 0, result.err
     assert "corp: signed out" in result.err and "1 cached role credential(s) removed" in result.err
@@ -226,10 +258,13 @@ def test_logout_of_a_token_the_server_forgot_still_removes_it(cli, config, emula
     assert not token_file(isolated_home, "corp").exists()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["login", "--profile", "nope"], "profile 'nope' not found in ~/.aws/config"),
-    (["login", "--sso-session", "other"], "no [sso-session other] section in ~/.aws/config"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["login", "--profile", "nope"], "profile 'nope' not found in ~/.aws/config"),
+        (["login", "--sso-session", "other"], "no [sso-session other] section in ~/.aws/config"),
+    ],
+)
 def test_config_errors_name_the_file_and_the_fix(cli, config, args, words):
     result = cli(*args)
     assert result.code == errors.EXIT_CONFIG
@@ -282,8 +317,9 @@ def run_on_terminal(args: list[str], until: str, timeout: float = 30) -> tuple[s
     from conftest import ssohelper_cmd
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen(ssohelper_cmd() + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=follower)
+    process = subprocess.Popen(
+        ssohelper_cmd() + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower
+    )
     os.close(follower)
     seen, deadline = b"", time.time() + timeout
     while until.encode() not in seen and time.time() < deadline:
@@ -315,8 +351,10 @@ def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(config, emula
 def test_with_nothing_configured_login_says_what_to_add(cli):
     result = cli("login")
     assert result.code == errors.EXIT_CONFIG
-    assert result.err.strip() == ("ssohelper: no SSO session in ~/.aws/config: add an [sso-session NAME] "
-                                  "section, or pass --start-url URL --sso-region REGION")
+    assert result.err.strip() == (
+        "ssohelper: no SSO session in ~/.aws/config: add an [sso-session NAME] "
+        "section, or pass --start-url URL --sso-region REGION"
+    )
 
 
 def test_logout_when_the_server_fails_still_forgets_the_token(cli, config, emulator, isolated_home, monkeypatch):
@@ -335,8 +373,11 @@ def test_list_shows_every_account_and_role(cli, config, emulator):
     table = cli("list", "--sso-session", "corp")
     assert table.code == 0
     assert [line.split() for line in table.out.splitlines()] == [
-        ["ACCOUNT", "NAME", "ROLE"], ["111111111111", "dev", "Developer"], ["111111111111", "dev", "ReadOnly"],
-        ["222222222222", "prod", "ReadOnly"]]
+        ["ACCOUNT", "NAME", "ROLE"],
+        ["111111111111", "dev", "Developer"],
+        ["111111111111", "dev", "ReadOnly"],
+        ["222222222222", "prod", "ReadOnly"],
+    ]
     listed = json.loads(cli("list", "--profile", "dev", "--json").out)
     assert {"accountId": "222222222222", "accountName": "prod", "roleName": "ReadOnly"} in listed
     assert len(listed) == 3

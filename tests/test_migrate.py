@@ -12,8 +12,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from ssohelper import backups, errors, migration
-from ssohelper.discovery import account_from_key_id
+from ssohelper import errors
+from ssohelper.migration import backups, planner
+from ssohelper.migration.discovery import account_from_key_id
 
 MOTO_ACCOUNT = "123456789012"
 
@@ -26,8 +27,9 @@ def moto(moto_url, monkeypatch):
 
 
 def iam_user_key(moto_url: str) -> tuple[str, str, str]:
-    iam = boto3.client("iam", endpoint_url=moto_url, region_name="us-east-1",
-                       aws_access_key_id="admin", aws_secret_access_key="admin")
+    iam = boto3.client(
+        "iam", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="admin", aws_secret_access_key="admin"
+    )
     user = f"dev-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
@@ -35,8 +37,9 @@ def iam_user_key(moto_url: str) -> tuple[str, str, str]:
 
 
 def key_status(moto_url: str, user: str, key_id: str) -> str:
-    iam = boto3.client("iam", endpoint_url=moto_url, region_name="us-east-1",
-                       aws_access_key_id="admin", aws_secret_access_key="admin")
+    iam = boto3.client(
+        "iam", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="admin", aws_secret_access_key="admin"
+    )
     (meta,) = [k for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"] if k["AccessKeyId"] == key_id]
     return meta["Status"]
 
@@ -50,9 +53,11 @@ def legacy_setup(isolated_home, emulator, moto, cli):
     aws.mkdir()
     (aws / "config").write_text(
         "# my config\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
-        "[profile work]\n# the old way\nregion = us-east-1\noutput = json\n")
-    (aws / "credentials").write_text(f"[work]\n; from 2019\naws_access_key_id = {key_id}\n"
-                                     f"aws_secret_access_key = {secret}\n")
+        "[profile work]\n# the old way\nregion = us-east-1\noutput = json\n"
+    )
+    (aws / "credentials").write_text(
+        f"[work]\n; from 2019\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    )
     os.chmod(aws / "credentials", 0o640)
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     return {"user": user, "key_id": key_id, "secret": secret, "aws": aws}
@@ -67,13 +72,19 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert ["work", MOTO_ACCOUNT, "Developer", "process", "account", "from", "STS,", "only", "role"] in rows
     assert legacy_setup["secret"] not in result.out + result.err  # the diff masks key material
     config, credentials = (aws / "config").read_text(), (aws / "credentials").read_text()
-    assert ("credential_process = ssohelper credential-process --sso-session corp "
-            f"--account-id {MOTO_ACCOUNT} --role-name Developer") in config
+    assert (
+        "credential_process = ssohelper credential-process --sso-session corp "
+        f"--account-id {MOTO_ACCOUNT} --role-name Developer"
+    ) in config
     assert "# the old way" in config and "; from 2019" in credentials
     assert "aws_access_key_id" not in credentials
     assert stat.S_IMODE((aws / "credentials").stat().st_mode) == 0o640  # mode kept
-    cli_run = subprocess.run([sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "work"],
-                             capture_output=True, text=True, timeout=60)
+    cli_run = subprocess.run(
+        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "work"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cli_run.returncode == 0, cli_run.stderr
     assert emulator.calls["GetRoleCredentials"] == 1  # the AWS CLI went through ssohelper
     (backup,) = backups.list_backups()
@@ -145,11 +156,27 @@ def test_offline_discovery_decodes_the_account_from_the_key():
 def test_map_and_offline_need_no_sts(isolated_home, cli, monkeypatch):
     aws = isolated_home / ".aws"
     aws.mkdir()
-    (aws / "credentials").write_text("[a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n"
-                                     "[b]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
-                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin",
-                 "--map", "b=222222222222:ReadOnly", "--style", "native", "--yes")
+    (aws / "credentials").write_text(
+        "[a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n"
+        "[b]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n"
+    )
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "eu-west-1",
+        "--offline",
+        "--role-name",
+        "Admin",
+        "--map",
+        "b=222222222222:ReadOnly",
+        "--style",
+        "native",
+        "--yes",
+    )
     assert result.code == 0, result.err
     config = (aws / "config").read_text()
     assert "[sso-session corp]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n" in config
@@ -158,7 +185,7 @@ def test_map_and_offline_need_no_sts(isolated_home, cli, monkeypatch):
 
 
 def test_files_changed_after_the_plan_are_not_written(legacy_setup):
-    plan = migration.make_plan(migration.Request(sso_session="corp"))
+    plan = planner.make_plan(planner.Request(sso_session="corp"))
     credentials = legacy_setup["aws"] / "credentials"
     credentials.write_text(credentials.read_text() + "[new]\nregion = x\n")
     changed = credentials.read_bytes()
@@ -168,7 +195,7 @@ def test_files_changed_after_the_plan_are_not_written(legacy_setup):
 
 
 def test_a_failed_second_write_restores_the_first(legacy_setup, monkeypatch):
-    plan = migration.make_plan(migration.Request(sso_session="corp"))
+    plan = planner.make_plan(planner.Request(sso_session="corp"))
     config = legacy_setup["aws"] / "config"
     before = config.read_bytes()
     real = backups._replace
@@ -184,18 +211,32 @@ def test_a_failed_second_write_restores_the_first(legacy_setup, monkeypatch):
     assert config.read_bytes() == before
 
 
-@pytest.mark.parametrize("config_text, words", [
-    ("[profile a]\nregion = x\n[profile a]\nregion = y\n", "line 3"),
-    ("region = x\n[profile a]\n", "line 1"),
-    ("[default]\ns3 =\n  bad_syntax @ s3v4\n", "without '='"),
-])
+@pytest.mark.parametrize(
+    "config_text, words",
+    [
+        ("[profile a]\nregion = x\n[profile a]\nregion = y\n", "line 3"),
+        ("region = x\n[profile a]\n", "line 1"),
+        ("[default]\ns3 =\n  bad_syntax @ s3v4\n", "without '='"),
+    ],
+)
 def test_bad_config_files_are_named_and_untouched(isolated_home, cli, config_text, words):
     aws = isolated_home / ".aws"
     aws.mkdir()
     (aws / "config").write_text(config_text)
     (aws / "credentials").write_text("[z]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--offline", "--role-name", "R", "--yes",
-                 "--start-url", "https://x/start", "--sso-region", "us-east-1")
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--offline",
+        "--role-name",
+        "R",
+        "--yes",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "us-east-1",
+    )
     assert result.code == errors.EXIT_CONFIG
     assert "~/.aws/config" in result.err and words in result.err
     assert (aws / "config").read_text() == config_text
@@ -205,8 +246,19 @@ def test_non_utf8_credentials_are_refused(isolated_home, cli):
     aws = isolated_home / ".aws"
     aws.mkdir()
     (aws / "credentials").write_bytes(b"[z]\naws_access_key_id = \xff\xfe\n")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--offline", "--role-name", "R", "--yes",
-                 "--start-url", "https://x/start", "--sso-region", "us-east-1")
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--offline",
+        "--role-name",
+        "R",
+        "--yes",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "us-east-1",
+    )
     assert result.code == errors.EXIT_CONFIG
     assert "~/.aws/credentials line 2: not UTF-8" in result.err
 
@@ -217,22 +269,34 @@ def test_the_process_line_uses_an_absolute_path_when_path_finds_another_ssohelpe
     (other / "ssohelper").write_text("#!/bin/sh\n")
     (other / "ssohelper").chmod(0o755)
     monkeypatch.setenv("PATH", f"{other}{os.pathsep}{os.environ['PATH']}")
-    command, note = migration.credential_command()
+    command, note = planner.credential_command()
     assert os.path.isabs(command.split()[0]) and command != str(other / "ssohelper")
     assert "absolute path" in note
     monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
-    assert migration.credential_command()[0] == "ssohelper"
+    assert planner.credential_command()[0] == "ssohelper"
 
 
 def test_a_symlinked_config_stays_a_symlink_and_no_empty_credentials_file_appears(isolated_home, cli, tmp_path):
     dotfiles = tmp_path / "dotfiles"
     dotfiles.mkdir()
-    (dotfiles / "aws-config").write_text("[profile a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\n"
-                                         "aws_secret_access_key = s\n")
+    (dotfiles / "aws-config").write_text(
+        "[profile a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n"
+    )
     (isolated_home / ".aws").mkdir()
     (isolated_home / ".aws" / "config").symlink_to(dotfiles / "aws-config")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
-                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--yes")
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "eu-west-1",
+        "--offline",
+        "--role-name",
+        "Admin",
+        "--yes",
+    )
     assert result.code == 0, result.err
     assert (isolated_home / ".aws" / "config").is_symlink()
     assert "credential_process" in (dotfiles / "aws-config").read_text()
@@ -243,11 +307,24 @@ def test_the_diff_masks_key_material_even_in_comments(isolated_home, cli):
     secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
     aws = isolated_home / ".aws"
     aws.mkdir()
-    (aws / "credentials").write_text(f"[a]\n# old: aws_secret_access_key = {secret}\n"
-                                     f"aws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = {secret}\n"
-                                     f"aws_secret_access_key_backup = {secret}\n")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
-                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--dry-run")
+    (aws / "credentials").write_text(
+        f"[a]\n# old: aws_secret_access_key = {secret}\n"
+        f"aws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = {secret}\n"
+        f"aws_secret_access_key_backup = {secret}\n"
+    )
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "eu-west-1",
+        "--offline",
+        "--role-name",
+        "Admin",
+        "--dry-run",
+    )
     assert result.code == 0, result.err
     assert secret not in result.out and "ASIAY34FZKBOKMUTVV7A" not in result.out
     assert "wJal****EKEY" in result.out
@@ -256,10 +333,10 @@ def test_the_diff_masks_key_material_even_in_comments(isolated_home, cli):
 def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     from botocore.configloader import build_profile_map, raw_config_parse
 
-    from ssohelper.inifile import parse_ini
-    from ssohelper.migrate import Target, rewrite, survey
+    from ssohelper.ini.editor import parse_ini
+    from ssohelper.migration.rewrite import Target, rewrite, survey
 
-    name = "dev's \"big\" box"
+    name = 'dev\'s "big" box'
     credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
     config = parse_ini("", "config")
     (profile,) = survey(config, credentials).static
@@ -276,11 +353,16 @@ def test_on_a_terminal_the_user_picks_the_role_and_confirms(legacy_setup, emulat
 
     from conftest import ssohelper_cmd
 
-    emulator.configure(accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com",
-                                                "roles": ["Admin", "Developer", "ReadOnly"]}})
+    emulator.configure(
+        accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Admin", "Developer", "ReadOnly"]}}
+    )
     leader, follower = pty.openpty()
-    process = subprocess.Popen(ssohelper_cmd() + ["migrate-profiles", "--sso-session", "corp"],
-                               stdin=follower, stdout=subprocess.PIPE, stderr=follower)
+    process = subprocess.Popen(
+        [*ssohelper_cmd(), "migrate-profiles", "--sso-session", "corp"],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+    )
     os.close(follower)
     seen = b""
     try:
@@ -311,22 +393,38 @@ def test_declining_on_a_terminal_changes_nothing(legacy_setup, monkeypatch, cli)
     assert (legacy_setup["aws"] / "credentials").read_bytes() == before
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp",
-     "+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp"),
-    ("--- /home/someuser/dotfiles/awsconfig", "--- /home/someuser/dotfiles/awsconfig"),
-    (" [profile ThisIsAVeryLongTeamNameTeam]", " [profile ThisIsAVeryLongTeamNameTeam]"),
-    ("-aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "-aws_secret_access_key = wJal****EKEY"),
-    (" # old: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", " # old: wJal****EKEY"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (
+            "+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp",
+            "+credential_process = /opt/homebrew/bin/ssohelper credential-process --sso-session corp",
+        ),
+        ("--- /home/someuser/dotfiles/awsconfig", "--- /home/someuser/dotfiles/awsconfig"),
+        (" [profile ThisIsAVeryLongTeamNameTeam]", " [profile ThisIsAVeryLongTeamNameTeam]"),
+        ("-aws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "-aws_secret_access_key = wJal****EKEY"),
+        (" # old: wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", " # old: wJal****EKEY"),
+    ],
+)
 def test_diff_masking_hides_key_material_only(line, expected):
-    assert migration._mask_line(line) == expected
+    assert planner._mask_line(line) == expected
 
 
 def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_home, cli):
     aws = isolated_home / ".aws"
     aws.mkdir()
     (aws / "config").write_text("\ufeff[profile a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\n")
-    result = cli("migrate-profiles", "--sso-session", "corp", "--start-url", "https://x/start",
-                 "--sso-region", "eu-west-1", "--offline", "--role-name", "Admin", "--yes")
+    result = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--start-url",
+        "https://x/start",
+        "--sso-region",
+        "eu-west-1",
+        "--offline",
+        "--role-name",
+        "Admin",
+        "--yes",
+    )
     assert result.code == errors.EXIT_CONFIG and "~/.aws/config line 1" in result.err

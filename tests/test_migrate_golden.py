@@ -26,16 +26,14 @@ from typing import Any
 import pytest
 from botocore.configloader import build_profile_map, raw_config_parse
 
-from ssohelper.inifile import parse_ini
-from ssohelper.migrate import Target, rewrite, survey
+from ssohelper.ini.editor import parse_ini
+from ssohelper.migration.rewrite import Target, rewrite, survey
 
 CASES_DIR = Path(__file__).resolve().parent / "data" / "migrate"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").is_file())
 ACCOUNT, ROLE, SESSION = "111111111111", "Developer", "corp"
-STATIC_KEYS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-               "aws_security_token"}
-PROCESS = (f"ssohelper credential-process --sso-session {SESSION} --account-id {ACCOUNT} "
-           f"--role-name {ROLE}")
+STATIC_KEYS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token"}
+PROCESS = f"ssohelper credential-process --sso-session {SESSION} --account-id {ACCOUNT} --role-name {ROLE}"
 _HEADER_RE = re.compile(r"\s*\[(?P<name>[^\]]+)\]\s*$")
 
 
@@ -70,9 +68,14 @@ class Case:
 @functools.cache
 def load(name: str) -> Case:
     d = CASES_DIR / name
-    return Case(name, _read(d / "config"), _read(d / "credentials"), _read(d / "expected_config"),
-                _read(d / "expected_credentials"),
-                json.loads((d / "expected.json").read_text(encoding="utf-8")))
+    return Case(
+        name,
+        _read(d / "config"),
+        _read(d / "credentials"),
+        _read(d / "expected_config"),
+        _read(d / "expected_credentials"),
+        json.loads((d / "expected.json").read_text(encoding="utf-8")),
+    )
 
 
 def docs(case: Case) -> tuple[Any, Any]:
@@ -90,8 +93,9 @@ def rewritten(name: str) -> tuple[str, str]:
     """The rewrite of every profile the survey found static, as migrate-profiles does it."""
     case = load(name)
     targets = {profile.name: Target(ACCOUNT, ROLE) for profile in surveyed(name).static}
-    result = rewrite(*docs(case), targets, sso_session=SESSION, style=case.style,
-                     command="ssohelper", new_session=case.new_session)
+    result = rewrite(
+        *docs(case), targets, sso_session=SESSION, style=case.style, command="ssohelper", new_session=case.new_session
+    )
     return result.config_text, result.credentials_text
 
 
@@ -145,14 +149,24 @@ def comments(text: str) -> list[str]:
 
 
 def test_cases_exist() -> None:
-    required = {"keys_in_credentials_only", "keys_in_config", "profile_in_both_files",
-                "default_profile", "source_profile_chain", "s3_block", "crlf",
-                "comments_everywhere", "already_sso_untouched", "no_final_newline"}
+    required = {
+        "keys_in_credentials_only",
+        "keys_in_config",
+        "profile_in_both_files",
+        "default_profile",
+        "source_profile_chain",
+        "s3_block",
+        "crlf",
+        "comments_everywhere",
+        "already_sso_untouched",
+        "no_final_newline",
+    }
     assert required <= set(CASES)
     assert any(load(name).style == "native" for name in CASES)
 
 
 # --- survey -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", CASES)
 def test_survey_finds_the_static_profiles_in_order(name: str) -> None:
@@ -162,7 +176,9 @@ def test_survey_finds_the_static_profiles_in_order(name: str) -> None:
     for profile in found.static:
         where = case.meta["where"][profile.name]
         assert (profile.in_config, profile.in_credentials) == (
-            where in ("config", "both"), where in ("credentials", "both")), profile.name
+            where in ("config", "both"),
+            where in ("credentials", "both"),
+        ), profile.name
         assert profile.access_key_id == case.meta["key_ids"][profile.name]
         assert sorted(profile.dependents) == sorted(case.meta["dependents"].get(profile.name, []))
 
@@ -175,6 +191,7 @@ def test_survey_lists_the_profiles_it_leaves_alone(name: str) -> None:
 
 
 # --- golden files -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", CASES)
 def test_config_matches_golden(name: str) -> None:
@@ -189,6 +206,7 @@ def test_credentials_match_golden(name: str) -> None:
 
 
 # --- generic properties -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", CASES)
 def test_no_static_key_left_in_a_migrated_profile(name: str, tmp_path: Path) -> None:
@@ -242,8 +260,9 @@ def test_botocore_sees_the_new_credential_source(name: str, tmp_path: Path) -> N
             assert seen["credential_process"] == PROCESS, profile
             assert not [key for key in seen if key.startswith("sso_")], profile
         else:
-            assert (seen["sso_session"], seen["sso_account_id"], seen["sso_role_name"]) == (
-                SESSION, ACCOUNT, ROLE), profile
+            assert (seen["sso_session"], seen["sso_account_id"], seen["sso_role_name"]) == (SESSION, ACCOUNT, ROLE), (
+                profile
+            )
             assert "credential_process" not in seen, profile
     if case.new_session:
         url, region = case.new_session
@@ -290,6 +309,13 @@ def test_rewrite_does_not_modify_the_parsed_documents(name: str) -> None:
     case = load(name)
     config_doc, credentials_doc = docs(case)
     targets = {profile: Target(ACCOUNT, ROLE) for profile in case.migrated}
-    rewrite(config_doc, credentials_doc, targets, sso_session=SESSION, style=case.style,
-            command="ssohelper", new_session=case.new_session)
+    rewrite(
+        config_doc,
+        credentials_doc,
+        targets,
+        sso_session=SESSION,
+        style=case.style,
+        command="ssohelper",
+        new_session=case.new_session,
+    )
     assert (config_doc.render(), credentials_doc.render()) == (case.config, case.credentials)

@@ -13,10 +13,11 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
-
 from conftest import ACCOUNT, ROLE, run_ssohelper
-from ssohelper import rolecache, secretstore, tokencache
+
+from ssohelper.cache import keyringstore, rolestore
 from ssohelper.models import SsoSession
+from ssohelper.sso import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
@@ -45,21 +46,41 @@ def secret_service_env(tmp_path_factory):
     if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
         pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
     home = tmp_path_factory.mktemp("keyring-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
-           "XDG_RUNTIME_DIR": str(home)}
-    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                         capture_output=True, text=True, env=env, check=True, timeout=30)
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
+    bus = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=30,
+    )
     address, pid = bus.stdout.split()[:2]
     env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     daemon.stdin.write(b"test-password")
     daemon.stdin.close()
     deadline = time.time() + 20
     while time.time() < deadline:  # wait until the secrets service answers on the bus
-        probe = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets",
-                                "/org/freedesktop/secrets", "org.freedesktop.DBus.Peer.Ping"],
-                               env=env, capture_output=True, timeout=10)
+        probe = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.DBus.Peer.Ping",
+            ],
+            env=env,
+            capture_output=True,
+            timeout=10,
+        )
         if probe.returncode == 0:
             break
         time.sleep(0.1)
@@ -89,10 +110,10 @@ def keyring_backend(request):
 @pytest.fixture(params=["file", "keyring-memory", "keyring-secret-service"])
 def role_store(request):
     if request.param == "file":
-        return rolecache.FileStore()
+        return rolestore.FileStore()
     if request.param == "keyring-memory":
-        return rolecache.KeyringRoleStore(MemoryKeyring())
-    return rolecache.KeyringRoleStore(request.getfixturevalue("secret_service"))
+        return rolestore.KeyringRoleStore(MemoryKeyring())
+    return rolestore.KeyringRoleStore(request.getfixturevalue("secret_service"))
 
 
 def test_role_store_contract(role_store):
@@ -102,17 +123,17 @@ def test_role_store_contract(role_store):
     role_store.write("s-other+1+R", "other")
     assert role_store.read("s-corp+1+R") == "second"
     assert sorted(role_store.names()) == ["s-corp+1+R", "s-other+1+R"]
-    assert rolecache.remove_session(role_store, "s-corp") == 1
+    assert rolestore.remove_session(role_store, "s-corp") == 1
     assert role_store.read("s-corp+1+R") is None and role_store.read("s-other+1+R") == "other"
     role_store.delete("s-corp+1+R")  # deleting what is gone is fine
 
 
 def test_secret_store_contract(keyring_backend):
-    store = secretstore.KeyringStore(keyring_backend)
+    store = keyringstore.KeyringStore(keyring_backend)
     assert store.get("token/x") is None
     store.set("token/x", {"refreshToken": "r1", "clientSecret": "c1"})
     assert store.get("token/x") == {"refreshToken": "r1", "clientSecret": "c1"}
-    keyring_backend.set_password(secretstore.SERVICE, "token/x", "not json")
+    keyring_backend.set_password(keyringstore.SERVICE, "token/x", "not json")
     assert store.get("token/x") is None
     store.delete("token/x")
     store.delete("token/x")
@@ -123,15 +144,15 @@ def test_secret_store_contract(keyring_backend):
 def test_insecure_backends_fall_back_to_the_token_file(monkeypatch, backend):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
     keyring.core.init_backend()
-    assert secretstore.secure_keyring() is None
-    assert "token file" in secretstore.describe(None)
+    assert keyringstore.secure_keyring() is None
+    assert "token file" in keyringstore.describe(None)
 
 
 def test_a_plaintext_backend_is_not_secure():
     plaintext = type("PlaintextKeyring", (MemoryKeyring,), {"__module__": "keyrings.alt.file"})()
     chainer = type("ChainerBackend", (), {"backends": [plaintext]})()
-    assert not secretstore._is_secure(plaintext) and not secretstore._is_secure(chainer)
-    assert secretstore._is_secure(MemoryKeyring())
+    assert not keyringstore._is_secure(plaintext) and not keyringstore._is_secure(chainer)
+    assert keyringstore._is_secure(MemoryKeyring())
 
 
 def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emulator, secret_service):
@@ -166,10 +187,10 @@ def test_role_credentials_can_live_in_the_keyring(cli, config, emulator, secret_
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout and emulator.calls["GetRoleCredentials"] == 1
     secret = json.loads(first.stdout)["SecretAccessKey"]
-    cache = Path(rolecache.entry_path("x")).parent
+    cache = Path(rolestore.entry_path("x")).parent
     assert list(cache.glob("*.cred")) and all(secret not in p.read_text() for p in cache.glob("*.cred"))
     assert cli("logout", "--sso-session", "corp").code == 0
-    name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
+    name = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name) is None
 
 
@@ -179,7 +200,7 @@ def test_the_settings_file_selects_the_keyring_store(cli, config, emulator, secr
     settings.write_text("[credential-process]\nstore = keyring\n")
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     assert run_ssohelper(*ARGS).returncode == 0
-    name = rolecache.entry_name("s-corp", ACCOUNT, ROLE)
+    name = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name)
     assert "role credentials: keyring" in run_ssohelper("status").stdout
 
@@ -190,9 +211,9 @@ class LockedKeyring(MemoryKeyring):
 
 
 def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator):
-    from ssohelper.login import Interaction, ensure_login
+    from ssohelper.sso.login import Interaction, ensure_login
 
-    store = secretstore.KeyringStore(LockedKeyring())
+    store = keyringstore.KeyringStore(LockedKeyring())
     outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)
     raw = json.loads(Path(outcome.token_path).read_text())
     assert raw["refreshToken"] == outcome.token.refresh_token and raw["clientSecret"]
@@ -200,11 +221,11 @@ def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator)
 
 
 def test_a_locked_keyring_still_hands_out_role_credentials(cli, config, emulator):
-    from ssohelper import credentials
     from ssohelper.models import RoleTarget
+    from ssohelper.sso import credentials
 
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    store = rolecache.KeyringRoleStore(LockedKeyring())
+    store = rolestore.KeyringRoleStore(LockedKeyring())
     assert store.write("s-corp+1+R", "x") is False
     target = RoleTarget(CORP, ACCOUNT, ROLE)
     original = credentials.open_store

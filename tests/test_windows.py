@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from ssohelper import credentials, fastpath, rolecache, tokencache
+from ssohelper import fastpath
+from ssohelper.cache import rolestore
 from ssohelper.errors import LoginRequired
-from ssohelper.login import usable_token
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
+from ssohelper.sso import credentials, tokencache
+from ssohelper.sso.login import usable_token
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 T = NOW.timestamp()
@@ -22,7 +24,7 @@ ARGS = ["--sso-session", "corp", "--account-id", "111111111111", "--role-name", 
 
 def cache_entry(seconds_left: float) -> None:
     creds = RoleCredentials("ASIAEXAMPLEEXAMPLE", "secret", "session", T + seconds_left, "111111111111")
-    rolecache.FileStore().write(credentials.target_entry(TARGET), rolecache.encode_entry(creds))
+    rolestore.FileStore().write(credentials.target_entry(TARGET), rolestore.encode_entry(creds))
 
 
 @pytest.mark.parametrize("seconds_left, hit", [(15 * 60 + 1, True), (15 * 60, False), (15 * 60 - 1, False)])
@@ -36,12 +38,15 @@ def test_cached_credentials_need_more_than_15_minutes(seconds_left, hit):
                 credentials.fetch(TARGET, credentials.ProcessOptions())
 
 
-@pytest.mark.parametrize("seconds_left, argv, hit", [
-    (15 * 60 + 1, ARGS, True),
-    (15 * 60, ARGS, False),
-    (30 * 60 + 1, ARGS + ["--min-ttl", "30"], True),
-    (30 * 60, ARGS + ["--min-ttl", "30"], False),
-])
+@pytest.mark.parametrize(
+    "seconds_left, argv, hit",
+    [
+        (15 * 60 + 1, ARGS, True),
+        (15 * 60, ARGS, False),
+        (30 * 60 + 1, [*ARGS, "--min-ttl", "30"], True),
+        (30 * 60, [*ARGS, "--min-ttl", "30"], False),
+    ],
+)
 def test_the_fast_path_honours_the_window(capsys, seconds_left, argv, hit):
     cache_entry(seconds_left)
     with freeze_time(NOW):
@@ -71,8 +76,12 @@ class RecordingOidc:
 
 
 def save_token(seconds_left: float) -> None:
-    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "stale", T + seconds_left, "client",
-                                      "client-secret", T + 86400, "refresh-1"))
+    tokencache.save_token(
+        CORP,
+        Token(
+            CORP.start_url, CORP.region, "stale", T + seconds_left, "client", "client-secret", T + 86400, "refresh-1"
+        ),
+    )
 
 
 @pytest.mark.parametrize("seconds_left, refreshed", [(15 * 60 + 1, False), (15 * 60, True), (60, True)])
@@ -128,18 +137,23 @@ class FailingOidc:
     def create_token(self, **kwargs: str) -> dict:
         from botocore.exceptions import ClientError
 
-        raise ClientError({"Error": {"Code": "InternalServerException"},
-                           "ResponseMetadata": {"HTTPStatusCode": 500}}, "CreateToken")
+        raise ClientError(
+            {"Error": {"Code": "InternalServerException"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "CreateToken"
+        )
 
 
 def test_login_falls_back_to_a_new_sign_in_when_the_refresh_fails(monkeypatch):
-    import ssohelper.login as login_module
+    import ssohelper.sso.login as login_module
 
     save_token(60)
     signed_in = []
-    monkeypatch.setattr(login_module, "_device_login", lambda *args: signed_in.append(1) or Token(
-        CORP.start_url, CORP.region, "new", T + 3600))
+    monkeypatch.setattr(
+        login_module,
+        "_device_login",
+        lambda *args: signed_in.append(1) or Token(CORP.start_url, CORP.region, "new", T + 3600),
+    )
     with freeze_time(NOW):
-        outcome = login_module.ensure_login(CORP, login_module.Interaction(notify=print), store=None,
-                                            oidc_client=FailingOidc())
+        outcome = login_module.ensure_login(
+            CORP, login_module.Interaction(notify=print), store=None, oidc_client=FailingOidc()
+        )
     assert outcome.action == "signed-in" and signed_in == [1]

@@ -27,9 +27,7 @@ def control(state: State, method: str, path: str, raw: bytes) -> dict[str, Any]:
         if action == "config":
             state.configure(**body)
         elif action == "fail":
-            state.fail_next(
-                body["operation"], int(body.get("count", 1)), int(body.get("status", 429))
-            )
+            state.fail_next(body["operation"], int(body.get("count", 1)), int(body.get("status", 429)))
         elif action == "reset-calls":
             state.reset_calls()
         elif action == "expire-tokens":
@@ -77,6 +75,5 @@ def verify_page(state: State, user_code: str | None) -> tuple[int, str]:
     except KeyError:
         return 404, _PAGE.format(f"<h1>Unknown code {html.escape(user_code)}</h1>{_FORM}")
     return 200, _PAGE.format(
-        f"<h1>Approved</h1><p>Code {html.escape(user_code)} approved. "
-        "You can close this window.</p>"
+        f"<h1>Approved</h1><p>Code {html.escape(user_code)} approved. You can close this window.</p>"
     )

@@ -67,9 +67,7 @@ def create_token(state: State, body: dict[str, Any], base_url: str) -> dict[str,
     with state.lock:
         client = _authenticate(state, body)
         if grant_type not in (DEVICE_GRANT, REFRESH_GRANT):
-            raise oidc_error(
-                "UnsupportedGrantTypeException", f"Unsupported grant type: {grant_type}"
-            )
+            raise oidc_error("UnsupportedGrantTypeException", f"Unsupported grant type: {grant_type}")
         if client.grant_types is not None and grant_type not in client.grant_types:
             raise oidc_error("UnauthorizedClientException", "Client is not allowed this grant type")
         if grant_type == DEVICE_GRANT:

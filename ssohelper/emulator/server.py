@@ -137,18 +137,14 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host")
         return f"http://{host}" if host else self.server.url
 
-    def _send_json(
-        self, status: int, body: Mapping[str, Any], headers: dict[str, str] | None = None
-    ) -> None:
+    def _send_json(self, status: int, body: Mapping[str, Any], headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(body).encode() if body else b""
         self._send(status, payload, "application/json", headers or {})
 
     def _send_html(self, status: int, page: str) -> None:
         self._send(status, page.encode(), "text/html; charset=utf-8", {})
 
-    def _send(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
-    ) -> None:
+    def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -186,9 +182,7 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("emulator already started")
         self._server = _Server((host, port), self._state)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="ssohelper-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="ssohelper-emulator", daemon=True)
         self._thread.start()
         return self
 

@@ -55,9 +55,7 @@ _INJECTED_NAMES = {429: "TooManyRequestsException", 500: "InternalServerExceptio
 class ApiError(Exception):
     """An error answer: status, the name botocore reads from x-amzn-ErrorType, and a JSON body."""
 
-    def __init__(
-        self, status: int, name: str | None, body: dict[str, Any], service: str = PORTAL
-    ) -> None:
+    def __init__(self, status: int, name: str | None, body: dict[str, Any], service: str = PORTAL) -> None:
         super().__init__(name or status)
         self.status = status
         self.name = name

@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from . import portal, rolecache, secretstore, tokencache
-from .awsconfig import AwsConfig
-from .errors import SsoHelperError
-from .login import UNSET
-from .models import SsoSession
-from .secretstore import KeyringStore
+from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import SsoHelperError
+from ssohelper.ini.awsconfig import AwsConfig
+from ssohelper.models import SsoSession
+from ssohelper.sso import portal, tokencache
+from ssohelper.sso.login import UNSET
 
 log = logging.getLogger("ssohelper")
 
@@ -25,7 +26,7 @@ class LogoutResult:
 
 
 def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET) -> LogoutResult:
-    store = secretstore.secure_keyring() if store is UNSET else store
+    store = keyringstore.secure_keyring() if store is UNSET else store
     token = tokencache.load_token(session, store)
     server = "no token"
     if token is not None:
@@ -35,11 +36,11 @@ def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | Non
             server = f"not signed out on the server ({exc})"
     removed = tokencache.delete_token(session, store)
     tokencache.delete_registration(session, store)
-    sid = rolecache.session_id(session.name, session.start_url)
+    sid = rolestore.session_id(session.name, session.start_url)
     roles = 0
     if store is not None:
-        roles += rolecache.remove_session(rolecache.KeyringRoleStore(store.backend), sid)
-    roles += rolecache.remove_session(rolecache.FileStore(), sid)
+        roles += rolestore.remove_session(rolestore.KeyringRoleStore(store.backend), sid)
+    roles += rolestore.remove_session(rolestore.FileStore(), sid)
     return LogoutResult(session, server, removed, roles)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from .errors import ConfigError
-from .inifile import parse_ini
-from .inilines import split_lines
+from ssohelper.errors import ConfigError
+from ssohelper.ini.editor import parse_ini
+from ssohelper.ini.lines import split_lines
 
 _EOL_RE = re.compile(r"\r\n|\r|\n")
 
@@ -60,7 +60,7 @@ def _chunks(text: str, lines: list[str]) -> list[tuple[str | None, int, int]] | 
     starts = sorted((header, name) for name, header in doc.header_lines().items())
     bounds = [start for start, _ in starts] + [len(lines)]
     chunks: list[tuple[str | None, int, int]] = [(None, 0, bounds[0])]
-    return chunks + [(name, start, stop) for (start, name), stop in zip(starts, bounds[1:])]
+    return chunks + [(name, start, stop) for (start, name), stop in zip(starts, bounds[1:], strict=False)]
 
 
 def _same_order(old: list[tuple[str | None, int, int]], new: list[tuple[str | None, int, int]]) -> bool:

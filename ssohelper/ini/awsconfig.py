@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from . import paths
-from .errors import ConfigError
-from .iniread import Section, display_path, read_sections, section_kind
-from .models import DEFAULT_SCOPES, RoleTarget, SsoSession
+from ssohelper import paths
+from ssohelper.errors import ConfigError, UsageError
+from ssohelper.ini.read import Section, display_path, read_sections, section_kind
+from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
+
 
 @dataclass(frozen=True)
 class AwsConfig:
@@ -70,6 +71,29 @@ class AwsConfig:
         raise ConfigError(f"{owner_text} in {display_path(self.config_path)} is missing '{key}'; add it")
 
 
+def resolve_session(
+    profile: str | None, sso_session: str | None, start_url: str | None = None, sso_region: str | None = None
+) -> SsoSession:
+    """The SSO session a command means: an explicit URL, a named session or profile, else the only one."""
+    if start_url or sso_region:
+        if not (start_url and sso_region):
+            raise UsageError("--start-url and --sso-region go together")
+        return SsoSession(start_url=start_url, region=sso_region)
+    config = load()
+    if profile is None and sso_session is None and "AWS_PROFILE" not in os.environ:
+        if len(config.sso_sessions) == 1:
+            return config.resolve_session(sso_session=next(iter(config.sso_sessions)))
+        if "default" not in config.profiles and config.sso_sessions:
+            names = ", ".join(sorted(config.sso_sessions))
+            raise ConfigError(f"say which session to use: --sso-session NAME (one of: {names})")
+        if "default" not in config.profiles:
+            raise ConfigError(
+                f"no SSO session in {display_path(config.config_path)}: add an [sso-session NAME] "
+                "section, or pass --start-url URL --sso-region REGION"
+            )
+    return config.resolve_session(profile=profile, sso_session=sso_session)
+
+
 def default_profile() -> str:
     return os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
 
@@ -80,8 +104,9 @@ def load(config_path: str | None = None, credentials_path: str | None = None) ->
     return from_sections(config_path, read_sections(config_path), credentials_path, read_sections(credentials_path))
 
 
-def from_sections(config_path: str, config: dict[str, Section], credentials_path: str,
-                  credentials: dict[str, Section]) -> AwsConfig:
+def from_sections(
+    config_path: str, config: dict[str, Section], credentials_path: str, credentials: dict[str, Section]
+) -> AwsConfig:
     profiles: dict[str, Section] = {}
     sessions: dict[str, Section] = {}
     for header, values in config.items():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
 
-from .cli import cli, debug_option, say
-from .errors import NotApplied
+from ssohelper.cli.options import debug_option, say
+from ssohelper.errors import NotApplied
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -21,30 +21,56 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     return roles[choice - 1]
 
 
-@cli.command("migrate-profiles")
+@click.command("migrate-profiles")
 @click.argument("profiles", nargs=-1)
 @click.option("--sso-session", "-s", help="The [sso-session NAME] the profiles will use.")
 @click.option("--start-url", help="Create the sso-session with this start URL if it doesn't exist.")
 @click.option("--sso-region", help="The Identity Center region, with --start-url.")
-@click.option("--map", "maps", multiple=True, metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
-              help="Map one profile explicitly (repeatable).")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
+    help="Map one profile explicitly (repeatable).",
+)
 @click.option("--account-id", help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
-@click.option("--style", type=click.Choice(["process", "native"]), default="process", show_default=True,
-              help="credential_process through ssohelper, or native sso_session keys.")
+@click.option(
+    "--style",
+    type=click.Choice(["process", "native"]),
+    default="process",
+    show_default=True,
+    help="credential_process through ssohelper, or native sso_session keys.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
-@click.option("--deactivate-keys", is_flag=True,
-              help="After the new profiles work, mark the old access keys Inactive (never deleted).")
+@click.option(
+    "--deactivate-keys",
+    is_flag=True,
+    help="After the new profiles work, mark the old access keys Inactive (never deleted).",
+)
 @click.option("--rollback", is_flag=True, help="Restore the files from the latest migration's backups.")
 @click.option("--list-backups", is_flag=True, help="List the migration backups.")
 @click.option("--force", is_flag=True, help="With --rollback: even if the files changed since.")
 @debug_option
-def migrate_profiles(profiles: tuple[str, ...], sso_session: str | None, start_url: str | None,
-                     sso_region: str | None, maps: tuple[str, ...], account_id: str | None,
-                     role_name: str | None, offline: bool, style: str, dry_run: bool, yes: bool,
-                     deactivate_keys: bool, rollback: bool, list_backups: bool, force: bool) -> None:
+def migrate_profiles(
+    profiles: tuple[str, ...],
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    maps: tuple[str, ...],
+    account_id: str | None,
+    role_name: str | None,
+    offline: bool,
+    style: str,
+    dry_run: bool,
+    yes: bool,
+    deactivate_keys: bool,
+    rollback: bool,
+    list_backups: bool,
+    force: bool,
+) -> None:
     """Rewrite static-key profiles in ~/.aws/config and ~/.aws/credentials to use SSO.
 
     Shows a plan and a diff first; keeps every comment and unrelated byte; backs both files
@@ -52,7 +78,7 @@ def migrate_profiles(profiles: tuple[str, ...], sso_session: str | None, start_u
 
     Example: ssohelper migrate-profiles --sso-session corp --dry-run
     """
-    from . import backups
+    from ssohelper.migration import backups
 
     if list_backups:
         for backup in backups.list_backups():
@@ -65,21 +91,52 @@ def migrate_profiles(profiles: tuple[str, ...], sso_session: str | None, start_u
         return
     if not sso_session:
         raise click.UsageError("--sso-session is required")
-    _migrate(profiles, sso_session, start_url, sso_region, maps, account_id, role_name, offline, style,
-             dry_run, yes, deactivate_keys)
-
-
-def _migrate(profiles, sso_session, start_url, sso_region, maps, account_id, role_name,  # type: ignore[no-untyped-def]
-             offline, style, dry_run, yes, deactivate_keys) -> None:
-    from . import backups, migration
-    from .discovery import parse_map
-
-    request = migration.Request(
-        sso_session=sso_session, only=profiles, start_url=start_url, sso_region=sso_region,
-        mapped=parse_map(maps), account_id=account_id, role_name=role_name, offline=offline, style=style,
+    _migrate(
+        profiles,
+        sso_session,
+        start_url,
+        sso_region,
+        maps,
+        account_id,
+        role_name,
+        offline,
+        style,
+        dry_run,
+        yes,
+        deactivate_keys,
     )
-    plan = migration.make_plan(request, choose=_choose_on_terminal)
-    click.echo(migration.table(plan), nl=False)
+
+
+def _migrate(
+    profiles: tuple[str, ...],
+    sso_session: str,
+    start_url: str | None,
+    sso_region: str | None,
+    maps: tuple[str, ...],
+    account_id: str | None,
+    role_name: str | None,
+    offline: bool,
+    style: str,
+    dry_run: bool,
+    yes: bool,
+    deactivate_keys: bool,
+) -> None:
+    from ssohelper.migration import backups, planner
+    from ssohelper.migration.discovery import parse_map
+
+    request = planner.Request(
+        sso_session=sso_session,
+        only=profiles,
+        start_url=start_url,
+        sso_region=sso_region,
+        mapped=parse_map(maps),
+        account_id=account_id,
+        role_name=role_name,
+        offline=offline,
+        style=style,
+    )
+    plan = planner.make_plan(request, choose=_choose_on_terminal)
+    click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
         say("Nothing to migrate.")
         return
@@ -97,6 +154,6 @@ def _migrate(profiles, sso_session, start_url, sso_region, maps, account_id, rol
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")
     if deactivate_keys:
-        for outcome in migration.retire_keys(plan):
+        for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""
             say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")

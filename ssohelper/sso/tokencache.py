@@ -12,10 +12,10 @@ import json
 import os
 from datetime import datetime, timezone
 
-from . import paths
-from .fileio import ensure_private_dir, remove_quietly, write_atomic
-from .models import SsoSession, Token
-from .secretstore import KeyringStore, describe
+from ssohelper import paths
+from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.cache.keyringstore import KeyringStore, describe
+from ssohelper.models import SsoSession, Token
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -60,9 +60,7 @@ def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token 
         return None
     try:
         expires_at = parse_time(raw["expiresAt"])
-        registration_expires_at = (
-            parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
-        )
+        registration_expires_at = parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
     except (KeyError, TypeError, ValueError, AttributeError):  # a foreign or damaged file
         return None
     client_secret, refresh_token = raw.get("clientSecret"), raw.get("refreshToken")
@@ -97,9 +95,9 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
         raw["registrationExpiresAt"] = format_time(token.registration_expires_at)
     secrets = {"clientSecret": token.client_secret, "refreshToken": token.refresh_token}
     secrets = {k: v for k, v in secrets.items() if v}
-    kept = store is not None and bool(secrets)
-    if kept and not store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets}):
-        kept = False  # a locked keyring: keep them in the file, as the AWS CLI does
+    kept = False  # a locked keyring: keep them in the file, as the AWS CLI does
+    if store is not None and secrets:
+        kept = store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets})
     if not kept:
         raw.update(secrets)
     path = token_path(session)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from contextlib import contextmanager
-from typing import Iterator
-
-from . import aws
-from .errors import AwsError
-from .models import RoleCredentials, RoleTarget, SsoSession, Token
+from ssohelper.errors import AwsError
+from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
+from ssohelper.sso import clients
 
 _NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
 
@@ -23,17 +22,17 @@ def _calling(what: str, session: SsoSession) -> Iterator[None]:
     """aws.calling, plus a distinct error for 'no access', which callers act on."""
     from botocore.exceptions import ClientError
 
-    with aws.calling(what, session):
+    with clients.calling(what, session):
         try:
             yield
         except ClientError as exc:
-            if aws.error_code(exc) in _NO_ACCESS:
+            if clients.error_code(exc) in _NO_ACCESS:
                 raise NoAccess(f"{what}: you have no access (ask for a permission set there)") from None
             raise
 
 
 def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None) -> RoleCredentials:
-    client = client or aws.client("sso", target.session.region)
+    client = client or clients.client("sso", target.session.region)
     with _calling(f"GetRoleCredentials for {target.role_name} in {target.account_id}", target.session):
         response = client.get_role_credentials(
             roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
@@ -49,14 +48,14 @@ def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None
 
 
 def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
-    client = client or aws.client("sso", session.region)
-    with aws.calling("ListAccounts", session):
+    client = client or clients.client("sso", session.region)
+    with clients.calling("ListAccounts", session):
         pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
         return [account for page in pages for account in page.get("accountList", [])]
 
 
 def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
-    client = client or aws.client("sso", session.region)
+    client = client or clients.client("sso", session.region)
     with _calling(f"ListAccountRoles for {account_id}", session):
         pages = client.get_paginator("list_account_roles").paginate(
             accessToken=token.access_token, accountId=account_id
@@ -68,12 +67,12 @@ def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
     """Sign the token out on the server. False when the server no longer knew it."""
     from botocore.exceptions import ClientError
 
-    client = client or aws.client("sso", session.region)
-    with aws.calling("Logout", session):
+    client = client or clients.client("sso", session.region)
+    with clients.calling("Logout", session):
         try:
             client.logout(accessToken=token.access_token)
         except ClientError as exc:
-            if aws.error_code(exc) == "UnauthorizedException":
+            if clients.error_code(exc) == "UnauthorizedException":
                 return False
             raise
     return True

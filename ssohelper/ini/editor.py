@@ -16,11 +16,22 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ConfigError
-from .inilines import (
-    BLANK, COMMENT, CONT, EOL_RE, HEADER, OPTION_RE, REMARK, Indexer, Key, Line, leading_space, split,
+from ssohelper.errors import ConfigError
+from ssohelper.ini.lines import (
+    BLANK,
+    COMMENT,
+    CONT,
+    EOL_RE,
+    HEADER,
+    OPTION_RE,
+    REMARK,
+    Indexer,
+    Key,
+    Line,
+    leading_space,
+    split,
 )
-from .iniread import display_path
+from ssohelper.ini.read import display_path
 
 __all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini"]
 
@@ -113,8 +124,13 @@ class IniFile:
         head = leading_space(text) + option["option"] + _separator(option["sep"], bool(option["value"]))
         conts = [i for i in range(found.line + 1, found.end + 1) if self._kinds[i] == CONT]
         cont_indent = leading_space(self._lines[conts[0]].text) if conts else leading_space(text) + "  "
-        self._replace(found.line, found.end + 1, _entry(head, value, cont_indent),
-                      kept=self._comments(found), first_eol=self._lines[found.line].eol)
+        self._replace(
+            found.line,
+            found.end + 1,
+            _entry(head, value, cont_indent),
+            kept=self._comments(found),
+            first_eol=self._lines[found.line].eol,
+        )
 
     def remove(self, section: str, key: str) -> bool:
         """Drop the key line and its continuation lines; comments among them stay."""
@@ -175,7 +191,7 @@ class IniFile:
         if self._spans is None:  # computed once per version of the document
             starts = sorted((section.header, key) for key, section in self._sections.items())
             stops = [start for start, _ in starts[1:]] + [len(self._lines)]
-            self._spans = {key: (start, stop) for (start, key), stop in zip(starts, stops)}
+            self._spans = {key: (start, stop) for (start, key), stop in zip(starts, stops, strict=False)}
         return self._spans[name.strip()]
 
     def remove_section(self, name: str) -> bool:
@@ -207,16 +223,23 @@ class IniFile:
         following = next((i for i in span if self._kinds[i] == HEADER), None)
         return found.header + 1, "" if following is None else leading_space(self._lines[following].text)
 
-    def _replace(self, start: int, stop: int, texts: list[str], *, kept: Sequence[Line] = (),
-                 first_eol: str = "", names: list[str] | None = None) -> None:
+    def _replace(
+        self,
+        start: int,
+        stop: int,
+        texts: list[str],
+        *,
+        kept: Sequence[Line] = (),
+        first_eol: str = "",
+        names: list[str] | None = None,
+    ) -> None:
         had_final_newline = not self._lines or bool(self._lines[-1].eol)
         new = [Line(text, self.newline) for text in texts]
         if new and first_eol:
             new[0] = Line(new[0].text, first_eol)
         lines = self._lines[:start] + new + list(kept) + self._lines[stop:]
         last = len(lines) - 1
-        lines = [ln if ln.eol or i == last else Line(ln.text, self.newline)
-                 for i, ln in enumerate(lines)]
+        lines = [ln if ln.eol or i == last else Line(ln.text, self.newline) for i, ln in enumerate(lines)]
         if stop >= len(self._lines) and not had_final_newline and lines:
             lines[-1] = Line(lines[-1].text, "")  # keep the file's missing final newline
         self._commit(lines, list(self._sections) if names is None else names)
@@ -230,14 +253,16 @@ class IniFile:
             same = False
         if not same:  # an oddly indented [header] would have become a continuation line
             self._index(old)
-            raise ConfigError(f"{self.path}: cannot make this edit without changing other "
-                              "sections; fix the indentation of the [section] lines and retry")
+            raise ConfigError(
+                f"{self.path}: cannot make this edit without changing other "
+                "sections; fix the indentation of the [section] lines and retry"
+            )
 
 
 def parse_ini(text: str, path: str = "<config>") -> IniFile:
     """Parse INI text; ``path`` is only used in error messages."""
     bom = _BOM if text.startswith(_BOM) else ""
-    return IniFile(split(text[len(bom):]), path=path, bom=bom)
+    return IniFile(split(text[len(bom) :]), path=path, bom=bom)
 
 
 def read_ini(path: str | os.PathLike[str]) -> IniFile:
@@ -245,8 +270,10 @@ def read_ini(path: str | os.PathLike[str]) -> IniFile:
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        raise ConfigError(f"{display_path(os.fspath(path))}: cannot read it ({err.strerror or err}); "
-                          "check the path and permissions and retry") from None
+        raise ConfigError(
+            f"{display_path(os.fspath(path))}: cannot read it ({err.strerror or err}); "
+            "check the path and permissions and retry"
+        ) from None
     return parse_bytes(data, os.fspath(path))
 
 
@@ -257,6 +284,5 @@ def parse_bytes(data: bytes, path: str) -> IniFile:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = len(EOL_RE.findall(data[: err.start].decode("utf-8", "replace"))) + 1
-        raise ConfigError(f"{shown} line {line}: not UTF-8 text; "
-                          "save the file as UTF-8 and retry") from None
+        raise ConfigError(f"{shown} line {line}: not UTF-8 text; save the file as UTF-8 and retry") from None
     return parse_ini(text, shown)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import time
 
-from . import paths
-from .fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper import paths
+from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
-    from .models import RoleCredentials
+    from typing import Any
+
+    from ssohelper.models import RoleCredentials
 
 # An entry is three lines: this header, the expiry (epoch seconds), and the document to print.
 # Plain text rather than JSON, so that a hit does not even import json.
@@ -118,7 +120,7 @@ class KeyringRoleStore:
 
     description = "OS keyring"
 
-    def __init__(self, backend: object) -> None:
+    def __init__(self, backend: Any) -> None:
         self._backend = backend
         self._index = FileStore()
 

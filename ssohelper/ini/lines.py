@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .errors import ConfigError
+from ssohelper.errors import ConfigError
 
 COMMENT = ("#", ";")
 # configparser's own patterns, applied (as it does) to the stripped line.
@@ -97,8 +97,7 @@ class Indexer:
     def _add_section(self, index: int, name: str) -> None:
         if name in self.sections:
             first = self.sections[name].header + 1
-            raise self._fail(index, f"duplicate section [{name}] (first at line {first}); "
-                             "remove one and retry")
+            raise self._fail(index, f"duplicate section [{name}] (first at line {first}); remove one and retry")
         self.section = self.sections[name] = Section(index)
         self.key = None
 
@@ -109,11 +108,11 @@ class Indexer:
             what = f"key '{shown_key(name)}'" if name else "text"
             raise self._fail(index, f"{what} before any [section]; fix the file and retry")
         if not name:
-            raise self._fail(index, "expected 'key = value', a [section] or a comment; "
-                             "fix the file and retry")
+            raise self._fail(index, "expected 'key = value', a [section] or a comment; fix the file and retry")
         lowered = name.lower()
         if lowered in self.section.keys:
             first = self.section.keys[lowered].line + 1
-            raise self._fail(index, f"duplicate key '{shown_key(name)}' in a section (first at "
-                             f"line {first}); remove one and retry")
+            raise self._fail(
+                index, f"duplicate key '{shown_key(name)}' in a section (first at line {first}); remove one and retry"
+            )
         self.key = self.section.keys[lowered] = Key(index, index)

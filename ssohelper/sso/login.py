@@ -12,13 +12,16 @@ import os
 import sys
 import time
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import aws, locks, oidc, paths, secretstore, tokencache
-from .errors import AwsError, LoginRequired
-from .models import SsoSession, Token, epoch_now
-from .secretstore import KeyringStore
+from ssohelper import paths
+from ssohelper.cache import keyringstore, locks
+from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import AwsError, LoginRequired
+from ssohelper.models import SsoSession, Token, epoch_now
+from ssohelper.sso import clients, oidc, tokencache
 
 log = logging.getLogger("ssohelper")
 
@@ -75,7 +78,7 @@ def ensure_login(
 
     ``reject`` is an access token the server refused: it counts as expired.
     """
-    store = secretstore.secure_keyring() if store is UNSET else store
+    store = keyringstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
         if not force:
             try:
@@ -85,7 +88,7 @@ def ensure_login(
                 action, current = None, None
             if action and current:
                 return _outcome(action, session, current, store)
-        token = _device_login(session, ui, oidc_client or aws.client("sso-oidc", session.region), store)
+        token = _device_login(session, ui, oidc_client or clients.client("sso-oidc", session.region), store)
         tokencache.save_token(session, token, store)
         return _outcome("signed-in", session, token, store)
 
@@ -107,7 +110,7 @@ def usable_token(
     token = _accepted(tokencache.load_token(session), reject)
     if token and token.seconds_left(clock()) > min_ttl:
         return token
-    store = secretstore.secure_keyring() if store is UNSET else store
+    store = keyringstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"refresh of {session.label}"):
         try:
             action, token = _current(session, store, reject, min_ttl, oidc_client, now=clock())
@@ -125,8 +128,13 @@ def usable_token(
 
 
 def _current(
-    session: SsoSession, store: KeyringStore | None, reject: str | None, min_ttl: float, oidc_client: Any,
-    *, now: float,
+    session: SsoSession,
+    store: KeyringStore | None,
+    reject: str | None,
+    min_ttl: float,
+    oidc_client: Any,
+    *,
+    now: float,
 ) -> tuple[str | None, Token | None]:
     """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
     process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
@@ -158,7 +166,7 @@ def _try_refresh(
     if token.registration_expires_at and token.registration_expires_at <= now:
         return None
     try:
-        fresh = oidc.refresh(session, oidc_client or aws.client("sso-oidc", session.region), token, now=now)
+        fresh = oidc.refresh(session, oidc_client or clients.client("sso-oidc", session.region), token, now=now)
     except oidc.RefreshRejected:  # network trouble or throttling propagate: they need no new sign-in
         log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None

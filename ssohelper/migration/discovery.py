@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from . import aws, portal
-from .errors import AwsError, ConfigError, SsoHelperError
-from .migrate import StaticProfile, Target
-from .models import SsoSession, Token, mask
+from ssohelper.errors import AwsError, ConfigError, SsoHelperError
+from ssohelper.migration.rewrite import StaticProfile, Target
+from ssohelper.models import SsoSession, Token, mask
+from ssohelper.sso import clients, portal
 
 log = logging.getLogger("ssohelper")
 Chooser = Callable[[str, str, Sequence[str]], "str | None"]
@@ -49,7 +50,7 @@ def static_client(service: str, profile: StaticProfile) -> Any:
 
 
 def caller_identity(profile: StaticProfile) -> dict:
-    with aws.calling(f"STS GetCallerIdentity for profile '{profile.name}'"):
+    with clients.calling(f"STS GetCallerIdentity for profile '{profile.name}'"):
         return static_client("sts", profile).get_caller_identity()
 
 
@@ -167,7 +168,7 @@ def deactivate_key(profile: StaticProfile) -> KeyOutcome:
             return KeyOutcome(profile.name, mask(key), "already inactive")
         iam.update_access_key(AccessKeyId=key, Status="Inactive", **kwargs)
     except ClientError as exc:
-        code = aws.error_code(exc) or "error"
+        code = clients.error_code(exc) or "error"
         return KeyOutcome(profile.name, mask(key), "refused", f"{code}: {exc.response['Error'].get('Message', '')}")
     except (BotoCoreError, SsoHelperError) as exc:
         return KeyOutcome(profile.name, mask(key), "refused", str(exc))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import aws, tokencache
-from .errors import AwsError, LoginFailed
-from .models import SsoSession, Token, epoch_now
-from .secretstore import KeyringStore
+from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import AwsError, LoginFailed
+from ssohelper.models import SsoSession, Token, epoch_now
+from ssohelper.sso import clients, tokencache
 
 log = logging.getLogger("ssohelper")
 
@@ -29,8 +30,14 @@ class RefreshRejected(AwsError):
     """The refresh token (or its client) is no longer accepted: a new sign-in is needed."""
 
 
-_REFRESH_REJECTIONS = {"InvalidGrantException", "InvalidClientException", "ExpiredTokenException",
-                       "UnauthorizedClientException", "AccessDeniedException", "InvalidRequestException"}
+_REFRESH_REJECTIONS = {
+    "InvalidGrantException",
+    "InvalidClientException",
+    "ExpiredTokenException",
+    "UnauthorizedClientException",
+    "AccessDeniedException",
+    "InvalidRequestException",
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def registration(
     if cached and cached["expiresAt"] - now > REGISTRATION_MARGIN:
         log.debug("reusing client registration %s", cached["clientId"][:8])
         return cached
-    with aws.calling("SSO OIDC RegisterClient", session):
+    with clients.calling("SSO OIDC RegisterClient", session):
         response = oidc.register_client(
             clientName=f"ssohelper-{int(now)}",
             clientType="public",
@@ -71,13 +78,13 @@ def registration(
 def start(session: SsoSession, oidc: Any, client: dict, *, now: float) -> DeviceAuthorization:
     from botocore.exceptions import ClientError
 
-    with aws.calling("SSO OIDC StartDeviceAuthorization", session):
+    with clients.calling("SSO OIDC StartDeviceAuthorization", session):
         try:
             response = oidc.start_device_authorization(
                 clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=session.start_url
             )
         except ClientError as exc:
-            if aws.error_code(exc) == "InvalidClientException":
+            if clients.error_code(exc) == "InvalidClientException":
                 raise ClientRejected("SSO OIDC rejected the cached client registration") from None
             raise
     return DeviceAuthorization(
@@ -111,7 +118,7 @@ def poll(
             raise _expired(session)
         on_wait(left)
         sleep(min(interval, max(left, 0.0)))
-        with aws.calling("SSO OIDC CreateToken", session):
+        with clients.calling("SSO OIDC CreateToken", session):
             try:
                 response = oidc.create_token(
                     clientId=client["clientId"],
@@ -127,7 +134,7 @@ def poll(
 
 def _extra_wait(session: SsoSession, exc: Exception) -> int:
     """Seconds to add to the polling interval; raises when polling must stop."""
-    code = aws.error_code(exc)
+    code = clients.error_code(exc)
     if code == "AuthorizationPendingException":
         return 0
     if code == "SlowDownException":
@@ -137,8 +144,7 @@ def _extra_wait(session: SsoSession, exc: Exception) -> int:
         raise _expired(session)
     if code == "AccessDeniedException":
         raise LoginFailed(
-            f"sign-in for '{session.label}' was denied in the browser; "
-            f"run {session.login_command()} to try again"
+            f"sign-in for '{session.label}' was denied in the browser; run {session.login_command()} to try again"
         )
     raise exc
 
@@ -154,8 +160,8 @@ def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Toke
     """Trade the refresh token for a new access token (and maybe a new refresh token)."""
     from botocore.exceptions import ClientError
 
-    client = {"clientId": token.client_id, "clientSecret": token.client_secret}
-    with aws.calling("SSO OIDC CreateToken (refresh)", session):
+    client: dict[str, Any] = {"clientId": token.client_id, "clientSecret": token.client_secret}
+    with clients.calling("SSO OIDC CreateToken (refresh)", session):
         try:
             response = oidc.create_token(
                 clientId=token.client_id,
@@ -165,7 +171,7 @@ def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Toke
             )
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-            if aws.error_code(exc) in _REFRESH_REJECTIONS or (400 <= status < 500 and status != 429):
+            if clients.error_code(exc) in _REFRESH_REJECTIONS or (400 <= status < 500 and status != 429):
                 raise RefreshRejected(f"the refresh token for '{session.label}' was not accepted") from None
             raise
     if "refreshToken" not in response:

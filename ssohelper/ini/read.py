@@ -11,15 +11,15 @@ import configparser
 import os
 import shlex
 
-from . import paths
-from .errors import ConfigError
+from ssohelper import paths
+from ssohelper.errors import ConfigError
 
 Section = dict  # key -> str, or key -> dict for nested (s3 = ...) blocks
 
 
 def display_path(path: str) -> str:
     home = paths.home()
-    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
 def read_sections(path: str) -> dict[str, Section]:

@@ -13,10 +13,10 @@ import os
 import time
 from dataclasses import dataclass
 
-from . import paths
-from .iniread import display_path
-from .errors import ConfigError, NotApplied
-from .fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper import paths
+from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.errors import ConfigError, NotApplied
+from ssohelper.ini.read import display_path
 
 MANIFEST = "manifest.json"
 
@@ -55,8 +55,10 @@ def apply(changes: list[FileChange]) -> Backup:
     changes = [c for c in changes if c.after != (c.before or b"")]  # no empty file where none was
     for change in changes:
         if snapshot(change.path) != change.before:
-            raise NotApplied(f"{display_path(change.path)} changed since the plan was made; "
-                             "nothing was written: run the command again")
+            raise NotApplied(
+                f"{display_path(change.path)} changed since the plan was made; "
+                "nothing was written: run the command again"
+            )
     backup = _write_backup(changes)
     written: list[FileChange] = []
     try:
@@ -90,16 +92,24 @@ def _restore(path: str, data: bytes | None) -> None:
 
 def _write_backup(changes: list[FileChange]) -> Backup:
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    directory = os.path.join(paths.backup_dir(), time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-                             + f"-{time.time_ns() % 1_000_000_000:09d}")
+    directory = os.path.join(
+        paths.backup_dir(), time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
+    )
     ensure_private_dir(directory)
     files = []
     for index, change in enumerate(changes):
         name = f"{index}-{os.path.basename(change.path)}"
         if change.before is not None:
             write_atomic(os.path.join(directory, name), change.before)
-        files.append({"path": change.path, "backup": name, "existed": change.before is not None,
-                      "before_sha256": _digest(change.before), "after_sha256": _digest(change.after)})
+        files.append(
+            {
+                "path": change.path,
+                "backup": name,
+                "existed": change.before is not None,
+                "before_sha256": _digest(change.before),
+                "after_sha256": _digest(change.after),
+            }
+        )
     manifest = {"created": created, "files": files, "rolled_back": False}
     write_atomic(os.path.join(directory, MANIFEST), json.dumps(manifest, indent=2).encode())
     return Backup(directory, created, files, False)
@@ -131,8 +141,10 @@ def rollback(*, force: bool = False) -> Backup:
     if not force:
         for entry in backup.files:
             if _digest(snapshot(entry["path"])) != entry["after_sha256"]:
-                raise NotApplied(f"{display_path(entry['path'])} changed after the migration of "
-                                 f"{backup.created}; rolling back would lose that change (use --force)")
+                raise NotApplied(
+                    f"{display_path(entry['path'])} changed after the migration of "
+                    f"{backup.created}; rolling back would lose that change (use --force)"
+                )
     for entry in backup.files:
         before = None
         if entry["existed"]:

@@ -9,26 +9,37 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
-from . import awsconfig, backups, paths
-from .iniread import Section, display_path, parse_sections
-from .backups import FileChange
-from .discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from .errors import ConfigError
-from .inidiff import unified_diff
-from .inifile import IniFile, parse_bytes
-from .login import usable_token
-from .migrate import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
-from .models import SsoSession, mask
+from ssohelper import paths
+from ssohelper.errors import ConfigError
+from ssohelper.ini import awsconfig
+from ssohelper.ini.diff import unified_diff
+from ssohelper.ini.editor import IniFile, parse_bytes
+from ssohelper.ini.read import Section, display_path, parse_sections
+from ssohelper.migration import backups
+from ssohelper.migration.backups import FileChange
+from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
+from ssohelper.migration.rewrite import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
+from ssohelper.models import SsoSession, mask
+from ssohelper.sso.login import usable_token
 
 # Key material in a diff line: the value of any aws_*key*/token setting (even commented out or
 # renamed), an access key ID, or any long base64-looking run.
-_SECRET_VALUE = re.compile(r"((?:%s)\w*\s*[=:]\s*)(\S+)" % "|".join(STATIC_KEYS), re.IGNORECASE)
-_PLAIN_KEYS = {"credential_process", "role_arn", "source_profile", "region", "output", "mfa_serial",
-               "role_session_name", "ca_bundle", "web_identity_token_file"}
+_SECRET_VALUE = re.compile(r"((?:{})\w*\s*[=:]\s*)(\S+)".format("|".join(STATIC_KEYS)), re.IGNORECASE)
+_PLAIN_KEYS = {
+    "credential_process",
+    "role_arn",
+    "source_profile",
+    "region",
+    "output",
+    "mfa_serial",
+    "role_session_name",
+    "ca_bundle",
+    "web_identity_token_file",
+}
 _SECRET_TOKEN = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|[A-Za-z0-9/+=]{24,}")
 
 
@@ -63,8 +74,9 @@ class Plan:
     def diff(self) -> str:
         """Both files' unified diffs, with key material masked."""
         with _gc_paused():
-            text = "".join(unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path))
-                           for c in self.changes)
+            text = "".join(
+                unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path)) for c in self.changes
+            )
             return "\n".join(_mask_line(line) for line in text.split("\n"))
 
 
@@ -104,15 +116,18 @@ def credential_command() -> tuple[str, str]:
     absolute = os.path.abspath(own) if os.path.isfile(own) else f"{sys.executable} -m ssohelper"
     return shlex.quote(absolute) if " " in absolute and os.path.isfile(own) else absolute, (
         f"credential_process uses the absolute path {absolute}, because 'ssohelper' on PATH is "
-        "missing or another installation (IDEs often start SDKs with a different PATH)")
+        "missing or another installation (IDEs often start SDKs with a different PATH)"
+    )
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
     if request.sso_session in config.sso_sessions:
         return config.resolve_session(sso_session=request.sso_session), None
     if not (request.start_url and request.sso_region):
-        raise ConfigError(f"no [sso-session {request.sso_session}] in {display_path(config.config_path)}; "
-                          "pass --start-url and --sso-region to create it")
+        raise ConfigError(
+            f"no [sso-session {request.sso_session}] in {display_path(config.config_path)}; "
+            "pass --start-url and --sso-region to create it"
+        )
     session = SsoSession(start_url=request.start_url, region=request.sso_region, name=request.sso_session)
     return session, (request.start_url, request.sso_region)
 
@@ -141,26 +156,45 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         found = survey(config_doc, credentials_doc, request.only)
     # Not paused: online discovery makes botocore clients, which are full of cycles.
     resolution = resolve_targets(
-        found.static, session=session, mapped=request.mapped or {}, account_id=request.account_id,
-        role_name=request.role_name, offline=request.offline, token=lambda: usable_token(session), choose=choose,
+        found.static,
+        session=session,
+        mapped=request.mapped or {},
+        account_id=request.account_id,
+        role_name=request.role_name,
+        offline=request.offline,
+        token=lambda: usable_token(session),
+        choose=choose,
     )
     command, note = credential_command()
     with _gc_paused():
-        result: Rewrite = rewrite(config_doc, credentials_doc, resolution.targets, sso_session=request.sso_session,
-                                  style=request.style, command=command, new_session=new_session)
+        result: Rewrite = rewrite(
+            config_doc,
+            credentials_doc,
+            resolution.targets,
+            sso_session=request.sso_session,
+            style=request.style,
+            command=command,
+            new_session=new_session,
+        )
     return Plan(
-        request, session,
+        request,
+        session,
         FileChange(config_path, config_bytes, result.config_text.encode("utf-8")),
         FileChange(credentials_path, credentials_bytes, result.credentials_text.encode("utf-8")),
-        found, resolution, command, note,
+        found,
+        resolution,
+        command,
+        note,
     )
 
 
 def verify_profile(name: str) -> str | None:
     """Prove that botocore now gets SSO role credentials for ``name``; None if it does."""
-    script = ("import sys, botocore.session\n"
-              "c = botocore.session.Session(profile=sys.argv[1]).get_credentials()\n"
-              "print(c.method if c else 'none')\n")
+    script = (
+        "import sys, botocore.session\n"
+        "c = botocore.session.Session(profile=sys.argv[1]).get_credentials()\n"
+        "print(c.method if c else 'none')\n"
+    )
     try:
         result = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
@@ -190,10 +224,19 @@ def table(plan: Plan) -> str:
     for profile in plan.survey.static:
         target = plan.resolution.targets.get(profile.name)
         if target:
-            rows.append((profile.name, target.account_id, target.role_name, plan.request.style,
-                         plan.resolution.sources[profile.name]))
+            rows.append(
+                (
+                    profile.name,
+                    target.account_id,
+                    target.role_name,
+                    plan.request.style,
+                    plan.resolution.sources[profile.name],
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4] for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4] for row in rows
+    ]
     for profile in plan.survey.static:
         for dependent in profile.dependents if profile.name in plan.resolution.targets else ():
             lines.append(f"{dependent}: keeps working (source_profile {profile.name} becomes role chaining over SSO)")

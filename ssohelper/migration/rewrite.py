@@ -8,18 +8,21 @@ a config with thousands of profiles is rewritten in linear time.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
-from .iniread import section_kind
-from .errors import ConfigError
-from .inifile import IniFile, parse_ini
+from ssohelper.errors import ConfigError
+from ssohelper.ini.editor import IniFile, parse_ini
+from ssohelper.ini.read import section_kind
 
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
-SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name",
-            "sso_registration_scopes")
-_ALREADY = (("sso_session", "already uses SSO"), ("sso_start_url", "already uses SSO"),
-            ("credential_process", "uses credential_process"), ("role_arn", "assumes a role (role_arn)"))
+SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes")
+_ALREADY = (
+    ("sso_session", "already uses SSO"),
+    ("sso_start_url", "already uses SSO"),
+    ("credential_process", "uses credential_process"),
+    ("role_arn", "assumes a role (role_arn)"),
+)
 STYLES = ("process", "native")
 
 
@@ -71,8 +74,8 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> S
     if missing:
         raise ConfigError(f"no profile named {', '.join(repr(n) for n in missing)} in the config or credentials file")
     dependents: dict[str, list[str]] = {}
-    for name, header in headers.items():
-        source = config.get(header, "source_profile")
+    for name, profile_header in headers.items():
+        source = config.get(profile_header, "source_profile")
         if source:
             dependents.setdefault(source, []).append(name)
     static, skipped = [], []
@@ -90,21 +93,24 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> S
             if only or value("aws_access_key_id"):
                 skipped.append((name, reason))
             continue
-        static.append(StaticProfile(
-            name=name,
-            access_key_id=value("aws_access_key_id"),
-            secret_access_key=value("aws_secret_access_key"),
-            session_token=value("aws_session_token") or value("aws_security_token"),
-            in_config=bool(header and config.get(header, "aws_access_key_id")),
-            in_credentials=bool(credentials.has_section(name) and credentials.get(name, "aws_access_key_id")),
-            region=config.get(header, "region") if header else None,
-            dependents=tuple(dependents.get(name, ())),
-        ))
+        static.append(
+            StaticProfile(
+                name=name,
+                access_key_id=value("aws_access_key_id"),
+                secret_access_key=value("aws_secret_access_key"),
+                session_token=value("aws_session_token") or value("aws_security_token"),
+                in_config=bool(header and config.get(header, "aws_access_key_id")),
+                in_credentials=bool(credentials.has_section(name) and credentials.get(name, "aws_access_key_id")),
+                region=config.get(header, "region") if header else None,
+                dependents=tuple(dependents.get(name, ())),
+            )
+        )
     return Survey(static, skipped)
 
 
 def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str):  # type: ignore[no-untyped-def]
     """Look a key up as botocore does: the credentials file first, then the config file."""
+
     def value(key: str) -> str | None:
         if credentials.has_section(name) and credentials.get(name, key):
             return credentials.get(name, key)
@@ -114,14 +120,19 @@ def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str
 
 
 def process_command(command: str, sso_session: str, target: Target) -> str:
-    return (f"{command} credential-process --sso-session {sso_session} "
-            f"--account-id {target.account_id} --role-name {target.role_name}")
+    return (
+        f"{command} credential-process --sso-session {sso_session} "
+        f"--account-id {target.account_id} --role-name {target.role_name}"
+    )
 
 
 def _profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
     if style == "native":
-        return [("sso_session", sso_session), ("sso_account_id", target.account_id),
-                ("sso_role_name", target.role_name)]
+        return [
+            ("sso_session", sso_session),
+            ("sso_account_id", target.account_id),
+            ("sso_role_name", target.role_name),
+        ]
     return [("credential_process", process_command(command, sso_session, target))]
 
 
@@ -165,8 +176,16 @@ def rewrite(
     session_header = f"sso-session {sso_session}"
     if new_session and targets and not config.has_section(session_header):
         start_url, region = new_session
-        added.append((session_header, [("sso_start_url", start_url), ("sso_region", region),
-                                       ("sso_registration_scopes", "sso:account:access")]))
+        added.append(
+            (
+                session_header,
+                [
+                    ("sso_start_url", start_url),
+                    ("sso_region", region),
+                    ("sso_registration_scopes", "sso:account:access"),
+                ],
+            )
+        )
     for name, target in targets.items():
         items = _profile_items(style, command, sso_session, target)
         if name in headers:

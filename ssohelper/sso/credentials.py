@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import portal, rolecache, secretstore
-from .errors import ConfigError, LoginRequired
-from .locks import file_lock
-from .login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
-from .models import RoleCredentials, RoleTarget, Token, epoch_now, mask
+from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.locks import file_lock
+from ssohelper.errors import ConfigError, LoginRequired
+from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
+from ssohelper.sso import portal
+from ssohelper.sso.login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
 
@@ -29,17 +31,17 @@ class ProcessOptions:
 
 
 def target_entry(target: RoleTarget) -> str:
-    sid = rolecache.session_id(target.session.name, target.session.start_url)
-    return rolecache.entry_name(sid, target.account_id, target.role_name)
+    sid = rolestore.session_id(target.session.name, target.session.start_url)
+    return rolestore.entry_name(sid, target.account_id, target.role_name)
 
 
-def open_store(kind: str) -> rolecache.FileStore | rolecache.KeyringRoleStore:
+def open_store(kind: str) -> rolestore.FileStore | rolestore.KeyringRoleStore:
     if kind == "file":
-        return rolecache.FileStore()
-    keyring_store = secretstore.secure_keyring()
+        return rolestore.FileStore()
+    keyring_store = keyringstore.secure_keyring()
     if keyring_store is None:
         raise ConfigError("--store keyring needs a secure OS keyring, and none is available; use --store file")
-    return rolecache.KeyringRoleStore(keyring_store.backend)
+    return rolestore.KeyringRoleStore(keyring_store.backend)
 
 
 def fetch(
@@ -53,23 +55,23 @@ def fetch(
 ) -> str:
     """The credential_process document for ``target``. One API call however many callers wait."""
     store, name = open_store(options.store), target_entry(target)
-    hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+    hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
     log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
-    with file_lock(rolecache.lock_path(name), timeout=options.lock_wait, what=f"credentials for {target.role_name}"):
-        hit = rolecache.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+    with file_lock(rolestore.lock_path(name), timeout=options.lock_wait, what=f"credentials for {target.role_name}"):
+        hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
         if hit:
             log.debug("another process fetched the credentials while we waited")
             return hit
         creds = _fetch_fresh(target, options, ui, clock, portal_client, oidc_client)
         if creds.expires_at - clock() <= options.min_ttl:
             log.debug("role credentials last less than the minimum TTL; not caching them")
-        elif not store.write(name, rolecache.encode_entry(creds)):
+        elif not store.write(name, rolestore.encode_entry(creds)):
             log.debug("could not cache the credentials (%s store); handing them out anyway", options.store)
         log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
-        return rolecache.process_output(creds)
+        return rolestore.process_output(creds)
 
 
 def _fetch_fresh(
@@ -99,8 +101,9 @@ def _token(
 ) -> Token:
     session = target.session
     try:
-        return usable_token(session, clock=clock, oidc_client=oidc_client, reject=reject,
-                            lock_timeout=options.lock_wait)
+        return usable_token(
+            session, clock=clock, oidc_client=oidc_client, reject=reject, lock_timeout=options.lock_wait
+        )
     except LoginRequired:
         if not options.auto_login or ui is None:
             raise

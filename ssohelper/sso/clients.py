@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from .errors import AwsError, ConfigError, LoginRequired, SsoHelperError
-from .models import SsoSession
+from ssohelper.errors import AwsError, ConfigError, LoginRequired, SsoHelperError
+from ssohelper.models import SsoSession
 
 log = logging.getLogger("ssohelper")
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
@@ -35,8 +36,13 @@ def client(service: str, region: str) -> Any:
         created = session.create_client(service, region_name=region, config=config)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot set up the AWS {service} client: {exc}") from None
-    log.debug("%s endpoint: %s (%s retries, %s attempts)", service, created.meta.endpoint_url,
-              retries["mode"], retries["total_max_attempts"])
+    log.debug(
+        "%s endpoint: %s (%s retries, %s attempts)",
+        service,
+        created.meta.endpoint_url,
+        retries["mode"],
+        retries["total_max_attempts"],
+    )
     return created
 
 

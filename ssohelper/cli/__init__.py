@@ -1,0 +1,1 @@
+"""The click command line (see app.py). Only this package imports click."""

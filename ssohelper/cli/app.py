@@ -1,0 +1,60 @@
+"""The command line: parse, call the library, render. Nothing in the library imports this package.
+
+The group and every command are registered here, explicitly: importing one command module
+never registers another.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import click
+
+from ssohelper import __version__, errors
+from ssohelper.cli import demo, migrate, process, session
+from ssohelper.cli.options import debug_enabled, debug_option, say
+from ssohelper.errors import SsoHelperError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ssohelper")
+@debug_option
+def cli() -> None:
+    """Retire static AWS access keys: sign in with IAM Identity Center, serve short-lived
+    role credentials to every SDK, and migrate old profiles.
+
+    Example: ssohelper login --sso-session corp
+    """
+
+
+for _command in (
+    session.login,
+    session.logout,
+    session.status,
+    session.list_roles,
+    process.credential_process,
+    migrate.migrate_profiles,
+    demo.demo,
+):
+    cli.add_command(_command)
+
+
+def run(argv: list[str]) -> int:
+    """Run the CLI and turn every failure into a one-line message and a documented exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="ssohelper", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except SsoHelperError as exc:
+        say(f"ssohelper: {exc}")
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.Abort):
+        say("\nssohelper: interrupted; nothing was changed")
+        return errors.EXIT_INTERRUPTED
+    except Exception as exc:  # a bug: one line, and the traceback only on request
+        if debug_enabled():
+            traceback.print_exc()
+        say(f"ssohelper: unexpected {exc.__class__.__name__}; rerun with --debug and report it")
+        return errors.EXIT_ERROR

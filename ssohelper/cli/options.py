@@ -1,0 +1,79 @@
+"""Options, output and interaction shared by the commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from ssohelper.sso.login import Interaction, default_browser
+
+log = logging.getLogger("ssohelper")
+_state = {"debug": False}
+
+
+def _enable_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not _state["debug"]:
+        _state["debug"] = True
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("ssohelper debug: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG)
+
+
+def debug_enabled() -> bool:
+    return _state["debug"]
+
+
+debug_option = click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_enable_debug,
+    help="Explain each step on stderr (secrets are never shown).",
+)
+
+
+def say(message: str = "") -> None:
+    """Messages for people go to stderr; stdout is reserved for machine-readable output."""
+    try:
+        click.echo(message, err=True)
+    except OSError:  # the terminal went away: there is no one left to tell
+        pass
+
+
+def session_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--profile", "-p", help="A profile that uses SSO (sso_session or sso_start_url)."),
+            click.option("--sso-session", "-s", help="An [sso-session NAME] from ~/.aws/config."),
+            click.option("--start-url", help="A start URL, for a session not in the config file."),
+            click.option("--sso-region", help="The Identity Center region, with --start-url."),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def terminal_interaction(no_browser: bool) -> Interaction:
+    interactive = sys.stderr.isatty()
+
+    def on_wait(left: float) -> None:
+        if interactive:
+            minutes, seconds = divmod(int(left), 60)
+            click.echo(f"\rWaiting for approval in the browser... {minutes}:{seconds:02d} left ", err=True, nl=False)
+
+    return Interaction(notify=say, open_browser=None if no_browser else default_browser(), on_wait=on_wait)
+
+
+def auto_login_ui() -> Interaction | None:
+    """A sign-in someone can see: a browser to open, or a terminal to show the code on.
+
+    SDKs capture stderr, so without either the device code would go nowhere while the
+    process held its locks for ten minutes; then the caller is told to log in instead."""
+    if default_browser() is None and not sys.stderr.isatty():
+        return None
+    return terminal_interaction(no_browser=False)

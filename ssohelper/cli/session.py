@@ -1,0 +1,148 @@
+"""Signing in and out, and what a sign-in gives: login, logout, status, list."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
+from ssohelper.ini import awsconfig
+from ssohelper.ini.awsconfig import resolve_session
+from ssohelper.ini.read import display_path
+
+
+@click.command()
+@session_options
+@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code.")
+@click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
+@debug_option
+def login(
+    profile: str | None,
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    no_browser: bool,
+    force: bool,
+) -> None:
+    """Sign in to IAM Identity Center with the device-authorization flow.
+
+    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in.
+
+    Example: ssohelper login --sso-session corp --no-browser
+    """
+    from ssohelper.sso.login import ensure_login
+
+    session = resolve_session(profile, sso_session, start_url, sso_region)
+    ui = terminal_interaction(no_browser)
+    outcome = ensure_login(session, ui, force=force)
+    if sys.stderr.isatty() and outcome.action == "signed-in":
+        say()
+    until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
+    verb = {"reused": "Already signed in to", "refreshed": "Renewed the sign-in to", "signed-in": "Signed in to"}
+    say(f"{verb[outcome.action]} '{session.label}'; the token is valid until {until}.")
+    say(f"Token: {display_path(outcome.token_path)}")
+    say(f"Refresh token and client secret: {outcome.secrets_location}")
+
+
+@click.command()
+@session_options
+@click.option("--all", "everything", is_flag=True, help="Sign out of every session in the config.")
+@debug_option
+def logout(
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, everything: bool
+) -> None:
+    """Sign out: revoke the token on the server, then delete it, the client registration and
+    the cached role credentials.
+
+    Example: ssohelper logout --sso-session corp
+    """
+    from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.logout import logout as sign_out
+
+    if everything:
+        sessions = configured_sessions(awsconfig.load())
+    else:
+        sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
+    if not sessions:
+        say("No SSO sessions are configured; nothing to sign out of.")
+    for session in sessions:
+        result = sign_out(session)
+        say(
+            f"{session.label}: {result.server}; token {'removed' if result.token_removed else 'absent'}; "
+            f"{result.roles_removed} cached role credential(s) removed"
+        )
+
+
+@click.command()
+@session_options
+@debug_option
+def status(profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None) -> None:
+    """Show each SSO session's sign-in state and where secrets and credentials are kept.
+
+    Example: ssohelper status
+    """
+    import time
+
+    from ssohelper import paths
+    from ssohelper.cache import keyringstore
+    from ssohelper.settings import load_process_settings
+    from ssohelper.sso import tokencache
+    from ssohelper.sso.logout import configured_sessions
+
+    if profile or sso_session or start_url:
+        sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
+    else:
+        sessions = configured_sessions(awsconfig.load())
+    store = keyringstore.secure_keyring()
+    for session in sessions:
+        token = tokencache.load_token(session, store)
+        if token is None:
+            state = "not signed in"
+        else:
+            left = token.seconds_left(time.time())
+            state = f"signed in, {int(left // 60)} min left" if left > 0 else "expired"
+            if token.refresh_token:
+                state += f"; can refresh (secrets in {tokencache.secrets_location(session, store)})"
+            else:
+                state += "; no refresh token"
+        click.echo(f"{session.label}: {state}")
+    if not sessions:
+        click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
+    click.echo(f"long-lived secrets go to: {keyringstore.describe(store)}")
+    settings = load_process_settings()
+    where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
+    click.echo(f"role credentials: {settings.store} ({where})")
+
+
+@click.command("list")
+@session_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout instead of a table.")
+@debug_option
+def list_roles(
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, as_json: bool
+) -> None:
+    """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
+
+    Example: ssohelper list --sso-session corp
+    """
+    import json
+
+    from ssohelper.sso.login import usable_token
+    from ssohelper.sso.portal import list_account_roles, list_accounts
+
+    session = resolve_session(profile, sso_session, start_url, sso_region)
+    token = usable_token(session)
+    rows = [
+        {"accountId": account["accountId"], "accountName": account.get("accountName", ""), "roleName": role}
+        for account in sorted(list_accounts(session, token), key=lambda a: a["accountId"])
+        for role in sorted(list_account_roles(session, token, account["accountId"]))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, separators=(",", ":")))
+        return
+    width = max([len(row["accountName"]) for row in rows] + [len("NAME")])
+    click.echo(f"{'ACCOUNT':12}  {'NAME':{width}}  ROLE")
+    for row in rows:
+        click.echo(f"{row['accountId']:12}  {row['accountName']:{width}}  {row['roleName']}")

@@ -1,0 +1,1 @@
+"""AWS config files: botocore-compatible reading, the config model, lossless editing, diffs."""

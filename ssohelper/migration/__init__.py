@@ -1,0 +1,1 @@
+"""migrate-profiles: survey static-key profiles, discover targets, plan, apply, back up, roll back."""
