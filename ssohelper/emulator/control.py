@@ -7,6 +7,7 @@ import html
 import json
 from typing import Any
 
+from ssohelper.emulator.faults import make_fault
 from ssohelper.emulator.state import Client, State
 from ssohelper.emulator.wire import ApiError
 
@@ -27,7 +28,10 @@ def control(state: State, method: str, path: str, raw: bytes) -> dict[str, Any]:
         if action == "config":
             state.configure(**body)
         elif action == "fail":
-            state.fail_next(body["operation"], int(body.get("count", 1)), int(body.get("status", 429)))
+            fault = make_fault(
+                body.get("kind", "answer"), int(body.get("status", 429)), body.get("body"), body.get("content_type")
+            )
+            state.fail_next(body["operation"], int(body.get("count", 1)), fault)
         elif action == "reset-calls":
             state.reset_calls()
         elif action == "expire-tokens":

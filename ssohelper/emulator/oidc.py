@@ -96,10 +96,22 @@ def _exchange_device_code(state: State, client: Client, body: dict[str, Any]) ->
 
 
 def _exchange_refresh_token(state: State, client: Client, body: dict[str, Any]) -> dict[str, Any]:
-    session = state.refresh_tokens.get(body.get("refreshToken") or "")
+    session = _refresh_session(state, body.get("refreshToken") or "")
     if session is None or session.revoked or session.client_id != client.client_id:
         raise oidc_error("InvalidGrantException", "Invalid refresh token provided")
     return state.issue_tokens(session, with_refresh=True)
+
+
+def _refresh_session(state: State, refresh_token: str) -> Session | None:
+    """The session of a live refresh token, or of the one it just replaced (once, with refresh_grace)."""
+    session = state.refresh_tokens.get(refresh_token)
+    if session is not None or not refresh_token:
+        return session
+    for candidate in list(state.refresh_tokens.values()):
+        if candidate.previous_refresh_token == refresh_token:
+            candidate.previous_refresh_token = None
+            return candidate
+    return None
 
 
 def _gets_refresh_token(state: State, client: Client) -> bool:

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ssohelper.emulator import oidc, portal
+from ssohelper.emulator import faults, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
 from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
@@ -80,12 +80,17 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+class _Answered(Exception):
+    """A raw fault answer was sent; nothing more to say."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
     disable_nagle_algorithm = True  # else delayed ACKs add ~40 ms to each keep-alive answer
     server_version = "ssohelper-emulator"
     timeout = 120
     server: _Server
+    _dribble_ms = 0
 
     def version_string(self) -> str:
         return self.server_version
@@ -103,6 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
+        self._dribble_ms = 0
         try:
             if url.path.startswith("/_emulator/"):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
@@ -112,6 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(200, self._api(url.path, query, raw))
         except ApiError as error:
             self._send_json(error.status, error.body, error.headers())
+        except _Answered:
+            pass
+        except faults.Dropped:
+            self.close_connection = True
+            faults.reset(self.connection)
         except Exception:  # an emulator bug must still answer, or the client hangs on retries
             traceback.print_exc()
             self._send_json(500, {"message": "Internal error"})
@@ -126,12 +137,25 @@ class _Handler(BaseHTTPRequestHandler):
         latency = state.settings.latency
         if latency > 0:
             time.sleep(latency)
-        status = state.take_failure(operation)
-        if status is not None:
-            raise injected_error(service, status)
+        self._dribble_ms = state.settings.dribble_ms
+        fault = state.take_failure(operation)
+        if fault is not None and fault.kind != "drop-after":
+            self._inject(service, fault)
         if service == OIDC:
-            return _OIDC_HANDLERS[operation](state, _json_body(raw), self._base_url())
-        return _PORTAL_HANDLERS[operation](state, query, self.headers.get(BEARER_HEADER))
+            answer = _OIDC_HANDLERS[operation](state, _json_body(raw), self._base_url())
+        else:
+            answer = _PORTAL_HANDLERS[operation](state, query, self.headers.get(BEARER_HEADER))
+        if fault is not None:
+            raise faults.Dropped  # processed, but the client never sees the answer
+        return answer
+
+    def _inject(self, service: str, fault: faults.Fault) -> None:
+        if fault.kind == "reset":
+            raise faults.Dropped
+        if fault.body is None:
+            raise injected_error(service, fault.status)
+        self._send(fault.status, fault.body, fault.content_type, {})
+        raise _Answered
 
     def _base_url(self) -> str:
         host = self.headers.get("Host")
@@ -152,7 +176,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if self._dribble_ms > 0:
+            faults.write_dribbled(self.wfile, payload, self._dribble_ms)
+        else:
+            self.wfile.write(payload)
 
 
 def _json_body(raw: bytes) -> dict[str, Any]:
@@ -229,8 +256,18 @@ class Emulator:
         with self._state.lock:
             return copy.deepcopy(self._state.accounts)
 
-    def fail_next(self, operation: str, count: int = 1, status: int = 429) -> None:
-        self._state.fail_next(operation, count, status)
+    def fail_next(
+        self,
+        operation: str,
+        count: int = 1,
+        status: int = 429,
+        *,
+        kind: str = "answer",
+        body: str | bytes | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        """The next ``count`` calls to ``operation`` fail: see ssohelper.emulator.faults."""
+        self._state.fail_next(operation, count, faults.make_fault(kind, status, body, content_type))
 
     @property
     def calls(self) -> Mapping[str, int]:

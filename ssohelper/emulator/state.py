@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ssohelper.emulator.faults import Fault
 from ssohelper.emulator.wire import OPERATIONS
 
 Accounts = dict[str, dict[str, Any]]
@@ -35,6 +36,9 @@ class Settings:
     refresh_tokens: bool = True
     latency: float = 0.0
     client_secret_ttl: int = 90 * 24 * 3600
+    dribble_ms: int = 0  # send API answers one byte every N ms (0: at once)
+    rotate_refresh_tokens: bool = True  # False: refresh answers omit the refresh token; it stays valid
+    refresh_grace: bool = False  # True: a rotated-out refresh token is accepted once more
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -49,6 +53,8 @@ _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "approve_after_polls": (int, type(None)),
     "deny": (bool,),
     "refresh_tokens": (bool,),
+    "rotate_refresh_tokens": (bool,),
+    "refresh_grace": (bool,),
     "latency": (int, float),
 }
 
@@ -105,6 +111,7 @@ class Session:
     client_id: str
     refresh_token: str | None = None
     revoked: bool = False
+    previous_refresh_token: str | None = None  # accepted once more when refresh_grace is on
 
 
 @dataclass
@@ -123,7 +130,7 @@ class State:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, Session] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
-    failures: dict[str, list[int]] = field(default_factory=dict)  # op -> statuses to answer
+    failures: dict[str, list[Fault]] = field(default_factory=dict)  # op -> what the next calls do
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, **knobs: Any) -> None:
@@ -148,15 +155,13 @@ class State:
         with self.lock:
             self.calls.clear()
 
-    def fail_next(self, operation: str, count: int = 1, status: int = 429) -> None:
+    def fail_next(self, operation: str, count: int, fault: Fault) -> None:
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}; known: {sorted(OPERATIONS)}")
-        if not 400 <= status <= 599:
-            raise ValueError(f"status must be an HTTP error status, not {status}")
         with self.lock:
-            self.failures.setdefault(operation, []).extend([status] * count)
+            self.failures.setdefault(operation, []).extend([fault] * count)
 
-    def take_failure(self, operation: str) -> int | None:
+    def take_failure(self, operation: str) -> Fault | None:
         with self.lock:
             pending = self.failures.get(operation)
             return pending.pop(0) if pending else None
@@ -185,8 +190,11 @@ class State:
         access = "aoa" + secrets.token_urlsafe(48)
         self.access_tokens[access] = AccessToken(session, time.time() + ttl)
         answer: dict[str, Any] = {"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl}
+        if session.refresh_token is not None and not self.settings.rotate_refresh_tokens and with_refresh:
+            return answer  # the refresh token stays as it is, and the answer omits it
         if session.refresh_token is not None:
             self.refresh_tokens.pop(session.refresh_token, None)
+            session.previous_refresh_token = session.refresh_token if self.settings.refresh_grace else None
             session.refresh_token = None
         if with_refresh:
             session.refresh_token = "aor" + secrets.token_urlsafe(48)

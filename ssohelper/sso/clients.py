@@ -14,8 +14,15 @@ from typing import Any
 
 from ssohelper.errors import AwsError, ConfigError, LoginRequired, SsoHelperError
 from ssohelper.models import SsoSession
+from ssohelper.sso import deadline
 
 log = logging.getLogger("ssohelper")
+
+
+class AnswerLost(AwsError):
+    """The request went out, but no complete answer came back: the server may have acted on it."""
+
+
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
 
 
@@ -30,7 +37,10 @@ def client(service: str, region: str) -> Any:
     if not attempts.isdigit() or int(attempts) < 1:
         raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
-    config = Config(signature_version=UNSIGNED, retries=retries, connect_timeout=10, read_timeout=30)
+    per_read = min(deadline.call_timeout(), 30)  # the overall deadline is enforced around the call
+    config = Config(
+        signature_version=UNSIGNED, retries=retries, connect_timeout=min(per_read, 10), read_timeout=per_read
+    )
     try:
         session = botocore.session.get_session()
         created = session.create_client(service, region_name=region, config=config)
@@ -63,6 +73,7 @@ def translate(exc: BaseException, what: str, session: SsoSession | None = None) 
     from botocore.exceptions import (
         ClientError,
         ConnectionClosedError,
+        ConnectTimeoutError,
         EndpointConnectionError,
         ProfileNotFound,
         ReadTimeoutError,
@@ -80,12 +91,37 @@ def translate(exc: BaseException, what: str, session: SsoSession | None = None) 
             )
         message = exc.response.get("Error", {}).get("Message") or ""
         return AwsError(f"{what}: {code}{': ' + message if message else ''}")
-    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
-        where = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+    where = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+    if isinstance(exc, (ConnectionClosedError, ReadTimeoutError)):
+        reason = "timed out reading the answer" if isinstance(exc, ReadTimeoutError) else "the connection dropped"
+        return AnswerLost(f"{what}: {reason} before a complete answer came from {where}; check your network or proxy")
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
         return AwsError(f"{what}: cannot reach {where}; check your network, proxy or endpoint settings")
     if isinstance(exc, ProfileNotFound):
         return ConfigError(f"{what}: {exc}")
-    return AwsError(f"{what}: {exc.__class__.__name__}: {exc}")
+    detail = " ".join(str(exc).split())[:200]  # one line, whatever botocore said
+    return AwsError(f"{what}: {exc.__class__.__name__}: {detail}")
+
+
+@contextmanager
+def noting_lost_answers(client: Any, operation: str, lost: list[str]) -> Iterator[None]:
+    """Record in ``lost`` each attempt whose answer botocore lost before retrying it."""
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    def note(caught_exception: BaseException | None = None, **kwargs: Any) -> None:
+        if isinstance(caught_exception, (ConnectionClosedError, ReadTimeoutError)):
+            lost.append(str(caught_exception))
+
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is None:  # not a botocore client (a test's stand-in)
+        yield
+        return
+    event = f"needs-retry.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    events.register(event, note, unique_id="ssohelper-lost-answers")
+    try:
+        yield
+    finally:
+        events.unregister(event, unique_id="ssohelper-lost-answers")
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from typing import Any
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginFailed
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import clients, tokencache
+from ssohelper.sso import answers, clients, deadline, tokencache
 
 log = logging.getLogger("ssohelper")
 
@@ -28,6 +28,10 @@ class ClientRejected(AwsError):
 
 class RefreshRejected(AwsError):
     """The refresh token (or its client) is no longer accepted: a new sign-in is needed."""
+
+
+class RefreshLost(RefreshRejected):
+    """A refresh answer was lost, and the refresh token it replaced is refused now."""
 
 
 _REFRESH_REJECTIONS = {
@@ -58,13 +62,18 @@ def registration(
     if cached and cached["expiresAt"] - now > REGISTRATION_MARGIN:
         log.debug("reusing client registration %s", cached["clientId"][:8])
         return cached
-    with clients.calling("SSO OIDC RegisterClient", session):
-        response = oidc.register_client(
-            clientName=f"ssohelper-{int(now)}",
-            clientType="public",
-            scopes=list(session.scopes),
-            grantTypes=GRANT_TYPES,
+    what = "SSO OIDC RegisterClient"
+    with clients.calling(what, session):
+        response = deadline.run(
+            what,
+            lambda: oidc.register_client(
+                clientName=f"ssohelper-{int(now)}",
+                clientType="public",
+                scopes=list(session.scopes),
+                grantTypes=GRANT_TYPES,
+            ),
         )
+    response = answers.registration(what, response, now=now)
     fresh = {
         "clientId": response["clientId"],
         "clientSecret": response["clientSecret"],
@@ -78,15 +87,20 @@ def registration(
 def start(session: SsoSession, oidc: Any, client: dict, *, now: float) -> DeviceAuthorization:
     from botocore.exceptions import ClientError
 
-    with clients.calling("SSO OIDC StartDeviceAuthorization", session):
+    what = "SSO OIDC StartDeviceAuthorization"
+    with clients.calling(what, session):
         try:
-            response = oidc.start_device_authorization(
-                clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=session.start_url
+            response = deadline.run(
+                what,
+                lambda: oidc.start_device_authorization(
+                    clientId=client["clientId"], clientSecret=client["clientSecret"], startUrl=session.start_url
+                ),
             )
         except ClientError as exc:
             if clients.error_code(exc) == "InvalidClientException":
                 raise ClientRejected("SSO OIDC rejected the cached client registration") from None
             raise
+    response = answers.device_authorization(what, response)
     return DeviceAuthorization(
         device_code=response["deviceCode"],
         user_code=response["userCode"],
@@ -120,16 +134,19 @@ def poll(
         sleep(min(interval, max(left, 0.0)))
         with clients.calling("SSO OIDC CreateToken", session):
             try:
-                response = oidc.create_token(
-                    clientId=client["clientId"],
-                    clientSecret=client["clientSecret"],
-                    grantType=DEVICE_GRANT,
-                    deviceCode=device.device_code,
+                response = deadline.run(
+                    "SSO OIDC CreateToken",
+                    lambda: oidc.create_token(
+                        clientId=client["clientId"],
+                        clientSecret=client["clientSecret"],
+                        grantType=DEVICE_GRANT,
+                        deviceCode=device.device_code,
+                    ),
                 )
             except ClientError as exc:
                 interval += _extra_wait(session, exc)
                 continue
-        return _token(session, client, response, now=clock())
+        return _token(session, client, answers.token("SSO OIDC CreateToken", response), now=clock())
 
 
 def _extra_wait(session: SsoSession, exc: Exception) -> int:
@@ -157,27 +174,56 @@ def _expired(session: SsoSession) -> LoginFailed:
 
 
 def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Token:
-    """Trade the refresh token for a new access token (and maybe a new refresh token)."""
+    """Trade the refresh token for a new access token (and maybe a new refresh token).
+
+    When the answer is lost (the connection dropped or timed out after the request went out),
+    the server may have rotated the refresh token without our seeing the new one: the old one
+    is tried once more, and if the server refuses it, RefreshLost says what happened.
+    """
+    lost: list[str] = []
+    try:
+        return _refresh_once(session, oidc, token, lost, now=now)
+    except (clients.AnswerLost, deadline.TimedOut) as exc:
+        lost.append(str(exc))
+        log.debug("the refresh answer was lost (%s); trying the old refresh token once more", exc)
+        return _refresh_once(session, oidc, token, lost, now=now)
+
+
+def _refresh_once(session: SsoSession, oidc: Any, token: Token, lost: list[str], *, now: float) -> Token:
     from botocore.exceptions import ClientError
 
+    what = "SSO OIDC CreateToken (refresh)"
     client: dict[str, Any] = {"clientId": token.client_id, "clientSecret": token.client_secret}
-    with clients.calling("SSO OIDC CreateToken (refresh)", session):
+    with clients.calling(what, session), clients.noting_lost_answers(oidc, "CreateToken", lost):
         try:
-            response = oidc.create_token(
-                clientId=token.client_id,
-                clientSecret=token.client_secret,
-                grantType="refresh_token",
-                refreshToken=token.refresh_token,
+            response = deadline.run(
+                what,
+                lambda: oidc.create_token(
+                    clientId=token.client_id,
+                    clientSecret=token.client_secret,
+                    grantType="refresh_token",
+                    refreshToken=token.refresh_token,
+                ),
             )
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             if clients.error_code(exc) in _REFRESH_REJECTIONS or (400 <= status < 500 and status != 429):
-                raise RefreshRejected(f"the refresh token for '{session.label}' was not accepted") from None
+                raise _rejected(session, lost) from None
             raise
-    if "refreshToken" not in response:
+    response = answers.token(what, response)
+    if not response.get("refreshToken"):  # none rotated: the old one stays valid
         response = {**response, "refreshToken": token.refresh_token}
     client["expiresAt"] = token.registration_expires_at
     return _token(session, client, response, now=now)
+
+
+def _rejected(session: SsoSession, lost: list[str]) -> RefreshRejected:
+    if not lost:
+        return RefreshRejected(f"the refresh token for '{session.label}' was not accepted")
+    return RefreshLost(
+        f"the answer to the token refresh for '{session.label}' was lost on the way (the connection "
+        "dropped or timed out), and the server no longer accepts the refresh token it replaced"
+    )
 
 
 def _token(session: SsoSession, client: dict, response: dict, *, now: float) -> Token:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ssohelper.errors import AwsError
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
-from ssohelper.sso import clients
+from ssohelper.sso import answers, clients, deadline
 
 _NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
 
@@ -33,11 +33,15 @@ def _calling(what: str, session: SsoSession) -> Iterator[None]:
 
 def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None) -> RoleCredentials:
     client = client or clients.client("sso", target.session.region)
-    with _calling(f"GetRoleCredentials for {target.role_name} in {target.account_id}", target.session):
-        response = client.get_role_credentials(
-            roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
+    what = f"GetRoleCredentials for {target.role_name} in {target.account_id}"
+    with _calling(what, target.session):
+        response = deadline.run(
+            what,
+            lambda: client.get_role_credentials(
+                roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
+            ),
         )
-    creds = response["roleCredentials"]
+    creds = answers.role_credentials(what, response)
     return RoleCredentials(
         access_key_id=creds["accessKeyId"],
         secret_access_key=creds["secretAccessKey"],
@@ -49,18 +53,27 @@ def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None
 
 def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
     client = client or clients.client("sso", session.region)
-    with clients.calling("ListAccounts", session):
+
+    def every_page() -> list[dict]:
         pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
-        return [account for page in pages for account in page.get("accountList", [])]
+        return [a for page in pages for a in answers.listing("ListAccounts", page, "accountList", "accountId")]
+
+    with clients.calling("ListAccounts", session):
+        return deadline.run("ListAccounts", every_page)
 
 
 def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
     client = client or clients.client("sso", session.region)
-    with _calling(f"ListAccountRoles for {account_id}", session):
+    what = f"ListAccountRoles for {account_id}"
+
+    def every_page() -> list[str]:
         pages = client.get_paginator("list_account_roles").paginate(
             accessToken=token.access_token, accountId=account_id
         )
-        return [role["roleName"] for page in pages for role in page.get("roleList", [])]
+        return [role["roleName"] for page in pages for role in answers.listing(what, page, "roleList", "roleName")]
+
+    with _calling(what, session):
+        return deadline.run(what, every_page)
 
 
 def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
@@ -70,7 +83,7 @@ def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
     client = client or clients.client("sso", session.region)
     with clients.calling("Logout", session):
         try:
-            client.logout(accessToken=token.access_token)
+            deadline.run("Logout", lambda: client.logout(accessToken=token.access_token))
         except ClientError as exc:
             if clients.error_code(exc) == "UnauthorizedException":
                 return False

@@ -1,0 +1,60 @@
+"""Injected faults: what the next calls to an operation do instead of answering normally.
+
+- ``answer``: an error status (the API's own error shape), or any status with a raw ``body``
+  (HTML from a captive portal, ``{}``, ``null``, a truncated document...);
+- ``reset``: the connection is reset before anything is processed;
+- ``drop-after``: the call is processed (a refresh rotates its token), then the connection is
+  reset, so the client never sees the answer.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from io import BufferedIOBase
+
+KINDS = ("answer", "reset", "drop-after")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str = "answer"
+    status: int = 429
+    body: bytes | None = None
+    content_type: str = "application/json"
+
+
+def make_fault(
+    kind: str = "answer", status: int = 429, body: str | bytes | None = None, content_type: str | None = None
+) -> Fault:
+    """A checked Fault: error statuses only, unless a raw body says exactly what to send."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    low = 200 if body is not None else 400
+    if not low <= status <= 599:
+        raise ValueError(f"status must be an HTTP {'' if body is not None else 'error '}status, not {status}")
+    raw = body.encode() if isinstance(body, str) else body
+    return Fault(kind, status, raw, content_type or "application/json")
+
+
+class Dropped(Exception):
+    """The handler must reset the connection instead of answering."""
+
+
+def reset(connection: socket.socket) -> None:
+    """Close with SO_LINGER 0: the peer sees a connection reset, not a clean end."""
+    try:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()
+    except OSError:
+        pass
+
+
+def write_dribbled(out: BufferedIOBase, payload: bytes, delay_ms: int) -> None:
+    """Send ``payload`` one byte every ``delay_ms`` milliseconds (a server that dribbles)."""
+    for index in range(len(payload)):
+        out.write(payload[index : index + 1])
+        out.flush()
+        time.sleep(delay_ms / 1000)

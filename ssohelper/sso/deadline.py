@@ -1,0 +1,101 @@
+"""Overall deadlines for AWS calls, enforced around botocore (stdlib only).
+
+botocore's ``read_timeout`` limits each read, not the call: a server that dribbles one byte a
+second keeps a call alive for ever. So every call runs in a worker thread, and the caller
+stops waiting at the deadline with an AwsError (exit 5). The worker is a daemon thread: the
+CLI exits at once, and its socket goes with the process.
+
+A *budget* caps everything inside it, calls and lock waits alike: credential-process runs
+inside 55 s, because the Go SDK kills it at 60 s.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from ssohelper import paths
+from ssohelper.errors import AwsError, ConfigError
+
+T = TypeVar("T")
+
+DEFAULT_CALL_TIMEOUT = 30.0
+PROCESS_BUDGET = 55.0  # credential-process, in every case that doesn't wait for a person
+ENV_CALL_TIMEOUT = "SSOHELPER_CALL_TIMEOUT"
+
+
+class TimedOut(AwsError):
+    """An AWS call outlasted its deadline, or the command's time was used up."""
+
+
+_budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("ssohelper_budget_end", default=None)
+
+
+def call_timeout() -> float:
+    """Seconds one AWS call may take: $SSOHELPER_CALL_TIMEOUT, else ``call_timeout_seconds``
+    in the ``[aws]`` section of the settings file, else 30."""
+    text = os.environ.get(ENV_CALL_TIMEOUT)
+    where = ENV_CALL_TIMEOUT
+    if not text:
+        from ssohelper.settings import read_setting
+
+        text = read_setting("aws", "call_timeout_seconds")
+        where = f"{paths.settings_file()}: call_timeout_seconds"
+    if not text:
+        return DEFAULT_CALL_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 24 * 3600:
+        raise ConfigError(f"{where} must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
+@contextmanager
+def budget(seconds: float, *, clock: Callable[[], float] = time.monotonic) -> Iterator[None]:
+    """Everything in the block (calls, lock waits) ends within ``seconds`` from now."""
+    end = clock() + seconds
+    outer = _budget_end.get()
+    token = _budget_end.set(end if outer is None else min(outer, end))
+    try:
+        yield
+    finally:
+        _budget_end.reset(token)
+
+
+def remaining(default: float, *, clock: Callable[[], float] = time.monotonic) -> float:
+    """What is left of the budget, at most ``default`` (which is all there is without one)."""
+    end = _budget_end.get()
+    return default if end is None else max(0.0, min(default, end - clock()))
+
+
+def run(what: str, call: Callable[[], T], *, timeout: float | None = None) -> T:
+    """``call()`` in a worker thread; AwsError naming ``what`` if it outlasts its deadline."""
+    limit = remaining(call_timeout() if timeout is None else timeout)
+    if limit <= 0:
+        raise TimedOut(f"{what}: timed out: the time allowed for this command is used up")
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="ssohelper-aws-call", daemon=True)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        raise TimedOut(
+            f"{what}: timed out after {limit:g}s without a complete answer; "
+            f"check your network or proxy (the limit is {ENV_CALL_TIMEOUT} or call_timeout_seconds)"
+        )
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
