@@ -94,8 +94,11 @@ def serve_cached(argv: list[str]) -> int | None:
         return None
     try:
         from ssohelper.cache import rolestore
+        from ssohelper.optioncheck import problem
         from ssohelper.settings import load_process_settings
 
+        if any(problem(key, value) for key, value in options.items()):
+            return None  # the CLI explains it
         settings = load_process_settings()
         store = options.get("--store", settings.store)
         min_ttl = float(options["--min-ttl"]) * 60 if "--min-ttl" in options else settings.min_ttl
@@ -108,7 +111,8 @@ def serve_cached(argv: list[str]) -> int | None:
 
             # Kept on a miss: the slow path in this process re-enters it and does the fetch.
             # the same rule as credentials.ProcessOptions.lock_wait
-            timeout = locks.LOGIN_WAIT if "--auto-login" in argv else float(options.get("--lock-timeout", 60))
+            wait = min(float(options.get("--lock-timeout", locks.PROCESS_BUDGET)), locks.PROCESS_BUDGET)
+            timeout = locks.LOGIN_WAIT if "--auto-login" in argv else wait
             locks.acquire(rolestore.lock_path(name), timeout=timeout, what="credentials for " + name)
             output = _read(name, min_ttl)
     except Exception as exc:  # Busy, or any surprise: the slow path reports it properly

@@ -36,8 +36,15 @@ else:
 
 
 LOGIN_WAIT = 15 * 60  # a device login can take 10 minutes; its waiters must outlast it
+PROCESS_BUDGET = 55.0  # credential-process ends within this, waits included: the Go SDK kills it at 60 s
 
 _held: dict[str, int] = {}
+_waited = [0.0]  # seconds this process spent waiting for locks
+
+
+def waited() -> float:
+    """Seconds this process has spent waiting for locks (they count against its time budget)."""
+    return _waited[0]
 
 
 def acquire(
@@ -54,10 +61,12 @@ def acquire(
     """
     ensure_private_dir(os.path.dirname(path))
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
     delay = 0.005
     while not _try_lock(fd):
         if clock() >= deadline:
+            _waited[0] += clock() - started
             os.close(fd)
             raise Busy(
                 f"gave up after {timeout:g}s waiting for another ssohelper process ({what}); "
@@ -65,6 +74,7 @@ def acquire(
             )
         sleep(delay)
         delay = min(delay * 2, 0.05)
+    _waited[0] += clock() - started
     _held[path] = fd
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from ssohelper.cli.options import debug_option, say
+from ssohelper.cli.options import checked, debug_option, say
 from ssohelper.errors import NotApplied
 
 
@@ -33,7 +33,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
     help="Map one profile explicitly (repeatable).",
 )
-@click.option("--account-id", help="Use this account for every profile.")
+@click.option("--account-id", callback=checked, help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
 @click.option(

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ssohelper import optioncheck
 from ssohelper.sso.login import Interaction, default_browser
 
 log = logging.getLogger("ssohelper")
@@ -58,15 +59,27 @@ def session_options(func: Any) -> Any:
     return func
 
 
+def checked(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A click callback: numbers must be 0 or more, account IDs 12 digits (the fast path's rule too)."""
+    if value is None:
+        return None
+    why = optioncheck.problem(param.opts[0], str(value))
+    if why:
+        raise click.BadParameter(why)
+    return value
+
+
 def terminal_interaction(no_browser: bool) -> Interaction:
     interactive = sys.stderr.isatty()
+    opener = None if no_browser else default_browser()
+    waiting = "Waiting for approval in the browser" if opener else "Waiting for approval"
 
     def on_wait(left: float) -> None:
         if interactive:
             minutes, seconds = divmod(int(left), 60)
-            click.echo(f"\rWaiting for approval in the browser... {minutes}:{seconds:02d} left ", err=True, nl=False)
+            click.echo(f"\r{waiting}... {minutes}:{seconds:02d} left ", err=True, nl=False)
 
-    return Interaction(notify=say, open_browser=None if no_browser else default_browser(), on_wait=on_wait)
+    return Interaction(notify=say, open_browser=opener, on_wait=on_wait)
 
 
 def auto_login_ui() -> Interaction | None:

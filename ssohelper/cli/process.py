@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ssohelper.cli.options import auto_login_ui, debug_option, session_options
+from ssohelper.cli.options import auto_login_ui, checked, debug_option, say, session_options
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.models import RoleTarget
@@ -14,13 +14,18 @@ from ssohelper.models import RoleTarget
 
 @click.command("credential-process")
 @session_options
-@click.option("--account-id", help="The AWS account ID (12 digits).")
+@click.option("--account-id", callback=checked, help="The AWS account ID (12 digits).")
 @click.option("--role-name", help="The permission set (role) name.")
 @click.option("--store", type=click.Choice(["file", "keyring"]), help="Where to cache role credentials.")
-@click.option("--min-ttl", type=float, help="Minutes of validity a cached credential needs (default 15).")
+@click.option(
+    "--min-ttl", type=float, callback=checked, help="Minutes of validity a cached credential needs (default 15)."
+)
 @click.option("--auto-login", is_flag=True, help="Run the browser sign-in when the session has expired.")
 @click.option(
-    "--lock-timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for another ssohelper process."
+    "--lock-timeout",
+    type=float,
+    callback=checked,
+    help="Seconds to wait for another ssohelper process (default, and at most: what is left of 55 s).",
 )
 @debug_option
 def credential_process(
@@ -33,7 +38,7 @@ def credential_process(
     store: str | None,
     min_ttl: float | None,
     auto_login: bool,
-    lock_timeout: float,
+    lock_timeout: float | None,
 ) -> None:
     """Print role credentials for the AWS `credential_process` setting (JSON on stdout).
 
@@ -42,7 +47,9 @@ def credential_process(
         credential_process = ssohelper credential-process --sso-session corp
             --account-id 111111111111 --role-name Developer
     """
+    from ssohelper.cache import locks
     from ssohelper.settings import load_process_settings
+    from ssohelper.sso import deadline
     from ssohelper.sso.credentials import ProcessOptions, fetch
 
     if profile:
@@ -60,7 +67,12 @@ def credential_process(
         store=store or settings.store,
         min_ttl=min_ttl * 60 if min_ttl is not None else settings.min_ttl,
         auto_login=auto_login,
-        lock_timeout=lock_timeout,
+        lock_timeout=min(lock_timeout, locks.PROCESS_BUDGET) if lock_timeout is not None else locks.PROCESS_BUDGET,
     )
-    output = fetch(target, options, ui=auto_login_ui() if auto_login else None)
+    # 55 s in all, less what the fast path waited; a sign-in someone is doing may take 15 minutes
+    limit = locks.LOGIN_WAIT if auto_login else locks.PROCESS_BUDGET - locks.waited()
+    with deadline.budget(limit):
+        output = fetch(
+            target, options, ui=auto_login_ui() if auto_login else None, warn=lambda text: say(f"ssohelper: {text}")
+        )
     sys.stdout.write(output + "\n")

@@ -61,6 +61,8 @@ def logout(
     from ssohelper.sso.logout import configured_sessions
     from ssohelper.sso.logout import logout as sign_out
 
+    if everything and (profile or sso_session or start_url or sso_region):
+        raise click.UsageError("--all signs out of every session; give it no --profile, --sso-session or --start-url")
     if everything:
         sessions = configured_sessions(awsconfig.load())
     else:

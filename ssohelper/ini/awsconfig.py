@@ -75,6 +75,13 @@ def resolve_session(
     profile: str | None, sso_session: str | None, start_url: str | None = None, sso_region: str | None = None
 ) -> SsoSession:
     """The SSO session a command means: an explicit URL, a named session or profile, else the only one."""
+    given = [
+        name
+        for name, value in (("--profile", profile), ("--sso-session", sso_session), ("--start-url", start_url))
+        if value
+    ]
+    if len(given) > 1:
+        raise UsageError(f"give one of --profile, --sso-session or --start-url, not {' and '.join(given)}")
     if start_url or sso_region:
         if not (start_url and sso_region):
             raise UsageError("--start-url and --sso-region go together")

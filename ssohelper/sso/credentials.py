@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.cache import keyringstore, rolestore
-from ssohelper.cache.locks import file_lock
+from ssohelper.cache.locks import PROCESS_BUDGET, file_lock
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
-from ssohelper.sso import portal
+from ssohelper.sso import deadline, portal
 from ssohelper.sso.login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
@@ -22,7 +22,7 @@ class ProcessOptions:
     store: str = "file"
     min_ttl: float = 15 * 60
     auto_login: bool = False
-    lock_timeout: float = 60.0
+    lock_timeout: float = PROCESS_BUDGET
 
     @property
     def lock_wait(self) -> float:
@@ -52,22 +52,30 @@ def fetch(
     clock: Callable[[], float] = epoch_now,
     portal_client: Any = None,
     oidc_client: Any = None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> str:
-    """The credential_process document for ``target``. One API call however many callers wait."""
+    """The credential_process document for ``target``. One API call however many callers wait.
+
+    Lock waits and AWS calls end within the caller's ``deadline.budget``, if any."""
     store, name = open_store(options.store), target_entry(target)
     hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
     log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
-    with file_lock(rolestore.lock_path(name), timeout=options.lock_wait, what=f"credentials for {target.role_name}"):
+    wait = deadline.remaining(options.lock_wait)
+    with file_lock(rolestore.lock_path(name), timeout=wait, what=f"credentials for {target.role_name}"):
         hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
         if hit:
             log.debug("another process fetched the credentials while we waited")
             return hit
         creds = _fetch_fresh(target, options, ui, clock, portal_client, oidc_client)
-        if creds.expires_at - clock() <= options.min_ttl:
-            log.debug("role credentials last less than the minimum TTL; not caching them")
+        lifetime = creds.expires_at - clock()
+        if lifetime <= options.min_ttl:
+            warn(
+                f"warning: these role credentials last {lifetime / 60:.0f} min, less than the minimum TTL "
+                f"({options.min_ttl / 60:g} min), so they are not cached and every run calls AWS; lower --min-ttl"
+            )
         elif not store.write(name, rolestore.encode_entry(creds)):
             log.debug("could not cache the credentials (%s store); handing them out anyway", options.store)
         log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
@@ -104,7 +112,12 @@ def _token(
         return usable_token(
             session, clock=clock, oidc_client=oidc_client, reject=reject, lock_timeout=options.lock_wait
         )
-    except LoginRequired:
-        if not options.auto_login or ui is None:
+    except LoginRequired as exc:
+        if not options.auto_login:
             raise
+        if ui is None:
+            raise LoginRequired(
+                f"{exc} (--auto-login was skipped: no browser can open and stderr is not a terminal, "
+                "so nobody would see the sign-in code)"
+            ) from None
     return ensure_login(session, ui, oidc_client=oidc_client, reject=reject).token

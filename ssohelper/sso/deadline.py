@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from ssohelper import paths
+from ssohelper.cache.locks import PROCESS_BUDGET
 from ssohelper.errors import AwsError, ConfigError
 
 T = TypeVar("T")
+__all__ = ["PROCESS_BUDGET", "TimedOut", "budget", "call_timeout", "remaining", "run"]
 
 DEFAULT_CALL_TIMEOUT = 30.0
-PROCESS_BUDGET = 55.0  # credential-process, in every case that doesn't wait for a person
 ENV_CALL_TIMEOUT = "SSOHELPER_CALL_TIMEOUT"
 
 

@@ -1,7 +1,8 @@
 """Signing in: reuse a valid token, refresh a stale one, or run the device flow.
 
-Everything that changes a session's token happens under that session's lock, so parallel
-callers make at most one refresh and open at most one browser.
+Two locks per session. The session lock covers a refresh and each write of the token: it is
+held for a second, so a caller whose token is still valid is never blocked by a sign-in. The
+sign-in lock covers the wait for a person, so parallel callers open at most one browser.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ssohelper.cache import keyringstore, locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import clients, oidc, tokencache
+from ssohelper.sso import clients, deadline, oidc, tokencache
 
 log = logging.getLogger("ssohelper")
 
@@ -53,6 +54,14 @@ def session_lock_path(session: SsoSession) -> str:
     return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
 
 
+def signin_lock_path(session: SsoSession) -> str:
+    return os.path.join(paths.lock_dir(), f"signin-{tokencache.token_key(session)}.lock")
+
+
+def _session_lock(session: SsoSession, timeout: float, what: str) -> Any:
+    return locks.file_lock(session_lock_path(session), timeout=deadline.remaining(timeout), what=what)
+
+
 def can_open_browser() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
@@ -79,17 +88,23 @@ def ensure_login(
     ``reject`` is an access token the server refused: it counts as expired.
     """
     store = keyringstore.secure_keyring() if store is UNSET else store
-    with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
+    signin_wait = deadline.remaining(lock_timeout)
+    with locks.file_lock(signin_lock_path(session), timeout=signin_wait, what=f"sign-in to {session.label}"):
         if not force:
             try:
-                action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+                with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
+                    action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
             except AwsError as exc:  # the refresh failed: a new sign-in settles it
                 log.debug("the refresh failed (%s); signing in again", exc)
+                if isinstance(exc, oidc.RefreshLost):
+                    ui.notify(f"{exc}; signing in again.")
                 action, current = None, None
             if action and current:
                 return _outcome(action, session, current, store)
-        token = _device_login(session, ui, oidc_client or clients.client("sso-oidc", session.region), store)
-        tokencache.save_token(session, token, store)
+        client = oidc_client or clients.client("sso-oidc", session.region)
+        token = _device_login(session, ui, client, store)  # the wait for a person: no session lock
+        with _session_lock(session, lock_timeout, f"saving the sign-in to {session.label}"):
+            tokencache.save_token(session, token, store)
         return _outcome("signed-in", session, token, store)
 
 
@@ -111,12 +126,14 @@ def usable_token(
     if token and token.seconds_left(clock()) > min_ttl:
         return token
     store = keyringstore.secure_keyring() if store is UNSET else store
-    with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"refresh of {session.label}"):
+    with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
         try:
             action, token = _current(session, store, reject, min_ttl, oidc_client, now=clock())
-        except AwsError:  # the refresh could not reach AWS: a still-valid token beats failing
+        except AwsError as exc:  # the refresh failed or was lost: a still-valid token beats failing
             if token and token.seconds_left(clock()) > 0:
                 return token
+            if isinstance(exc, oidc.RefreshLost):
+                raise LoginRequired(f"{exc}; run: {session.login_command()}") from None
             raise
         if action is None and token is not None and reject is not None and token.access_token == reject:
             tokencache.save_token(session, token, store)  # mark it expired: `ssohelper login` signs in anew
@@ -167,7 +184,9 @@ def _try_refresh(
         return None
     try:
         fresh = oidc.refresh(session, oidc_client or clients.client("sso-oidc", session.region), token, now=now)
-    except oidc.RefreshRejected:  # network trouble or throttling propagate: they need no new sign-in
+    except oidc.RefreshRejected as exc:  # network trouble or throttling propagate: they need no new sign-in
+        if isinstance(exc, oidc.RefreshLost):
+            raise
         log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None
     tokencache.save_token(session, fresh, store)
