@@ -1,0 +1,247 @@
+"""Sign-in hardening: lock scope, lost refresh answers, refresh tokens that don't rotate,
+and clear usage errors for numbers and conflicting options."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd
+
+from ssohelper import errors
+
+PROCESS = ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE]
+
+
+def token_path(home: Path) -> Path:
+    return home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")
+
+
+def expire_locally(home: Path) -> dict:
+    """Mark the cached access token expired (the refresh token stays): the next use refreshes."""
+    path = token_path(home)
+    raw = json.loads(path.read_text())
+    raw["expiresAt"] = "2000-01-01T00:00:00Z"
+    tmp = path.with_suffix(".test-tmp")
+    tmp.write_text(json.dumps(raw))
+    os.replace(tmp, path)
+    return raw
+
+
+# --- D3: a sign-in waiting for a person never blocks a caller whose token is still valid ---
+
+
+def test_a_waiting_login_force_does_not_block_credential_process(cli, config, emulator, isolated_home):
+    emulator.configure(token_ttl=600)  # 10 minutes left: inside the refresh window, still valid
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    emulator.configure(approve_after_polls=None, interval=1)
+    waiting = subprocess.Popen(
+        [*ssohelper_cmd(), "login", "--sso-session", "corp", "--no-browser", "--force"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not emulator.pending_user_codes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (user_code,) = emulator.pending_user_codes
+        assert waiting.poll() is None  # still waiting for a person
+        result = run_ssohelper(*PROCESS, "--lock-timeout", "5", timeout=30)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"].startswith("ASIA")
+        assert waiting.poll() is None
+        emulator.approve(user_code)
+        _, err = waiting.communicate(timeout=30)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.wait()
+    assert waiting.returncode == 0, err
+    assert "Signed in to 'corp'" in err
+
+
+def test_parallel_sign_ins_still_share_one_device_code(cli, config, emulator, isolated_home):
+    """The sign-in lock: a second login waits for the first instead of opening its own sign-in."""
+    emulator.configure(approve_after_polls=None, interval=1)
+    first = subprocess.Popen(
+        [*ssohelper_cmd(), "login", "--sso-session", "corp", "--no-browser"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not emulator.pending_user_codes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.Popen(
+            [*ssohelper_cmd(), "login", "--sso-session", "corp", "--no-browser"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)
+        (user_code,) = emulator.pending_user_codes
+        emulator.approve(user_code)
+        assert first.wait(timeout=30) == 0
+        _, err = second.communicate(timeout=30)
+    finally:
+        for process in (first, locals().get("second")):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+    assert second.returncode == 0, err
+    assert "Already signed in" in err
+    assert emulator.calls["StartDeviceAuthorization"] == 1
+
+
+# --- D9 and issue 8 item 4: refresh answers that are lost, or carry no new refresh token ---
+
+
+@pytest.mark.parametrize("attempts", ["1", "3"])
+def test_a_lost_refresh_answer_is_retried_with_the_old_refresh_token(
+    cli, config, emulator, isolated_home, monkeypatch, attempts
+):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", attempts)
+    emulator.configure(refresh_grace=True)  # as servers with a grace period do
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    old = expire_locally(isolated_home)
+    emulator.reset_calls()
+    emulator.fail_next("CreateToken", kind="drop-after")  # rotated on the server, answer lost
+    result = cli(*PROCESS)
+    assert result.code == 0, result.err
+    assert emulator.calls["CreateToken"] == 2
+    new = json.loads(token_path(isolated_home).read_text())
+    assert new["refreshToken"] != old["refreshToken"] and new["accessToken"] != old["accessToken"]
+
+
+@pytest.mark.parametrize("attempts", ["1", "3"])
+def test_a_lost_refresh_answer_without_grace_says_what_happened(
+    cli, config, emulator, isolated_home, monkeypatch, attempts
+):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", attempts)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    expire_locally(isolated_home)
+    emulator.fail_next("CreateToken", kind="drop-after")
+    result = cli(*PROCESS)
+    assert result.code == errors.EXIT_LOGIN_REQUIRED, result.err
+    assert result.err.count("\n") == 1
+    assert "the answer to the token refresh for 'corp' was lost" in result.err
+    assert "run: ssohelper login --sso-session corp" in result.err
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0  # a new sign-in settles it
+    expire_locally(isolated_home)
+    emulator.fail_next("CreateToken", kind="drop-after")
+    login = cli("login", "--sso-session", "corp", "--no-browser")  # login signs in anew, and says why
+    assert login.code == 0 and "was lost" in login.err and "signing in again" in login.err
+
+
+def test_a_refresh_answer_without_a_new_refresh_token_keeps_the_old_one(cli, config, emulator, isolated_home):
+    emulator.configure(rotate_refresh_tokens=False)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    first = expire_locally(isolated_home)
+    emulator.reset_calls()
+    assert cli("list", "--sso-session", "corp").code == 0
+    second = json.loads(token_path(isolated_home).read_text())
+    assert second["refreshToken"] == first["refreshToken"]
+    assert second["accessToken"] != first["accessToken"]
+    expire_locally(isolated_home)
+    assert cli("list", "--sso-session", "corp").code == 0  # the kept refresh token still works
+    assert emulator.calls["CreateToken"] == 2
+    assert json.loads(token_path(isolated_home).read_text())["refreshToken"] == first["refreshToken"]
+
+
+def test_kill_9_during_refresh_never_tears_the_token_file(cli, config, emulator, isolated_home):
+    """kill -9 at random instants of `ssohelper list` (refresh, then ListAccounts)."""
+    emulator.configure(rotate_refresh_tokens=False)  # every trial can refresh, whatever the last one saw
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    started = time.monotonic()
+    expire_locally(isolated_home)
+    assert run_ssohelper("list", "--sso-session", "corp").returncode == 0
+    full = time.monotonic() - started
+    rng = random.Random(9)
+    outcomes = {"old": 0, "new": 0}
+    for _ in range(50):
+        before = expire_locally(isolated_home)
+        process = subprocess.Popen(
+            [*ssohelper_cmd(), "list", "--sso-session", "corp"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0, full))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = json.loads(token_path(isolated_home).read_text())  # never torn: always parses
+        assert set(after) == set(before)
+        outcomes["old" if after["accessToken"] == before["accessToken"] else "new"] += 1
+    assert outcomes["old"] and outcomes["new"], outcomes  # the kills landed on both sides of the write
+
+
+# --- newcomer items 6, 8 and 9 ---
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["login", "-s", "corp", "--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"],
+        ["login", "--profile", "dev", "--sso-session", "corp"],
+        ["logout", "--all", "-s", "corp"],
+        ["status", "--profile", "dev", "--start-url", "https://x", "--sso-region", "us-east-1"],
+    ],
+)
+def test_conflicting_options_are_usage_errors(cli, config, args):
+    result = cli(*args)
+    assert result.code == errors.EXIT_USAGE, result.err
+    assert "Traceback" not in result.err
+    assert "give one of --profile, --sso-session or --start-url" in result.err or "--all signs out" in result.err
+
+
+def test_auto_login_without_terminal_or_browser_says_it_was_skipped(cli, config, emulator):
+    result = cli(*PROCESS, "--auto-login")
+    assert result.code == errors.EXIT_LOGIN_REQUIRED
+    assert "--auto-login was skipped: no browser can open and stderr is not a terminal" in result.err
+    assert "run: ssohelper login --sso-session corp" in result.err
+    assert emulator.calls["StartDeviceAuthorization"] == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--min-ttl", "-5", "not a number of minutes"),
+        ("--min-ttl", "nan", "not a number of minutes"),
+        ("--lock-timeout", "-1", "not a number of seconds"),
+        ("--account-id", "12345", "not an AWS account ID (12 digits)"),
+    ],
+)
+def test_bad_numbers_are_usage_errors_even_with_a_cached_hit(cli, config, emulator, option, value, words):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    assert run_ssohelper(*PROCESS).returncode == 0  # cached now: the fast path would have a hit
+    args = [*PROCESS, option, value] if option != "--account-id" else [*PROCESS[:4], value, *PROCESS[5:]]
+    result = run_ssohelper(*args)
+    assert result.returncode == errors.EXIT_USAGE, result.stderr
+    assert result.stdout == "" and words in result.stderr
+
+
+def test_migrate_checks_the_account_id_too(cli, config):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--account-id", "1234", "--dry-run")
+    assert result.code == errors.EXIT_USAGE and "12 digits" in result.err
+
+
+def test_a_min_ttl_above_the_role_lifetime_warns(cli, config, emulator):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    result = cli(*PROCESS, "--min-ttl", "100")  # the emulator's roles last 60 minutes
+    assert result.code == 0
+    assert json.loads(result.out)["AccessKeyId"].startswith("ASIA")
+    (line,) = result.err.splitlines()
+    assert line.startswith("ssohelper: warning: these role credentials last 60 min, less than the minimum TTL")
+    assert "every run calls AWS" in line
