@@ -139,3 +139,19 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
 )
 def test_credential_process_lines_are_split_shell_style(line, expected):
     assert awsconfig.ssohelper_process_options(line) == expected
+
+
+def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):
+    import os
+
+    from test_login import run_on_terminal
+
+    signed_in.configure(latency=0.3)  # 3 pages + 3 rounds of 16 accounts: about 2 s
+    process, seen, terminal = run_on_terminal(["list", "--sso-session", "corp", "--output", "json"], until="45/45")
+    try:
+        stdout, _ = process.communicate(timeout=30)
+    finally:
+        os.close(terminal)
+    assert process.returncode == 0
+    assert "Listing roles, accounts done: " in seen and "45/45" in seen
+    assert json.loads(stdout) == expected_rows()  # stdout stays clean
