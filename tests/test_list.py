@@ -87,7 +87,7 @@ credential_process = "/opt/my tools/ssohelper" credential-process --sso-session=
   --account-id 111111111111 --role-name Developer
 [profile viaurl]
 credential_process = python3 -m ssohelper credential-process --start-url https://x.awsapps.com/start
-  --sso-region eu-west-1 --account-id 1 --role-name R
+  --sso-region eu-west-1 --account-id 123456789012 --role-name R
 [profile viaprofile]
 credential_process = ssohelper credential-process --profile dev
 [profile other]
@@ -113,7 +113,7 @@ def test_a_profile_using_ssohelper_through_credential_process_is_accepted(cli, i
     [
         ("quoted", "corp", "111111111111", "Developer"),
         ("viaprofile", "corp", "111111111111", "Developer"),
-        ("viaurl", "https://x.awsapps.com/start", "1", "R"),
+        ("viaurl", "https://x.awsapps.com/start", "123456789012", "R"),
     ],
 )
 def test_the_config_model_resolves_credential_process_profiles(isolated_home, profile, session, account, role):
@@ -130,7 +130,7 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
             "'/a b/ssohelper' credential-process --sso-session=c --role-name R",
             {"--sso-session": "c", "--role-name": "R"},
         ),
-        ("py -m ssohelper credential-process --profile p --debug", {"--profile": "p"}),
+        ("py -m ssohelper credential-process --profile p --debug", {"--profile": "p", "--debug": ""}),
         ("ssohelper.exe credential-process --account-id 1", {"--account-id": "1"}),
         ("aws-sso-util credential-process --profile p", None),
         ("ssohelper list --profile p", None),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ssohelper import paths
+from ssohelper import paths, target
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.read import Section, display_path, read_sections, section_kind
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
@@ -19,6 +19,7 @@ class AwsConfig:
     profiles: dict[str, Section]
     sso_sessions: dict[str, Section]
     credentials: dict[str, Section]
+    sections: dict[str, Section] = field(default_factory=dict)  # the config file's, by raw header
 
     def profile(self, name: str) -> Section:
         if name not in self.profiles and name not in self.credentials:
@@ -27,82 +28,50 @@ class AwsConfig:
 
     def resolve_session(self, *, profile: str | None = None, sso_session: str | None = None) -> SsoSession:
         if sso_session is not None:
-            return self._named_session(sso_session)
+            return self._session(target.session_values(sso_session, self.sso_sessions, self.config_path))
         name = profile or default_profile()
-        values = self.profile(name)
-        if "sso_session" in values:
-            return self._named_session(values["sso_session"], referenced_by=name)
-        if "sso_start_url" in values:
-            return SsoSession(start_url=values["sso_start_url"], region=self._need(values, "sso_region", name))
-        options = self._process_options(values)
-        if options is not None:
-            return self._process_session(name, options)
-        raise ConfigError(
-            f"profile '{name}' in {display_path(self.config_path)} has no sso_session or sso_start_url, and "
-            "no credential_process that runs ssohelper; add one, or pass --sso-session"
-        )
+        return self._session(self._target(name, role_needed=False))
 
     def resolve_target(self, profile: str | None = None) -> RoleTarget:
-        name = profile or default_profile()
+        """The role a profile names: natively (sso_* keys), or through ``ssohelper credential-process``."""
+        found = self._target(profile or default_profile(), role_needed=True)
+        return RoleTarget(self._session(found), found.account_id, found.role_name)
+
+    def _target(self, name: str, *, role_needed: bool) -> target.Target:
         values = self.profile(name)
-        session = self.resolve_session(profile=name)
-        options = self._process_options(values)
-        if options is not None:
-            nested = options.get("--profile")
-            if nested and self._process_options(self.profiles.get(nested, {})) is None:
-                return self.resolve_target(nested)
-            if not (options.get("--account-id") and options.get("--role-name")):
-                raise ConfigError(
-                    f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs "
-                    "ssohelper without --account-id and --role-name; add them"
-                )
-            return RoleTarget(session, options["--account-id"], options["--role-name"])
-        return RoleTarget(
-            session, self._need(values, "sso_account_id", name), self._need(values, "sso_role_name", name)
-        )
-
-    def _process_options(self, values: Section) -> dict[str, str] | None:
-        """A credential_process that runs ssohelper, when botocore would use it (no SSO keys first)."""
-        if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
-            return None
-        return ssohelper_process_options(values["credential_process"])
-
-    def _process_session(self, name: str, options: dict[str, str]) -> SsoSession:
-        if "--sso-session" in options:
-            return self._named_session(options["--sso-session"], referenced_by=name)
-        if "--start-url" in options and "--sso-region" in options:
-            return SsoSession(start_url=options["--start-url"], region=options["--sso-region"])
+        options = _process_options(values)
+        if options is None:
+            rule = target.profile_target if role_needed else target.profile_session
+            return rule(name, values, self.sso_sessions, self.config_path)
         nested = options.get("--profile")
-        if nested and self._process_options(self.profiles.get(nested, {})) is None:
-            return self.resolve_session(profile=nested)  # one level only: no loops
-        raise ConfigError(
-            f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs ssohelper "
-            "without --sso-session, --start-url with --sso-region, or --profile; add one"
-        )
-
-    def _named_session(self, name: str, referenced_by: str | None = None) -> SsoSession:
-        values = self.sso_sessions.get(name)
-        if values is None:
-            via = f" (used by profile '{referenced_by}')" if referenced_by else ""
+        if nested is not None and _process_options(self.profiles.get(nested, {})) is not None:
             raise ConfigError(
-                f"no [sso-session {name}] section in {display_path(self.config_path)}{via}; "
-                "add it with sso_start_url and sso_region"
+                f"profile '{name}' in {display_path(self.config_path)}: its credential_process names profile "
+                f"'{nested}', which runs ssohelper too; name a native SSO profile or a session"
             )
-        where = f"sso-session '{name}'"
-        scopes = tuple(s.strip() for s in values.get("sso_registration_scopes", "").split(",") if s.strip())
-        return SsoSession(
-            start_url=self._need(values, "sso_start_url", where, is_profile=False),
-            region=self._need(values, "sso_region", where, is_profile=False),
-            name=name,
-            scopes=scopes or DEFAULT_SCOPES,
-        )
+        if not role_needed and "--sso-session" in options:
+            return target.session_values(options["--sso-session"], self.sso_sessions, self.config_path)
+        try:  # the same rule credential-process itself applies to these options
+            return target.resolve(options, config=self.sections)
+        except UsageError as exc:
+            raise ConfigError(
+                f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs ssohelper "
+                f"incorrectly ({exc}); fix it"
+            ) from None
 
-    def _need(self, values: Section, key: str, owner: str, *, is_profile: bool = True) -> str:
-        value = values.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        owner_text = f"profile '{owner}'" if is_profile else owner
-        raise ConfigError(f"{owner_text} in {display_path(self.config_path)} is missing '{key}'; add it")
+    def _session(self, found: target.Target) -> SsoSession:
+        if found.session_name is None:
+            return SsoSession(start_url=found.start_url, region=found.region)
+        values = self.sso_sessions.get(found.session_name, {})
+        scopes = tuple(s.strip() for s in values.get("sso_registration_scopes", "").split(",") if s.strip())
+        return SsoSession(found.start_url, found.region, name=found.session_name, scopes=scopes or DEFAULT_SCOPES)
+
+
+def _process_options(values: Section) -> dict[str, str] | None:
+    """A credential_process that runs ssohelper, when botocore would use it (no SSO keys first)."""
+    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
+        return None
+    return ssohelper_process_options(values["credential_process"])
 
 
 def resolve_session(
@@ -128,13 +97,11 @@ def resolve_session(
     return config.resolve_session(profile=profile, sso_session=sso_session)
 
 
-_PROCESS_OPTIONS = ("--profile", "--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
-
-
 def ssohelper_process_options(command: str) -> dict[str, str] | None:
-    """The target options of a credential_process line that runs ``ssohelper credential-process``.
+    """The options of a credential_process line that runs ``ssohelper credential-process``.
 
-    None when the line runs another program. The line is split shell-style, as botocore does.
+    None when the line runs another program. The line is split shell-style, as botocore does,
+    and its options are read with credential-process's own grammar (``target.parse``).
     ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
     """
     try:
@@ -150,13 +117,7 @@ def ssohelper_process_options(command: str) -> dict[str, str] | None:
     )
     if not runs_ssohelper:
         return None
-    options: dict[str, str] = {}
-    args = iter(words[at + 1 :])
-    for arg in args:
-        key, eq, value = arg.partition("=")
-        if key in _PROCESS_OPTIONS:
-            options[key] = value if eq else next(args, "")
-    return options
+    return target.parse(words[at + 1 :]) or {}
 
 
 def default_profile() -> str:
@@ -180,4 +141,4 @@ def from_sections(
             profiles[kind[1]] = values
         elif kind and kind[0] == "sso-session":
             sessions[kind[1]] = values
-    return AwsConfig(config_path, credentials_path, profiles, sessions, credentials)
+    return AwsConfig(config_path, credentials_path, profiles, sessions, credentials, config)
