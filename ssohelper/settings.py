@@ -1,11 +1,12 @@
-"""ssohelper's own settings file (INI), read on the hot path, so stdlib only.
+"""ssohelper's own settings file (INI), and every default, in one place. Stdlib only: the
+credential_process cache hit reads it.
 
-[credential-process]
-store = keyring          # or: file (default)
-min_ttl_minutes = 15     # hand out cached credentials only while this much is left
+    [credential-process]
+    store = keyring          # or: file (default)
+    min_ttl_minutes = 15     # hand out cached credentials only while this much is left
 
-[aws]
-call_timeout_seconds = 30  # the deadline of each AWS call (or $SSOHELPER_CALL_TIMEOUT)
+    [aws]
+    call_timeout_seconds = 30  # the deadline of each AWS call (or $SSOHELPER_CALL_TIMEOUT)
 """
 
 from __future__ import annotations
@@ -13,27 +14,88 @@ from __future__ import annotations
 import os
 
 from ssohelper import paths
-from ssohelper.errors import ConfigError
+from ssohelper.errors import ConfigError, UsageError
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms
 if TYPE_CHECKING:
     import configparser
 
+# botocore refreshes credential_process credentials 15 minutes (advisory) and 10 minutes
+# (mandatory) before they expire, so cached ones are handed out only with more than this left.
+# A token is refreshed when less than the same is left.
 DEFAULT_MIN_TTL = 15 * 60
+# credential-process ends within this, lock waits included, unless it waits for a person: the Go SDK
+# kills it at 60 s. It is also the longest it waits for another ssohelper process (seconds).
+PROCESS_BUDGET = 55.0
+DEFAULT_LOCK_TIMEOUT = PROCESS_BUDGET
+# A sign-in can take ten minutes; whoever waits for one (--auto-login, a second login) must outlast it.
+LOGIN_WAIT = 15 * 60
 STORES = ("file", "keyring")
 
 
-class ProcessSettings:
-    """Where role credentials are cached and how long they must still be valid (seconds).
+class ProcessOptions:
+    """How credential-process behaves: the command line over the settings file over defaults.
 
     A plain class: a dataclass would import dataclasses on the hot path (~10 ms).
     """
 
-    __slots__ = ("min_ttl", "store")
+    __slots__ = ("auto_login", "lock_timeout", "min_ttl", "store")
 
-    def __init__(self, store: str = "file", min_ttl: float = DEFAULT_MIN_TTL) -> None:
+    def __init__(
+        self,
+        store: str = "file",
+        min_ttl: float = DEFAULT_MIN_TTL,
+        auto_login: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
         self.store = store
         self.min_ttl = min_ttl
+        self.auto_login = auto_login
+        self.lock_timeout = lock_timeout
+
+    @property
+    def lock_wait(self) -> float:
+        """How long to wait for another process: a sign-in under way can take ten minutes;
+        otherwise at most the 55 s budget."""
+        return LOGIN_WAIT if self.auto_login else min(self.lock_timeout, PROCESS_BUDGET)
+
+
+def process_options(options: dict[str, str]) -> ProcessOptions:
+    """Merge credential-process options (as ``target.parse`` gives them) over the settings file."""
+    file_store, file_min_ttl = _read_settings()
+    store = options.get("--store", file_store)
+    if store not in STORES:
+        raise UsageError(f"--store must be one of {', '.join(STORES)}, not {store!r}")
+    min_ttl = _number(options["--min-ttl"], "--min-ttl") * 60 if "--min-ttl" in options else file_min_ttl
+    lock_timeout = (
+        _number(options["--lock-timeout"], "--lock-timeout") if "--lock-timeout" in options else DEFAULT_LOCK_TIMEOUT
+    )
+    return ProcessOptions(store, min_ttl, "--auto-login" in options, lock_timeout)
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a number, not {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise UsageError(f"{option} must be zero or more, not {text}")
+    return value
+
+
+def load_process_settings() -> ProcessOptions:
+    """The settings file alone (for status and the like)."""
+    store, min_ttl = _read_settings()
+    return ProcessOptions(store, min_ttl)
+
+
+def read_setting(section: str, key: str) -> str | None:
+    """One raw value from the settings file, or None."""
+    path = paths.settings_file()
+    if not os.path.exists(path):
+        return None
+    value = _parser(path).get(section, key, fallback=None)
+    return None if value is None else value.strip()
 
 
 def _parser(path: str) -> configparser.RawConfigParser:
@@ -47,19 +109,10 @@ def _parser(path: str) -> configparser.RawConfigParser:
     return parser
 
 
-def read_setting(section: str, key: str) -> str | None:
-    """One raw value from the settings file, or None."""
+def _read_settings() -> tuple[str, float]:
     path = paths.settings_file()
     if not os.path.exists(path):
-        return None
-    value = _parser(path).get(section, key, fallback=None)
-    return None if value is None else value.strip()
-
-
-def load_process_settings() -> ProcessSettings:
-    path = paths.settings_file()
-    if not os.path.exists(path):
-        return ProcessSettings()
+        return "file", DEFAULT_MIN_TTL
     parser = _parser(path)
     section = "credential-process"
     store = parser.get(section, "store", fallback="file").strip().lower()
@@ -69,4 +122,6 @@ def load_process_settings() -> ProcessSettings:
         minutes = float(parser.get(section, "min_ttl_minutes", fallback=DEFAULT_MIN_TTL / 60))
     except ValueError:
         raise ConfigError(f"{path}: min_ttl_minutes must be a number of minutes") from None
-    return ProcessSettings(store=store, min_ttl=minutes * 60)
+    if minutes < 0:
+        raise ConfigError(f"{path}: min_ttl_minutes must be zero or more")
+    return store, minutes * 60

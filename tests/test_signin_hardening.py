@@ -217,10 +217,10 @@ def test_auto_login_without_terminal_or_browser_says_it_was_skipped(cli, config,
 @pytest.mark.parametrize(
     ("option", "value", "words"),
     [
-        ("--min-ttl", "-5", "not a number of minutes"),
-        ("--min-ttl", "nan", "not a number of minutes"),
-        ("--lock-timeout", "-1", "not a number of seconds"),
-        ("--account-id", "12345", "not an AWS account ID (12 digits)"),
+        ("--min-ttl", "-5", "--min-ttl must be zero or more"),
+        ("--min-ttl", "nan", "--min-ttl must be zero or more"),
+        ("--lock-timeout", "-1", "--lock-timeout must be zero or more"),
+        ("--account-id", "12345", "--account-id must be 12 digits"),
     ],
 )
 def test_bad_numbers_are_usage_errors_even_with_a_cached_hit(cli, config, emulator, option, value, words):

@@ -35,9 +35,6 @@ else:
             return False
 
 
-LOGIN_WAIT = 15 * 60  # a device login can take 10 minutes; its waiters must outlast it
-PROCESS_BUDGET = 55.0  # credential-process ends within this, waits included: the Go SDK kills it at 60 s
-
 _held: dict[str, int] = {}
 _waited = [0.0]  # seconds this process spent waiting for locks
 

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from ssohelper.cli.options import checked, debug_option, say
-from ssohelper.errors import NotApplied
+from ssohelper.cli.options import account_id_checked, confirm_apply, debug_option, say
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -33,7 +32,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
     help="Map one profile explicitly (repeatable).",
 )
-@click.option("--account-id", callback=checked, help="Use this account for every profile.")
+@click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
 @click.option(
@@ -145,11 +144,7 @@ def _migrate(
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    if not yes:
-        if not sys.stdin.isatty():
-            raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
-        if not click.confirm("Apply these changes?", err=True):
-            raise NotApplied("not applied: you declined")
+    confirm_apply(yes)
     backup = backups.apply(plan.changes)
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")

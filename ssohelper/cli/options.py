@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from ssohelper import optioncheck
 from ssohelper.sso.login import Interaction, default_browser
 
 log = logging.getLogger("ssohelper")
@@ -46,10 +45,26 @@ def say(message: str = "") -> None:
         pass
 
 
+def confirm_apply(yes: bool) -> None:
+    """Go on only with --yes, or when the person at the terminal says so."""
+    from ssohelper.errors import NotApplied
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
+    if not click.confirm("Apply these changes?", err=True):
+        raise NotApplied("not applied: you declined")
+
+
 def session_options(func: Any) -> Any:
     for option in reversed(
         [
-            click.option("--profile", "-p", help="A profile that uses SSO (sso_session or sso_start_url)."),
+            click.option(
+                "--profile",
+                "-p",
+                help="A profile that uses SSO (sso_session, sso_start_url, or credential_process through ssohelper).",
+            ),
             click.option("--sso-session", "-s", help="An [sso-session NAME] from ~/.aws/config."),
             click.option("--start-url", help="A start URL, for a session not in the config file."),
             click.option("--sso-region", help="The Identity Center region, with --start-url."),
@@ -59,13 +74,12 @@ def session_options(func: Any) -> Any:
     return func
 
 
-def checked(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """A click callback: numbers must be 0 or more, account IDs 12 digits (the fast path's rule too)."""
-    if value is None:
-        return None
-    why = optioncheck.problem(param.opts[0], str(value))
-    if why:
-        raise click.BadParameter(why)
+def account_id_checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: an account ID is 12 digits (credential-process's rule, ssohelper.target)."""
+    if value is not None:
+        from ssohelper.target import check_account_id
+
+        check_account_id(value)
     return value
 
 

@@ -26,8 +26,12 @@ class AnswerLost(AwsError):
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
 
 
-def client(service: str, region: str) -> Any:
-    """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS."""
+def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
+    """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
+
+    Botocore clients are thread-safe: share one, with a connection pool as big as the number of
+    threads that call it. Its 'standard' retry mode already retries throttling (429,
+    TooManyRequestsException) with exponential backoff and full jitter."""
     import botocore.session
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -39,7 +43,11 @@ def client(service: str, region: str) -> Any:
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
     per_read = min(deadline.call_timeout(), 30)  # the overall deadline is enforced around the call
     config = Config(
-        signature_version=UNSIGNED, retries=retries, connect_timeout=min(per_read, 10), read_timeout=per_read
+        signature_version=UNSIGNED,
+        retries=retries,
+        connect_timeout=min(per_read, 10),
+        read_timeout=per_read,
+        max_pool_connections=max_pool_connections,
     )
     try:
         session = botocore.session.get_session()

@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from ssohelper import paths
-from ssohelper.cache.locks import PROCESS_BUDGET
 from ssohelper.errors import AwsError, ConfigError
+from ssohelper.settings import PROCESS_BUDGET, read_setting
 
 T = TypeVar("T")
 __all__ = ["PROCESS_BUDGET", "TimedOut", "budget", "call_timeout", "remaining", "run"]
@@ -43,8 +43,6 @@ def call_timeout() -> float:
     text = os.environ.get(ENV_CALL_TIMEOUT)
     where = ENV_CALL_TIMEOUT
     if not text:
-        from ssohelper.settings import read_setting
-
         text = read_setting("aws", "call_timeout_seconds")
         where = f"{paths.settings_file()}: call_timeout_seconds"
     if not text:
