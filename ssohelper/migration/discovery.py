@@ -17,7 +17,7 @@ from typing import Any
 from ssohelper.errors import AwsError, ConfigError, SsoHelperError
 from ssohelper.migration.rewrite import StaticProfile, Target
 from ssohelper.models import SsoSession, Token, mask
-from ssohelper.sso import accounts, clients
+from ssohelper.sso import accounts, clients, deadline
 
 log = logging.getLogger("ssohelper")
 Chooser = Callable[[str, str, Sequence[str]], "str | None"]
@@ -50,8 +50,9 @@ def static_client(service: str, profile: StaticProfile) -> Any:
 
 
 def caller_identity(profile: StaticProfile) -> dict:
-    with clients.calling(f"STS GetCallerIdentity for profile '{profile.name}'"):
-        return static_client("sts", profile).get_caller_identity()
+    what = f"STS GetCallerIdentity for profile '{profile.name}'"
+    with clients.calling(what):
+        return deadline.run(what, lambda: static_client("sts", profile).get_caller_identity())
 
 
 @dataclass
@@ -167,10 +168,12 @@ def deactivate_key(profile: StaticProfile) -> KeyOutcome:
         user = arn.split(":user/")[-1].split("/")[-1] if ":user/" in arn else None
         iam = static_client("iam", profile)
         kwargs = {"UserName": user} if user else {}
-        current = iam.list_access_keys(**kwargs).get("AccessKeyMetadata", [])
+        current = deadline.run("IAM ListAccessKeys", lambda: iam.list_access_keys(**kwargs)).get(
+            "AccessKeyMetadata", []
+        )
         if any(k["AccessKeyId"] == key and k["Status"] == "Inactive" for k in current):
             return KeyOutcome(profile.name, mask(key), "already inactive")
-        iam.update_access_key(AccessKeyId=key, Status="Inactive", **kwargs)
+        deadline.run("IAM UpdateAccessKey", lambda: iam.update_access_key(AccessKeyId=key, Status="Inactive", **kwargs))
     except ClientError as exc:
         code = clients.error_code(exc) or "error"
         return KeyOutcome(profile.name, mask(key), "refused", f"{code}: {exc.response['Error'].get('Message', '')}")
