@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -30,9 +31,15 @@ class AwsConfig:
         name = profile or default_profile()
         values = self.profile(name)
         if "sso_session" in values:
-            return self._named_session(values["sso_session"], referenced_by=name)
+            session = self._named_session(values["sso_session"], referenced_by=name)
+            port = _redirect_port(values, f"profile '{name}'", self.config_path)
+            return session if port is None else dataclasses.replace(session, redirect_port=port)
         if "sso_start_url" in values:
-            return SsoSession(start_url=values["sso_start_url"], region=self._need(values, "sso_region", name))
+            return SsoSession(
+                start_url=values["sso_start_url"],
+                region=self._need(values, "sso_region", name),
+                redirect_port=_redirect_port(values, f"profile '{name}'", self.config_path),
+            )
         raise ConfigError(
             f"profile '{name}' in {display_path(self.config_path)} has no sso_session or sso_start_url; "
             "add one, or pass --sso-session"
@@ -61,6 +68,7 @@ class AwsConfig:
             region=self._need(values, "sso_region", where, is_profile=False),
             name=name,
             scopes=scopes or DEFAULT_SCOPES,
+            redirect_port=_redirect_port(values, where, self.config_path),
         )
 
     def _need(self, values: Section, key: str, owner: str, *, is_profile: bool = True) -> str:
@@ -69,6 +77,17 @@ class AwsConfig:
             return value.strip()
         owner_text = f"profile '{owner}'" if is_profile else owner
         raise ConfigError(f"{owner_text} in {display_path(self.config_path)} is missing '{key}'; add it")
+
+
+def _redirect_port(values: Section, owner: str, config_path: str) -> int | None:
+    raw = values.get("sso_redirect_port")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(
+            f"{owner} in {display_path(config_path)}: sso_redirect_port must be a port number (1-65535), not {raw!r}"
+        )
+    return int(raw)
 
 
 def resolve_session(
