@@ -116,7 +116,9 @@ def test_the_browser_registration_is_cached_apart_from_the_device_one(config, em
         ("bad_code", "did not accept the sign-in code"),
     ],
 )
-def test_a_refused_browser_sign_in_exits_6_and_writes_no_token(config, emulator, http_browser, isolated_home, knob, words):
+def test_a_refused_browser_sign_in_exits_6_and_writes_no_token(
+    config, emulator, http_browser, isolated_home, knob, words
+):
     emulator.configure(**{knob: True})
     result = login()
     assert result.returncode == errors.EXIT_LOGIN_FAILED, result.stderr
@@ -135,7 +137,9 @@ def test_redirect_port_option_and_config_key(config, emulator, http_browser):
     assert emulator.authorize_requests[-1]["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
     other = free_port()
     text = Path(config).read_text()
-    Path(config).write_text(text.replace("sso_region = us-east-1\n", f"sso_region = us-east-1\nsso_redirect_port = {other}\n", 1))
+    Path(config).write_text(
+        text.replace("sso_region = us-east-1\n", f"sso_region = us-east-1\nsso_redirect_port = {other}\n", 1)
+    )
     assert login("--force").returncode == 0
     assert emulator.authorize_requests[-1]["redirect_uri"] == f"http://127.0.0.1:{other}/oauth/callback"
 

@@ -14,7 +14,9 @@ from ssohelper.sso.flow import BROWSER, DEVICE, choose_flow
 
 def test_the_s256_challenge_matches_rfc_7636():
     # RFC 7636 appendix B
-    assert pkce.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        pkce.challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_verifiers_and_states_are_fresh_and_well_formed():
@@ -123,7 +125,9 @@ def test_the_flow_choice(inputs, flow, words):
     assert choice.flow == flow
     assert words in choice.reason
     assert choice.redirect_port == (port if flow == BROWSER else None)
-    assert choice.describe().startswith("Signing in with the browser" if flow == BROWSER else "Signing in with a device")
+    assert choice.describe().startswith(
+        "Signing in with the browser" if flow == BROWSER else "Signing in with a device"
+    )
 
 
 def test_the_waiting_line_is_worded_for_the_flow():
