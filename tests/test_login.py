@@ -288,6 +288,7 @@ def test_demo_runs_and_leaves_home_untouched(isolated_home):
     result = run_ssohelper("demo", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Demo complete" in result.stderr
+    assert "Signing in with a device code: no browser can be opened here" in result.stderr
     assert "GetRoleCredentials was called 1 time(s)" in result.stderr
     assert sorted(str(p) for p in isolated_home.rglob("*")) == before
 

@@ -208,3 +208,11 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(config, emulator, htt
     assert not list(token_file(isolated_home).parent.glob(".tmp-*"))
     with pkce.CallbackListener(port):  # the listener's port was released
         pass
+
+
+def test_the_demo_shows_the_browser_flow_when_a_browser_is_available(http_browser):
+    result = run_ssohelper("demo", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Signing in with the browser (authorization code with PKCE): a browser is available" in result.stderr
+    assert "Demo complete" in result.stderr
+    assert "/authorize?response_type=code" in http_browser.read_text()
