@@ -89,6 +89,7 @@ def _demo_flow(*, browser: bool) -> FlowChoice:
 
 def run_demo(say: Callable[[str], None]) -> None:
     from ssohelper.emulator import Emulator
+    from ssohelper.settings import ProcessOptions
     from ssohelper.sso import credentials
     from ssohelper.sso.login import Interaction, default_browser, ensure_login
 
@@ -107,7 +108,7 @@ def run_demo(say: Callable[[str], None]) -> None:
         say(f"   Signed in. Access token {mask(outcome.token.access_token)} saved to")
         say(f"   {outcome.token_path} (0{os.stat(outcome.token_path).st_mode & 0o777:o}), the AWS CLI v2 cache.")
         target = RoleTarget(session, ACCOUNT, ROLE)
-        options = credentials.ProcessOptions()
+        options = ProcessOptions()
         document = json.loads(credentials.fetch(target, options))
         say(f"4. credential-process printed credentials for {ROLE} in {ACCOUNT}:")
         say(f"   AccessKeyId {mask(document['AccessKeyId'])}, expires {document['Expiration']}")

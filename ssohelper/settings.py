@@ -1,11 +1,12 @@
-"""ssohelper's own settings file (INI), read on the hot path, so stdlib only.
+"""ssohelper's own settings file (INI), and every default, in one place. Stdlib only: the
+credential_process cache hit reads it.
 
-[credential-process]
-store = keyring          # or: file (default)
-min_ttl_minutes = 15     # hand out cached credentials only while this much is left
+    [credential-process]
+    store = keyring          # or: file (default)
+    min_ttl_minutes = 15     # hand out cached credentials only while this much is left
 
-[login]
-use_device_code = true   # sign in with a device code instead of the browser (default false)
+    [login]
+    use_device_code = true   # sign in with a device code instead of the browser (default false)
 """
 
 from __future__ import annotations
@@ -13,29 +14,78 @@ from __future__ import annotations
 import os
 
 from ssohelper import paths
-from ssohelper.errors import ConfigError
+from ssohelper.errors import ConfigError, UsageError
 
+# botocore refreshes credential_process credentials 15 minutes (advisory) and 10 minutes
+# (mandatory) before they expire, so cached ones are handed out only with more than this left.
+# A token is refreshed when less than the same is left.
 DEFAULT_MIN_TTL = 15 * 60
+# How long credential-process waits for another ssohelper process (seconds).
+DEFAULT_LOCK_TIMEOUT = 60.0
+# A sign-in can take ten minutes; whoever waits for one (--auto-login, a second login) must outlast it.
+LOGIN_WAIT = 15 * 60
 STORES = ("file", "keyring")
 
 
-class ProcessSettings:
-    """Where role credentials are cached and how long they must still be valid (seconds).
+class ProcessOptions:
+    """How credential-process behaves: the command line over the settings file over defaults.
 
     A plain class: a dataclass would import dataclasses on the hot path (~10 ms).
     """
 
-    __slots__ = ("min_ttl", "store")
+    __slots__ = ("auto_login", "lock_timeout", "min_ttl", "store")
 
-    def __init__(self, store: str = "file", min_ttl: float = DEFAULT_MIN_TTL) -> None:
+    def __init__(
+        self,
+        store: str = "file",
+        min_ttl: float = DEFAULT_MIN_TTL,
+        auto_login: bool = False,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
         self.store = store
         self.min_ttl = min_ttl
+        self.auto_login = auto_login
+        self.lock_timeout = lock_timeout
+
+    @property
+    def lock_wait(self) -> float:
+        """How long to wait for another process: a sign-in under way can take ten minutes."""
+        return LOGIN_WAIT if self.auto_login else self.lock_timeout
 
 
-def load_process_settings() -> ProcessSettings:
+def process_options(options: dict[str, str]) -> ProcessOptions:
+    """Merge credential-process options (as ``target.parse`` gives them) over the settings file."""
+    file_store, file_min_ttl = _read_settings()
+    store = options.get("--store", file_store)
+    if store not in STORES:
+        raise UsageError(f"--store must be one of {', '.join(STORES)}, not {store!r}")
+    min_ttl = _number(options["--min-ttl"], "--min-ttl") * 60 if "--min-ttl" in options else file_min_ttl
+    lock_timeout = (
+        _number(options["--lock-timeout"], "--lock-timeout") if "--lock-timeout" in options else DEFAULT_LOCK_TIMEOUT
+    )
+    return ProcessOptions(store, min_ttl, "--auto-login" in options, lock_timeout)
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a number, not {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise UsageError(f"{option} must be zero or more, not {text}")
+    return value
+
+
+def load_process_settings() -> ProcessOptions:
+    """The settings file alone (for status and the like)."""
+    store, min_ttl = _read_settings()
+    return ProcessOptions(store, min_ttl)
+
+
+def _read_settings() -> tuple[str, float]:
     path = paths.settings_file()
     if not os.path.exists(path):
-        return ProcessSettings()
+        return "file", DEFAULT_MIN_TTL
     import configparser
 
     parser = configparser.RawConfigParser()
@@ -51,7 +101,9 @@ def load_process_settings() -> ProcessSettings:
         minutes = float(parser.get(section, "min_ttl_minutes", fallback=DEFAULT_MIN_TTL / 60))
     except ValueError:
         raise ConfigError(f"{path}: min_ttl_minutes must be a number of minutes") from None
-    return ProcessSettings(store=store, min_ttl=minutes * 60)
+    if minutes < 0:
+        raise ConfigError(f"{path}: min_ttl_minutes must be zero or more")
+    return store, minutes * 60
 
 
 class LoginSettings:

@@ -47,14 +47,14 @@ def test_cached_credentials_need_more_than_15_minutes(seconds_left, hit):
         (30 * 60, [*ARGS, "--min-ttl", "30"], False),
     ],
 )
-def test_the_fast_path_honours_the_window(capsys, seconds_left, argv, hit):
+def test_the_fast_path_honours_the_window(config, capsys, seconds_left, argv, hit):
     cache_entry(seconds_left)
     with freeze_time(NOW):
         assert fastpath.serve_cached(argv) == (0 if hit else None)
     assert ("ASIAEXAMPLEEXAMPLE" in capsys.readouterr().out) is hit
 
 
-def test_the_settings_file_changes_the_window(isolated_home, capsys):
+def test_the_settings_file_changes_the_window(config, isolated_home, capsys):
     settings = isolated_home / ".config" / "ssohelper" / "config"
     settings.parent.mkdir(parents=True)
     settings.write_text("[credential-process]\nmin_ttl_minutes = 5\n")

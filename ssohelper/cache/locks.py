@@ -35,8 +35,6 @@ else:
             return False
 
 
-LOGIN_WAIT = 15 * 60  # a device login can take 10 minutes; its waiters must outlast it
-
 _held: dict[str, int] = {}
 
 

@@ -82,27 +82,36 @@ def decode_entry(raw: str | None, *, now: float, min_ttl: float) -> str | None:
     return output if output.startswith('{"Version":1,') and output.endswith("}") else None
 
 
+def read_private(path: str) -> str | None:
+    """The text of one of our cache files; None if it is missing or unreadable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_private(path: str, raw: str) -> bool:
+    """Write one of our cache files (0600, in a 0700 dir); False if that failed."""
+    try:
+        ensure_private_dir(os.path.dirname(path))
+        write_atomic(path, raw.encode("utf-8"))
+    except OSError:
+        return False
+    return True
+
+
 class FileStore:
     """Entries as 0600 files in a 0700 directory."""
 
     description = "files"
 
     def read(self, name: str) -> str | None:
-        try:
-            with open(entry_path(name), encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
-            return None
+        return read_private(entry_path(name))
 
     def write(self, name: str, raw: str) -> bool:
         """Store an entry; False if that failed (a full disk): the caller still has its result."""
-        path = entry_path(name)
-        try:
-            ensure_private_dir(os.path.dirname(path))
-            write_atomic(path, raw.encode("utf-8"))
-        except OSError:
-            return False
-        return True
+        return write_private(entry_path(name), raw)
 
     def delete(self, name: str) -> None:
         remove_quietly(entry_path(name))

@@ -45,10 +45,26 @@ def say(message: str = "") -> None:
         pass
 
 
+def confirm_apply(yes: bool) -> None:
+    """Go on only with --yes, or when the person at the terminal says so."""
+    from ssohelper.errors import NotApplied
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
+    if not click.confirm("Apply these changes?", err=True):
+        raise NotApplied("not applied: you declined")
+
+
 def session_options(func: Any) -> Any:
     for option in reversed(
         [
-            click.option("--profile", "-p", help="A profile that uses SSO (sso_session or sso_start_url)."),
+            click.option(
+                "--profile",
+                "-p",
+                help="A profile that uses SSO (sso_session, sso_start_url, or credential_process through ssohelper).",
+            ),
             click.option("--sso-session", "-s", help="An [sso-session NAME] from ~/.aws/config."),
             click.option("--start-url", help="A start URL, for a session not in the config file."),
             click.option("--sso-region", help="The Identity Center region, with --start-url."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 from dataclasses import dataclass
 
 from ssohelper import paths
@@ -40,17 +41,50 @@ class AwsConfig:
                 region=self._need(values, "sso_region", name),
                 redirect_port=_redirect_port(values, f"profile '{name}'", self.config_path),
             )
+        options = self._process_options(values)
+        if options is not None:
+            return self._process_session(name, options)
         raise ConfigError(
-            f"profile '{name}' in {display_path(self.config_path)} has no sso_session or sso_start_url; "
-            "add one, or pass --sso-session"
+            f"profile '{name}' in {display_path(self.config_path)} has no sso_session or sso_start_url, and "
+            "no credential_process that runs ssohelper; add one, or pass --sso-session"
         )
 
     def resolve_target(self, profile: str | None = None) -> RoleTarget:
         name = profile or default_profile()
         values = self.profile(name)
         session = self.resolve_session(profile=name)
+        options = self._process_options(values)
+        if options is not None:
+            nested = options.get("--profile")
+            if nested and self._process_options(self.profiles.get(nested, {})) is None:
+                return self.resolve_target(nested)
+            if not (options.get("--account-id") and options.get("--role-name")):
+                raise ConfigError(
+                    f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs "
+                    "ssohelper without --account-id and --role-name; add them"
+                )
+            return RoleTarget(session, options["--account-id"], options["--role-name"])
         return RoleTarget(
             session, self._need(values, "sso_account_id", name), self._need(values, "sso_role_name", name)
+        )
+
+    def _process_options(self, values: Section) -> dict[str, str] | None:
+        """A credential_process that runs ssohelper, when botocore would use it (no SSO keys first)."""
+        if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
+            return None
+        return ssohelper_process_options(values["credential_process"])
+
+    def _process_session(self, name: str, options: dict[str, str]) -> SsoSession:
+        if "--sso-session" in options:
+            return self._named_session(options["--sso-session"], referenced_by=name)
+        if "--start-url" in options and "--sso-region" in options:
+            return SsoSession(start_url=options["--start-url"], region=options["--sso-region"])
+        nested = options.get("--profile")
+        if nested and self._process_options(self.profiles.get(nested, {})) is None:
+            return self.resolve_session(profile=nested)  # one level only: no loops
+        raise ConfigError(
+            f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs ssohelper "
+            "without --sso-session, --start-url with --sso-region, or --profile; add one"
         )
 
     def _named_session(self, name: str, referenced_by: str | None = None) -> SsoSession:
@@ -111,6 +145,37 @@ def resolve_session(
                 "section, or pass --start-url URL --sso-region REGION"
             )
     return config.resolve_session(profile=profile, sso_session=sso_session)
+
+
+_PROCESS_OPTIONS = ("--profile", "--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
+
+
+def ssohelper_process_options(command: str) -> dict[str, str] | None:
+    """The target options of a credential_process line that runs ``ssohelper credential-process``.
+
+    None when the line runs another program. The line is split shell-style, as botocore does.
+    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if "credential-process" not in words:
+        return None
+    at = words.index("credential-process")
+    program = words[:at]
+    runs_ssohelper = bool(program) and (
+        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
+    )
+    if not runs_ssohelper:
+        return None
+    options: dict[str, str] = {}
+    args = iter(words[at + 1 :])
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        if key in _PROCESS_OPTIONS:
+            options[key] = value if eq else next(args, "")
+    return options
 
 
 def default_profile() -> str:

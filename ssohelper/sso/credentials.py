@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.locks import file_lock
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
+from ssohelper.settings import ProcessOptions
 from ssohelper.sso import portal
-from ssohelper.sso.login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
+from ssohelper.sso.login import Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
-
-
-@dataclass(frozen=True)
-class ProcessOptions:
-    store: str = "file"
-    min_ttl: float = 15 * 60
-    auto_login: bool = False
-    lock_timeout: float = 60.0
-
-    @property
-    def lock_wait(self) -> float:
-        """How long to wait for another process: a sign-in under way can take ten minutes."""
-        return LOGIN_LOCK_TIMEOUT if self.auto_login else self.lock_timeout
 
 
 def target_entry(target: RoleTarget) -> str:

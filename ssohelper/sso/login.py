@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths
+from ssohelper import paths, settings
 from ssohelper.cache import keyringstore, locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
@@ -26,8 +26,8 @@ from ssohelper.sso.interaction import Interaction
 
 log = logging.getLogger("ssohelper")
 
-REFRESH_WINDOW = 15 * 60
-LOGIN_LOCK_TIMEOUT = locks.LOGIN_WAIT
+REFRESH_WINDOW = settings.DEFAULT_MIN_TTL
+LOGIN_LOCK_TIMEOUT = settings.LOGIN_WAIT
 UNSET: Any = object()
 
 
@@ -94,7 +94,7 @@ def usable_token(
     *,
     min_ttl: float = REFRESH_WINDOW,
     store: KeyringStore | None = UNSET,
-    lock_timeout: float = 60,
+    lock_timeout: float = settings.DEFAULT_LOCK_TIMEOUT,
     clock: Callable[[], float] = epoch_now,
     oidc_client: Any = None,
     reject: str | None = None,
