@@ -83,15 +83,23 @@ def account_id_checked(ctx: click.Context, param: click.Parameter, value: str | 
     return value
 
 
-def terminal_interaction(no_browser: bool) -> Interaction:
+def waiting_text(opens_browser: bool, browser_flow: bool) -> str:
+    """What the countdown says, worded for the flow and for whether a browser was opened."""
+    if browser_flow:
+        where = "in the browser" if opens_browser else "at the URL above"
+        return f"Waiting for the sign-in {where}..."
+    return "Waiting for approval in the browser..." if opens_browser else "Waiting for the code to be approved..."
+
+
+def terminal_interaction(no_browser: bool, browser_flow: bool = False) -> Interaction:
     interactive = sys.stderr.isatty()
     opener = None if no_browser else default_browser()
-    waiting = "Waiting for approval in the browser" if opener else "Waiting for approval"
+    text = waiting_text(opener is not None, browser_flow)
 
     def on_wait(left: float) -> None:
         if interactive:
             minutes, seconds = divmod(int(left), 60)
-            click.echo(f"\r{waiting}... {minutes}:{seconds:02d} left ", err=True, nl=False)
+            click.echo(f"\r{text} {minutes}:{seconds:02d} left ", err=True, nl=False)
 
     return Interaction(notify=say, open_browser=opener, on_wait=on_wait)
 

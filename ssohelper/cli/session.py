@@ -16,7 +16,13 @@ from ssohelper.ini.read import display_path
 
 @click.command()
 @session_options
-@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the sign-in URL.")
+@click.option("--use-device-code", is_flag=True, help="Sign in with a device code instead of the browser flow.")
+@click.option(
+    "--redirect-port",
+    type=click.IntRange(1, 65535),
+    help="A fixed 127.0.0.1 port for the browser callback (for SSH port forwarding); overrides sso_redirect_port.",
+)
 @click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
 @debug_option
 def login(
@@ -25,19 +31,28 @@ def login(
     start_url: str | None,
     sso_region: str | None,
     no_browser: bool,
+    use_device_code: bool,
+    redirect_port: int | None,
     force: bool,
 ) -> None:
-    """Sign in to IAM Identity Center with the device-authorization flow.
+    """Sign in to IAM Identity Center: in the browser (authorization code with PKCE), or with a
+    device code where no browser can reach this machine (SSH, no display, WSL).
 
     The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in.
 
     Example: ssohelper login --sso-session corp --no-browser
     """
+    from ssohelper.sso.flow import choose_flow_here
     from ssohelper.sso.login import ensure_login
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
-    ui = terminal_interaction(no_browser)
-    outcome = ensure_login(session, ui, force=force)
+    choice = choose_flow_here(
+        use_device_code=use_device_code,
+        named_session=session.name is not None,
+        redirect_port=redirect_port or session.redirect_port,
+    )
+    ui = terminal_interaction(no_browser, browser_flow=choice.browser)
+    outcome = ensure_login(session, ui, force=force, flow=choice)
     if sys.stderr.isatty() and outcome.action == "signed-in":
         say()
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))

@@ -39,6 +39,10 @@ def make_fault(
     return Fault(kind, status, raw, content_type or "application/json")
 
 
+class Answered(Exception):
+    """A raw fault answer was sent; nothing more to say."""
+
+
 class Dropped(Exception):
     """The handler must reset the connection instead of answering."""
 

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ssohelper.emulator import faults, oidc, portal
+from ssohelper.emulator import authorize, faults, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
 from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
@@ -80,10 +80,6 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class _Answered(Exception):
-    """A raw fault answer was sent; nothing more to say."""
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
     disable_nagle_algorithm = True  # else delayed ACKs add ~40 ms to each keep-alive answer
@@ -114,11 +110,15 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
             elif url.path == "/verify":
                 self._send_html(*verify_page(self.server.state, query.get("user_code")))
+            elif url.path == "/authorize":
+                answer = authorize.handle(self.server.state, self.command, query, raw)
+                headers = {"Location": answer.location} if answer.location else {}
+                self._send(answer.status, answer.page.encode(), "text/html; charset=utf-8", headers)
             else:
                 self._send_json(200, self._api(url.path, query, raw))
         except ApiError as error:
             self._send_json(error.status, error.body, error.headers())
-        except _Answered:
+        except faults.Answered:
             pass
         except faults.Dropped:
             self.close_connection = True
@@ -155,7 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.body is None:
             raise injected_error(service, fault.status)
         self._send(fault.status, fault.body, fault.content_type, {})
-        raise _Answered
+        raise faults.Answered
 
     def _base_url(self) -> str:
         host = self.headers.get("Host")
@@ -286,6 +286,12 @@ class Emulator:
     def clients(self) -> dict[str, Client]:
         with self._state.lock:
             return dict(self._state.clients)
+
+    @property
+    def authorize_requests(self) -> list[dict[str, str]]:
+        """The query of every GET /authorize, in order (for tests of the browser flow)."""
+        with self._state.lock:
+            return copy.deepcopy(self._state.authorize_requests)
 
     @property
     def pending_user_codes(self) -> list[str]:

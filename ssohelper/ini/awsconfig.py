@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ class AwsConfig:
         if sso_session is not None:
             return self._session(target.session_values(sso_session, self.sso_sessions, self.config_path))
         name = profile or default_profile()
-        return self._session(self._target(name, role_needed=False))
+        session = self._session(self._target(name, role_needed=False))
+        port = _redirect_port(self.profiles.get(name, {}), f"profile '{name}'", self.config_path)
+        return session if port is None else dataclasses.replace(session, redirect_port=port)
 
     def resolve_target(self, profile: str | None = None) -> RoleTarget:
         """The role a profile names: natively (sso_* keys), or through ``ssohelper credential-process``."""
@@ -64,7 +67,14 @@ class AwsConfig:
             return SsoSession(start_url=found.start_url, region=found.region)
         values = self.sso_sessions.get(found.session_name, {})
         scopes = tuple(s.strip() for s in values.get("sso_registration_scopes", "").split(",") if s.strip())
-        return SsoSession(found.start_url, found.region, name=found.session_name, scopes=scopes or DEFAULT_SCOPES)
+        where = f"sso-session '{found.session_name}'"
+        return SsoSession(
+            found.start_url,
+            found.region,
+            name=found.session_name,
+            scopes=scopes or DEFAULT_SCOPES,
+            redirect_port=_redirect_port(values, where, self.config_path),
+        )
 
 
 def _process_options(values: Section) -> dict[str, str] | None:
@@ -72,6 +82,17 @@ def _process_options(values: Section) -> dict[str, str] | None:
     if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
         return None
     return ssohelper_process_options(values["credential_process"])
+
+
+def _redirect_port(values: Section, owner: str, config_path: str) -> int | None:
+    raw = values.get("sso_redirect_port")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(
+            f"{owner} in {display_path(config_path)}: sso_redirect_port must be a port number (1-65535), not {raw!r}"
+        )
+    return int(raw)
 
 
 def resolve_session(

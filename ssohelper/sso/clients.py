@@ -64,6 +64,11 @@ def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
     return created
 
 
+def endpoint_url(created: Any) -> str:
+    """The endpoint botocore resolved for a client (AWS_ENDPOINT_URL_SSO_OIDC and friends included)."""
+    return str(created.meta.endpoint_url).rstrip("/")
+
+
 def error_code(exc: BaseException) -> str | None:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
