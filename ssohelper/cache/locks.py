@@ -36,12 +36,6 @@ else:
 
 
 _held: dict[str, int] = {}
-_waited = [0.0]  # seconds this process spent waiting for locks
-
-
-def waited() -> float:
-    """Seconds this process has spent waiting for locks (they count against its time budget)."""
-    return _waited[0]
 
 
 def acquire(
@@ -58,12 +52,10 @@ def acquire(
     """
     ensure_private_dir(os.path.dirname(path))
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    started = clock()
-    deadline = started + timeout
+    deadline = clock() + timeout
     delay = 0.005
     while not _try_lock(fd):
         if clock() >= deadline:
-            _waited[0] += clock() - started
             os.close(fd)
             raise Busy(
                 f"gave up after {timeout:g}s waiting for another ssohelper process ({what}); "
@@ -71,7 +63,6 @@ def acquire(
             )
         sleep(delay)
         delay = min(delay * 2, 0.05)
-    _waited[0] += clock() - started
     _held[path] = fd
 
 

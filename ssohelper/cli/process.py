@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
@@ -33,7 +34,7 @@ def credential_process(**values: str | bool | None) -> None:
         credential_process = ssohelper credential-process --sso-session corp
             --account-id 111111111111 --role-name Developer
     """
-    from ssohelper.cache import locks
+    from ssohelper import PROCESS_STARTED
     from ssohelper.sso import deadline
     from ssohelper.sso.credentials import fetch
 
@@ -50,8 +51,8 @@ def credential_process(**values: str | bool | None) -> None:
     else:
         session = SsoSession(start_url=found.start_url, region=found.region)
     role = RoleTarget(session, found.account_id, found.role_name)
-    # 55 s in all, less what the fast path waited; a sign-in someone is doing may take 15 minutes
-    limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - locks.waited()
+    # 55 s from the start (a second kept to report and exit); a sign-in someone does may take 15 min
+    limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - 1 - (time.monotonic() - PROCESS_STARTED)
     ui = auto_login_ui() if settings.auto_login else None
     with deadline.budget(limit):
         output = fetch(role, settings, ui=ui, warn=lambda text: say(f"ssohelper: {text}"))

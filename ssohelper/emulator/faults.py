@@ -59,6 +59,9 @@ def reset(connection: socket.socket) -> None:
 def write_dribbled(out: BufferedIOBase, payload: bytes, delay_ms: int) -> None:
     """Send ``payload`` one byte every ``delay_ms`` milliseconds (a server that dribbles)."""
     for index in range(len(payload)):
-        out.write(payload[index : index + 1])
-        out.flush()
+        try:
+            out.write(payload[index : index + 1])
+            out.flush()
+        except OSError:  # the client gave up: that is the point of dribbling
+            return
         time.sleep(delay_ms / 1000)

@@ -92,7 +92,7 @@ def run(what: str, call: Callable[[], T], *, timeout: float | None = None) -> T:
     worker.join(limit)
     if worker.is_alive():
         raise TimedOut(
-            f"{what}: timed out after {limit:g}s without a complete answer; "
+            f"{what}: timed out after {round(limit, 1):g}s without a complete answer; "
             f"check your network or proxy (the limit is {ENV_CALL_TIMEOUT} or call_timeout_seconds)"
         )
     if "error" in box:
