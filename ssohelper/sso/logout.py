@@ -1,4 +1,5 @@
-"""Signing out: revoke on the server, then forget the token, registration and role credentials."""
+"""Signing out: revoke on the server, then forget the token, registration and role credentials
+(and any temp file a killed writer left beside them: it may hold secrets)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper import paths
 from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.awsconfig import AwsConfig
@@ -41,6 +44,8 @@ def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | Non
     if store is not None:
         roles += rolestore.remove_session(rolestore.KeyringRoleStore(store.backend), sid)
     roles += rolestore.remove_session(rolestore.FileStore(), sid)
+    for directory in (paths.sso_cache_dir(), paths.role_cache_dir()):
+        remove_stale_temps(directory)
     return LogoutResult(session, server, removed, roles)
 
 
