@@ -3,8 +3,9 @@
 Trust rule (DESIGN decision 3): a file ssohelper reads as a cache, lock, memo or token entry is
 used only if the opened file is a regular file of the user's with no group or world write bit,
 is not a symlink (O_NOFOLLOW), and sits in a directory of the user's that is not group- or
-world-writable. Both checks are fstat calls on the opened descriptors, so there is no race
-between the check and the read: one extra open and fstat per read.
+world-writable (group write is fine for the user's own private group). Both checks are fstat
+calls on the opened descriptors, so there is no race between the check and the read: one
+extra open and fstat per read.
 """
 
 from __future__ import annotations
@@ -38,10 +39,26 @@ def _problem(path: str, st: os.stat_result) -> Untrusted | None:
     uid = os.getuid()
     if st.st_uid != uid:
         return Untrusted(path, f"belongs to uid {st.st_uid}, not to you (uid {uid})", f"remove {path}")
-    if st.st_mode & 0o022:
+    if st.st_mode & 0o022 and not _own_private_group(st):
         who = "everyone" if st.st_mode & 0o002 else "its group"
         return Untrusted(path, f"is writable by {who} (mode {st.st_mode & 0o777:o})", f"run: chmod go-w {path}")
     return None
+
+
+def _own_private_group(st: os.stat_result) -> bool:
+    """Group write is harmless when the group is the user's private group (umask 002 systems,
+    where ``aws sso login`` makes ~/.aws/sso/cache 0775): named after the user, no other members.
+    The same exception as Debian's OpenSSH StrictModes. Checked only when the bit is set."""
+    if st.st_mode & 0o002 or st.st_gid != os.getgid():
+        return False
+    import grp  # only on this unusual path
+    import pwd
+
+    try:
+        user, group = pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid)
+    except KeyError:
+        return False
+    return group.gr_name == user and set(group.gr_mem) <= {user}
 
 
 def check_dir(directory: str, fd: int) -> None:
@@ -116,8 +133,8 @@ def notice(message: str) -> None:
 def ensure_private_dir(path: str) -> str:
     """Create ``path`` and any missing parents with mode 0700; tighten the leaf if it exists.
 
-    Refuses (Untrusted) to reuse a leaf that belongs to someone else; a file where the
-    directory should be is a NotADirectoryError.
+    Refuses (Untrusted) to reuse a leaf that belongs to someone else or that others may write
+    (see the trust rule); a file where the directory should be is a NotADirectoryError.
     """
     missing = []
     current = os.path.abspath(path)
@@ -135,8 +152,9 @@ def ensure_private_dir(path: str) -> str:
     st = os.stat(path)
     if not stat.S_ISDIR(st.st_mode):
         raise NotADirectoryError(errno.ENOTDIR, "not a directory", path)
-    if _POSIX and st.st_uid != os.getuid():
-        raise Untrusted(path, f"belongs to uid {st.st_uid}, not to you (uid {os.getuid()})", f"remove {path}")
+    problem = _problem(path, st) if _POSIX else None
+    if problem is not None:  # tightening it now would bless what others may have put in it
+        raise problem
     if _POSIX and (st.st_mode & 0o077):
         os.chmod(path, 0o700)
     return path
