@@ -226,3 +226,10 @@ def test_a_planted_lock_file_is_not_used(tmp_path, monkeypatch):
 
 def test_paths_follow_the_runtime_dir(shared_runtime):
     assert paths.role_cache_dir() == str(shared_runtime / "ssohelper" / "credentials")
+
+
+def test_logout_removes_a_token_file_it_refuses_to_use(token, cli):
+    os.chown(token, OTHER, OTHER)
+    result = cli("logout", "--sso-session", "corp")
+    assert result.code == 0, result.err
+    assert not token.exists() and "refusing to use" in result.err

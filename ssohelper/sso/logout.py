@@ -11,7 +11,7 @@ from ssohelper import paths
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
-from ssohelper.errors import SsoHelperError
+from ssohelper.errors import ConfigError, SsoHelperError
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession
 from ssohelper.sso import portal, tokencache
@@ -30,8 +30,12 @@ class LogoutResult:
 
 def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET) -> LogoutResult:
     store = keyringstore.secure_keyring() if store is UNSET else store
-    token = tokencache.load_token(session, store)
-    server = "no token"
+    try:
+        token = tokencache.load_token(session, store)
+    except ConfigError as exc:  # a token file someone else could have written: never sent, but removed
+        token, server = None, f"not signed out on the server ({exc})"
+    else:
+        server = "no token"
     if token is not None:
         try:
             server = "signed out" if portal.logout(session, token, client=client) else "already signed out"
