@@ -2,7 +2,7 @@
 the credential_process fast path uses it to look a profile up.
 
 Parsing uses configparser.RawConfigParser, as botocore does, so what we see is what the
-SDKs see. Writing is done elsewhere (inifile), losslessly.
+SDKs see. Writing is done elsewhere (ini.editor), losslessly.
 """
 
 from __future__ import annotations
