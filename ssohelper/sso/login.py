@@ -1,4 +1,4 @@
-"""Signing in: reuse a valid token, refresh a stale one, or run the device flow.
+"""Signing in: reuse a valid token, refresh a stale one, or run the browser or device flow.
 
 Everything that changes a session's token happens under that session's lock, so parallel
 callers make at most one refresh and open at most one browser.
@@ -10,7 +10,6 @@ import dataclasses
 import logging
 import os
 import sys
-import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,9 @@ from ssohelper.cache import keyringstore, locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import clients, oidc, tokencache
+from ssohelper.sso import authcode, clients, oidc, tokencache
+from ssohelper.sso.flow import FlowChoice, has_display
+from ssohelper.sso.interaction import Interaction
 
 log = logging.getLogger("ssohelper")
 
@@ -38,25 +39,12 @@ class LoginOutcome:
     secrets_location: str
 
 
-@dataclass
-class Interaction:
-    """How a device login talks to the user; tests pass their own."""
-
-    notify: Callable[[str], None]
-    open_browser: Callable[[str], Any] | None = None
-    on_wait: Callable[[float], None] = lambda left: None
-    clock: Callable[[], float] = epoch_now
-    sleep: Callable[[float], None] = time.sleep
-
-
 def session_lock_path(session: SsoSession) -> str:
     return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
 
 
 def can_open_browser() -> bool:
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return has_display(os.environ, sys.platform)
 
 
 def default_browser() -> Callable[[str], Any] | None:
@@ -73,10 +61,12 @@ def ensure_login(
     store: KeyringStore | None = UNSET,
     lock_timeout: float = LOGIN_LOCK_TIMEOUT,
     reject: str | None = None,
+    flow: FlowChoice | None = None,
 ) -> LoginOutcome:
     """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
 
-    ``reject`` is an access token the server refused: it counts as expired.
+    ``reject`` is an access token the server refused: it counts as expired. ``flow`` says how
+    to sign in when one is needed (None: the device flow, without saying why).
     """
     store = keyringstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
@@ -88,7 +78,13 @@ def ensure_login(
                 action, current = None, None
             if action and current:
                 return _outcome(action, session, current, store)
-        token = _device_login(session, ui, oidc_client or clients.client("sso-oidc", session.region), store)
+        client = oidc_client or clients.client("sso-oidc", session.region)
+        if flow is not None:
+            ui.notify(flow.describe())
+        if flow is not None and flow.browser:
+            token = authcode.sign_in(session, ui, client, store, port=flow.redirect_port)
+        else:
+            token = _device_login(session, ui, client, store)
         tokencache.save_token(session, token, store)
         return _outcome("signed-in", session, token, store)
 

@@ -121,30 +121,38 @@ def delete_token(session: SsoSession, store: KeyringStore | None = None) -> bool
     return remove_quietly(token_path(session))
 
 
-def registration_key(session: SsoSession) -> str:
-    args = {
+AUTH_CODE_GRANTS = ("authorization_code", "refresh_token")
+
+
+def registration_key(session: SsoSession, auth_code: bool = False) -> str:
+    """The registration file name; a browser-flow registration (its own grant types and
+    redirect URI) is kept apart from a device-flow one."""
+    args: dict = {
         "tool": "ssohelper",
         "startUrl": session.start_url,
         "region": session.region,
         "scopes": list(session.scopes),
         "session_name": session.name,
     }
+    if auth_code:
+        args["grantTypes"] = list(AUTH_CODE_GRANTS)
     text = json.dumps(args, sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _registration_path(session: SsoSession) -> str:
-    return os.path.join(paths.sso_cache_dir(), registration_key(session) + ".json")
+def _registration_path(session: SsoSession, auth_code: bool = False) -> str:
+    return os.path.join(paths.sso_cache_dir(), registration_key(session, auth_code) + ".json")
 
 
-def load_registration(session: SsoSession, store: KeyringStore | None = None) -> dict | None:
+def load_registration(session: SsoSession, store: KeyringStore | None = None, auth_code: bool = False) -> dict | None:
     """``{"clientId", "clientSecret", "expiresAt"}`` (epoch seconds), or None."""
-    raw = _read_json(_registration_path(session))
+    key = registration_key(session, auth_code)
+    raw = _read_json(_registration_path(session, auth_code))
     if raw is None or not isinstance(raw.get("clientId"), str):
         return None
     secret = raw.get("clientSecret")
     if not secret and store is not None:
-        secret = (store.get("registration/" + registration_key(session)) or {}).get("clientSecret")
+        secret = (store.get("registration/" + key) or {}).get("clientSecret")
     try:
         expires_at = parse_time(raw["expiresAt"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -154,19 +162,27 @@ def load_registration(session: SsoSession, store: KeyringStore | None = None) ->
     return {"clientId": raw["clientId"], "clientSecret": secret, "expiresAt": expires_at}
 
 
-def save_registration(session: SsoSession, registration: dict, store: KeyringStore | None = None) -> None:
-    raw = {
+def save_registration(
+    session: SsoSession, registration: dict, store: KeyringStore | None = None, auth_code: bool = False
+) -> None:
+    raw: dict = {
         "clientId": registration["clientId"],
         "expiresAt": format_time(registration["expiresAt"]),
         "scopes": list(session.scopes),
     }
+    if auth_code:
+        raw["grantTypes"] = list(AUTH_CODE_GRANTS)
     secret = {"clientSecret": registration["clientSecret"]}
-    if store is None or not store.set("registration/" + registration_key(session), secret):
+    if store is None or not store.set("registration/" + registration_key(session, auth_code), secret):
         raw.update(secret)
-    _write_json(_registration_path(session), raw)
+    _write_json(_registration_path(session, auth_code), raw)
 
 
 def delete_registration(session: SsoSession, store: KeyringStore | None = None) -> bool:
-    if store is not None:
-        store.delete("registration/" + registration_key(session))
-    return remove_quietly(_registration_path(session))
+    """Forget both the device-flow and the browser-flow registration; True if a file went."""
+    removed = False
+    for auth_code in (False, True):
+        if store is not None:
+            store.delete("registration/" + registration_key(session, auth_code))
+        removed = remove_quietly(_registration_path(session, auth_code)) or removed
+    return removed
