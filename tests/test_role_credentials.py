@@ -44,7 +44,7 @@ def test_exec_passes_credentials_region_and_the_exit_code(signed_in, monkeypatch
     key, region, profile, marker = result.stdout.split()
     assert key.startswith("ASIA") and (region, profile, marker) == ("eu-west-3", "unset", "proc")
     assert signed_in.calls["GetRoleCredentials"] == 1
-    again = run_ssohelper("exec", "--profile", "dev", "--", "sh", "-c", "test -n \"$AWS_SESSION_TOKEN\"")
+    again = run_ssohelper("exec", "--profile", "dev", "--", "sh", "-c", 'test -n "$AWS_SESSION_TOKEN"')
     assert again.returncode == 0 and signed_in.calls["GetRoleCredentials"] == 1  # the same cache entry
 
 

@@ -146,6 +146,8 @@ def migrate_command(movable: Mapping[str, StaticProfile], config_sections: Mappi
         return None
     sessions = [kind[1] for h in config_sections if (kind := section_kind(h)) and kind[0] == "sso-session"]
     session = shlex.quote(sessions[0]) if len(sessions) == 1 else "NAME"
+    if not sessions:  # migrate-profiles creates the session from these
+        session += " --start-url URL --sso-region REGION"
     names = " ".join(shlex.quote(name) for name in sorted(movable))
     return f"ssohelper migrate-profiles {names} --sso-session {session} --dry-run"
 
