@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ACCOUNT, ROLE, write_config
+import pytest
+from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper.models import SsoSession
 from ssohelper.sso.status import status
+
+
+@pytest.fixture(autouse=True)
+def fail_keyring(isolated_home):
+    """keyring caches its backend per process: pick the one PYTHON_KEYRING_BACKEND now names."""
+    import keyring.core
+
+    keyring.core.init_backend()
+
 
 PROC = (
     "\n[profile proc]\n"
@@ -20,9 +30,9 @@ def test_status_json_shows_sessions_and_cached_roles_without_secrets(cli, isolat
     write_config(isolated_home, extra=PROC)
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     exported = json.loads(cli("export", "--profile", "proc", "--format", "json").out)
-    result = cli("status", "--output", "json")
-    assert result.code == 0
-    document = json.loads(result.out)
+    result = run_ssohelper("status", "--output", "json")  # a fresh process: keyring caches its backend
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
     by_name = {s["name"]: s for s in document["sessions"]}
     corp = by_name["corp"]
     assert corp["state"] == "signed in" and corp["can_refresh"] is True
@@ -34,9 +44,9 @@ def test_status_json_shows_sessions_and_cached_roles_without_secrets(cli, isolat
     assert document["keyring_backend"] == "keyring.backends.fail.Keyring"
     token = json.loads(Path(corp["token_path"]).read_text())
     for secret in (exported["SecretAccessKey"], exported["SessionToken"], exported["AccessKeyId"]):
-        assert secret not in result.out
+        assert secret not in result.stdout
     for secret in (token["accessToken"], token["refreshToken"], token["clientSecret"]):
-        assert secret not in result.out
+        assert secret not in result.stdout
 
 
 def test_status_text_for_a_process_profile(cli, isolated_home, emulator):
@@ -44,7 +54,7 @@ def test_status_text_for_a_process_profile(cli, isolated_home, emulator):
     assert cli("status", "--profile", "proc").out.startswith("corp: not signed in\n")
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     assert cli("credential-process", "--profile", "proc").code == 0
-    text = cli("status", "--profile", "proc").out
+    text = run_ssohelper("status", "--profile", "proc").stdout
     assert "corp: signed in, " in text and "; can refresh (secrets in the token file" in text
     assert f"  role {ACCOUNT}/{ROLE}: 5" in text and "min left (file)" in text
     assert "keyring backend: keyring.backends.fail.Keyring" in text
