@@ -171,6 +171,14 @@ def test_console_opens_the_browser(signed_in, browser_log, monkeypatch):
     assert query["Destination"] == ["https://console.aws.amazon.com/s3/"]
 
 
+def test_console_without_a_display_prints_the_url(signed_in, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", signed_in.url)
+    result = run_ssohelper("console", "--profile", "dev")
+    assert result.returncode == 0, result.stderr
+    assert "No browser could be opened" in result.stderr
+    assert parse_qs(urlsplit(result.stdout.strip()).query)["SigninToken"] == signed_in.signin_tokens
+
+
 def test_the_federation_endpoint_refuses_credentials_it_did_not_issue(signed_in, monkeypatch):
     from ssohelper.models import RoleCredentials
 
@@ -217,3 +225,12 @@ def test_exec_and_export_never_leak_to_stderr(signed_in):
     assert secret["SecretAccessKey"] not in result.stderr and secret["SessionToken"] not in result.stderr
     assert shlex.quote(secret["AccessKeyId"]) not in result.stderr
     assert os.environ.get("SSOHELPER_EXEC_PROFILE") is None
+
+
+def test_the_partition_lookup_agrees_with_botocore():
+    import botocore.session
+
+    session = botocore.session.get_session()
+    regions = ["eu-west-1", "us-gov-east-1", "cn-northwest-1", "eusc-de-east-1", "us-isob-east-1", "il-central-1"]
+    for region in regions:
+        assert console.partition_of(region) == session.get_partition_for_region(region), region

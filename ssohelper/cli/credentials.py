@@ -78,10 +78,9 @@ def console(profile: str | None, print_only: bool, destination: str | None, dura
     found = envcreds.profile_credentials(profile)
     link = console_link(found.credentials, found.target.session.region, destination=destination, duration=duration)
     opener = None if print_only else default_browser()
-    if opener is None:
+    if opener is None or opener(link.url) is False:  # webbrowser answers False when it found none
         if not print_only:
-            say("No browser can open here; open this URL (valid for 15 minutes):")
+            say("No browser could be opened; open this URL yourself (valid for 15 minutes):")
         click.echo(link.url)
         return
-    opener(link.url)
     say(f"Opened the {link.partition} console for {found.target.role_name} in {found.target.account_id}.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -41,13 +42,22 @@ class ConsoleLink:
 
 
 def partition_of(region: str) -> str:
-    """The partition a region belongs to, from botocore's endpoint data (prefixes if that fails)."""
+    """The partition of a region, by botocore's partitions.json and its lookup rule: the listed
+    regions first, then each partition's regionRegex. Read directly: a botocore session costs ~0.4 s."""
     try:
-        import botocore.session
+        import botocore
 
-        return str(botocore.session.get_session().get_partition_for_region(region))
-    except Exception:  # an unknown region, or an older botocore without the lookup
-        return next((name for prefix, name in _PREFIXES if region.startswith(prefix)), "aws")
+        with open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json"), "rb") as handle:
+            partitions = json.load(handle)["partitions"]
+        for partition in partitions:
+            if region in partition.get("regions", {}):
+                return str(partition["id"])
+        for partition in partitions:
+            if re.match(partition.get("regionRegex", "$^"), region):
+                return str(partition["id"])
+    except (ImportError, OSError, ValueError, KeyError, TypeError, re.error):  # an older botocore
+        pass
+    return next((name for prefix, name in _PREFIXES if region.startswith(prefix)), "aws")
 
 
 def endpoints(region: str, environ: Mapping[str, str] = os.environ) -> tuple[str, str, str]:
