@@ -53,7 +53,7 @@ def test_status_text_for_a_process_profile(cli, isolated_home, emulator):
     write_config(isolated_home, extra=PROC)
     assert cli("status", "--profile", "proc").out.startswith("corp: not signed in\n")
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    assert cli("credential-process", "--profile", "proc").code == 0
+    assert cli("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE).code == 0
     text = run_ssohelper("status", "--profile", "proc").stdout
     assert "corp: signed in, " in text and "; can refresh (secrets in the token file" in text
     assert f"  role {ACCOUNT}/{ROLE}: 5" in text and "min left (file)" in text
