@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
 # An entry is three lines: this header, the expiry (epoch seconds), and the document to print.
 # Plain text rather than JSON, so that a hit does not even import json.
 HEADER = "ssohelper-role-credentials 1"
+IN_KEYRING = "in the OS keyring"  # the second line of an index entry whose credentials the keyring holds
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -45,6 +46,27 @@ def session_id(name: str | None, start_url: str) -> str:
 
 def entry_name(sid: str, account_id: str, role_name: str) -> str:
     return f"{escape(sid)}+{escape(account_id)}+{escape(role_name)}"
+
+
+def split_entry_name(name: str) -> tuple[str, str, str] | None:
+    """(session id, account, role) back from an entry name; None if it is not one of ours."""
+    parts = name.split("+")
+    if len(parts) != 3:
+        return None
+    from urllib.parse import unquote  # only status reads names back; the hot path never does
+
+    return unquote(parts[0]), unquote(parts[1]), unquote(parts[2])
+
+
+def entry_expiry(raw: str | None) -> float | None:
+    """When a stored entry's credentials expire (epoch seconds), without reading its secrets."""
+    lines = (raw or "").split("\n")
+    if len(lines) < 2 or lines[0] != HEADER:
+        return None
+    try:
+        return float(lines[1])
+    except ValueError:
+        return None
 
 
 def entry_path(name: str) -> str:
@@ -157,7 +179,7 @@ class KeyringRoleStore:
             self._backend.set_password("ssohelper", "role/" + name, raw)
         except Exception:
             return False
-        return self._index.write(name, f"{HEADER}\nin the OS keyring\n")
+        return self._index.write(name, f"{HEADER}\n{IN_KEYRING}\n")
 
     def delete(self, name: str) -> None:
         try:

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ssohelper.emulator import authorize, oidc, portal
+from ssohelper.emulator import authorize, federation, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
 from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
@@ -106,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/_emulator/"):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
+            elif url.path == "/federation" and self.command == "GET":
+                self._send_json(200, federation.get_signin_token(self.server.state, query))
             elif url.path == "/verify":
                 self._send_html(*verify_page(self.server.state, query.get("user_code")))
             elif url.path == "/authorize":
@@ -239,6 +241,12 @@ class Emulator:
     @property
     def calls(self) -> Mapping[str, int]:
         return self._state.call_counts()
+
+    @property
+    def signin_tokens(self) -> list[str]:
+        """The console sign-in tokens the federation endpoint has handed out, oldest first."""
+        with self._state.lock:
+            return list(self._state.signin_tokens)
 
     def reset_calls(self) -> None:
         self._state.reset_calls()
