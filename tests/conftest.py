@@ -15,7 +15,7 @@ import pytest
 from ssohelper.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+DATA = REPO / "tests" / "data"
 ACCOUNT = "111111111111"
 ROLE = "Developer"
 
@@ -39,6 +39,22 @@ _CLEARED = (
     "AWS_MAX_ATTEMPTS",
     "SSOHELPER_DEBUG",
 )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(condition: object, what: str) -> None:
+    """Skip the test when a test dependency is missing; under CI=true, fail instead.
+
+    Use it for dependencies (tools, packages), not for platforms: a Linux-only test is a plain skipif.
+    """
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"missing test dependency under CI=true: {what}", pytrace=False)
+    pytest.skip(f"missing test dependency: {what}")
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_ssohelper
+from conftest import require, run_ssohelper
 
 from ssohelper import errors
 
@@ -63,10 +63,7 @@ def _missing() -> str | None:
 def chromium(isolated_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """$BROWSER = a script that drives headless Chromium and clicks $CLICK; returns its log."""
     missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but the real-browser test cannot run: {missing}")
-        pytest.skip(missing)
+    require(not missing, missing or "")
     log = tmp_path / "clicked.txt"
     script = tmp_path / "click-approve"  # not named like a known browser, or webbrowser wraps it
     script.write_text(

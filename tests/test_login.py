@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -30,7 +32,7 @@ def test_login_writes_the_aws_cli_v2_token_cache(cli, config, emulator, isolated
     assert result.code == 0, result.err
     assert "confirm that the page shows this code" in result.err
     user_code = emulator_user_code(result.err)
-    assert user_code and user_code in result.err
+    assert user_code is not None and re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", user_code)  # the emulator's form
     path = token_file(isolated_home, "corp")
     raw = json.loads(path.read_text())
     assert set(raw) == {
@@ -44,7 +46,8 @@ def test_login_writes_the_aws_cli_v2_token_cache(cli, config, emulator, isolated
         "refreshToken",
     }
     assert raw["startUrl"] == "https://corp.awsapps.com/start" and raw["region"] == "us-east-1"
-    assert time.strptime(raw["expiresAt"], "%Y-%m-%dT%H:%M:%SZ")
+    expires_at = calendar.timegm(time.strptime(raw["expiresAt"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert 3500 < expires_at - time.time() <= 3600  # the emulator's tokens last an hour
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert "the token file" in result.err  # says where the long-lived secrets went

@@ -13,7 +13,7 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper
+from conftest import ACCOUNT, ROLE, require, run_ssohelper
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.models import SsoSession
@@ -43,8 +43,10 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 @pytest.fixture(scope="session")
 def secret_service_env(tmp_path_factory):
     """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
-    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
-        pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
+    require(
+        shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon") and shutil.which("dbus-send"),
+        "gnome-keyring and dbus (apt-get install gnome-keyring dbus)",
+    )
     home = tmp_path_factory.mktemp("keyring-home")
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
     bus = subprocess.run(

@@ -57,15 +57,44 @@ def confirm_apply(yes: bool) -> None:
         raise NotApplied("not applied: you declined")
 
 
+def _config_names(kind: str, incomplete: str) -> list[str]:
+    """Profile or sso-session names from the config files, for shell completion (never fails)."""
+    from ssohelper.errors import SsoHelperError
+    from ssohelper.ini import awsconfig
+
+    try:
+        config = awsconfig.load()
+    except SsoHelperError:
+        return []
+    names = config.sso_sessions if kind == "sso-session" else {**config.profiles, **config.credentials}
+    return sorted(name for name in names if name.startswith(incomplete))
+
+
+def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _config_names("profile", incomplete)
+
+
+def complete_sessions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _config_names("sso-session", incomplete)
+
+
+def profile_option(help_text: str) -> Any:
+    """``--profile``/``-p`` with completion from the config (AWS_PROFILE, else default, when absent)."""
+    return click.option("--profile", "-p", help=help_text, shell_complete=complete_profiles)
+
+
 def session_options(func: Any) -> Any:
     for option in reversed(
         [
-            click.option(
-                "--profile",
-                "-p",
-                help="A profile that uses SSO (sso_session, sso_start_url, or credential_process through ssohelper).",
+            profile_option(
+                "A profile that uses SSO (sso_session, sso_start_url, or credential_process through ssohelper)."
             ),
-            click.option("--sso-session", "-s", help="An [sso-session NAME] from ~/.aws/config."),
+            click.option(
+                "--sso-session",
+                "-s",
+                help="An [sso-session NAME] from ~/.aws/config.",
+                shell_complete=complete_sessions,
+            ),
             click.option("--start-url", help="A start URL, for a session not in the config file."),
             click.option("--sso-region", help="The Identity Center region, with --start-url."),
         ]

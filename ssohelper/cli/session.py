@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from ssohelper.cli.output import chosen_format, output_options, progress_on_term
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
+
+if TYPE_CHECKING:
+    from ssohelper.sso.status import SessionStatus
 
 
 @click.command()
@@ -95,43 +99,55 @@ def logout(
 
 @click.command()
 @session_options
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @debug_option
-def status(profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None) -> None:
-    """Show each SSO session's sign-in state and where secrets and credentials are kept.
+def status(
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+) -> None:
+    """Show each SSO session's sign-in state, cached role credentials, and where secrets are kept.
 
-    Example: ssohelper status
+    No secrets are shown. --output json prints one JSON document on stdout.
+
+    Example: ssohelper status --output json
     """
-    import time
+    import json
 
-    from ssohelper import paths
-    from ssohelper.cache import keyringstore
-    from ssohelper.settings import load_process_settings
-    from ssohelper.sso import tokencache
     from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.status import status as read_status
 
     if profile or sso_session or start_url:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
     else:
         sessions = configured_sessions(awsconfig.load())
-    store = keyringstore.secure_keyring()
-    for session in sessions:
-        token = tokencache.load_token(session, store)
-        if token is None:
-            state = "not signed in"
-        else:
-            left = token.seconds_left(time.time())
-            state = f"signed in, {int(left // 60)} min left" if left > 0 else "expired"
-            if token.refresh_token:
-                state += f"; can refresh (secrets in {tokencache.secrets_location(session, store)})"
-            else:
-                state += "; no refresh token"
-        click.echo(f"{session.label}: {state}")
-    if not sessions:
-        click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
-    click.echo(f"long-lived secrets go to: {keyringstore.describe(store)}")
-    settings = load_process_settings()
-    where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
-    click.echo(f"role credentials: {settings.store} ({where})")
+    report = read_status(sessions)
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    for item in report.sessions:
+        click.echo(_session_line(item))
+        for role in item.roles:
+            left = "expiry unknown" if role.seconds_left is None else _minutes_left(role.seconds_left)
+            click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")
+    if not report.sessions:
+        click.echo("no SSO sessions in " + display_path(report.config_path))
+    click.echo(f"long-lived secrets go to: {report.secrets_destination}")
+    click.echo(f"keyring backend: {report.keyring_backend}")
+    click.echo(f"role credentials: {report.role_store} ({report.role_cache})")
+
+
+def _minutes_left(seconds: float) -> str:
+    return f"{int(seconds // 60)} min left" if seconds > 0 else "expired"
+
+
+def _session_line(item: SessionStatus) -> str:
+    if item.seconds_left is None:
+        return f"{item.name}: not signed in"
+    state = f"signed in, {_minutes_left(item.seconds_left)}" if item.seconds_left > 0 else "expired"
+    if item.can_refresh:
+        state += f"; can refresh (secrets in {item.secrets_location})"
+    else:
+        state += "; no refresh token"
+    return f"{item.name}: {state}"
 
 
 @click.command("list")

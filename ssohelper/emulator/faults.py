@@ -14,6 +14,9 @@ import struct
 import time
 from dataclasses import dataclass
 from io import BufferedIOBase
+from typing import NoReturn
+
+from ssohelper.emulator.wire import injected_error
 
 KINDS = ("answer", "reset", "drop-after")
 
@@ -39,12 +42,25 @@ def make_fault(
     return Fault(kind, status, raw, content_type or "application/json")
 
 
-class Answered(Exception):
-    """A raw fault answer was sent; nothing more to say."""
-
-
 class Dropped(Exception):
     """The handler must reset the connection instead of answering."""
+
+
+class RawAnswer(Exception):
+    """The handler must send the fault's raw status and body instead of answering."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.status)
+        self.fault = fault
+
+
+def interrupt(service: str, fault: Fault) -> NoReturn:
+    """Raise what ``fault`` does instead of the normal answer (all kinds but drop-after)."""
+    if fault.kind == "reset":
+        raise Dropped
+    if fault.body is None:
+        raise injected_error(service, fault.status)
+    raise RawAnswer(fault)
 
 
 def reset(connection: socket.socket) -> None:

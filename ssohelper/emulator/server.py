@@ -17,10 +17,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ssohelper.emulator import authorize, faults, oidc, portal
+from ssohelper.emulator import authorize, faults, federation, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
-from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
+from ssohelper.emulator.wire import OIDC, ROUTES, ApiError
 
 _OIDC_HANDLERS: dict[str, Callable[[State, dict[str, Any], str], dict[str, Any]]] = {
     "RegisterClient": oidc.register_client,
@@ -108,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/_emulator/"):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
+            elif url.path == "/federation" and self.command == "GET":
+                self._send_json(200, federation.get_signin_token(self.server.state, query))
             elif url.path == "/verify":
                 self._send_html(*verify_page(self.server.state, query.get("user_code")))
             elif url.path == "/authorize":
@@ -118,8 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(200, self._api(url.path, query, raw))
         except ApiError as error:
             self._send_json(error.status, error.body, error.headers())
-        except faults.Answered:
-            pass
+        except faults.RawAnswer as raw:
+            self._send(raw.fault.status, raw.fault.body or b"", raw.fault.content_type, {})
         except faults.Dropped:
             self.close_connection = True
             faults.reset(self.connection)
@@ -140,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._dribble_ms = state.settings.dribble_ms
         fault = state.take_failure(operation)
         if fault is not None and fault.kind != "drop-after":
-            self._inject(service, fault)
+            faults.interrupt(service, fault)
         if service == OIDC:
             answer = _OIDC_HANDLERS[operation](state, _json_body(raw), self._base_url())
         else:
@@ -148,14 +150,6 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             raise faults.Dropped  # processed, but the client never sees the answer
         return answer
-
-    def _inject(self, service: str, fault: faults.Fault) -> None:
-        if fault.kind == "reset":
-            raise faults.Dropped
-        if fault.body is None:
-            raise injected_error(service, fault.status)
-        self._send(fault.status, fault.body, fault.content_type, {})
-        raise faults.Answered
 
     def _base_url(self) -> str:
         host = self.headers.get("Host")
@@ -272,6 +266,12 @@ class Emulator:
     @property
     def calls(self) -> Mapping[str, int]:
         return self._state.call_counts()
+
+    @property
+    def signin_tokens(self) -> list[str]:
+        """The console sign-in tokens the federation endpoint has handed out, oldest first."""
+        with self._state.lock:
+            return list(self._state.signin_tokens)
 
     def reset_calls(self) -> None:
         self._state.reset_calls()

@@ -150,6 +150,8 @@ class State:
     authorize_requests: list[dict[str, str]] = field(default_factory=list)  # every /authorize query, in order
     calls: Counter[str] = field(default_factory=Counter)
     failures: dict[str, list[Fault]] = field(default_factory=dict)  # op -> what the next calls do
+    role_keys: dict[str, str] = field(default_factory=dict)  # issued access key id -> secret
+    signin_tokens: list[str] = field(default_factory=list)  # console sign-in tokens handed out
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, **knobs: Any) -> None:

@@ -13,8 +13,9 @@ import os
 from datetime import datetime, timezone
 
 from ssohelper import paths
-from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.cache.fileio import Untrusted, ensure_private_dir, explain, read_trusted, remove_quietly, write_atomic
 from ssohelper.cache.keyringstore import KeyringStore, describe
+from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, Token
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -40,17 +41,29 @@ def token_path(session: SsoSession) -> str:
 
 
 def _read_json(path: str) -> dict | None:
+    """A token or registration file; None when absent or damaged. A file or directory another
+    user could have written, or one we may not read, is refused (ConfigError, exit 4)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            value = json.load(handle)
+        value = json.loads(read_trusted(path))
+    except Untrusted as exc:
+        raise ConfigError(f"refusing to use {exc}: another user could have written it; {exc.fix}") from None
+    except PermissionError as exc:
+        raise ConfigError(f"can't read {explain(exc)}; it should be yours and readable") from None
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
 
 
 def _write_json(path: str, value: dict) -> None:
-    ensure_private_dir(os.path.dirname(path))
-    write_atomic(path, json.dumps(value, indent=2).encode("utf-8"))
+    directory = os.path.dirname(path)
+    try:
+        ensure_private_dir(directory)
+        write_atomic(path, json.dumps(value, indent=2).encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"can't write the SSO token cache {directory} ({explain(exc)}); "
+            "it must be a directory that you own and can write"
+        ) from None
 
 
 def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token | None:
