@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
 
 
 def main() -> int:
+    started = time.monotonic()  # credential-process's 55 s budget counts from here
     argv = sys.argv[1:]
     if argv[:1] == ["credential-process"]:
         from ssohelper.fastpath import serve_cached
@@ -19,7 +21,7 @@ def main() -> int:
             return code
     from ssohelper.cli.app import run
 
-    return run(argv)
+    return run(argv, started=started)
 
 
 if __name__ == "__main__":

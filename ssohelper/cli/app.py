@@ -6,6 +6,7 @@ never registers another.
 
 from __future__ import annotations
 
+import time
 import traceback
 
 import click
@@ -46,10 +47,13 @@ for _command in (
     cli.add_command(_command)
 
 
-def run(argv: list[str]) -> int:
-    """Run the CLI and turn every failure into a one-line message and a documented exit code."""
+def run(argv: list[str], *, started: float | None = None) -> int:
+    """Run the CLI and turn every failure into a one-line message and a documented exit code.
+
+    ``started`` (time.monotonic()) is when the process began: credential-process's budget."""
+    obj = {"started": time.monotonic() if started is None else started}
     try:
-        result = cli.main(args=argv, prog_name="ssohelper", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="ssohelper", standalone_mode=False, obj=obj)
         return result if isinstance(result, int) else 0
     except SsoHelperError as exc:
         say(f"ssohelper: {exc}")

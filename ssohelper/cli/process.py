@@ -34,7 +34,6 @@ def credential_process(**values: str | bool | None) -> None:
         credential_process = ssohelper credential-process --sso-session corp
             --account-id 111111111111 --role-name Developer
     """
-    from ssohelper import PROCESS_STARTED
     from ssohelper.sso import deadline
     from ssohelper.sso.credentials import fetch
 
@@ -52,7 +51,8 @@ def credential_process(**values: str | bool | None) -> None:
         session = SsoSession(start_url=found.start_url, region=found.region)
     role = RoleTarget(session, found.account_id, found.role_name)
     # 55 s from the start (a second kept to report and exit); a sign-in someone does may take 15 min
-    limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - 1 - (time.monotonic() - PROCESS_STARTED)
+    started = (click.get_current_context().find_root().obj or {}).get("started", time.monotonic())
+    limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - 1 - (time.monotonic() - started)
     ui = auto_login_ui() if settings.auto_login else None
     with deadline.budget(limit):
         output = fetch(role, settings, ui=ui, warn=lambda text: say(f"ssohelper: {text}"))
