@@ -155,7 +155,17 @@ def test_a_plaintext_backend_is_not_secure():
     assert keyringstore._is_secure(MemoryKeyring())
 
 
-def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emulator, secret_service):
+PROCESS_ONLY = (
+    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
+    f"[profile dev]\ncredential_process = ssohelper credential-process --sso-session corp "
+    f"--account-id {ACCOUNT} --role-name {ROLE}\n"
+)
+
+
+def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, isolated_home, emulator, secret_service):
+    """A session that only credential_process profiles use: its secrets go to the keyring."""
+    (isolated_home / ".aws").mkdir()
+    (isolated_home / ".aws" / "config").write_text(PROCESS_ONLY)
     result = cli("login", "--sso-session", "corp", "--no-browser")
     assert result.code == 0, result.err
     assert "OS keyring (keyring.backends.SecretService.Keyring)" in result.err
@@ -172,8 +182,9 @@ def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emula
     assert refreshed.returncode == 0, refreshed.stderr
     assert emulator.calls["CreateToken"] == 2 and emulator.calls["StartDeviceAuthorization"] == 1
     status = run_ssohelper("status")
-    assert "long-lived secrets go to: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
+    assert "secure OS keyring: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
     assert "can refresh (secrets in OS keyring (keyring.backends.SecretService.Keyring))" in status.stdout
+    assert "why: secrets = auto, a secure OS keyring exists, and no profile uses this session natively" in status.stdout
     assert "corp: signed in" in status.stdout
 
     assert cli("logout", "--sso-session", "corp").code == 0

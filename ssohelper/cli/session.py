@@ -11,12 +11,18 @@ from ssohelper.cli.options import debug_option, say, session_options, terminal_i
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
+from ssohelper.settings import SECRETS_MODES
 
 
 @click.command()
 @session_options
 @click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code.")
 @click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
+@click.option(
+    "--secrets",
+    type=click.Choice(SECRETS_MODES),
+    help="Where the refresh token and client secret go (default: [login] secrets, else auto).",
+)
 @debug_option
 def login(
     profile: str | None,
@@ -25,10 +31,13 @@ def login(
     sso_region: str | None,
     no_browser: bool,
     force: bool,
+    secrets: str | None,
 ) -> None:
     """Sign in to IAM Identity Center with the device-authorization flow.
 
-    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in.
+    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in. With
+    secrets = auto, the refresh token and client secret stay in the token file while any
+    profile uses the session natively (so the AWS CLI and SDKs can refresh it too).
 
     Example: ssohelper login --sso-session corp --no-browser
     """
@@ -36,7 +45,7 @@ def login(
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
     ui = terminal_interaction(no_browser)
-    outcome = ensure_login(session, ui, force=force)
+    outcome = ensure_login(session, ui, force=force, secrets=secrets)
     if sys.stderr.isatty() and outcome.action == "signed-in":
         say()
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
@@ -44,6 +53,10 @@ def login(
     say(f"{verb[outcome.action]} '{session.label}'; the token is valid until {until}.")
     say(f"Token: {display_path(outcome.token_path)}")
     say(f"Refresh token and client secret: {outcome.secrets_location}")
+    if outcome.placement is not None:
+        say(f"  why: {outcome.placement.reason}")
+        for warning in outcome.placement.warnings:
+            say(f"  warning: {warning}")
 
 
 @click.command()
@@ -54,25 +67,31 @@ def logout(
     profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, everything: bool
 ) -> None:
     """Sign out: revoke the token on the server, then delete it, the client registration and
-    the cached role credentials.
+    the cached role credentials, ssohelper's and the AWS CLI's (~/.aws/cli/cache) for the
+    session's native profiles. --all also removes what `aws sso logout` removes.
 
     Example: ssohelper logout --sso-session corp
     """
-    from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.logout import configured_sessions, sweep
     from ssohelper.sso.logout import logout as sign_out
 
+    config = awsconfig.load()
     if everything:
-        sessions = configured_sessions(awsconfig.load())
+        sessions = configured_sessions(config)
     else:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
-    if not sessions:
+    if not sessions and not everything:
         say("No SSO sessions are configured; nothing to sign out of.")
     for session in sessions:
-        result = sign_out(session)
+        result = sign_out(session, config=config)
         say(
             f"{session.label}: {result.server}; token {'removed' if result.token_removed else 'absent'}; "
-            f"{result.roles_removed} cached role credential(s) removed"
+            f"{result.roles_removed} cached role credential(s) removed, "
+            f"{result.aws_cli_removed} of the AWS CLI's"
         )
+    if everything:
+        tokens, aws_cli = sweep()
+        say(f"Also removed {tokens} other token file(s) and {aws_cli} other AWS CLI SSO credential(s).")
 
 
 @click.command()
@@ -88,7 +107,7 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
     from ssohelper import paths
     from ssohelper.cache import keyringstore
     from ssohelper.settings import load_process_settings
-    from ssohelper.sso import tokencache
+    from ssohelper.sso import secrets_policy, tokencache
     from ssohelper.sso.logout import configured_sessions
 
     if profile or sso_session or start_url:
@@ -97,8 +116,12 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
         sessions = configured_sessions(awsconfig.load())
     store = keyringstore.secure_keyring()
     for session in sessions:
+        secrets = secrets_policy.explain(session, store=store)  # applies the rule first: may move them
         token = tokencache.load_token(session, store)
-        if token is None:
+        unreadable = tokencache.unreadable_reason(session) if token is None else None
+        if unreadable:
+            state = f"cannot tell: the token file {unreadable}"
+        elif token is None:
             state = "not signed in"
         else:
             left = token.seconds_left(time.time())
@@ -108,9 +131,12 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
             else:
                 state += "; no refresh token"
         click.echo(f"{session.label}: {state}")
+        click.echo(f"  secrets: {secrets.where}; why: {secrets.reason}")
+        for warning in secrets.warnings:
+            click.echo(f"  warning: {warning}")
     if not sessions:
         click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
-    click.echo(f"long-lived secrets go to: {keyringstore.describe(store)}")
+    click.echo(f"secure OS keyring: {store.description if store else 'none'}")
     settings = load_process_settings()
     where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
     click.echo(f"role credentials: {settings.store} ({where})")

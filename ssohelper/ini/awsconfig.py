@@ -46,6 +46,36 @@ class AwsConfig:
             session, self._need(values, "sso_account_id", name), self._need(values, "sso_role_name", name)
         )
 
+    def native_profiles(self, session: SsoSession) -> list[str]:
+        """Profiles that use ``session`` through the SDKs' own SSO support (and so read, refresh
+        and cache with its token file): ``sso_session = NAME``, or for a legacy session a profile
+        with its ``sso_start_url`` and no ``sso_session``."""
+        if session.name is not None:
+            return [name for name, values in self.profiles.items() if _text(values, "sso_session") == session.name]
+        return [
+            name
+            for name, values in self.profiles.items()
+            if "sso_session" not in values and _text(values, "sso_start_url") == session.start_url
+        ]
+
+    def sessions(self) -> list[SsoSession]:
+        """Every distinct SSO session the config mentions: sso-sessions and legacy start URLs."""
+        found: dict[str, SsoSession] = {}
+        for name in self.sso_sessions:
+            try:
+                session = self.resolve_session(sso_session=name)
+            except ConfigError:
+                continue
+            found[session.token_key_input] = session
+        for name, values in self.profiles.items():
+            if "sso_start_url" in values and "sso_session" not in values:
+                try:
+                    session = self.resolve_session(profile=name)
+                except ConfigError:
+                    continue
+                found.setdefault(session.token_key_input, session)
+        return list(found.values())
+
     def _named_session(self, name: str, referenced_by: str | None = None) -> SsoSession:
         values = self.sso_sessions.get(name)
         if values is None:
@@ -69,6 +99,11 @@ class AwsConfig:
             return value.strip()
         owner_text = f"profile '{owner}'" if is_profile else owner
         raise ConfigError(f"{owner_text} in {display_path(self.config_path)} is missing '{key}'; add it")
+
+
+def _text(values: Section, key: str) -> str | None:
+    value = values.get(key)
+    return value.strip() if isinstance(value, str) else None
 
 
 def resolve_session(

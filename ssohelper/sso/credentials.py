@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from ssohelper.cache.locks import file_lock
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso import portal
+from ssohelper.sso import portal, tokencache
 from ssohelper.sso.login import Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
@@ -42,6 +43,9 @@ def fetch(
 ) -> str:
     """The credential_process document for ``target``. One API call however many callers wait."""
     store, name = open_store(options.store), target_entry(target)
+    if not os.path.exists(tokencache.token_path(target.session)):
+        log.debug("the token file of %s is gone (a logout): not serving cached credentials", target.session.label)
+        store.delete(name)
     hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
