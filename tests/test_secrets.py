@@ -4,9 +4,6 @@ and the real thing (gnome-keyring's Secret Service on a private D-Bus)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -38,66 +35,6 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         del self.items[(service, username)]
-
-
-@pytest.fixture(scope="session")
-def secret_service_env(tmp_path_factory):
-    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
-    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
-        pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
-    home = tmp_path_factory.mktemp("keyring-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
-    bus = subprocess.run(
-        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=30,
-    )
-    address, pid = bus.stdout.split()[:2]
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    daemon.stdin.write(b"test-password")
-    daemon.stdin.close()
-    deadline = time.time() + 20
-    while time.time() < deadline:  # wait until the secrets service answers on the bus
-        probe = subprocess.run(
-            [
-                "dbus-send",
-                "--session",
-                "--print-reply",
-                "--dest=org.freedesktop.secrets",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.DBus.Peer.Ping",
-            ],
-            env=env,
-            capture_output=True,
-            timeout=10,
-        )
-        if probe.returncode == 0:
-            break
-        time.sleep(0.1)
-    yield {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    daemon.terminate()
-    daemon.wait(10)
-    os.kill(int(pid), 15)
-
-
-@pytest.fixture
-def secret_service(secret_service_env, monkeypatch):
-    for name, value in secret_service_env.items():
-        monkeypatch.setenv(name, value)
-    keyring.core.init_backend()
-    yield keyring.get_keyring()
-    monkeypatch.undo()
-    keyring.core.init_backend()
 
 
 @pytest.fixture(params=["memory", "secret-service"])
