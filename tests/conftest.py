@@ -211,7 +211,9 @@ def secret_service_env(tmp_path_factory):
         if probe.returncode == 0:
             break
         time.sleep(0.1)
-    yield {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    ready = {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    _wait_until_unlocked({**env, **ready}, deadline)
+    yield ready
     daemon.terminate()
     daemon.wait(10)
     os.kill(int(pid), 15)
@@ -228,3 +230,15 @@ def secret_service(secret_service_env, monkeypatch):
     yield keyring.get_keyring()
     monkeypatch.undo()
     keyring.core.init_backend()
+
+
+def _wait_until_unlocked(env: dict, deadline: float) -> None:
+    """The daemon answers before its login collection is created and unlocked: wait for a write."""
+    write = "import keyring; keyring.set_password('ssohelper-test', 'probe', 'ready')"
+    while True:
+        done = subprocess.run([sys.executable, "-c", write], env=env, capture_output=True, text=True, timeout=30)
+        if done.returncode == 0:
+            return
+        if time.time() > deadline:
+            pytest.fail(f"the test Secret Service never unlocked: {done.stderr.strip().splitlines()[-1:]}")
+        time.sleep(0.2)

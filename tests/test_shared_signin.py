@@ -275,3 +275,26 @@ def _as_nobody(config: Path, args: tuple[str, ...]) -> list[subprocess.Completed
         ]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_migrating_to_native_profiles_moves_the_secrets_to_the_file(
+    cli, isolated_home, emulator, secret_service, moto_url, monkeypatch
+):
+    from test_migrate import MOTO_ACCOUNT, iam_user_key
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    emulator.configure(accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Developer"]}})
+    _, key_id, secret = iam_user_key(moto_url)
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "config").write_text(PROCESS_ONLY.split("[profile dev]")[0] + "[profile work]\nregion = us-east-1\n")
+    (aws / "credentials").write_text(f"[work]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    assert secret_service.get_password("ssohelper", KEYRING_KEY)  # only ssohelper used it so far
+    result = cli("migrate-profiles", "--sso-session", "corp", "--style", "native", "--yes")
+    assert result.code == 0, result.err
+    assert (
+        "moved the refresh token and client secret of 'corp' from the OS keyring to the token file: "
+        "secrets = auto, and profile(s) 'work' use this session" in result.err
+    )
+    assert token_file()["refreshToken"] and secret_service.get_password("ssohelper", KEYRING_KEY) is None
