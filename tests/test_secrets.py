@@ -158,8 +158,11 @@ class LockedKeyring(MemoryKeyring):
         raise keyring.errors.KeyringLocked("the collection is locked")
 
 
-def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator):
+def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, isolated_home, emulator):
     from ssohelper.sso.login import Interaction, ensure_login
+
+    (isolated_home / ".aws").mkdir()
+    (isolated_home / ".aws" / "config").write_text(PROCESS_ONLY)  # so the rule chooses the keyring
 
     store = keyringstore.KeyringStore(LockedKeyring())
     outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)

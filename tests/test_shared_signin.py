@@ -298,3 +298,37 @@ def test_migrating_to_native_profiles_moves_the_secrets_to_the_file(
         "secrets = auto, and profile(s) 'work' use this session" in result.err
     )
     assert token_file()["refreshToken"] and secret_service.get_password("ssohelper", KEYRING_KEY) is None
+
+
+@pytest.mark.parametrize(
+    "mode, secure, native, foreign, where",
+    [
+        ("auto", True, False, False, "keyring"),
+        ("auto", False, False, False, "file"),
+        ("auto", True, True, False, "file"),
+        ("auto", True, False, True, "file"),
+        ("keyring", True, True, True, "keyring"),
+        ("keyring", False, False, False, "file"),
+        ("file", True, False, False, "file"),
+    ],
+)
+def test_the_secrets_rule(isolated_home, mode, secure, native, foreign, where):
+    from test_secrets import MemoryKeyring
+
+    from ssohelper.cache.keyringstore import KeyringStore
+    from ssohelper.ini import awsconfig
+    from ssohelper.sso import secrets_policy
+
+    sections = {"sso-session corp": {"sso_start_url": CORP.start_url, "sso_region": "us-east-1"}}
+    sections["profile legacy"] = {"sso_start_url": CORP.start_url, "sso_region": "us-east-1"}  # another token file
+    if native:
+        sections["profile dev"] = {"sso_session": "corp", "sso_account_id": ACCOUNT, "sso_role_name": ROLE}
+    config = awsconfig.from_sections("config", sections, "credentials", {})
+    if foreign:
+        path = Path(tokencache.token_path(CORP))
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"accessToken": "a", "clientId": "aws-cli", "refreshToken": "r"}))
+    store = KeyringStore(MemoryKeyring()) if secure else None
+    placement = secrets_policy.decide(CORP, mode=mode, store=store, config=config)
+    assert placement.where == where and placement.native_profiles == (("dev",) if native else ())
+    assert bool(placement.warnings) == (where == "keyring" and native)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths, settings
+from ssohelper import settings
 from ssohelper.cache import locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
@@ -52,7 +52,7 @@ class Interaction:
 
 
 def session_lock_path(session: SsoSession) -> str:
-    return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
+    return tokencache.lock_path(session)
 
 
 def can_open_browser() -> bool:

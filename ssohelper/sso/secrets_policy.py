@@ -15,20 +15,24 @@ on every login, refresh, status and migrate; a move is reported through ``notify
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import settings
-from ssohelper.cache import keyringstore
+from ssohelper.cache import keyringstore, locks
 from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import Busy
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession, Token
 from ssohelper.sso import tokencache
 
 UNSET: Any = object()
+MOVE_WAIT = 5.0  # seconds status or migrate wait for a refresh under way before leaving the move to it
+log = logging.getLogger("ssohelper")
 Notify = Callable[[str], None]
 
 
@@ -154,11 +158,16 @@ def apply(
 ) -> Placement:
     """Apply the rule to the token already cached for ``session``, moving its secrets if needed."""
     placement = decide(session, mode=mode, store=store, config=config)
-    now = tokencache.secrets_place(session, placement.store)
-    if now is not None and now != placement.where:
-        token = tokencache.load_token(session, placement.store)
-        if token is not None:
-            save(session, token, placement, notify=notify)
+    if tokencache.secrets_place(session, placement.store) in (None, placement.where):
+        return placement
+    try:  # re-entrant: login and refresh already hold it
+        with locks.file_lock(tokencache.lock_path(session), timeout=MOVE_WAIT, what=f"refresh of {session.label}"):
+            now = tokencache.secrets_place(session, placement.store)
+            token = tokencache.load_token(session, placement.store)
+            if token is not None and now not in (None, placement.where):
+                save(session, token, placement, notify=notify)
+    except Busy:  # a sign-in or refresh is under way; it applies the rule itself
+        log.debug("the session lock of %s is busy; not moving its secrets now", session.label)
     return placement
 
 

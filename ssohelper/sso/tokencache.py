@@ -39,6 +39,11 @@ def token_path(session: SsoSession) -> str:
     return paths.sso_token_file(session.token_key_input)
 
 
+def lock_path(session: SsoSession) -> str:
+    """The per-session lock held while a token is refreshed, written, or its secrets moved."""
+    return os.path.join(paths.lock_dir(), f"session-{token_key(session)}.lock")
+
+
 def read_json(path: str) -> dict | None:
     """Any JSON object file in the cache, or None when absent, unreadable or not an object."""
     return _read_json(path)
