@@ -217,9 +217,8 @@ def test_logout_removes_the_aws_cli_role_credentials(cli, isolated_home, emulato
     everything = cli("logout", "--all")
     assert everything.code == 0, everything.err
     assert [p.name for p in cache.glob("*.json")] == [assume_role.name]
-    assert not list((isolated_home / ".aws" / "sso" / "cache").glob("*.json")) or all(
-        "accessToken" not in json.loads(p.read_text()) for p in (isolated_home / ".aws" / "sso" / "cache").glob("*")
-    )
+    tokens = (isolated_home / ".aws" / "sso" / "cache").glob("*.json")
+    assert not any("accessToken" in json.loads(p.read_text()) for p in tokens)
 
 
 def test_logout_all_sweeps_tokens_other_tools_left(cli, isolated_home, emulator):
