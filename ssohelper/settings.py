@@ -6,6 +6,7 @@ credential_process cache hit reads it.
     min_ttl_minutes = 15     # hand out cached credentials only while this much is left
 
     [login]
+    use_device_code = true   # sign in with a device code instead of the browser (default false)
     secrets = auto           # or: keyring, file; where refresh tokens and client secrets go
 """
 
@@ -133,3 +134,26 @@ def _read_settings() -> tuple[str, float]:
     if minutes < 0:
         raise ConfigError(f"{path}: min_ttl_minutes must be zero or more")
     return store, minutes * 60
+
+
+class LoginSettings:
+    """``[login] use_device_code = true`` makes the device flow the default."""
+
+    __slots__ = ("use_device_code",)
+
+    def __init__(self, use_device_code: bool = False) -> None:
+        self.use_device_code = use_device_code
+
+
+def load_login_settings() -> LoginSettings:
+    path = paths.settings_file()
+    if not os.path.exists(path):
+        return LoginSettings()
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+        return LoginSettings(use_device_code=parser.getboolean("login", "use_device_code", fallback=False))
+    except (configparser.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path}: cannot read [login] use_device_code ({exc.__class__.__name__}); fix it") from None

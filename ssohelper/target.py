@@ -134,22 +134,31 @@ def check_account_id(account: str) -> None:
         raise UsageError(f"--account-id must be 12 digits, not {account!r}")
 
 
-def profile_target(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
-    """A native SSO profile's role: ``sso_session`` (even an empty one wins, as in botocore), or
-    the legacy ``sso_start_url`` with ``sso_region``; plus ``sso_account_id`` and ``sso_role_name``."""
+def profile_session(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
+    """A native SSO profile's session: ``sso_session`` (even an empty one wins, as in botocore), or
+    the legacy ``sso_start_url`` with ``sso_region``. Account and role are left empty."""
     if "sso_session" in values:
-        session = session_values(values["sso_session"].strip(), sessions, config_path, referenced_by=name)
-    elif "sso_start_url" in values:
-        session = Target(None, _need(values, "sso_start_url", name, config_path), "", "", "")
-        session.region = _need(values, "sso_region", name, config_path)
-    else:
-        raise ConfigError(
-            f"profile '{name}' in {_display(config_path)} has no sso_session or sso_start_url; "
-            "add one, or pass --sso-session"
+        return session_values(values["sso_session"].strip(), sessions, config_path, referenced_by=name)
+    if "sso_start_url" in values:
+        return Target(
+            None,
+            need(values, "sso_start_url", name, config_path),
+            need(values, "sso_region", name, config_path),
+            "",
+            "",
         )
-    session.account_id = _need(values, "sso_account_id", name, config_path)
-    session.role_name = _need(values, "sso_role_name", name, config_path)
-    return session
+    raise ConfigError(
+        f"profile '{name}' in {_display(config_path)} has no sso_session or sso_start_url, and no "
+        "credential_process that runs ssohelper; add one, or pass --sso-session"
+    )
+
+
+def profile_target(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
+    """A native SSO profile's role: its session, ``sso_account_id`` and ``sso_role_name``."""
+    found = profile_session(name, values, sessions, config_path)
+    found.account_id = need(values, "sso_account_id", name, config_path)
+    found.role_name = need(values, "sso_role_name", name, config_path)
+    return found
 
 
 def session_values(
@@ -165,14 +174,14 @@ def session_values(
     where = f"sso-session '{name}'"
     return Target(
         name,
-        _need(values, "sso_start_url", where, config_path, is_profile=False),
-        _need(values, "sso_region", where, config_path, is_profile=False),
+        need(values, "sso_start_url", where, config_path, is_profile=False),
+        need(values, "sso_region", where, config_path, is_profile=False),
         "",
         "",
     )
 
 
-def _need(values: dict, key: str, owner: str, config_path: str, *, is_profile: bool = True) -> str:
+def need(values: dict, key: str, owner: str, config_path: str, *, is_profile: bool = True) -> str:
     value = values.get(key)
     if isinstance(value, str) and value.strip():
         return value.strip()

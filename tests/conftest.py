@@ -16,7 +16,7 @@ import pytest
 from ssohelper.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+DATA = REPO / "tests" / "data"
 ACCOUNT = "111111111111"
 ROLE = "Developer"
 
@@ -40,6 +40,22 @@ _CLEARED = (
     "AWS_MAX_ATTEMPTS",
     "SSOHELPER_DEBUG",
 )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(condition: object, what: str) -> None:
+    """Skip the test when a test dependency is missing; under CI=true, fail instead.
+
+    Use it for dependencies (tools, packages), not for platforms: a Linux-only test is a plain skipif.
+    """
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"missing test dependency under CI=true: {what}", pytrace=False)
+    pytest.skip(f"missing test dependency: {what}")
 
 
 @pytest.fixture(autouse=True)
@@ -170,8 +186,10 @@ def moto_url():
 @pytest.fixture(scope="session")
 def secret_service_env(tmp_path_factory):
     """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
-    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
-        pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
+    require(
+        shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon") and shutil.which("dbus-send"),
+        "gnome-keyring and dbus (apt-get install gnome-keyring dbus)",
+    )
     home = tmp_path_factory.mktemp("keyring-home")
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
     bus = subprocess.run(

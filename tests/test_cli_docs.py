@@ -14,7 +14,9 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_the_expected_commands_exist():
-    assert {"login", "logout", "status", "credential-process", "migrate-profiles", "demo"} <= set(COMMANDS)
+    assert {"login", "logout", "status", "list", "credential-process", "migrate-profiles", "populate", "demo"} <= set(
+        COMMANDS
+    )
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -20,7 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
+from conftest import ACCOUNT, ROLE, require, run_ssohelper, ssohelper_cmd, write_config
 
 from ssohelper.models import SsoSession
 from ssohelper.sso import tokencache
@@ -35,16 +35,12 @@ MILLISECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 @pytest.fixture(scope="session")
 def node_modules() -> str:
     modules = os.environ.get("SSOHELPER_NODE_MODULES", "")
-    missing = []
-    if shutil.which("node") is None:
-        missing.append("node is not on PATH")
-    if not (modules and (Path(modules) / "@aws-sdk" / "credential-providers").is_dir()):
-        missing.append("SSOHELPER_NODE_MODULES does not name a node_modules with @aws-sdk/credential-providers")
-    if missing:
-        message = "; ".join(missing) + " (.ci/run installs them with npm)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require(shutil.which("node"), "node (the AWS SDK for JavaScript tests)")
+    require(
+        modules and (Path(modules) / "@aws-sdk" / "credential-providers").is_dir(),
+        "SSOHELPER_NODE_MODULES naming a node_modules with @aws-sdk/credential-providers and @aws-sdk/client-sts "
+        "(.ci/run installs them with npm)",
+    )
     return modules
 
 

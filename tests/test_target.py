@@ -141,5 +141,5 @@ def test_a_tampered_memo_is_ignored(warm):
         (["-x"], None),
     ],
 )
-def test_parse(argv, expected):
+def test_argument_lists_parse_or_are_left_to_click(argv, expected):
     assert target.parse(argv) == expected

@@ -2,7 +2,8 @@
 
 A cache hit is on the credential_process hot path: read one file, compare one number, print
 the stored document. Anything unexpected in the file (truncated, garbage, another format
-version, wrong permissions for another user) is a miss, never an error.
+version) is a miss, never an error; so is a file or directory another user could have written
+(see fileio's trust rule).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import os
 import time
 
 from ssohelper import paths
-from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.cache.fileio import (
+    Untrusted,
+    ensure_private_dir,
+    explain,
+    notice,
+    read_trusted,
+    remove_quietly,
+    write_atomic,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
@@ -83,12 +92,14 @@ def decode_entry(raw: str | None, *, now: float, min_ttl: float) -> str | None:
 
 
 def read_private(path: str) -> str | None:
-    """The text of one of our cache files; None if it is missing or unreadable."""
+    """The text of one of our cache files; None if it is missing, unreadable or untrusted."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        return read_trusted(path).decode("utf-8")
+    except Untrusted as exc:
+        notice(f"ignoring {exc}: another user could have written it ({exc.fix})")
     except (OSError, UnicodeDecodeError):
-        return None
+        pass
+    return None
 
 
 def write_private(path: str, raw: str) -> bool:
@@ -96,7 +107,8 @@ def write_private(path: str, raw: str) -> bool:
     try:
         ensure_private_dir(os.path.dirname(path))
         write_atomic(path, raw.encode("utf-8"))
-    except OSError:
+    except OSError as exc:
+        notice(f"working without the cache: {explain(exc)}")
         return False
     return True
 

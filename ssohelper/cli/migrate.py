@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from ssohelper.cli.options import debug_option, say
-from ssohelper.errors import NotApplied
+from ssohelper.cli.options import confirm_apply, debug_option, say
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -146,11 +145,7 @@ def _migrate(
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    if not yes:
-        if not sys.stdin.isatty():
-            raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
-        if not click.confirm("Apply these changes?", err=True):
-            raise NotApplied("not applied: you declined")
+    confirm_apply(yes)
     backup = backups.apply(plan.changes)
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")

@@ -8,6 +8,7 @@ import time
 import click
 
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
@@ -16,7 +17,13 @@ from ssohelper.settings import SECRETS_MODES
 
 @click.command()
 @session_options
-@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the sign-in URL.")
+@click.option("--use-device-code", is_flag=True, help="Sign in with a device code instead of the browser flow.")
+@click.option(
+    "--redirect-port",
+    type=click.IntRange(1, 65535),
+    help="A fixed 127.0.0.1 port for the browser callback (for SSH port forwarding); overrides sso_redirect_port.",
+)
 @click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
 @click.option(
     "--secrets",
@@ -30,10 +37,13 @@ def login(
     start_url: str | None,
     sso_region: str | None,
     no_browser: bool,
+    use_device_code: bool,
+    redirect_port: int | None,
     force: bool,
     secrets: str | None,
 ) -> None:
-    """Sign in to IAM Identity Center with the device-authorization flow.
+    """Sign in to IAM Identity Center: in the browser (authorization code with PKCE), or with a
+    device code where no browser can reach this machine (SSH, no display, WSL).
 
     The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in. With
     secrets = auto, the refresh token and client secret stay in the token file while any
@@ -41,11 +51,17 @@ def login(
 
     Example: ssohelper login --sso-session corp --no-browser
     """
+    from ssohelper.sso.flow import choose_flow_here
     from ssohelper.sso.login import ensure_login
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
-    ui = terminal_interaction(no_browser)
-    outcome = ensure_login(session, ui, force=force, secrets=secrets)
+    choice = choose_flow_here(
+        use_device_code=use_device_code,
+        named_session=session.name is not None,
+        redirect_port=redirect_port or session.redirect_port,
+    )
+    ui = terminal_interaction(no_browser, browser_flow=choice.browser)
+    outcome = ensure_login(session, ui, force=force, flow=choice, secrets=secrets)
     if sys.stderr.isatty() and outcome.action == "signed-in":
         say()
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
@@ -106,6 +122,7 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
 
     from ssohelper import paths
     from ssohelper.cache import keyringstore
+    from ssohelper.errors import ConfigError
     from ssohelper.settings import load_process_settings
     from ssohelper.sso import secrets_policy, tokencache
     from ssohelper.sso.logout import configured_sessions
@@ -116,12 +133,12 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
         sessions = configured_sessions(awsconfig.load())
     store = keyringstore.secure_keyring()
     for session in sessions:
-        secrets = secrets_policy.explain(session, store=store)  # applies the rule first: may move them
-        token = tokencache.load_token(session, store)
-        unreadable = tokencache.unreadable_reason(session) if token is None else None
-        if unreadable:
-            state = f"cannot tell: the token file {unreadable}"
-        elif token is None:
+        try:  # applies the rule first: it may move them
+            secrets, token = secrets_policy.explain(session, store=store), tokencache.load_token(session, store)
+        except ConfigError as exc:  # an unreadable or untrusted token file: say so, go on with the others
+            click.echo(f"{session.label}: cannot tell: {exc}")
+            continue
+        if token is None:
             state = "not signed in"
         else:
             left = token.seconds_left(time.time())
@@ -144,31 +161,24 @@ def status(profile: str | None, sso_session: str | None, start_url: str | None, 
 
 @click.command("list")
 @session_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout instead of a table.")
+@output_options
 @debug_option
 def list_roles(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, as_json: bool
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
 ) -> None:
     """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
 
-    Example: ssohelper list --sso-session corp
-    """
-    import json
+    --profile also takes a profile whose credential_process runs ssohelper.
 
+    Example: ssohelper list --sso-session corp --output json
+    """
+    from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
-    from ssohelper.sso.portal import list_account_roles, list_accounts
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
     token = usable_token(session)
-    rows = [
-        {"accountId": account["accountId"], "accountName": account.get("accountName", ""), "roleName": role}
-        for account in sorted(list_accounts(session, token), key=lambda a: a["accountId"])
-        for role in sorted(list_account_roles(session, token, account["accountId"]))
-    ]
-    if as_json:
-        click.echo(json.dumps(rows, separators=(",", ":")))
-        return
-    width = max([len(row["accountName"]) for row in rows] + [len("NAME")])
-    click.echo(f"{'ACCOUNT':12}  {'NAME':{width}}  ROLE")
-    for row in rows:
-        click.echo(f"{row['accountId']:12}  {row['accountName']:{width}}  {row['roleName']}")
+    with progress_on_terminal("Listing roles, accounts done") as progress:
+        found = list_access(session, token, progress=progress)
+    rows = [{"accountId": r.account_id, "accountName": r.account_name, "roleName": r.role_name} for r in found]
+    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
+    click.echo(render(rows, columns, chosen_format(output)), nl=False)

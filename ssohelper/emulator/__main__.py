@@ -36,9 +36,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_approve_after,
         default=1,
         metavar="N|never",
-        help="approve on the Nth CreateToken poll (default 1)",
+        help="approve on the Nth CreateToken poll, and /authorize at once (default 1); "
+        "never: approve at /verify, or with Allow on the /authorize page",
     )
-    add("--deny", action="store_true", help="deny every device authorization")
+    add("--deny", action="store_true", help="deny every sign-in (device code and browser)")
+    add("--wrong-state", action="store_true", help="answer /authorize with a state that does not match")
+    add("--bad-code", action="store_true", help="answer /authorize with a code CreateToken refuses")
     add("--slow-down", type=int, default=0, metavar="N", help="answer SlowDown N times first")
     add("--interval", type=int, default=1, help="polling interval to advertise (seconds)")
     add("--device-code-ttl", type=int, default=600, metavar="SECONDS")

@@ -36,6 +36,8 @@ class Settings:
     rotate_refresh_tokens: bool = True  # False: a refresh answer omits the refresh token (keep the old one)
     latency: float = 0.0
     client_secret_ttl: int = 90 * 24 * 3600
+    wrong_state: bool = False  # /authorize answers with a state that is not the one sent
+    bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -49,6 +51,8 @@ class Settings:
 _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "approve_after_polls": (int, type(None)),
     "deny": (bool,),
+    "wrong_state": (bool,),
+    "bad_code": (bool,),
     "refresh_tokens": (bool,),
     "rotate_refresh_tokens": (bool,),
     "latency": (int, float),
@@ -86,6 +90,18 @@ class Client:
     grant_types: tuple[str, ...] | None
     issued_at: int
     secret_expires_at: int
+    redirect_uris: tuple[str, ...] = ()
+    issuer_url: str | None = None
+
+
+@dataclass
+class AuthCodeGrant:
+    """An authorization code /authorize handed out, and what CreateToken must match."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    created_at: float
 
 
 @dataclass
@@ -124,6 +140,9 @@ class State:
     user_codes: dict[str, str] = field(default_factory=dict)  # user code -> device code
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, Session] = field(default_factory=dict)
+    auth_codes: dict[str, AuthCodeGrant] = field(default_factory=dict)
+    pending_authorizations: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> /authorize query
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)  # every /authorize query, in order
     calls: Counter[str] = field(default_factory=Counter)
     failures: dict[str, list[int]] = field(default_factory=dict)  # op -> statuses to answer
     lock: threading.RLock = field(default_factory=threading.RLock)

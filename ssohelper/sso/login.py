@@ -1,4 +1,4 @@
-"""Signing in: reuse a valid token, refresh a stale one, or run the device flow.
+"""Signing in: reuse a valid token, refresh a stale one, or run the browser or device flow.
 
 Everything that changes a session's token happens under that session's lock, so parallel
 callers make at most one refresh and open at most one browser.
@@ -10,7 +10,6 @@ import dataclasses
 import logging
 import os
 import sys
-import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,9 @@ from ssohelper.cache import locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import clients, oidc, secrets_policy, tokencache
+from ssohelper.sso import authcode, clients, oidc, secrets_policy, tokencache
+from ssohelper.sso.flow import FlowChoice, has_display
+from ssohelper.sso.interaction import Interaction
 from ssohelper.sso.secrets_policy import Notify, Placement
 
 log = logging.getLogger("ssohelper")
@@ -40,25 +41,12 @@ class LoginOutcome:
     placement: Placement | None = None
 
 
-@dataclass
-class Interaction:
-    """How a device login talks to the user; tests pass their own."""
-
-    notify: Callable[[str], None]
-    open_browser: Callable[[str], Any] | None = None
-    on_wait: Callable[[float], None] = lambda left: None
-    clock: Callable[[], float] = epoch_now
-    sleep: Callable[[float], None] = time.sleep
-
-
 def session_lock_path(session: SsoSession) -> str:
     return tokencache.lock_path(session)
 
 
 def can_open_browser() -> bool:
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return has_display(os.environ, sys.platform)
 
 
 def default_browser() -> Callable[[str], Any] | None:
@@ -75,12 +63,14 @@ def ensure_login(
     store: KeyringStore | None = UNSET,
     lock_timeout: float = LOGIN_LOCK_TIMEOUT,
     reject: str | None = None,
+    flow: FlowChoice | None = None,
     secrets: str | None = None,
     notify: Notify = secrets_policy.report,
 ) -> LoginOutcome:
     """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
 
-    ``reject`` is an access token the server refused: it counts as expired. ``secrets`` is
+    ``reject`` is an access token the server refused: it counts as expired. ``flow`` says how
+    to sign in when one is needed (None: the device flow, without saying why). ``secrets`` is
     auto, keyring or file (default: the settings file); see ``secrets_policy``.
     """
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
@@ -96,7 +86,13 @@ def ensure_login(
             if action and current:
                 return _outcome(action, session, current, placement)
         client = oidc_client or clients.client("sso-oidc", session.region)
-        token = _device_login(session, ui, client, placement.registration_store)
+        if flow is not None:
+            ui.notify(flow.describe())
+        registrations = placement.registration_store
+        if flow is not None and flow.browser:
+            token = authcode.sign_in(session, ui, client, registrations, port=flow.redirect_port)
+        else:
+            token = _device_login(session, ui, client, registrations)
         secrets_policy.save(session, token, placement, notify=notify)
         return _outcome("signed-in", session, token, placement)
 
@@ -164,9 +160,6 @@ def _accepted(token: Token | None, reject: str | None) -> Token | None:
 
 
 def _login_needed(session: SsoSession, token: Token | None, now: float) -> str:
-    unreadable = None if token else tokencache.unreadable_reason(session)
-    if unreadable:
-        return f"SSO session '{session.label}': the token file {unreadable}; fix it, or run: {session.login_command()}"
     state = "has expired" if token else "is not signed in"
     return f"SSO session '{session.label}' {state}; run: {session.login_command()}"
 

@@ -1,5 +1,6 @@
 """Signing out: revoke on the server, then forget the token, registration and role credentials,
-ssohelper's and the ones the AWS CLI cached for the session's native profiles."""
+ssohelper's and the ones the AWS CLI cached for the session's native profiles (and any temp
+file a killed writer left beside them: it may hold secrets)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 from ssohelper import paths
 from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
-from ssohelper.errors import SsoHelperError
+from ssohelper.errors import ConfigError, SsoHelperError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession, Token
@@ -34,8 +36,12 @@ def logout(
     session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET, config: AwsConfig | None = None
 ) -> LogoutResult:
     store = keyringstore.secure_keyring() if store is UNSET else store
-    token = tokencache.load_token(session, store)
-    server = "no token"
+    try:
+        token = tokencache.load_token(session, store)
+    except ConfigError as exc:  # a token file someone else could have written: never sent, but removed
+        token, server = None, f"not signed out on the server ({exc})"
+    else:
+        server = "no token"
     if token is not None:
         try:
             server = "signed out" if portal.logout(session, token, client=client) else "already signed out"
@@ -48,6 +54,8 @@ def logout(
     if store is not None:
         roles += rolestore.remove_session(rolestore.KeyringRoleStore(store.backend), sid)
     roles += rolestore.remove_session(rolestore.FileStore(), sid)
+    for directory in (paths.sso_cache_dir(), paths.role_cache_dir()):
+        remove_stale_temps(directory)
     aws_cli = awscli_cache.remove_session(session, config or awsconfig.load())
     return LogoutResult(session, server, removed, roles, aws_cli)
 

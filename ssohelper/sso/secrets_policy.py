@@ -127,7 +127,7 @@ def _written_by_another_tool(session: SsoSession) -> bool:
     raw = tokencache.read_raw(session) or {}
     if not (raw.get("refreshToken") or raw.get("clientSecret")):
         return False
-    return raw.get("clientId") != tokencache.registration_client_id(session)
+    return raw.get("clientId") not in tokencache.registration_client_ids(session)
 
 
 def save(session: SsoSession, token: Token, placement: Placement, *, notify: Notify = report) -> str:

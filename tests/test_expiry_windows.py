@@ -105,11 +105,22 @@ def test_an_expired_token_without_refresh_needs_a_login():
         usable_token(CORP, store=None)
 
 
-def test_token_times_use_the_aws_cli_format():
+@pytest.fixture
+def far_from_utc(monkeypatch):
+    """A local time zone 12 hours from UTC (a POSIX TZ rule: no tz database needed)."""
+    monkeypatch.setenv("TZ", "XXX-12")
+    time.tzset()
+    yield
+    monkeypatch.undo()  # TZ back as it was, then tell the C library
+    time.tzset()
+
+
+def test_token_times_use_the_aws_cli_format(far_from_utc):
+    assert time.localtime(T).tm_hour == 0  # the zone took effect, so a local-time slip would show
     assert tokencache.format_time(T) == "2026-11-28T12:00:00Z"
     assert tokencache.parse_time("2026-11-28T12:00:00Z") == T
     assert tokencache.parse_time("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
-    assert time.gmtime(T).tm_hour == 12
+    assert tokencache.parse_time("2026-11-28T12:00:00") == T  # no zone given: UTC, not local time
 
 
 class UnreachableOidc:
