@@ -7,6 +7,7 @@ credential_process cache hit reads it.
 
     [login]
     use_device_code = true   # sign in with a device code instead of the browser (default false)
+    secrets = auto           # or: keyring, file; where refresh tokens and client secrets go
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import os
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
+
+TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
+if TYPE_CHECKING:
+    import configparser
 
 # botocore refreshes credential_process credentials 15 minutes (advisory) and 10 minutes
 # (mandatory) before they expire, so cached ones are handed out only with more than this left.
@@ -25,6 +30,8 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 # A sign-in can take ten minutes; whoever waits for one (--auto-login, a second login) must outlast it.
 LOGIN_WAIT = 15 * 60
 STORES = ("file", "keyring")
+# Where a session's refresh token and client secret go (see sso.secrets_policy).
+SECRETS_MODES = ("auto", "keyring", "file")
 
 
 class ProcessOptions:
@@ -82,10 +89,25 @@ def load_process_settings() -> ProcessOptions:
     return ProcessOptions(store, min_ttl)
 
 
-def _read_settings() -> tuple[str, float]:
+def secrets_mode(option: str | None = None) -> str:
+    """``secrets`` from the command line (``login --secrets``), else ``[login] secrets``, else auto."""
+    if option is not None:
+        mode = option.strip().lower()
+        if mode not in SECRETS_MODES:
+            raise UsageError(f"--secrets must be one of {', '.join(SECRETS_MODES)}, not {option!r}")
+        return mode
+    parser = _parser()
+    mode = parser.get("login", "secrets", fallback="auto").strip().lower() if parser else "auto"
+    if mode not in SECRETS_MODES:
+        raise ConfigError(f"{paths.settings_file()}: secrets must be one of {', '.join(SECRETS_MODES)}, not {mode!r}")
+    return mode
+
+
+def _parser() -> configparser.RawConfigParser | None:
+    """The settings file parsed, or None when there is none."""
     path = paths.settings_file()
     if not os.path.exists(path):
-        return "file", DEFAULT_MIN_TTL
+        return None
     import configparser
 
     parser = configparser.RawConfigParser()
@@ -93,6 +115,14 @@ def _read_settings() -> tuple[str, float]:
         parser.read(path, encoding="utf-8")
     except (configparser.Error, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file") from None
+    return parser
+
+
+def _read_settings() -> tuple[str, float]:
+    path = paths.settings_file()
+    parser = _parser()
+    if parser is None:
+        return "file", DEFAULT_MIN_TTL
     section = "credential-process"
     store = parser.get(section, "store", fallback="file").strip().lower()
     if store not in STORES:

@@ -33,6 +33,7 @@ class Settings:
     token_ttl: int = 3600
     role_ttl: int = 3600
     refresh_tokens: bool = True
+    rotate_refresh_tokens: bool = True  # False: a refresh answer omits the refresh token (keep the old one)
     latency: float = 0.0
     client_secret_ttl: int = 90 * 24 * 3600
     wrong_state: bool = False  # /authorize answers with a state that is not the one sent
@@ -53,6 +54,7 @@ _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "wrong_state": (bool,),
     "bad_code": (bool,),
     "refresh_tokens": (bool,),
+    "rotate_refresh_tokens": (bool,),
     "latency": (int, float),
 }
 
@@ -200,12 +202,15 @@ class State:
             live = (d for d in self.devices.values() if not (d.approved or d.exchanged))
             return [d.user_code for d in live]
 
-    def issue_tokens(self, session: Session, with_refresh: bool) -> dict[str, Any]:
-        """A CreateToken answer for `session`; a new refresh token replaces the old one."""
+    def issue_tokens(self, session: Session, with_refresh: bool, *, rotate: bool = True) -> dict[str, Any]:
+        """A CreateToken answer for `session`; a new refresh token replaces the old one, unless
+        ``rotate`` is False and it has one: then the answer carries none and the old one stays."""
         ttl = self.settings.token_ttl
         access = "aoa" + secrets.token_urlsafe(48)
         self.access_tokens[access] = AccessToken(session, time.time() + ttl)
         answer: dict[str, Any] = {"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl}
+        if not rotate and session.refresh_token is not None:
+            return answer
         if session.refresh_token is not None:
             self.refresh_tokens.pop(session.refresh_token, None)
             session.refresh_token = None
