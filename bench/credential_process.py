@@ -161,6 +161,7 @@ def bench_profile_scaling(env: dict, url: str, runs: int) -> None:
         rss = peak_rss_mib(by_profile, env)
         memory = f"{rss:5.1f} MiB peak" if rss is not None else ""
         print(f"  {profiles:6,} profiles  {statistics.median(samples['hit']) * 1000:6.1f} ms  {ratio:5.2f}x  {memory}")
+    write_config(env, url, 1)  # back to the small config for what follows
     print(f"  target: <= 2.3x bare python at 10,000 profiles -> {'met' if worst <= 2.3 else 'NOT met'} ({worst:.2f}x)")
 
 

@@ -7,6 +7,7 @@ credential_process cache hit reads it.
 
     [login]
     use_device_code = true   # sign in with a device code instead of the browser (default false)
+    secrets = auto           # or: keyring, file; where refresh tokens and client secrets go
 
     [aws]
     call_timeout_seconds = 30  # the deadline of each AWS call (or $SSOHELPER_CALL_TIMEOUT)
@@ -19,7 +20,7 @@ import os
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
 
-TYPE_CHECKING = False  # importing typing costs ~3 ms
+TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
     import configparser
 
@@ -34,6 +35,8 @@ DEFAULT_LOCK_TIMEOUT = PROCESS_BUDGET
 # A sign-in can take ten minutes; whoever waits for one (--auto-login, a second login) must outlast it.
 LOGIN_WAIT = 15 * 60
 STORES = ("file", "keyring")
+# Where a session's refresh token and client secret go (see sso.secrets_policy).
+SECRETS_MODES = ("auto", "keyring", "file")
 
 
 class ProcessOptions:
@@ -94,14 +97,30 @@ def load_process_settings() -> ProcessOptions:
 
 def read_setting(section: str, key: str) -> str | None:
     """One raw value from the settings file, or None."""
-    path = paths.settings_file()
-    if not os.path.exists(path):
-        return None
-    value = _parser(path).get(section, key, fallback=None)
+    parser = _parser()
+    value = parser.get(section, key, fallback=None) if parser else None
     return None if value is None else value.strip()
 
 
-def _parser(path: str) -> configparser.RawConfigParser:
+def secrets_mode(option: str | None = None) -> str:
+    """``secrets`` from the command line (``login --secrets``), else ``[login] secrets``, else auto."""
+    if option is not None:
+        mode = option.strip().lower()
+        if mode not in SECRETS_MODES:
+            raise UsageError(f"--secrets must be one of {', '.join(SECRETS_MODES)}, not {option!r}")
+        return mode
+    parser = _parser()
+    mode = parser.get("login", "secrets", fallback="auto").strip().lower() if parser else "auto"
+    if mode not in SECRETS_MODES:
+        raise ConfigError(f"{paths.settings_file()}: secrets must be one of {', '.join(SECRETS_MODES)}, not {mode!r}")
+    return mode
+
+
+def _parser() -> configparser.RawConfigParser | None:
+    """The settings file parsed, or None when there is none."""
+    path = paths.settings_file()
+    if not os.path.exists(path):
+        return None
     import configparser
 
     parser = configparser.RawConfigParser()
@@ -114,9 +133,9 @@ def _parser(path: str) -> configparser.RawConfigParser:
 
 def _read_settings() -> tuple[str, float]:
     path = paths.settings_file()
-    if not os.path.exists(path):
+    parser = _parser()
+    if parser is None:
         return "file", DEFAULT_MIN_TTL
-    parser = _parser(path)
     section = "credential-process"
     store = parser.get(section, "store", fallback="file").strip().lower()
     if store not in STORES:

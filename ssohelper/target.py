@@ -63,6 +63,11 @@ class Target:
         return "Target(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
     @property
+    def token_file(self) -> str:
+        """The session's token file (the AWS CLI's rule: sha1 of the session name, else the URL)."""
+        return paths.sso_token_file(self.session_name if self.session_name is not None else self.start_url)
+
+    @property
     def entry_name(self) -> str:
         """The role-credential cache entry of this role."""
         from ssohelper.cache import rolestore

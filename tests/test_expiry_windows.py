@@ -23,6 +23,8 @@ ARGS = ["--sso-session", "corp", "--account-id", "111111111111", "--role-name", 
 
 
 def cache_entry(seconds_left: float) -> None:
+    """A cached role, and its session's token file (expired, so a miss ends in login required)."""
+    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "expired", T - 60))
     creds = RoleCredentials("ASIAEXAMPLEEXAMPLE", "secret", "session", T + seconds_left, "111111111111")
     rolestore.FileStore().write(credentials.target_entry(TARGET), rolestore.encode_entry(creds))
 

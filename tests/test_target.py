@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -10,15 +11,17 @@ from conftest import ACCOUNT, ROLE, write_config
 from ssohelper import errors, fastpath, target
 from ssohelper.cache import rolestore
 from ssohelper.cli.process import credential_process
-from ssohelper.models import RoleCredentials
+from ssohelper.models import RoleCredentials, SsoSession, Token
+from ssohelper.sso import tokencache
 
 URL = "https://corp.awsapps.com/start"
 S = ["--account-id", ACCOUNT, "--role-name", ROLE]
 NAMED = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
 LEGACY = rolestore.entry_name(f"u-{URL}", ACCOUNT, ROLE)
+CORP = SsoSession(start_url=URL, region="us-east-1", name="corp")
 
-# (argv, the entry both must serve, or the exit code both must give). No one is signed in, so
-# a miss that reaches the token ends in "login required".
+# (argv, the entry both must serve, or the exit code both must give). Both sessions' tokens
+# have expired (no refresh token), so a miss that reaches the token ends in "login required".
 FORMS = [
     pytest.param(["--sso-session", "corp", *S], NAMED, id="sso-session"),
     pytest.param(["--start-url", URL, "--sso-region", "us-east-1", *S], LEGACY, id="start-url"),
@@ -47,7 +50,9 @@ FORMS = [
 
 @pytest.fixture
 def warm(config):
-    """Both entries cached with 20 minutes left."""
+    """Both entries cached with 20 minutes left; their sessions' token files exist but have expired."""
+    for session in (CORP, SsoSession(start_url=URL, region="us-east-1")):
+        tokencache.save_token(session, Token(URL, "us-east-1", "expired-access", time.time() - 60))
     for name in (NAMED, LEGACY):
         creds = RoleCredentials("ASIA" + name[:4].upper().ljust(16, "X"), "s", "t", time.time() + 20 * 60, ACCOUNT)
         assert rolestore.FileStore().write(name, rolestore.encode_entry(creds))
@@ -82,6 +87,18 @@ def test_a_removed_session_stops_the_cache_hit_on_both_paths(warm, cli, isolated
     write_config(isolated_home, extra="").write_text("[profile other]\nregion = us-east-1\n")
     assert fastpath.serve_cached(argv) is None
     assert cli("credential-process", *argv).code == errors.EXIT_CONFIG
+
+
+@pytest.mark.parametrize("argv", [["--sso-session", "corp", *S], ["--profile", "legacy"]])
+def test_a_deleted_token_file_stops_the_cache_hit_on_both_paths(warm, cli, argv):
+    """A logout by any tool (aws sso logout too) deletes the token file: cached roles stop."""
+    session = CORP if "corp" in argv else SsoSession(start_url=URL, region="us-east-1")
+    os.remove(tokencache.token_path(session))
+    assert fastpath.serve_cached(argv) is None
+    result = cli("credential-process", *argv)
+    assert result.code == errors.EXIT_LOGIN_REQUIRED and result.out == ""
+    assert f"is not signed in; run: {session.login_command()}" in result.err
+    assert rolestore.FileStore().read(NAMED if "corp" in argv else LEGACY) is None  # forgotten
 
 
 def test_a_profile_is_looked_up_once_per_config_version(warm, monkeypatch):

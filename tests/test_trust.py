@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from conftest import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper import errors, paths, target
 from ssohelper.cache import fileio, rolestore
-from ssohelper.models import SsoSession
+from ssohelper.models import SsoSession, Token
 from ssohelper.sso import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
@@ -109,6 +110,7 @@ def test_a_planted_role_entry_never_serves_the_attackers_keys(config, emulator, 
 
 def test_the_planted_entry_would_be_served_without_the_checks(config, emulator, shared_runtime):
     """The same entry, the victim's own in a private directory: served (so the test above can fail)."""
+    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "signed-in", time.time() + 3600))
     entry = _own_dirs(shared_runtime) / f"{ENTRY}.cred"
     entry.write_text(ATTACKER_ENTRY)
     entry.chmod(0o600)

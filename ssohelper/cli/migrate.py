@@ -122,6 +122,7 @@ def _migrate(
 ) -> None:
     from ssohelper.migration import backups, planner
     from ssohelper.migration.discovery import parse_map
+    from ssohelper.sso import secrets_policy
 
     request = planner.Request(
         sso_session=sso_session,
@@ -148,6 +149,7 @@ def _migrate(
     backup = backups.apply(plan.changes)
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")
+    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
     if deactivate_keys:
         for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""

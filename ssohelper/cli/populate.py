@@ -53,6 +53,7 @@ def populate(
     """
     from ssohelper.migration import backups
     from ssohelper.migration.populate import Request, make_plan, table
+    from ssohelper.sso import secrets_policy
 
     if rollback:
         restored = backups.rollback()
@@ -76,3 +77,4 @@ def populate(
     backup = backups.apply(plan.changes)
     say(f"Updated {plan.change.path}. Backup: {backup.directory}")
     say("Undo with: ssohelper populate --rollback")
+    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file

@@ -13,6 +13,7 @@ from ssohelper.cli.output import chosen_format, output_options, progress_on_term
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
+from ssohelper.settings import SECRETS_MODES
 
 if TYPE_CHECKING:
     from ssohelper.sso.status import SessionStatus
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     help="A fixed 127.0.0.1 port for the browser callback (for SSH port forwarding); overrides sso_redirect_port.",
 )
 @click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
+@click.option(
+    "--secrets",
+    type=click.Choice(SECRETS_MODES),
+    help="Where the refresh token and client secret go (default: [login] secrets, else auto).",
+)
 @debug_option
 def login(
     profile: str | None,
@@ -38,11 +44,14 @@ def login(
     use_device_code: bool,
     redirect_port: int | None,
     force: bool,
+    secrets: str | None,
 ) -> None:
     """Sign in to IAM Identity Center: in the browser (authorization code with PKCE), or with a
     device code where no browser can reach this machine (SSH, no display, WSL).
 
-    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in.
+    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in. With
+    secrets = auto, the refresh token and client secret stay in the token file while any
+    profile uses the session natively (so the AWS CLI and SDKs can refresh it too).
 
     Example: ssohelper login --sso-session corp --no-browser
     """
@@ -56,7 +65,7 @@ def login(
         redirect_port=redirect_port or session.redirect_port,
     )
     ui = terminal_interaction(no_browser, browser_flow=choice.browser)
-    outcome = ensure_login(session, ui, force=force, flow=choice)
+    outcome = ensure_login(session, ui, force=force, flow=choice, secrets=secrets)
     if sys.stderr.isatty() and outcome.action == "signed-in":
         say()
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
@@ -64,6 +73,10 @@ def login(
     say(f"{verb[outcome.action]} '{session.label}'; the token is valid until {until}.")
     say(f"Token: {display_path(outcome.token_path)}")
     say(f"Refresh token and client secret: {outcome.secrets_location}")
+    if outcome.placement is not None:
+        say(f"  why: {outcome.placement.reason}")
+        for warning in outcome.placement.warnings:
+            say(f"  warning: {warning}")
 
 
 @click.command()
@@ -74,27 +87,33 @@ def logout(
     profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, everything: bool
 ) -> None:
     """Sign out: revoke the token on the server, then delete it, the client registration and
-    the cached role credentials.
+    the cached role credentials, ssohelper's and the AWS CLI's (~/.aws/cli/cache) for the
+    session's native profiles. --all also removes what `aws sso logout` removes.
 
     Example: ssohelper logout --sso-session corp
     """
-    from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.logout import configured_sessions, sweep
     from ssohelper.sso.logout import logout as sign_out
 
     if everything and (profile or sso_session or start_url or sso_region):
         raise click.UsageError("--all signs out of every session; give it no --profile, --sso-session or --start-url")
+    config = awsconfig.load()
     if everything:
-        sessions = configured_sessions(awsconfig.load())
+        sessions = configured_sessions(config)
     else:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
-    if not sessions:
+    if not sessions and not everything:
         say("No SSO sessions are configured; nothing to sign out of.")
     for session in sessions:
-        result = sign_out(session)
+        result = sign_out(session, config=config)
         say(
             f"{session.label}: {result.server}; token {'removed' if result.token_removed else 'absent'}; "
-            f"{result.roles_removed} cached role credential(s) removed"
+            f"{result.roles_removed} cached role credential(s) removed, "
+            f"{result.aws_cli_removed} of the AWS CLI's"
         )
+    if everything:
+        tokens, aws_cli = sweep()
+        say(f"Also removed {tokens} other token file(s) and {aws_cli} other AWS CLI SSO credential(s).")
 
 
 @click.command()
@@ -125,12 +144,18 @@ def status(
         return
     for item in report.sessions:
         click.echo(_session_line(item))
+        if item.error is not None:
+            continue
+        click.echo(f"  secrets: {item.secrets_where}; why: {item.secrets_reason}")
+        for warning in item.warnings:
+            click.echo(f"  warning: {warning}")
         for role in item.roles:
             left = "expiry unknown" if role.seconds_left is None else _minutes_left(role.seconds_left)
             click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")
     if not report.sessions:
         click.echo("no SSO sessions in " + display_path(report.config_path))
     click.echo(f"long-lived secrets go to: {report.secrets_destination}")
+    click.echo(f"secure OS keyring: {report.secure_keyring}")
     click.echo(f"keyring backend: {report.keyring_backend}")
     click.echo(f"role credentials: {report.role_store} ({report.role_cache})")
 
@@ -140,6 +165,8 @@ def _minutes_left(seconds: float) -> str:
 
 
 def _session_line(item: SessionStatus) -> str:
+    if item.error is not None:
+        return f"{item.name}: cannot tell: {item.error}"
     if item.seconds_left is None:
         return f"{item.name}: not signed in"
     state = f"signed in, {_minutes_left(item.seconds_left)}" if item.seconds_left > 0 else "expired"

@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--token-ttl", type=int, default=3600, metavar="SECONDS")
     add("--role-ttl", type=int, default=3600, metavar="SECONDS")
     add("--no-refresh-tokens", dest="refresh_tokens", action="store_false")
+    add(
+        "--no-rotate-refresh-tokens",
+        dest="rotate_refresh_tokens",
+        action="store_false",
+        help="a refresh answer carries no new refresh token (the old one stays valid)",
+    )
     add("--latency", type=float, default=0.0, metavar="SECONDS")
     add("--dribble-ms", type=int, default=0, metavar="MS", help="send each answer one byte every MS ms")
     add("--accounts", metavar="FILE", help="JSON fixture {account_id: {name, email, roles}}")

@@ -106,7 +106,7 @@ def _exchange_refresh_token(state: State, client: Client, body: dict[str, Any]) 
     session = _refresh_session(state, body.get("refreshToken") or "")
     if session is None or session.revoked or session.client_id != client.client_id:
         raise oidc_error("InvalidGrantException", "Invalid refresh token provided")
-    return state.issue_tokens(session, with_refresh=True)
+    return state.issue_tokens(session, with_refresh=True, rotate=state.settings.rotate_refresh_tokens)
 
 
 def _refresh_session(state: State, refresh_token: str) -> Session | None:

@@ -34,12 +34,12 @@ class Settings:
     token_ttl: int = 3600
     role_ttl: int = 3600
     refresh_tokens: bool = True
+    rotate_refresh_tokens: bool = True  # False: a refresh answer omits the refresh token (keep the old one)
     latency: float = 0.0
     client_secret_ttl: int = 90 * 24 * 3600
     wrong_state: bool = False  # /authorize answers with a state that is not the one sent
     bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
     dribble_ms: int = 0  # send API answers one byte every N ms (0: at once)
-    rotate_refresh_tokens: bool = True  # False: refresh answers omit the refresh token; it stays valid
     refresh_grace: bool = False  # True: a rotated-out refresh token is accepted once more
 
     def replace(self, **changes: Any) -> Settings:
@@ -205,14 +205,15 @@ class State:
             live = (d for d in self.devices.values() if not (d.approved or d.exchanged))
             return [d.user_code for d in live]
 
-    def issue_tokens(self, session: Session, with_refresh: bool) -> dict[str, Any]:
-        """A CreateToken answer for `session`; a new refresh token replaces the old one."""
+    def issue_tokens(self, session: Session, with_refresh: bool, *, rotate: bool = True) -> dict[str, Any]:
+        """A CreateToken answer for `session`; a new refresh token replaces the old one, unless
+        ``rotate`` is False and it has one: then the answer carries none and the old one stays."""
         ttl = self.settings.token_ttl
         access = "aoa" + secrets.token_urlsafe(48)
         self.access_tokens[access] = AccessToken(session, time.time() + ttl)
         answer: dict[str, Any] = {"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl}
-        if session.refresh_token is not None and not self.settings.rotate_refresh_tokens and with_refresh:
-            return answer  # the refresh token stays as it is, and the answer omits it
+        if not rotate and session.refresh_token is not None:
+            return answer
         if session.refresh_token is not None:
             self.refresh_tokens.pop(session.refresh_token, None)
             session.previous_refresh_token = session.refresh_token if self.settings.refresh_grace else None

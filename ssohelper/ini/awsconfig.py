@@ -40,6 +40,36 @@ class AwsConfig:
         found = self._target(profile or default_profile(), role_needed=True)
         return RoleTarget(self._session(found), found.account_id, found.role_name)
 
+    def native_profiles(self, session: SsoSession) -> list[str]:
+        """Profiles that use ``session`` through the SDKs' own SSO support (and so read, refresh
+        and cache with its token file): ``sso_session = NAME``, or for a legacy session a profile
+        with its ``sso_start_url`` and no ``sso_session``."""
+        if session.name is not None:
+            return [name for name, values in self.profiles.items() if _text(values, "sso_session") == session.name]
+        return [
+            name
+            for name, values in self.profiles.items()
+            if "sso_session" not in values and _text(values, "sso_start_url") == session.start_url
+        ]
+
+    def sessions(self) -> list[SsoSession]:
+        """Every distinct SSO session the config mentions: sso-sessions and legacy start URLs."""
+        found: dict[str, SsoSession] = {}
+        for name in self.sso_sessions:
+            try:
+                session = self.resolve_session(sso_session=name)
+            except ConfigError:
+                continue
+            found[session.token_key_input] = session
+        for name, values in self.profiles.items():
+            if "sso_start_url" in values and "sso_session" not in values:
+                try:
+                    session = self.resolve_session(profile=name)
+                except ConfigError:
+                    continue
+                found.setdefault(session.token_key_input, session)
+        return list(found.values())
+
     def _target(self, name: str, *, role_needed: bool) -> target.Target:
         values = self.profile(name)
         options = _process_options(values)
@@ -93,6 +123,11 @@ def _redirect_port(values: Section, owner: str, config_path: str) -> int | None:
             f"{owner} in {display_path(config_path)}: sso_redirect_port must be a port number (1-65535), not {raw!r}"
         )
     return int(raw)
+
+
+def _text(values: Section, key: str) -> str | None:
+    value = values.get(key)
+    return value.strip() if isinstance(value, str) else None
 
 
 def resolve_session(

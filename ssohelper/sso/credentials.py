@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from ssohelper.cache.locks import file_lock
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso import deadline, portal
+from ssohelper.sso import deadline, portal, tokencache
 from ssohelper.sso.login import Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
@@ -45,14 +46,14 @@ def fetch(
 
     Lock waits and AWS calls end within the caller's ``deadline.budget``, if any."""
     store, name = open_store(options.store), target_entry(target)
-    hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+    hit = _cached(store, name, target, options.min_ttl, clock())
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
     log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
     wait = deadline.remaining(options.lock_wait)
     with file_lock(rolestore.lock_path(name), timeout=wait, what=f"credentials for {target.role_name}"):
-        hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+        hit = _cached(store, name, target, options.min_ttl, clock())
         if hit:
             log.debug("another process fetched the credentials while we waited")
             return hit
@@ -67,6 +68,19 @@ def fetch(
             log.debug("could not cache the credentials (%s store); handing them out anyway", options.store)
         log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
         return rolestore.process_output(creds)
+
+
+def _cached(
+    store: rolestore.FileStore | rolestore.KeyringRoleStore, name: str, target: RoleTarget, min_ttl: float, now: float
+) -> str | None:
+    """A cached document, unless the session's token file is gone: a logout by any tool (even
+    ``aws sso logout``) ends the cached credentials too, and the entry is forgotten."""
+    hit = rolestore.decode_entry(store.read(name), now=now, min_ttl=min_ttl)
+    if hit and not os.path.exists(tokencache.token_path(target.session)):
+        log.debug("the token file of %s is gone (a logout): not serving cached credentials", target.session.label)
+        store.delete(name)
+        return None
+    return hit
 
 
 def _fetch_fresh(

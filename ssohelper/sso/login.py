@@ -16,20 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths, settings
-from ssohelper.cache import keyringstore, locks
+from ssohelper import settings
+from ssohelper.cache import locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import authcode, clients, deadline, oidc, tokencache
+from ssohelper.sso import authcode, clients, deadline, oidc, secrets_policy, tokencache
 from ssohelper.sso.flow import FlowChoice, has_display
 from ssohelper.sso.interaction import Interaction
+from ssohelper.sso.secrets_policy import Notify, Placement
 
 log = logging.getLogger("ssohelper")
 
 REFRESH_WINDOW = settings.DEFAULT_MIN_TTL
 LOGIN_LOCK_TIMEOUT = settings.LOGIN_WAIT
-UNSET: Any = object()
+UNSET: Any = secrets_policy.UNSET
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class LoginOutcome:
     token: Token
     token_path: str
     secrets_location: str
+    placement: Placement | None = None
 
 
 def session_lock_path(session: SsoSession) -> str:
-    return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
+    return tokencache.lock_path(session)
 
 
 def signin_lock_path(session: SsoSession) -> str:
@@ -71,37 +73,44 @@ def ensure_login(
     lock_timeout: float = LOGIN_LOCK_TIMEOUT,
     reject: str | None = None,
     flow: FlowChoice | None = None,
+    secrets: str | None = None,
+    notify: Notify = secrets_policy.report,
 ) -> LoginOutcome:
     """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
 
     ``reject`` is an access token the server refused: it counts as expired. ``flow`` says how
-    to sign in when one is needed (None: the device flow, without saying why).
+    to sign in when one is needed (None: the device flow, without saying why). ``secrets`` is
+    auto, keyring or file (default: the settings file); see ``secrets_policy``.
     """
-    store = keyringstore.secure_keyring() if store is UNSET else store
     signin_wait = deadline.remaining(lock_timeout)
     with locks.file_lock(signin_lock_path(session), timeout=signin_wait, what=f"sign-in to {session.label}"):
-        if not force:
+        with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
+            placement = secrets_policy.apply(session, mode=secrets, store=store, notify=notify)
+            action, current = None, None
             try:
-                with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
-                    action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+                if not force:
+                    action, current = _current(
+                        session, placement, reject, min_ttl, oidc_client, now=ui.clock(), notify=notify
+                    )
             except AwsError as exc:  # the refresh failed: a new sign-in settles it
                 log.debug("the refresh failed (%s); signing in again", exc)
                 if isinstance(exc, oidc.RefreshLost):
                     ui.notify(f"{exc}; signing in again.")
                 action, current = None, None
             if action and current:
-                return _outcome(action, session, current, store)
+                return _outcome(action, session, current, placement)
         client = oidc_client or clients.client("sso-oidc", session.region)
         if flow is not None:
             ui.notify(flow.describe())
+        registrations = placement.registration_store
         # the wait for a person: under the sign-in lock only, never the session lock
         if flow is not None and flow.browser:
-            token = authcode.sign_in(session, ui, client, store, port=flow.redirect_port)
+            token = authcode.sign_in(session, ui, client, registrations, port=flow.redirect_port)
         else:
-            token = _device_login(session, ui, client, store)
+            token = _device_login(session, ui, client, registrations)
         with _session_lock(session, lock_timeout, f"saving the sign-in to {session.label}"):
-            tokencache.save_token(session, token, store)
-        return _outcome("signed-in", session, token, store)
+            secrets_policy.save(session, token, placement, notify=notify)
+        return _outcome("signed-in", session, token, placement)
 
 
 def usable_token(
@@ -113,6 +122,7 @@ def usable_token(
     clock: Callable[[], float] = epoch_now,
     oidc_client: Any = None,
     reject: str | None = None,
+    notify: Notify = secrets_policy.report,
 ) -> Token:
     """A token with ``min_ttl`` left, refreshed silently if needed; LoginRequired otherwise.
 
@@ -121,10 +131,10 @@ def usable_token(
     token = _accepted(tokencache.load_token(session), reject)
     if token and token.seconds_left(clock()) > min_ttl:
         return token
-    store = keyringstore.secure_keyring() if store is UNSET else store
     with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
+        placement = secrets_policy.apply(session, store=store, notify=notify)
         try:
-            action, token = _current(session, store, reject, min_ttl, oidc_client, now=clock())
+            action, token = _current(session, placement, reject, min_ttl, oidc_client, now=clock(), notify=notify)
         except AwsError as exc:  # the refresh failed or was lost: a still-valid token beats failing
             if token and token.seconds_left(clock()) > 0:
                 return token
@@ -132,7 +142,7 @@ def usable_token(
                 raise LoginRequired(f"{exc}; run: {session.login_command()}") from None
             raise
         if action is None and token is not None and reject is not None and token.access_token == reject:
-            tokencache.save_token(session, token, store)  # mark it expired: `ssohelper login` signs in anew
+            secrets_policy.save(session, token, placement, notify=notify)  # marked expired: login signs in anew
     if action and token:
         return token
     if token and token.seconds_left(clock()) > 0:
@@ -142,21 +152,22 @@ def usable_token(
 
 def _current(
     session: SsoSession,
-    store: KeyringStore | None,
+    placement: Placement,
     reject: str | None,
     min_ttl: float,
     oidc_client: Any,
     *,
     now: float,
+    notify: Notify,
 ) -> tuple[str | None, Token | None]:
     """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
     process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
-    token = _accepted(tokencache.load_token(session, store), reject)
+    token = _accepted(tokencache.load_token(session, placement.store), reject)
     if token and token.seconds_left(now) > min_ttl:
         log.debug("the token for %s has %d min left", session.label, token.seconds_left(now) // 60)
         return "reused", token
     log.debug("the token for %s is %s", session.label, "stale" if token else "missing")
-    refreshed = _try_refresh(session, token, store, oidc_client, now=now)
+    refreshed = _try_refresh(session, token, placement, oidc_client, now=now, notify=notify)
     return ("refreshed", refreshed) if refreshed else (None, token)
 
 
@@ -172,7 +183,7 @@ def _login_needed(session: SsoSession, token: Token | None, now: float) -> str:
 
 
 def _try_refresh(
-    session: SsoSession, token: Token | None, store: KeyringStore | None, oidc_client: Any, *, now: float
+    session: SsoSession, token: Token | None, placement: Placement, oidc_client: Any, *, now: float, notify: Notify
 ) -> Token | None:
     if token is None or not (token.refresh_token and token.client_id and token.client_secret):
         return None
@@ -185,7 +196,7 @@ def _try_refresh(
             raise
         log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None
-    tokencache.save_token(session, fresh, store)
+    secrets_policy.save(session, fresh, placement, notify=notify)
     log.debug("refreshed the access token for %s", session.label)
     return fresh
 
@@ -208,5 +219,6 @@ def _device_login(session: SsoSession, ui: Interaction, client: Any, store: Keyr
     return oidc.poll(session, client, registration, device, clock=ui.clock, sleep=ui.sleep, on_wait=ui.on_wait)
 
 
-def _outcome(action: str, session: SsoSession, token: Token, store: KeyringStore | None) -> LoginOutcome:
-    return LoginOutcome(action, token, tokencache.token_path(session), tokencache.secrets_location(session, store))
+def _outcome(action: str, session: SsoSession, token: Token, placement: Placement) -> LoginOutcome:
+    where = tokencache.secrets_location(session, placement.store)
+    return LoginOutcome(action, token, tokencache.token_path(session), where, placement)

@@ -13,9 +13,10 @@ from typing import Any
 from ssohelper import paths
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
-from ssohelper.sso import tokencache
+from ssohelper.sso import secrets_policy, tokencache
 
 UNSET: Any = object()
 
@@ -40,13 +41,18 @@ class SessionStatus:
     seconds_left: float | None
     can_refresh: bool
     secrets_location: str | None  # None when there is no refresh token
+    secrets_where: str  # where the refresh token and client secret are now, and why
+    secrets_reason: str
+    warnings: tuple[str, ...]
     roles: tuple[CachedRole, ...]
+    error: str | None = None  # the token file can't be used (unreadable, untrusted): say why
 
 
 @dataclass(frozen=True)
 class StatusReport:
     sessions: tuple[SessionStatus, ...]
     keyring_backend: str
+    secure_keyring: str  # the secure keyring ssohelper can use, or "none"
     secrets_destination: str  # where new long-lived secrets go
     role_store: str
     role_cache: str
@@ -70,6 +76,7 @@ def status(
     return StatusReport(
         sessions=tuple(_session_status(s, store, now, cached) for s in sessions),
         keyring_backend=keyring_backend(),
+        secure_keyring=store.description if store is not None else "none",
         secrets_destination=keyringstore.describe(store),
         role_store=settings.store,
         role_cache=paths.role_cache_dir() if settings.store == "file" else "OS keyring",
@@ -90,11 +97,32 @@ def keyring_backend() -> str:
 def _session_status(
     session: SsoSession, store: KeyringStore | None, now: float, cached: dict[str, list[CachedRole]]
 ) -> SessionStatus:
-    token = tokencache.load_token(session, store)
+    sid = rolestore.session_id(session.name, session.start_url)
+    roles = tuple(sorted(cached.get(sid, []), key=lambda r: (r.account_id, r.role_name)))
+    try:  # applies the secrets rule first: it may move them
+        secrets = secrets_policy.explain(session, store=store)
+        token = tokencache.load_token(session, store)
+    except ConfigError as exc:  # an unreadable or untrusted token file: say so, go on with the others
+        path = tokencache.token_path(session)
+        return SessionStatus(
+            session.label,
+            session.start_url,
+            session.region,
+            path,
+            "cannot tell",
+            None,
+            None,
+            False,
+            None,
+            "unknown",
+            str(exc),
+            (),
+            roles,
+            error=str(exc),
+        )
     left = token.seconds_left(now) if token else None
     state = "not signed in" if left is None else ("signed in" if left > 0 else "expired")
     can_refresh = bool(token and token.refresh_token)
-    sid = rolestore.session_id(session.name, session.start_url)
     return SessionStatus(
         name=session.label,
         start_url=session.start_url,
@@ -105,7 +133,10 @@ def _session_status(
         seconds_left=left,
         can_refresh=can_refresh,
         secrets_location=tokencache.secrets_location(session, store) if can_refresh else None,
-        roles=tuple(sorted(cached.get(sid, []), key=lambda r: (r.account_id, r.role_name))),
+        secrets_where=secrets.where,
+        secrets_reason=secrets.reason,
+        warnings=secrets.warnings,
+        roles=roles,
     )
 
 

@@ -1,8 +1,8 @@
 """SSO tokens and client registrations, in the AWS CLI v2 cache (~/.aws/sso/cache).
 
 Token files are named and shaped exactly as the AWS CLI v2 writes them, so a login by either
-tool serves both. When a secure keyring exists, the refresh token and client secret live
-there instead of in the file (botocore then simply cannot refresh on its own).
+tool serves both. Where the refresh token and client secret go (this file or the OS keyring)
+is decided by ``sso.secrets_policy``; this module only reads and writes what it is told.
 """
 
 from __future__ import annotations
@@ -37,7 +37,22 @@ def token_key(session: SsoSession) -> str:
 
 
 def token_path(session: SsoSession) -> str:
-    return os.path.join(paths.sso_cache_dir(), token_key(session) + ".json")
+    return paths.sso_token_file(session.token_key_input)
+
+
+def lock_path(session: SsoSession) -> str:
+    """The per-session lock held while a token is refreshed, written, or its secrets moved."""
+    return os.path.join(paths.lock_dir(), f"session-{token_key(session)}.lock")
+
+
+def read_json(path: str) -> dict | None:
+    """Any JSON object file in the cache, or None when absent, unreadable or not an object."""
+    return _read_json(path)
+
+
+def read_raw(session: SsoSession) -> dict | None:
+    """The token file as JSON (no keyring lookups), or None when absent or unreadable."""
+    return _read_json(token_path(session))
 
 
 def _read_json(path: str) -> dict | None:
@@ -118,12 +133,22 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
     return path
 
 
-def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
-    """Where this session's refresh token and client secret actually are, for people to read."""
+def secrets_place(session: SsoSession, store: KeyringStore | None) -> str | None:
+    """Where this session's refresh token and client secret are now: "file", "keyring" or None."""
     raw = _read_json(token_path(session)) or {}
     if raw.get("refreshToken") or raw.get("clientSecret"):
-        return describe(None)
+        return "file"
     if store is not None and store.get("token/" + token_key(session)):
+        return "keyring"
+    return None
+
+
+def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
+    """Where this session's refresh token and client secret actually are, for people to read."""
+    place = secrets_place(session, store)
+    if place == "file":
+        return describe(None)
+    if place == "keyring" and store is not None:
         return describe(store)
     return "nowhere (no refresh token was issued)"
 
@@ -155,6 +180,16 @@ def registration_key(session: SsoSession, auth_code: bool = False) -> str:
 
 def _registration_path(session: SsoSession, auth_code: bool = False) -> str:
     return os.path.join(paths.sso_cache_dir(), registration_key(session, auth_code) + ".json")
+
+
+def registration_client_ids(session: SsoSession) -> set[str]:
+    """The client IDs of ssohelper's own cached registrations for ``session`` (no secrets read)."""
+    found = set()
+    for auth_code in (False, True):
+        client_id = (_read_json(_registration_path(session, auth_code)) or {}).get("clientId")
+        if isinstance(client_id, str):
+            found.add(client_id)
+    return found
 
 
 def load_registration(session: SsoSession, store: KeyringStore | None = None, auth_code: bool = False) -> dict | None:
