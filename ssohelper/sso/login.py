@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import settings
+from ssohelper import paths, settings
 from ssohelper.cache import locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
@@ -47,6 +47,7 @@ def session_lock_path(session: SsoSession) -> str:
 
 
 def signin_lock_path(session: SsoSession) -> str:
+    """Held while a person signs in (device code or browser): one sign-in at a time per session."""
     return os.path.join(paths.lock_dir(), f"signin-{tokencache.token_key(session)}.lock")
 
 
