@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import time
@@ -65,11 +66,10 @@ def interrupt(service: str, fault: Fault) -> NoReturn:
 
 def reset(connection: socket.socket) -> None:
     """Close with SO_LINGER 0: the peer sees a connection reset, not a clean end."""
-    try:
+    with contextlib.suppress(OSError):
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
         connection.close()
-    except OSError:
-        pass
 
 
 def write_dribbled(out: BufferedIOBase, payload: bytes, delay_ms: int) -> None:
