@@ -219,3 +219,29 @@ def test_a_refresh_with_a_garbage_lifetime_is_refused(cli, config, emulator, iso
     assert result.code == 0  # the refresh failed, but the current token is still valid for 5 minutes
     token = isolated_home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")
     assert json.loads(token.read_text())["accessToken"] != "a"
+
+
+def test_faults_can_be_asked_for_over_http(signed_in, cli):
+    """Other processes (a demo, a user's own tests) set faults through /_emulator/fail."""
+    import urllib.request
+
+    body = json.dumps({"operation": "ListAccounts", "status": 200, "body": "null", "count": 1}).encode()
+    request = urllib.request.Request(f"{signed_in.url}/_emulator/fail", data=body, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+    result = cli("list", "--sso-session", "corp")
+    assert result.code == errors.EXIT_AWS and "ListAccounts" in result.err
+    assert cli("list", "--sso-session", "corp").code == 0  # count=1: the next call is normal
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"kind": "explode"}, "kind must be one of"),
+        ({"status": 200}, "must be an HTTP error status"),
+        ({"status": 700, "body": "x"}, "must be an HTTP status"),
+    ],
+)
+def test_fault_arguments_are_checked(emulator, kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        emulator.fail_next("ListAccounts", **kwargs)
