@@ -73,6 +73,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    if "keyring.core" in sys.modules:  # keyring caches its backend per process: re-read the variable
+        sys.modules["keyring.core"].init_backend()
     # the installed console script comes first on PATH, as in an activated venv
     monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     return home
@@ -238,15 +240,15 @@ def secret_service_env(tmp_path_factory):
 
 
 @pytest.fixture
-def secret_service(secret_service_env, monkeypatch):
-    """The real Secret Service as keyring's backend for one test."""
+def secret_service(secret_service_env):
+    """The real Secret Service as keyring's backend for one test; afterwards, the test's own again."""
     import keyring
 
-    for name, value in secret_service_env.items():
-        monkeypatch.setenv(name, value)
-    keyring.core.init_backend()
-    yield keyring.get_keyring()
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:  # undoes only these, not the isolated HOME
+        for name, value in secret_service_env.items():
+            patch.setenv(name, value)
+        keyring.core.init_backend()
+        yield keyring.get_keyring()
     keyring.core.init_backend()
 
 

@@ -16,15 +16,6 @@ from ssohelper import errors
 from ssohelper.ini import awsconfig
 from ssohelper.sso import console
 
-
-@pytest.fixture(autouse=True)
-def fail_keyring(isolated_home):
-    """keyring caches its backend per process: pick the one PYTHON_KEYRING_BACKEND now names."""
-    import keyring.core
-
-    keyring.core.init_backend()
-
-
 PROCESS_PROFILE = (
     "\n[profile proc]\n"
     f"credential_process = /opt/venv/bin/ssohelper credential-process --sso-session corp --account-id {ACCOUNT} "

@@ -20,15 +20,6 @@ from ssohelper import errors
 PROCESS = ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE]
 
 
-@pytest.fixture(autouse=True)
-def secrets_in_the_token_file(isolated_home):
-    """Re-read PYTHON_KEYRING_BACKEND (the fail backend): keyring caches its backend per process,
-    and a test elsewhere may have left another one; these tests read the refresh token's file."""
-    import keyring
-
-    keyring.core.init_backend()
-
-
 def token_path(home: Path) -> Path:
     return home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")
 

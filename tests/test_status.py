@@ -5,20 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper.models import SsoSession
 from ssohelper.sso.status import status
-
-
-@pytest.fixture(autouse=True)
-def fail_keyring(isolated_home):
-    """keyring caches its backend per process: pick the one PYTHON_KEYRING_BACKEND now names."""
-    import keyring.core
-
-    keyring.core.init_backend()
-
 
 PROC = (
     "\n[profile proc]\n"
