@@ -92,6 +92,29 @@ def browser_log(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return opened
 
 
+FOLLOWER = """#!{python}
+import sys, urllib.request
+with open({log!r}, "a") as log:
+    log.write(sys.argv[1] + "\\n")
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=10).read()
+except Exception as error:
+    print(error, file=sys.stderr)
+"""
+
+
+@pytest.fixture
+def http_browser(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A display and a $BROWSER that fetches the URL and follows redirects; returns its URL log."""
+    log = isolated_home / "visited.txt"
+    script = isolated_home / "follow-browser"
+    script.write_text(FOLLOWER.format(python=sys.executable, log=str(log)))
+    script.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(script))
+    monkeypatch.setenv("DISPLAY", ":99")
+    return log
+
+
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch):
     """The bundled emulator on a free loopback port, approving on the first poll, no waiting."""

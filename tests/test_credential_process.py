@@ -241,8 +241,14 @@ def test_a_role_without_access_is_a_clear_error(signed_in):
     assert "you have no access" in result.stderr
 
 
-def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, browser_log):
-    opened = browser_log
+@pytest.mark.parametrize("flow", ["browser", "device"])
+def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, http_browser, isolated_home, flow):
+    """The flow is chosen as login chooses it: the browser here (a display), unless set to a code."""
+    if flow == "device":
+        settings = isolated_home / ".config" / "ssohelper" / "config"
+        settings.parent.mkdir(parents=True)
+        settings.write_text("[login]\nuse_device_code = true\n")
+    opened = http_browser
     emulator.configure(latency=0.1)
     targets = [(ACCOUNT, ROLE), (ACCOUNT, "ReadOnly"), ("222222222222", "ReadOnly")] * 3
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
@@ -263,9 +269,11 @@ def test_auto_login_signs_in_once_for_all_parallel_callers(config, emulator, bro
             )
         )
     assert [r.returncode for r in results] == [0] * len(targets), [r.stderr for r in results]
-    assert emulator.calls["StartDeviceAuthorization"] == 1
+    assert emulator.calls["StartDeviceAuthorization"] == (1 if flow == "device" else 0)
+    assert len(emulator.authorize_requests) == (1 if flow == "browser" else 0)
     assert emulator.calls["GetRoleCredentials"] == 3
-    printed = [r for r in results if "confirm that the page shows this code" in r.stderr]
+    said = "confirm that the page shows this code" if flow == "device" else "Signing in with the browser"
+    printed = [r for r in results if said in r.stderr]
     assert len(printed) == 1
     time.sleep(0.3)
     assert len(opened.read_text().splitlines()) == 1  # one browser tab, not nine

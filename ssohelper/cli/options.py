@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ssohelper.models import SsoSession
 from ssohelper.sso.login import Interaction, default_browser
 
 log = logging.getLogger("ssohelper")
@@ -133,11 +134,19 @@ def terminal_interaction(no_browser: bool, browser_flow: bool = False) -> Intera
     return Interaction(notify=say, open_browser=opener, on_wait=on_wait)
 
 
-def auto_login_ui() -> Interaction | None:
-    """A sign-in someone can see: a browser to open, or a terminal to show the code on.
+def auto_login_ui(session: SsoSession) -> Interaction | None:
+    """A sign-in someone can see: a browser to open, or a terminal to show the URL or code on.
 
-    SDKs capture stderr, so without either the device code would go nowhere while the
-    process held its locks for ten minutes; then the caller is told to log in instead."""
+    SDKs capture stderr, so without either the sign-in would go nowhere while the process held
+    its locks for ten minutes; then the caller is told to log in instead. The flow is chosen
+    as ``login`` chooses it."""
     if default_browser() is None and not sys.stderr.isatty():
         return None
-    return terminal_interaction(no_browser=False)
+    from ssohelper.sso.flow import choose_flow_here
+
+    choice = choose_flow_here(
+        use_device_code=False, named_session=session.name is not None, redirect_port=session.redirect_port
+    )
+    ui = terminal_interaction(no_browser=False, browser_flow=choice.browser)
+    ui.flow = choice
+    return ui

@@ -53,7 +53,7 @@ def credential_process(**values: str | bool | None) -> None:
     # 55 s from the start (a second kept to report and exit); a sign-in someone does may take 15 min
     started = (click.get_current_context().find_root().obj or {}).get("started", time.monotonic())
     limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - 1 - (time.monotonic() - started)
-    ui = auto_login_ui() if settings.auto_login else None
+    ui = auto_login_ui(session) if settings.auto_login else None
     with deadline.budget(limit):
         output = fetch(role, settings, ui=ui, warn=lambda text: say(f"ssohelper: {text}"))
     sys.stdout.write(output + "\n")

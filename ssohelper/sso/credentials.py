@@ -121,4 +121,4 @@ def _token(
                 f"{exc} (--auto-login was skipped: no browser can open and stderr is not a terminal, "
                 "so nobody would see the sign-in code)"
             ) from None
-    return ensure_login(session, ui, oidc_client=oidc_client, reject=reject).token
+    return ensure_login(session, ui, oidc_client=oidc_client, reject=reject, flow=ui.flow).token

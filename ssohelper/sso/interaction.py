@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ssohelper.models import epoch_now
+
+if TYPE_CHECKING:
+    from ssohelper.sso.flow import FlowChoice
 
 
 @dataclass
@@ -19,3 +22,4 @@ class Interaction:
     on_wait: Callable[[float], None] = lambda left: None
     clock: Callable[[], float] = epoch_now
     sleep: Callable[[float], None] = time.sleep
+    flow: FlowChoice | None = None  # how to sign in when a sign-in is needed (None: a device code)
