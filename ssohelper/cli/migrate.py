@@ -43,6 +43,12 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     show_default=True,
     help="credential_process through ssohelper, or native sso_session keys.",
 )
+@click.option(
+    "--command",
+    "command",
+    metavar="PROGRAM",
+    help="What credential_process runs (default: this ssohelper's absolute path), e.g. ssohelper.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option(
@@ -52,7 +58,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
 )
 @click.option("--rollback", is_flag=True, help="Restore the files from the latest migration's backups.")
 @click.option("--list-backups", is_flag=True, help="List the migration backups.")
-@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since.")
+@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
 @debug_option
 def migrate_profiles(
     profiles: tuple[str, ...],
@@ -64,6 +70,7 @@ def migrate_profiles(
     role_name: str | None,
     offline: bool,
     style: str,
+    command: str | None,
     dry_run: bool,
     yes: bool,
     deactivate_keys: bool,
@@ -80,14 +87,18 @@ def migrate_profiles(
     """
     from ssohelper.migration import backups
 
+    if dry_run and backups.interrupted():
+        say("ssohelper: a migration was interrupted; the next run without --dry-run finishes or undoes it")
+    elif not dry_run:
+        for report in backups.recover():  # a crash mid-apply: finish or undo it first
+            say(f"ssohelper: {report}")
     if list_backups:
         for backup in backups.list_backups():
             state = " (rolled back)" if backup.rolled_back else ""
             click.echo(f"{backup.created}  {backup.directory}{state}")
         return
     if rollback:
-        restored = backups.rollback(force=force)
-        say(f"Restored the files saved before the migration of {restored.created}.")
+        _rollback(force, yes)
         return
     if not sso_session:
         raise click.UsageError("--sso-session is required")
@@ -101,10 +112,34 @@ def migrate_profiles(
         role_name,
         offline,
         style,
+        command,
         dry_run,
         yes,
         deactivate_keys,
     )
+
+
+def _confirm(yes: bool, question: str) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
+    if not click.confirm(question, err=True):
+        raise NotApplied("not applied: you declined")
+
+
+def _rollback(force: bool, yes: bool) -> None:
+    from ssohelper.migration import planner, rollback
+
+    plan = rollback.plan_rollback()
+    if not force:
+        rollback.refuse_edited(plan)
+    click.echo(planner.masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
+    _confirm(yes, "Restore these files?")
+    saved_in = rollback.rollback(plan, force=force)
+    if saved_in:
+        say(f"Your edits since the migration are saved in {saved_in}.")
+    say(f"Restored the files saved before the migration of {plan.backup.created}.")
 
 
 def _migrate(
@@ -117,6 +152,7 @@ def _migrate(
     role_name: str | None,
     offline: bool,
     style: str,
+    command: str | None,
     dry_run: bool,
     yes: bool,
     deactivate_keys: bool,
@@ -134,6 +170,7 @@ def _migrate(
         role_name=role_name,
         offline=offline,
         style=style,
+        command=command,
     )
     plan = planner.make_plan(request, choose=_choose_on_terminal)
     click.echo(planner.table(plan), nl=False)
@@ -145,11 +182,7 @@ def _migrate(
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    if not yes:
-        if not sys.stdin.isatty():
-            raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
-        if not click.confirm("Apply these changes?", err=True):
-            raise NotApplied("not applied: you declined")
+    _confirm(yes, "Apply these changes?")
     backup = backups.apply(plan.changes)
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")

@@ -93,20 +93,22 @@ def resolve_targets(
             continue
         try:
             account, how = _account(profile, account_id, offline)
-            if role_name:
-                result.targets[profile.name] = Target(account, role_name)
-                result.sources[profile.name] = f"account {how}, --role-name"
-                continue
-            if account not in roles_by_account:
+            if account not in roles_by_account:  # --role-name and --account-id are checked too
                 roles_by_account[account] = _roles(session, token(), account)
             roles = roles_by_account[account]
-            role = _pick_role(profile.name, account, roles, choose)
+            role = _pick_role(profile.name, account, roles, choose, role_name)
         except _Skip as skip:
             result.skipped.append((profile.name, str(skip)))
             continue
         result.targets[profile.name] = Target(account, role)
-        result.sources[profile.name] = f"account {how}, {'only role' if len(roles or ()) == 1 else 'chosen'}"
+        result.sources[profile.name] = f"account {how}, {_role_source(roles, role_name)}"
     return result
+
+
+def _role_source(roles: list[str] | None, role_name: str | None) -> str:
+    if role_name:
+        return "--role-name"
+    return "only role" if len(roles or ()) == 1 else "chosen"
 
 
 class _Skip(Exception):
@@ -134,9 +136,15 @@ def _roles(session: SsoSession, token: Token, account: str) -> list[str] | None:
         return None
 
 
-def _pick_role(name: str, account: str, roles: list[str] | None, choose: Chooser | None) -> str:
+def _pick_role(
+    name: str, account: str, roles: list[str] | None, choose: Chooser | None, role_name: str | None = None
+) -> str:
     if not roles:
         raise _Skip(f"you have no SSO access to account {account}; ask for a permission set there")
+    if role_name:
+        if role_name not in roles:
+            raise _Skip(f"you have no role {role_name} in account {account} (you have: {', '.join(roles)})")
+        return role_name
     if len(roles) == 1:
         return roles[0]
     chosen = choose(name, account, roles) if choose else None

@@ -6,7 +6,6 @@ import gc
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +53,7 @@ class Request:
     role_name: str | None = None
     offline: bool = False
     style: str = "process"
+    command: str | None = None  # the program credential_process runs; None: this ssohelper
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,14 @@ class Plan:
 
     def diff(self) -> str:
         """Both files' unified diffs, with key material masked."""
-        with _gc_paused():
-            text = "".join(
-                unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path)) for c in self.changes
-            )
-            return "\n".join(_mask_line(line) for line in text.split("\n"))
+        return masked_diff([(c.path, c.before, c.after) for c in self.changes])
+
+
+def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
+    """Unified diffs of (path, old, new) contents, with key material masked."""
+    with _gc_paused():
+        text = "".join(unified_diff(_text(old), _text(new), display_path(path)) for path, old, new in files)
+        return "\n".join(_mask_line(line) for line in text.split("\n"))
 
 
 def _text(data: bytes | None) -> str:
@@ -105,19 +108,27 @@ def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]
     return data, document, parse_sections(document.render(), path)
 
 
-def credential_command() -> tuple[str, str]:
-    """What credential_process should run, and why: bare ``ssohelper`` only if PATH finds us."""
-    own = os.path.join(os.path.dirname(sys.executable), "ssohelper")
-    if os.path.basename(sys.argv[0]) == "ssohelper" and os.path.isfile(sys.argv[0]):
+def credential_command(override: str | None = None) -> tuple[str, str]:
+    """What credential_process should run, and a note for the plan saying which and why.
+
+    By default the absolute path of the running ssohelper, quoted for botocore's shell-style
+    split: a bare name breaks as soon as a venv leaves PATH (IDEs start SDKs with another PATH).
+    """
+    if override:
+        return override, f"credential_process runs {override} (from --command)"
+    own = os.path.join(os.path.dirname(sys.executable), "ssohelper" + (".exe" if os.name == "nt" else ""))
+    if os.path.basename(sys.argv[0]) in ("ssohelper", "ssohelper.exe") and os.path.isfile(sys.argv[0]):
         own = sys.argv[0]
-    on_path = shutil.which("ssohelper")
-    if on_path and os.path.isfile(own) and os.path.realpath(on_path) == os.path.realpath(own):
-        return "ssohelper", "credential_process runs 'ssohelper', which is this installation on PATH"
-    absolute = os.path.abspath(own) if os.path.isfile(own) else f"{sys.executable} -m ssohelper"
-    return shlex.quote(absolute) if " " in absolute and os.path.isfile(own) else absolute, (
-        f"credential_process uses the absolute path {absolute}, because 'ssohelper' on PATH is "
-        "missing or another installation (IDEs often start SDKs with a different PATH)"
-    )
+    words = [os.path.abspath(own)] if os.path.isfile(own) else [sys.executable, "-m", "ssohelper"]
+    command = " ".join(_quote(word) for word in words)
+    return command, f"credential_process runs {command} (the ssohelper running now; --command to change it)"
+
+
+def _quote(word: str) -> str:
+    """Quoted as botocore splits credential_process: shlex on POSIX, its own rules on Windows."""
+    if os.name == "nt":
+        return f'"{word}"' if " " in word else word
+    return shlex.quote(word)
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
@@ -153,7 +164,7 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
         model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
         session, new_session = resolve_session(model, request)
-        found = survey(config_doc, credentials_doc, request.only)
+        found = survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
     # Not paused: online discovery makes botocore clients, which are full of cycles.
     resolution = resolve_targets(
         found.static,
@@ -165,7 +176,7 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         token=lambda: usable_token(session),
         choose=choose,
     )
-    command, note = credential_command()
+    command, note = credential_command(request.command)
     with _gc_paused():
         result: Rewrite = rewrite(
             config_doc,

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ssohelper.errors import ConfigError
+from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
 from ssohelper.ini.read import section_kind
 
@@ -66,13 +66,21 @@ def config_profiles(config: IniFile) -> dict[str, str]:
     return found
 
 
-def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> Survey:
-    """Every profile that gets static keys, and why the other candidates are left alone."""
+def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapped: Sequence[str] = ()) -> Survey:
+    """Every profile that gets static keys, and why the other candidates are left alone.
+
+    A profile named in ``only`` or ``mapped`` (--map) that exists in neither file is an error."""
     headers = config_profiles(config)
     names = list(headers) + [n for n in credentials.section_names() if n not in headers]
-    missing = [n for n in only if n not in names]
+    known = set(names)
+    missing = [n for n in only if n not in known]
     if missing:
         raise ConfigError(f"no profile named {', '.join(repr(n) for n in missing)} in the config or credentials file")
+    unknown = [n for n in mapped if n not in known]
+    if unknown:
+        raise UsageError(
+            f"--map names {', '.join(repr(n) for n in unknown)}: no such profile in the config or credentials file"
+        )
     dependents: dict[str, list[str]] = {}
     for name, profile_header in headers.items():
         source = config.get(profile_header, "source_profile")
