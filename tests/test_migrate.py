@@ -430,3 +430,31 @@ def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_ho
         "--yes",
     )
     assert result.code == errors.EXIT_CONFIG and "~/.aws/config line 1" in result.err
+
+
+@pytest.mark.parametrize(
+    "options, reason",
+    [
+        (("--role-name", "Developer"), f"you have no SSO access to account {MOTO_ACCOUNT}"),
+        (
+            ("--account-id", MOTO_ACCOUNT, "--role-name", "Developer"),
+            f"you have no SSO access to account {MOTO_ACCOUNT}",
+        ),
+        (("--role-name", "Admin"), f"you have no role Admin in account {MOTO_ACCOUNT} (you have: Developer)"),
+    ],
+)
+def test_role_name_and_account_id_still_check_sso_access(legacy_setup, emulator, cli, options, reason):
+    if "Admin" not in options:
+        emulator.configure(accounts={"999999999999": {"name": "x", "email": "x@example.com", "roles": ["Developer"]}})
+    before = (legacy_setup["aws"] / "credentials").read_bytes()
+    result = cli("migrate-profiles", "--sso-session", "corp", *options, "--yes")
+    assert result.code == 0, result.err
+    assert f"work: skipped, keys kept: {reason}" in result.out and "Nothing to migrate." in result.err
+    assert (legacy_setup["aws"] / "credentials").read_bytes() == before
+
+
+def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--map", "wrok=111111111111:Developer", "--yes")
+    assert result.code == errors.EXIT_USAGE
+    assert result.err.strip() == ("ssohelper: --map names 'wrok': no such profile in the config or credentials file")
+    assert backups.list_backups() == []
