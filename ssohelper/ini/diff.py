@@ -11,17 +11,18 @@ import re
 from typing import Literal
 
 from ssohelper.errors import ConfigError
-from ssohelper.ini.editor import parse_ini
-from ssohelper.ini.lines import split_lines
+from ssohelper.ini.lines import header_lines, split_lines
 
 _EOL_RE = re.compile(r"\r\n|\r|\n")
 
 
-def _diff_lines(text: str) -> list[str]:
-    lines = split_lines(text)
-    if lines and not _EOL_RE.search(text[-1]):
-        lines[-1] += "\n\\ No newline at end of file"
-    return lines
+def _prepared(text: str) -> tuple[list[str], list[tuple[str | None, int, int]] | None]:
+    """The lines of ``text`` as the diff shows them, and its sections (None: not INI)."""
+    shown = split_lines(text)
+    chunks = _chunks(shown)
+    if shown and not _EOL_RE.search(text[-1]):
+        shown[-1] += "\n\\ No newline at end of file"
+    return shown, chunks
 
 
 def unified_diff(old: str, new: str, path: str, context: int = 3) -> str:
@@ -31,8 +32,7 @@ def unified_diff(old: str, new: str, path: str, context: int = 3) -> str:
     diff of a rewrite that touched thousands of sections still takes linear time; their
     edits are then grouped into hunks over the whole file, as ``patch`` expects them.
     """
-    old_lines, new_lines = _diff_lines(old), _diff_lines(new)
-    old_chunks, new_chunks = _chunks(old, old_lines), _chunks(new, new_lines)
+    (old_lines, old_chunks), (new_lines, new_chunks) = _prepared(old), _prepared(new)
     if old_chunks is None or new_chunks is None or not _same_order(old_chunks, new_chunks):
         opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
     else:
@@ -115,13 +115,12 @@ def _hunk(group: list[tuple[str, int, int, int, int]], old: list[str], new: list
     return "\n".join(lines) + "\n"
 
 
-def _chunks(text: str, lines: list[str]) -> list[tuple[str | None, int, int]] | None:
+def _chunks(lines: list[str]) -> list[tuple[str | None, int, int]] | None:
     """(section name or None for the preamble, first line, end) for every section, in order."""
     try:
-        doc = parse_ini(text)
+        starts = sorted((header, name) for name, header in header_lines(lines).items())
     except ConfigError:
         return None
-    starts = sorted((header, name) for name, header in doc.header_lines().items())
     bounds = [start for start, _ in starts] + [len(lines)]
     chunks: list[tuple[str | None, int, int]] = [(None, 0, bounds[0])]
     return chunks + [(name, start, stop) for (start, name), stop in zip(starts, bounds[1:], strict=False)]

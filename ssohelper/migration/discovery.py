@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +102,7 @@ def resolve_targets(
             result.skipped.append((profile.name, str(skip)))
             continue
         result.targets[profile.name] = Target(account, role)
-        result.sources[profile.name] = f"account {how}, {_role_source(roles, role_name)}"
+        result.sources[profile.name] = sys.intern(f"account {how}, {_role_source(roles, role_name)}")  # 20,000 alike
     return result
 
 

@@ -21,7 +21,7 @@ from ssohelper.ini.read import Section, display_path, parse_sections
 from ssohelper.migration import backups
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from ssohelper.migration.rewrite import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
+from ssohelper.migration.rewrite import STATIC_KEYS, Survey, Target, rewrite_config, rewrite_credentials, survey
 from ssohelper.models import SsoSession, mask
 from ssohelper.sso.login import usable_token
 
@@ -78,9 +78,12 @@ class Plan:
 
 def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
     """Unified diffs of (path, old, new) contents, with key material masked."""
-    with _gc_paused():
-        text = "".join(unified_diff(_text(old), _text(new), display_path(path)) for path, old, new in files)
-        return "\n".join(_mask_line(line) for line in text.split("\n"))
+    with _gc_paused():  # one file at a time: a big file's diff is as big as the file
+        return "".join(_masked(unified_diff(_text(old), _text(new), display_path(path))) for path, old, new in files)
+
+
+def _masked(diff: str) -> str:
+    return "\n".join(_mask_line(line) for line in diff.split("\n"))
 
 
 def _text(data: bytes | None) -> str:
@@ -159,13 +162,17 @@ def _gc_paused() -> Iterator[None]:
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
+    config_bytes, credentials_bytes = backups.snapshot(config_path), backups.snapshot(credentials_path)
+    # botocore's view first, one file at a time, and not paused: configparser leaves cycles
+    sessions = _sso_sessions(config_path, config_bytes, credentials_path, credentials_bytes)
+    gc.collect()
     with _gc_paused():
-        config_bytes, config_doc, config_sections = read_document(config_path)
-        credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
-        model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
-        session, new_session = resolve_session(model, request)
-        found = survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
-    # Not paused: online discovery makes botocore clients, which are full of cycles.
+        session, new_session, found = _survey(
+            request, sessions, config_path, config_bytes, credentials_path, credentials_bytes
+        )
+    # Not paused: online discovery makes botocore clients, which are full of cycles. The parsed
+    # files are gone by now: botocore parses the whole config file again for each client, and
+    # both at once made the peak memory of 20,000 profiles 305 MiB.
     resolution = resolve_targets(
         found.static,
         session=session,
@@ -176,27 +183,69 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         token=lambda: usable_token(session),
         choose=choose,
     )
+    gc.collect()  # discovery's botocore garbage (cycles): before the pause below, not after it
     command, note = credential_command(request.command)
-    with _gc_paused():
-        result: Rewrite = rewrite(
-            config_doc,
-            credentials_doc,
+    with _gc_paused():  # one file at a time: each is parsed again, edited in place, and dropped
+        config_after = rewrite_config(
+            parse_bytes(config_bytes or b"", config_path),
             resolution.targets,
             sso_session=request.sso_session,
             style=request.style,
             command=command,
             new_session=new_session,
-        )
+        ).encode("utf-8")
+        credentials_after = rewrite_credentials(
+            parse_bytes(credentials_bytes or b"", credentials_path), resolution.targets
+        ).encode("utf-8")
     return Plan(
         request,
         session,
-        FileChange(config_path, config_bytes, result.config_text.encode("utf-8")),
-        FileChange(credentials_path, credentials_bytes, result.credentials_text.encode("utf-8")),
+        FileChange(config_path, config_bytes, config_after),
+        FileChange(credentials_path, credentials_bytes, credentials_after),
         found,
         resolution,
         command,
         note,
     )
+
+
+def _decoded(data: bytes | None, path: str) -> str:
+    """The text botocore would read; undecodable bytes are named by the lossless parser."""
+    try:
+        return (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        parse_bytes(data or b"", path)  # raises the ConfigError that names the line
+        raise
+
+
+def _sso_sessions(
+    config_path: str, config: bytes | None, credentials_path: str, credentials: bytes | None
+) -> dict[str, Section]:
+    """Both files as botocore reads them (a file botocore rejects is not migrated); of that
+    view only the sso-session sections are kept: 20,000 profiles weigh."""
+    sessions = {
+        name: values
+        for name, values in parse_sections(_decoded(config, config_path), config_path).items()
+        if name.startswith("sso-session")
+    }
+    parse_sections(_decoded(credentials, credentials_path), credentials_path)
+    return sessions
+
+
+def _survey(
+    request: Request,
+    sessions: dict[str, Section],
+    config_path: str,
+    config: bytes | None,
+    credentials_path: str,
+    credentials: bytes | None,
+) -> tuple[SsoSession, tuple[str, str] | None, Survey]:
+    """Parse both files losslessly and survey them; the documents are dropped afterwards."""
+    config_doc = parse_bytes(config or b"", config_path)
+    credentials_doc = parse_bytes(credentials or b"", credentials_path)
+    model = awsconfig.from_sections(config_path, sessions, credentials_path, {})
+    session, new_session = resolve_session(model, request)
+    return session, new_session, survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
 
 
 def verify_profile(name: str) -> str | None:

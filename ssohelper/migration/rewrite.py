@@ -174,12 +174,28 @@ def rewrite(
     new_session: tuple[str, str] | None = None,
 ) -> Rewrite:
     """The new texts of both files, with ``targets``' profiles moved off static keys."""
+    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
+    return Rewrite(
+        rewrite_config(config, targets, sso_session=sso_session, style=style, command=command, new_session=new_session),
+        rewrite_credentials(credentials, targets),
+    )
+
+
+def rewrite_config(
+    config: IniFile,
+    targets: Mapping[str, Target],
+    *,
+    sso_session: str,
+    style: str = "process",
+    command: str = "ssohelper",
+    new_session: tuple[str, str] | None = None,
+) -> str:
+    """Edit ``config`` in place (one file at a time keeps big files' memory down); its new text."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")
-    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
     headers = config_profiles(config)
     drop_from_config = STATIC_KEYS + (SSO_KEYS if style == "process" else ())
-    config_edits, credential_edits = {}, {}
+    config_edits = {}
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"
     if new_session and targets and not config.has_section(session_header):
@@ -203,9 +219,15 @@ def rewrite(
             if header is None:
                 raise ConfigError(f"profile name {name!r} cannot be written as a config section")
             added.append((header, items))
-        if credentials.has_section(name):
-            credential_edits[name] = _edit_section(credentials, name, STATIC_KEYS, [])
     config.replace_sections(config_edits)
     config.add_sections(added)
-    credentials.replace_sections(credential_edits)
-    return Rewrite(config.render(), credentials.render())
+    return config.render()
+
+
+def rewrite_credentials(credentials: IniFile, targets: Mapping[str, Target]) -> str:
+    """Edit ``credentials`` in place: the static keys of ``targets``' profiles go; its new text."""
+    edits = {
+        name: _edit_section(credentials, name, STATIC_KEYS, []) for name in targets if credentials.has_section(name)
+    }
+    credentials.replace_sections(edits)
+    return credentials.render()
