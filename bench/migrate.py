@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -110,15 +109,24 @@ def measure(count: int) -> tuple[float, float, int]:
         return planned - start, applied - planned, len(plan.resolution.targets)
 
 
+# A fresh process whose only child is the command: its children's peak is the command's own.
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
 def dry_run(count: int) -> tuple[float, float]:
-    """Seconds and peak MiB of the installed command's dry run. Children's peak is a running
-    maximum, so call this with growing sizes."""
+    """Seconds and peak MiB of the installed command's dry run, end to end."""
     with signed_in_home(count):
         args = ["migrate-profiles", "-s", "corp", "--offline", "--account-id", ACCOUNT, "--role-name", ROLE]
         start = time.perf_counter()
-        subprocess.run([ssohelper(), *args, "--dry-run"], check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK, ssohelper(), *args, "--dry-run"], check=True, capture_output=True, text=True
+        )
         elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    peak = int(done.stdout)  # ru_maxrss: KiB on Linux, bytes on macOS
     return elapsed, peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
@@ -143,8 +151,9 @@ def main() -> None:
         f"scaling: {args.scale}x the profiles took {ratio:.1f}x the time (target <= {1.2 * args.scale:.0f}x)"
         f" -> {'met' if ratio <= 1.2 * args.scale else 'NOT met'}"
     )
-    small_run = min(dry_run(args.profiles) for _ in range(args.repeat))
-    large_run = min(dry_run(args.profiles * args.scale) for _ in range(args.repeat))
+    small_run, large_run = (
+        _best([dry_run(count) for _ in range(args.repeat)]) for count in (args.profiles, args.profiles * args.scale)
+    )
     for (seconds, peak), count in ((small_run, args.profiles), (large_run, args.profiles * args.scale)):
         print(f"ssohelper migrate-profiles --dry-run, {count} profiles: {seconds * 1000:.0f} ms, peak {peak:.0f} MiB")
     print(
@@ -152,6 +161,11 @@ def main() -> None:
         f"peak memory at {args.profiles * args.scale} profiles {large_run[1]:.0f} MiB (target <= 120 MiB)"
         f" -> {'met' if large_run[1] <= 120 else 'NOT met'}"
     )
+
+
+def _best(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The fastest time (noise only slows), and the highest peak (the honest one)."""
+    return min(seconds for seconds, _ in runs), max(peak for _, peak in runs)
 
 
 def _bare_python() -> float:
