@@ -131,6 +131,40 @@ def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
     print(f"  target: ssohelper hit <= 2.0x bare python -> {'met' if ratio <= 2.0 else 'NOT met'} ({ratio:.2f}x)")
 
 
+def write_config(env: dict, url: str, profiles: int) -> None:
+    """A config of ``profiles`` profiles, with the one we ask for in the middle."""
+    filler = [
+        f"[profile p{i}]\nsso_session = corp\nsso_account_id = {i:012d}\nsso_role_name = R{i}\nregion = eu-west-1\n"
+        for i in range(max(profiles - 1, 0))
+    ]
+    dev = f"[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n"
+    filler.insert(len(filler) // 2, dev)
+    with open(env["AWS_CONFIG_FILE"], "w") as handle:
+        handle.write(f"[sso-session corp]\nsso_start_url = {url}/start\nsso_region = us-east-1\n\n" + "\n".join(filler))
+
+
+def bench_profile_scaling(env: dict, url: str, runs: int) -> None:
+    """``--profile`` hits as the config grows: the profile must not be parsed out on every call."""
+    by_profile = [*ssohelper_exe(), "credential-process", "--profile", "dev"]
+    bare = [sys.executable, "-c", "pass"]
+    print(f"--profile cache hit by config size, {runs} interleaved runs (median wall time):")
+    worst = 0.0
+    for profiles in (10, 1_000, 10_000):
+        write_config(env, url, profiles)
+        timed(by_profile, env)  # the first call after a config change reads it once
+        samples: dict[str, list[float]] = {"bare": [], "hit": []}
+        for _ in range(runs):
+            samples["bare"].append(timed(bare, env))
+            samples["hit"].append(timed(by_profile, env))
+        ratio = statistics.median(samples["hit"]) / statistics.median(samples["bare"])
+        worst = max(worst, ratio)
+        rss = peak_rss_mib(by_profile, env)
+        memory = f"{rss:5.1f} MiB peak" if rss is not None else ""
+        print(f"  {profiles:6,} profiles  {statistics.median(samples['hit']) * 1000:6.1f} ms  {ratio:5.2f}x  {memory}")
+    write_config(env, url, 1)  # back to the small config for what follows
+    print(f"  target: <= 2.3x bare python at 10,000 profiles -> {'met' if worst <= 2.3 else 'NOT met'} ({worst:.2f}x)")
+
+
 def bench_stampede(env: dict, emulator: Emulator, callers: int, process: list[str], name: str) -> None:
     for cache in (os.path.join(env["XDG_CACHE_HOME"], "ssohelper"), os.path.join(env["HOME"], ".aws", "cli")):
         shutil.rmtree(cache, ignore_errors=True)
@@ -166,6 +200,7 @@ def main() -> None:
             env = prepare(home, emulator.url)
             peer = peer_command(args.aws_sso_util, emulator.url)
             bench_hits(env, args.runs, peer)
+            bench_profile_scaling(env, emulator.url, max(args.runs // 2, 10))
             process = [
                 *ssohelper_exe(),
                 "credential-process",

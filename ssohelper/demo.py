@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ssohelper.models import RoleTarget, SsoSession, mask
+from ssohelper.sso.flow import BROWSER, DEVICE, FlowChoice
 
 ACCOUNT, ROLE = "111111111111", "Developer"
 _ISOLATED = (
@@ -80,10 +81,17 @@ def _write_config(home: str, endpoint: str) -> str:
     return path
 
 
+def _demo_flow(*, browser: bool) -> FlowChoice:
+    if browser:
+        return FlowChoice(BROWSER, "a browser is available")
+    return FlowChoice(DEVICE, "no browser can be opened here")
+
+
 def run_demo(say: Callable[[str], None]) -> None:
     from ssohelper.emulator import Emulator
+    from ssohelper.settings import ProcessOptions
     from ssohelper.sso import credentials
-    from ssohelper.sso.login import Interaction, ensure_login
+    from ssohelper.sso.login import Interaction, default_browser, ensure_login
 
     with Emulator(approve_after_polls=1, interval=1) as emulator, throwaway_home(emulator.url) as home:
         say(f"1. Started the bundled Identity Center emulator at {emulator.url}")
@@ -91,13 +99,16 @@ def run_demo(say: Callable[[str], None]) -> None:
         config = _write_config(home, emulator.url)
         say(f"2. Wrote {config} with [sso-session demo] and a native SSO [profile demo].")
         session = SsoSession(start_url=f"{emulator.url}/start", region="us-east-1", name="demo")
-        say("3. Signing in with the device-authorization flow (the emulator approves on the first poll):")
-        ui = Interaction(notify=lambda text: say("   " + text.replace("\n", "\n   ")))
-        outcome = ensure_login(session, ui, store=None)
+        opener = default_browser()
+        flow = _demo_flow(browser=opener is not None)
+        say(f"3. {flow.describe()}")
+        say("   (the emulator approves at once: " + ("no click needed)" if flow.browser else "on the first poll)"))
+        ui = Interaction(notify=lambda text: say("   " + text.replace("\n", "\n   ")), open_browser=opener)
+        outcome = ensure_login(session, ui, store=None, flow=flow)
         say(f"   Signed in. Access token {mask(outcome.token.access_token)} saved to")
         say(f"   {outcome.token_path} (0{os.stat(outcome.token_path).st_mode & 0o777:o}), the AWS CLI v2 cache.")
         target = RoleTarget(session, ACCOUNT, ROLE)
-        options = credentials.ProcessOptions()
+        options = ProcessOptions()
         document = json.loads(credentials.fetch(target, options))
         say(f"4. credential-process printed credentials for {ROLE} in {ACCOUNT}:")
         say(f"   AccessKeyId {mask(document['AccessKeyId'])}, expires {document['Expiration']}")

@@ -11,6 +11,8 @@ EXIT_AWS = 5
 EXIT_LOGIN_FAILED = 6
 EXIT_BUSY = 7
 EXIT_NOT_APPLIED = 8
+EXIT_FINDINGS = 10
+EXIT_COMMAND_NOT_FOUND = 127
 EXIT_INTERRUPTED = 130
 
 
@@ -67,3 +69,9 @@ class NotApplied(SsoHelperError):
     """A change was planned but not applied: no confirmation, or the files changed meanwhile."""
 
     exit_code = EXIT_NOT_APPLIED
+
+
+class CommandNotFound(SsoHelperError):
+    """``ssohelper exec`` was asked to run a program that does not exist (the shell's code)."""
+
+    exit_code = EXIT_COMMAND_NOT_FOUND

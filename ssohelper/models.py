@@ -21,6 +21,7 @@ class SsoSession:
     region: str
     name: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    redirect_port: int | None = None  # sso_redirect_port: a fixed port for the browser callback
 
     @property
     def token_key_input(self) -> str:

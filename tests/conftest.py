@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from ssohelper.emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
+DATA = REPO / "tests" / "data"
 ACCOUNT = "111111111111"
 ROLE = "Developer"
 
@@ -39,6 +40,22 @@ _CLEARED = (
     "AWS_MAX_ATTEMPTS",
     "SSOHELPER_DEBUG",
 )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(condition: object, what: str) -> None:
+    """Skip the test when a test dependency is missing; under CI=true, fail instead.
+
+    Use it for dependencies (tools, packages), not for platforms: a Linux-only test is a plain skipif.
+    """
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"missing test dependency under CI=true: {what}", pytrace=False)
+    pytest.skip(f"missing test dependency: {what}")
 
 
 @pytest.fixture(autouse=True)
@@ -164,3 +181,82 @@ def moto_url():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def secret_service_env(tmp_path_factory):
+    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
+    require(
+        shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon") and shutil.which("dbus-send"),
+        "gnome-keyring and dbus (apt-get install gnome-keyring dbus)",
+    )
+    home = tmp_path_factory.mktemp("keyring-home")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
+    bus = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=30,
+    )
+    address, pid = bus.stdout.split()[:2]
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    daemon.stdin.write(b"test-password")
+    daemon.stdin.close()
+    deadline = time.time() + 20
+    while time.time() < deadline:  # wait until the secrets service answers on the bus
+        probe = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.DBus.Peer.Ping",
+            ],
+            env=env,
+            capture_output=True,
+            timeout=10,
+        )
+        if probe.returncode == 0:
+            break
+        time.sleep(0.1)
+    ready = {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
+    _wait_until_unlocked({**env, **ready}, deadline)
+    yield ready
+    daemon.terminate()
+    daemon.wait(10)
+    os.kill(int(pid), 15)
+
+
+@pytest.fixture
+def secret_service(secret_service_env, monkeypatch):
+    """The real Secret Service as keyring's backend for one test."""
+    import keyring
+
+    for name, value in secret_service_env.items():
+        monkeypatch.setenv(name, value)
+    keyring.core.init_backend()
+    yield keyring.get_keyring()
+    monkeypatch.undo()
+    keyring.core.init_backend()
+
+
+def _wait_until_unlocked(env: dict, deadline: float) -> None:
+    """The daemon answers before its login collection is created and unlocked: wait for a write."""
+    write = "import keyring; keyring.set_password('ssohelper-test', 'probe', 'ready')"
+    while True:
+        done = subprocess.run([sys.executable, "-c", write], env=env, capture_output=True, text=True, timeout=30)
+        if done.returncode == 0:
+            return
+        if time.time() > deadline:
+            pytest.fail(f"the test Secret Service never unlocked: {done.stderr.strip().splitlines()[-1:]}")
+        time.sleep(0.2)

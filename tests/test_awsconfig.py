@@ -6,52 +6,92 @@ import os
 import sys
 
 import pytest
-from conftest import SHARED_FIXTURES
+from conftest import DATA
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
 from ssohelper.models import SsoSession
 
-BOTOCORE_CFG = SHARED_FIXTURES / "botocore-cfg"
+CONFIGS = DATA / "config"
+# botocore rejects these (a test below checks that it does); we must too, naming the line.
 REJECTED = {
-    "aws_config_bad": "line 1",
-    "aws_config_badbytes": "not UTF-8",
-    "aws_config_nested_bad": "without '='",
-    "aws_credentials": "line 1",
+    "bad_nested": "the 's3' block has a line without '='",
+    "bom": "line 1: starts with a UTF-8 byte order mark (BOM), which botocore cannot read",
+    "duplicate_key": "line 3: 'region' appears twice in [default]",
+    "duplicate_section": "line 4: section [profile dev] appears twice",
+    "key_before_section": "line 1: key 'region' before any [section]",
+    "latin1": "not UTF-8",
+    "pasted_secret": "line 3: not a [section], key = value, or comment line",
+    "unnamed_section": "line 1: text before any [section]",
 }
-needs_fixtures = pytest.mark.skipif(not BOTOCORE_CFG.is_dir(), reason="shared/fixtures is not beside the repo")
+PARSED = sorted(p.name for p in CONFIGS.iterdir() if p.name not in REJECTED and p.name != "README.md")
 
 
-def fixture_names() -> list[str]:
-    return sorted(p.name for p in BOTOCORE_CFG.iterdir()) if BOTOCORE_CFG.is_dir() else []
+def test_every_config_file_is_in_the_readme_table():
+    table = (CONFIGS / "README.md").read_text()
+    assert len(PARSED) > 10
+    for name in [*PARSED, *REJECTED]:
+        assert f"| {name} |" in table or f" {name}," in table or f", {name} |" in table
 
 
-@needs_fixtures
-@pytest.mark.parametrize("name", [n for n in fixture_names() if n not in REJECTED])
+@pytest.mark.parametrize("name", PARSED)
 def test_reader_sees_what_botocore_sees(name):
     from botocore.configloader import build_profile_map, raw_config_parse
 
-    path = str(BOTOCORE_CFG / name)
+    path = str(CONFIGS / name)
     expected = build_profile_map(raw_config_parse(path))
     ours = awsconfig.load(path, os.devnull)
     assert ours.profiles == expected["profiles"]
     assert ours.sso_sessions == expected["sso_sessions"]
 
 
-@needs_fixtures
 @pytest.mark.parametrize("name, words", sorted(REJECTED.items()))
 def test_reader_rejects_what_botocore_rejects(name, words):
     from botocore.configloader import raw_config_parse
     from botocore.exceptions import ConfigParseError
 
-    path = str(BOTOCORE_CFG / name)
+    path = str(CONFIGS / name)
     with pytest.raises(ConfigParseError):
         raw_config_parse(path)
     with pytest.raises(ConfigError) as caught:
         awsconfig.load(path, os.devnull)
-    assert path in str(caught.value) and words in str(caught.value)
-    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith(path) and words in str(caught.value)
+    assert "\n" not in str(caught.value) and "PASTED" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "name, profile, expected",
+    [
+        (
+            "sso",
+            "dev",
+            SsoSession(
+                "https://corp.awsapps.com/start",
+                "us-east-1",
+                "corp",
+                ("sso:account:access", "codewhisperer:completions"),
+            ),
+        ),
+        ("sso", "legacy", SsoSession("https://corp.awsapps.com/start", "us-east-1")),
+        ("section_names", "single quoted", SsoSession("https://my.awsapps.com/start", "us-west-1", "my corp")),
+        ("crlf", "dev", SsoSession("https://corp.awsapps.com/start", "us-east-1", "corp")),
+    ],
+)
+def test_fixture_profiles_resolve_to_their_sessions(name, profile, expected):
+    assert awsconfig.load(str(CONFIGS / name), os.devnull).resolve_session(profile=profile) == expected
+
+
+def test_odd_section_names_are_read_as_botocore_reads_them():
+    config = awsconfig.load(str(CONFIGS / "section_names"), os.devnull)
+    assert sorted(config.profiles) == ["padded", "single quoted", "with space", "y"]
+    nested = awsconfig.load(str(CONFIGS / "nested"), os.devnull).profiles["default"]
+    assert nested["s3"] == {
+        "max_concurrent_requests": "20",
+        "addressing_style": "virtual",
+        "multipart_threshold": "64MB",
+    }
+    assert nested["output"] == "yaml"
 
 
 def write(path, text: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -30,7 +32,7 @@ def test_login_writes_the_aws_cli_v2_token_cache(cli, config, emulator, isolated
     assert result.code == 0, result.err
     assert "confirm that the page shows this code" in result.err
     user_code = emulator_user_code(result.err)
-    assert user_code and user_code in result.err
+    assert user_code is not None and re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", user_code)  # the emulator's form
     path = token_file(isolated_home, "corp")
     raw = json.loads(path.read_text())
     assert set(raw) == {
@@ -44,7 +46,8 @@ def test_login_writes_the_aws_cli_v2_token_cache(cli, config, emulator, isolated
         "refreshToken",
     }
     assert raw["startUrl"] == "https://corp.awsapps.com/start" and raw["region"] == "us-east-1"
-    assert time.strptime(raw["expiresAt"], "%Y-%m-%dT%H:%M:%SZ")
+    expires_at = calendar.timegm(time.strptime(raw["expiresAt"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert 3500 < expires_at - time.time() <= 3600  # the emulator's tokens last an hour
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert "the token file" in result.err  # says where the long-lived secrets went
@@ -178,8 +181,10 @@ def test_a_closed_port_gives_one_line(cli, config, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = cli("login", "--sso-session", "corp", "--no-browser")
     assert result.code == errors.EXIT_AWS
+    said, error = result.err.strip().splitlines()  # which flow and why, then one line for the error
+    assert said.startswith("Signing in with a device code: no display")
     assert (
-        result.err.strip() == f"ssohelper: SSO OIDC RegisterClient: cannot reach {url}/client/register; "
+        error == f"ssohelper: SSO OIDC RegisterClient: cannot reach {url}/client/register; "
         "check your network, proxy or endpoint settings"
     )
 
@@ -286,15 +291,16 @@ def test_demo_runs_and_leaves_home_untouched(isolated_home):
     result = run_ssohelper("demo", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Demo complete" in result.stderr
+    assert "Signing in with a device code: no browser can be opened here" in result.stderr
     assert "GetRoleCredentials was called 1 time(s)" in result.stderr
     assert sorted(str(p) for p in isolated_home.rglob("*")) == before
 
 
 def test_the_browser_opens_only_with_a_display_and_without_no_browser(config, emulator, browser_log, monkeypatch):
-    opened = browser_log
-    assert run_ssohelper("login", "--sso-session", "corp", "--no-browser").returncode == 0
+    opened = browser_log  # the device flow here; tests/test_login_browser.py covers the browser flow
+    assert run_ssohelper("login", "--sso-session", "corp", "--no-browser", "--use-device-code").returncode == 0
     assert not opened.exists()
-    result = run_ssohelper("login", "--sso-session", "corp", "--force")
+    result = run_ssohelper("login", "--sso-session", "corp", "--force", "--use-device-code")
     assert result.returncode == 0, result.stderr
     deadline = time.time() + 10
     while not opened.exists() and time.time() < deadline:
@@ -302,7 +308,7 @@ def test_the_browser_opens_only_with_a_display_and_without_no_browser(config, em
     assert opened.read_text().startswith(f"{emulator.url}/verify?user_code=")
     monkeypatch.delenv("DISPLAY")
     opened.unlink()
-    assert run_ssohelper("login", "--sso-session", "corp", "--force").returncode == 0
+    assert run_ssohelper("login", "--sso-session", "corp", "--force", "--use-device-code").returncode == 0
     time.sleep(0.3)
     assert not opened.exists()
 
@@ -337,7 +343,8 @@ def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(config, emula
 
     emulator.configure(approve_after_polls=None, interval=1)
     process, seen, terminal = run_on_terminal(["login", "--sso-session", "corp", "--no-browser"], until="left")
-    assert "Waiting for approval in the browser... 9:5" in seen
+    assert "Waiting for the code to be approved... 9:5" in seen  # no browser was opened: worded so
+    assert "in the browser" not in seen
     process.send_signal(signal.SIGINT)
     try:
         assert process.wait(10) == errors.EXIT_INTERRUPTED

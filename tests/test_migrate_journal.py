@@ -84,7 +84,7 @@ def test_a_dry_run_after_a_crash_says_so_and_changes_nothing(aws):
     crash_mid_apply(aws)
     config = (aws / "config").read_bytes()
     dry = run_ssohelper(*MIGRATE[:-1], "--dry-run")
-    assert dry.returncode == 0 and "a migration was interrupted" in dry.stderr
+    assert dry.returncode == 0 and "a change was interrupted" in dry.stderr
     assert (aws / "config").read_bytes() == config and len(backups.interrupted()) == 1
 
 

@@ -112,7 +112,7 @@ def test_rollback_force_keeps_a_copy_of_the_edits_it_throws_away(migrated, cli):
     assert refused.code == errors.EXIT_NOT_APPLIED and "your current files are saved first" in refused.err
     forced = cli("migrate-profiles", "--rollback", "--force", "--yes")
     assert forced.code == 0, forced.err
-    saved_in = re.search(r"Your edits since the migration are saved in (\S+)\.", forced.err)
+    saved_in = re.search(r"Your edits since the change are saved in (\S+)\.", forced.err)
     assert saved_in, forced.err
     (copy,) = Path(saved_in[1]).glob("edited-*config")
     assert copy.read_text() == edited and "[profile later]" not in (migrated / "config").read_text()

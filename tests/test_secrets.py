@@ -4,9 +4,6 @@ and the real thing (gnome-keyring's Secret Service on a private D-Bus)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -38,66 +35,6 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         del self.items[(service, username)]
-
-
-@pytest.fixture(scope="session")
-def secret_service_env(tmp_path_factory):
-    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
-    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
-        pytest.skip("gnome-keyring and dbus are not installed (apt-get install gnome-keyring dbus)")
-    home = tmp_path_factory.mktemp("keyring-home")
-    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
-    bus = subprocess.run(
-        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=30,
-    )
-    address, pid = bus.stdout.split()[:2]
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    daemon.stdin.write(b"test-password")
-    daemon.stdin.close()
-    deadline = time.time() + 20
-    while time.time() < deadline:  # wait until the secrets service answers on the bus
-        probe = subprocess.run(
-            [
-                "dbus-send",
-                "--session",
-                "--print-reply",
-                "--dest=org.freedesktop.secrets",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.DBus.Peer.Ping",
-            ],
-            env=env,
-            capture_output=True,
-            timeout=10,
-        )
-        if probe.returncode == 0:
-            break
-        time.sleep(0.1)
-    yield {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    daemon.terminate()
-    daemon.wait(10)
-    os.kill(int(pid), 15)
-
-
-@pytest.fixture
-def secret_service(secret_service_env, monkeypatch):
-    for name, value in secret_service_env.items():
-        monkeypatch.setenv(name, value)
-    keyring.core.init_backend()
-    yield keyring.get_keyring()
-    monkeypatch.undo()
-    keyring.core.init_backend()
 
 
 @pytest.fixture(params=["memory", "secret-service"])
@@ -155,7 +92,17 @@ def test_a_plaintext_backend_is_not_secure():
     assert keyringstore._is_secure(MemoryKeyring())
 
 
-def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emulator, secret_service):
+PROCESS_ONLY = (
+    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n"
+    f"[profile dev]\ncredential_process = ssohelper credential-process --sso-session corp "
+    f"--account-id {ACCOUNT} --role-name {ROLE}\n"
+)
+
+
+def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, isolated_home, emulator, secret_service):
+    """A session that only credential_process profiles use: its secrets go to the keyring."""
+    (isolated_home / ".aws").mkdir()
+    (isolated_home / ".aws" / "config").write_text(PROCESS_ONLY)
     result = cli("login", "--sso-session", "corp", "--no-browser")
     assert result.code == 0, result.err
     assert "OS keyring (keyring.backends.SecretService.Keyring)" in result.err
@@ -172,8 +119,9 @@ def test_login_keeps_long_lived_secrets_in_the_secret_service(cli, config, emula
     assert refreshed.returncode == 0, refreshed.stderr
     assert emulator.calls["CreateToken"] == 2 and emulator.calls["StartDeviceAuthorization"] == 1
     status = run_ssohelper("status")
-    assert "long-lived secrets go to: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
+    assert "secure OS keyring: OS keyring (keyring.backends.SecretService.Keyring)" in status.stdout
     assert "can refresh (secrets in OS keyring (keyring.backends.SecretService.Keyring))" in status.stdout
+    assert "why: secrets = auto, a secure OS keyring exists, and no profile uses this session natively" in status.stdout
     assert "corp: signed in" in status.stdout
 
     assert cli("logout", "--sso-session", "corp").code == 0
@@ -210,8 +158,11 @@ class LockedKeyring(MemoryKeyring):
         raise keyring.errors.KeyringLocked("the collection is locked")
 
 
-def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, config, emulator):
+def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, isolated_home, emulator):
     from ssohelper.sso.login import Interaction, ensure_login
+
+    (isolated_home / ".aws").mkdir()
+    (isolated_home / ".aws" / "config").write_text(PROCESS_ONLY)  # so the rule chooses the keyring
 
     store = keyringstore.KeyringStore(LockedKeyring())
     outcome = ensure_login(CORP, Interaction(notify=lambda text: None), store=store)

@@ -76,4 +76,4 @@ def secure_keyring() -> KeyringStore | None:
 def describe(store: KeyringStore | None) -> str:
     if store is not None:
         return store.description
-    return "the token file (0600), as the AWS CLI does: no secure OS keyring backend"
+    return "the token file (0600), where the AWS CLI keeps them"

@@ -1,7 +1,8 @@
 """Advisory file locks that die with their holder, with a bounded wait (stdlib only).
 
 flock/msvcrt locks are released by the kernel when the process exits, even on SIGKILL,
-so a crashed holder can never block the next caller.
+so a crashed holder can never block the next caller. A lock directory or file that can't be
+used (read-only, another user's) means working without the lock, never failing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ssohelper.cache.fileio import ensure_private_dir
+from ssohelper.cache.fileio import ensure_private_dir, explain, notice, open_trusted
 from ssohelper.errors import Busy
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
@@ -35,8 +36,6 @@ else:
             return False
 
 
-LOGIN_WAIT = 15 * 60  # a device login can take 10 minutes; its waiters must outlast it
-
 _held: dict[str, int] = {}
 
 
@@ -50,10 +49,15 @@ def acquire(
 ) -> None:
     """Take an exclusive lock on ``path``, held until release() or the process ends.
 
-    Raises Busy after ``timeout`` seconds of waiting.
+    Raises Busy after ``timeout`` seconds of waiting. Takes no lock (and says so with --debug)
+    when the lock file can't be used: the caller then works without it.
     """
-    ensure_private_dir(os.path.dirname(path))
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        ensure_private_dir(os.path.dirname(path))
+        fd = open_trusted(path, os.O_RDWR | os.O_CREAT)
+    except OSError as exc:
+        notice(f"working without a lock: {explain(exc)}")
+        return
     deadline = clock() + timeout
     delay = 0.005
     while not _try_lock(fd):

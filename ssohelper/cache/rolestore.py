@@ -2,7 +2,8 @@
 
 A cache hit is on the credential_process hot path: read one file, compare one number, print
 the stored document. Anything unexpected in the file (truncated, garbage, another format
-version, wrong permissions for another user) is a miss, never an error.
+version) is a miss, never an error; so is a file or directory another user could have written
+(see fileio's trust rule).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import os
 import time
 
 from ssohelper import paths
-from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.cache.fileio import (
+    Untrusted,
+    ensure_private_dir,
+    explain,
+    notice,
+    read_trusted,
+    remove_quietly,
+    write_atomic,
+)
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
@@ -22,6 +31,7 @@ if TYPE_CHECKING:  # models imports dataclasses, which a cache hit cannot afford
 # An entry is three lines: this header, the expiry (epoch seconds), and the document to print.
 # Plain text rather than JSON, so that a hit does not even import json.
 HEADER = "ssohelper-role-credentials 1"
+IN_KEYRING = "in the OS keyring"  # the second line of an index entry whose credentials the keyring holds
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
 
@@ -36,6 +46,27 @@ def session_id(name: str | None, start_url: str) -> str:
 
 def entry_name(sid: str, account_id: str, role_name: str) -> str:
     return f"{escape(sid)}+{escape(account_id)}+{escape(role_name)}"
+
+
+def split_entry_name(name: str) -> tuple[str, str, str] | None:
+    """(session id, account, role) back from an entry name; None if it is not one of ours."""
+    parts = name.split("+")
+    if len(parts) != 3:
+        return None
+    from urllib.parse import unquote  # only status reads names back; the hot path never does
+
+    return unquote(parts[0]), unquote(parts[1]), unquote(parts[2])
+
+
+def entry_expiry(raw: str | None) -> float | None:
+    """When a stored entry's credentials expire (epoch seconds), without reading its secrets."""
+    lines = (raw or "").split("\n")
+    if len(lines) < 2 or lines[0] != HEADER:
+        return None
+    try:
+        return float(lines[1])
+    except ValueError:
+        return None
 
 
 def entry_path(name: str) -> str:
@@ -82,27 +113,39 @@ def decode_entry(raw: str | None, *, now: float, min_ttl: float) -> str | None:
     return output if output.startswith('{"Version":1,') and output.endswith("}") else None
 
 
+def read_private(path: str) -> str | None:
+    """The text of one of our cache files; None if it is missing, unreadable or untrusted."""
+    try:
+        return read_trusted(path).decode("utf-8")
+    except Untrusted as exc:
+        notice(f"ignoring {exc}: another user could have written it ({exc.fix})")
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def write_private(path: str, raw: str) -> bool:
+    """Write one of our cache files (0600, in a 0700 dir); False if that failed."""
+    try:
+        ensure_private_dir(os.path.dirname(path))
+        write_atomic(path, raw.encode("utf-8"))
+    except OSError as exc:
+        notice(f"working without the cache: {explain(exc)}")
+        return False
+    return True
+
+
 class FileStore:
     """Entries as 0600 files in a 0700 directory."""
 
     description = "files"
 
     def read(self, name: str) -> str | None:
-        try:
-            with open(entry_path(name), encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
-            return None
+        return read_private(entry_path(name))
 
     def write(self, name: str, raw: str) -> bool:
         """Store an entry; False if that failed (a full disk): the caller still has its result."""
-        path = entry_path(name)
-        try:
-            ensure_private_dir(os.path.dirname(path))
-            write_atomic(path, raw.encode("utf-8"))
-        except OSError:
-            return False
-        return True
+        return write_private(entry_path(name), raw)
 
     def delete(self, name: str) -> None:
         remove_quietly(entry_path(name))
@@ -136,7 +179,7 @@ class KeyringRoleStore:
             self._backend.set_password("ssohelper", "role/" + name, raw)
         except Exception:
             return False
-        return self._index.write(name, f"{HEADER}\nin the OS keyring\n")
+        return self._index.write(name, f"{HEADER}\n{IN_KEYRING}\n")
 
     def delete(self, name: str) -> None:
         try:

@@ -11,7 +11,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import demo, migrate, process, session
+from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 
@@ -34,7 +34,14 @@ for _command in (
     session.list_roles,
     process.credential_process,
     migrate.migrate_profiles,
+    populate.populate,
     demo.demo,
+    credentials.exec_command,
+    credentials.export,
+    credentials.console,
+    audit.audit,
+    audit.scp_policy,
+    completion.completion,
 ):
     cli.add_command(_command)
 

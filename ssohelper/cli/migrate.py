@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from ssohelper.cli.options import debug_option, say
-from ssohelper.errors import NotApplied
+from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import rollback as rollback_files
+from ssohelper.cli.options import confirm_apply, debug_option, say
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -87,18 +88,14 @@ def migrate_profiles(
     """
     from ssohelper.migration import backups
 
-    if dry_run and backups.interrupted():
-        say("ssohelper: a migration was interrupted; the next run without --dry-run finishes or undoes it")
-    elif not dry_run:
-        for report in backups.recover():  # a crash mid-apply: finish or undo it first
-            say(f"ssohelper: {report}")
+    recover_first(dry_run)  # a crash mid-apply: finish or undo it first
     if list_backups:
         for backup in backups.list_backups():
             state = " (rolled back)" if backup.rolled_back else ""
             click.echo(f"{backup.created}  {backup.directory}{state}")
         return
     if rollback:
-        _rollback(force, yes)
+        rollback_files(force, yes)
         return
     if not sso_session:
         raise click.UsageError("--sso-session is required")
@@ -119,29 +116,6 @@ def migrate_profiles(
     )
 
 
-def _confirm(yes: bool, question: str) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
-    if not click.confirm(question, err=True):
-        raise NotApplied("not applied: you declined")
-
-
-def _rollback(force: bool, yes: bool) -> None:
-    from ssohelper.migration import planner, rollback
-
-    plan = rollback.plan_rollback()
-    if not force:
-        rollback.refuse_edited(plan)
-    click.echo(planner.masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
-    _confirm(yes, "Restore these files?")
-    saved_in = rollback.rollback(plan, force=force)
-    if saved_in:
-        say(f"Your edits since the migration are saved in {saved_in}.")
-    say(f"Restored the files saved before the migration of {plan.backup.created}.")
-
-
 def _migrate(
     profiles: tuple[str, ...],
     sso_session: str,
@@ -159,6 +133,7 @@ def _migrate(
 ) -> None:
     from ssohelper.migration import backups, planner
     from ssohelper.migration.discovery import parse_map
+    from ssohelper.sso import secrets_policy
 
     request = planner.Request(
         sso_session=sso_session,
@@ -182,10 +157,11 @@ def _migrate(
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    _confirm(yes, "Apply these changes?")
+    confirm_apply(yes)
     backup = backups.apply(plan.changes)
     say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
     say("Undo with: ssohelper migrate-profiles --rollback")
+    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
     if deactivate_keys:
         for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""

@@ -45,11 +45,56 @@ def say(message: str = "") -> None:
         pass
 
 
+def confirm_apply(yes: bool, question: str = "Apply these changes?") -> None:
+    """Go on only with --yes, or when the person at the terminal says so."""
+    from ssohelper.errors import NotApplied
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
+    if not click.confirm(question, err=True):
+        raise NotApplied("not applied: you declined")
+
+
+def _config_names(kind: str, incomplete: str) -> list[str]:
+    """Profile or sso-session names from the config files, for shell completion (never fails)."""
+    from ssohelper.errors import SsoHelperError
+    from ssohelper.ini import awsconfig
+
+    try:
+        config = awsconfig.load()
+    except SsoHelperError:
+        return []
+    names = config.sso_sessions if kind == "sso-session" else {**config.profiles, **config.credentials}
+    return sorted(name for name in names if name.startswith(incomplete))
+
+
+def complete_profiles(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _config_names("profile", incomplete)
+
+
+def complete_sessions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return _config_names("sso-session", incomplete)
+
+
+def profile_option(help_text: str) -> Any:
+    """``--profile``/``-p`` with completion from the config (AWS_PROFILE, else default, when absent)."""
+    return click.option("--profile", "-p", help=help_text, shell_complete=complete_profiles)
+
+
 def session_options(func: Any) -> Any:
     for option in reversed(
         [
-            click.option("--profile", "-p", help="A profile that uses SSO (sso_session or sso_start_url)."),
-            click.option("--sso-session", "-s", help="An [sso-session NAME] from ~/.aws/config."),
+            profile_option(
+                "A profile that uses SSO (sso_session, sso_start_url, or credential_process through ssohelper)."
+            ),
+            click.option(
+                "--sso-session",
+                "-s",
+                help="An [sso-session NAME] from ~/.aws/config.",
+                shell_complete=complete_sessions,
+            ),
             click.option("--start-url", help="A start URL, for a session not in the config file."),
             click.option("--sso-region", help="The Identity Center region, with --start-url."),
         ]
@@ -58,15 +103,25 @@ def session_options(func: Any) -> Any:
     return func
 
 
-def terminal_interaction(no_browser: bool) -> Interaction:
+def waiting_text(opens_browser: bool, browser_flow: bool) -> str:
+    """What the countdown says, worded for the flow and for whether a browser was opened."""
+    if browser_flow:
+        where = "in the browser" if opens_browser else "at the URL above"
+        return f"Waiting for the sign-in {where}..."
+    return "Waiting for approval in the browser..." if opens_browser else "Waiting for the code to be approved..."
+
+
+def terminal_interaction(no_browser: bool, browser_flow: bool = False) -> Interaction:
     interactive = sys.stderr.isatty()
+    opener = None if no_browser else default_browser()
+    text = waiting_text(opener is not None, browser_flow)
 
     def on_wait(left: float) -> None:
         if interactive:
             minutes, seconds = divmod(int(left), 60)
-            click.echo(f"\rWaiting for approval in the browser... {minutes}:{seconds:02d} left ", err=True, nl=False)
+            click.echo(f"\r{text} {minutes}:{seconds:02d} left ", err=True, nl=False)
 
-    return Interaction(notify=say, open_browser=None if no_browser else default_browser(), on_wait=on_wait)
+    return Interaction(notify=say, open_browser=opener, on_wait=on_wait)
 
 
 def auto_login_ui() -> Interaction | None:

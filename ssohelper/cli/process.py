@@ -6,35 +6,25 @@ import sys
 
 import click
 
+from ssohelper import target
 from ssohelper.cli.options import auto_login_ui, debug_option, session_options
 from ssohelper.ini import awsconfig
-from ssohelper.ini.awsconfig import resolve_session
-from ssohelper.models import RoleTarget
+from ssohelper.models import RoleTarget, SsoSession
+from ssohelper.settings import DEFAULT_LOCK_TIMEOUT, DEFAULT_MIN_TTL, STORES, process_options
 
 
 @click.command("credential-process")
 @session_options
 @click.option("--account-id", help="The AWS account ID (12 digits).")
 @click.option("--role-name", help="The permission set (role) name.")
-@click.option("--store", type=click.Choice(["file", "keyring"]), help="Where to cache role credentials.")
-@click.option("--min-ttl", type=float, help="Minutes of validity a cached credential needs (default 15).")
+@click.option("--store", type=click.Choice(STORES), help="Where to cache role credentials.")
+@click.option("--min-ttl", help=f"Minutes of validity a cached credential needs (default {DEFAULT_MIN_TTL // 60}).")
 @click.option("--auto-login", is_flag=True, help="Run the browser sign-in when the session has expired.")
 @click.option(
-    "--lock-timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for another ssohelper process."
+    "--lock-timeout", help=f"Seconds to wait for another ssohelper process (default {DEFAULT_LOCK_TIMEOUT:.0f})."
 )
 @debug_option
-def credential_process(
-    profile: str | None,
-    sso_session: str | None,
-    start_url: str | None,
-    sso_region: str | None,
-    account_id: str | None,
-    role_name: str | None,
-    store: str | None,
-    min_ttl: float | None,
-    auto_login: bool,
-    lock_timeout: float,
-) -> None:
+def credential_process(**values: str | bool | None) -> None:
     """Print role credentials for the AWS `credential_process` setting (JSON on stdout).
 
     Example, in ~/.aws/config:
@@ -42,25 +32,20 @@ def credential_process(
         credential_process = ssohelper credential-process --sso-session corp
             --account-id 111111111111 --role-name Developer
     """
-    from ssohelper.settings import load_process_settings
-    from ssohelper.sso.credentials import ProcessOptions, fetch
+    from ssohelper.sso.credentials import fetch
 
-    if profile:
-        if sso_session or start_url or sso_region or account_id or role_name:
-            raise click.UsageError("--profile takes no --sso-session, --start-url, --account-id or --role-name")
-        target = awsconfig.load().resolve_target(profile)
+    # The same options dict the fast path builds, resolved by the same rules.
+    options = {
+        "--" + key.replace("_", "-"): "" if value is True else str(value)
+        for key, value in values.items()
+        if value not in (None, False)
+    }
+    found = target.resolve(options)
+    settings = process_options(options)
+    if found.session_name is not None:
+        session = awsconfig.load().resolve_session(sso_session=found.session_name)
     else:
-        if sso_session and (start_url or sso_region):
-            raise click.UsageError("give --sso-session, or --start-url with --sso-region, not both")
-        if not (account_id and role_name):
-            raise click.UsageError("give --account-id and --role-name, or --profile")
-        target = RoleTarget(resolve_session(None, sso_session, start_url, sso_region), account_id, role_name)
-    settings = load_process_settings()
-    options = ProcessOptions(
-        store=store or settings.store,
-        min_ttl=min_ttl * 60 if min_ttl is not None else settings.min_ttl,
-        auto_login=auto_login,
-        lock_timeout=lock_timeout,
-    )
-    output = fetch(target, options, ui=auto_login_ui() if auto_login else None)
+        session = SsoSession(start_url=found.start_url, region=found.region)
+    role = RoleTarget(session, found.account_id, found.role_name)
+    output = fetch(role, settings, ui=auto_login_ui() if settings.auto_login else None)
     sys.stdout.write(output + "\n")

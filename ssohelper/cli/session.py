@@ -4,19 +4,36 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
+from ssohelper.settings import SECRETS_MODES
+
+if TYPE_CHECKING:
+    from ssohelper.sso.status import SessionStatus
 
 
 @click.command()
 @session_options
-@click.option("--no-browser", is_flag=True, help="Only print the sign-in URL and code.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the sign-in URL.")
+@click.option("--use-device-code", is_flag=True, help="Sign in with a device code instead of the browser flow.")
+@click.option(
+    "--redirect-port",
+    type=click.IntRange(1, 65535),
+    help="A fixed 127.0.0.1 port for the browser callback (for SSH port forwarding); overrides sso_redirect_port.",
+)
 @click.option("--force", is_flag=True, help="Sign in again even if the current token is valid.")
+@click.option(
+    "--secrets",
+    type=click.Choice(SECRETS_MODES),
+    help="Where the refresh token and client secret go (default: [login] secrets, else auto).",
+)
 @debug_option
 def login(
     profile: str | None,
@@ -24,19 +41,31 @@ def login(
     start_url: str | None,
     sso_region: str | None,
     no_browser: bool,
+    use_device_code: bool,
+    redirect_port: int | None,
     force: bool,
+    secrets: str | None,
 ) -> None:
-    """Sign in to IAM Identity Center with the device-authorization flow.
+    """Sign in to IAM Identity Center: in the browser (authorization code with PKCE), or with a
+    device code where no browser can reach this machine (SSH, no display, WSL).
 
-    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in.
+    The token is kept where the AWS CLI v2 keeps it, so both tools share one sign-in. With
+    secrets = auto, the refresh token and client secret stay in the token file while any
+    profile uses the session natively (so the AWS CLI and SDKs can refresh it too).
 
     Example: ssohelper login --sso-session corp --no-browser
     """
+    from ssohelper.sso.flow import choose_flow_here
     from ssohelper.sso.login import ensure_login
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
-    ui = terminal_interaction(no_browser)
-    outcome = ensure_login(session, ui, force=force)
+    choice = choose_flow_here(
+        use_device_code=use_device_code,
+        named_session=session.name is not None,
+        redirect_port=redirect_port or session.redirect_port,
+    )
+    ui = terminal_interaction(no_browser, browser_flow=choice.browser)
+    outcome = ensure_login(session, ui, force=force, flow=choice, secrets=secrets)
     if sys.stderr.isatty() and outcome.action == "signed-in":
         say()
     until = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(outcome.token.expires_at))
@@ -44,6 +73,10 @@ def login(
     say(f"{verb[outcome.action]} '{session.label}'; the token is valid until {until}.")
     say(f"Token: {display_path(outcome.token_path)}")
     say(f"Refresh token and client secret: {outcome.secrets_location}")
+    if outcome.placement is not None:
+        say(f"  why: {outcome.placement.reason}")
+        for warning in outcome.placement.warnings:
+            say(f"  warning: {warning}")
 
 
 @click.command()
@@ -54,95 +87,114 @@ def logout(
     profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, everything: bool
 ) -> None:
     """Sign out: revoke the token on the server, then delete it, the client registration and
-    the cached role credentials.
+    the cached role credentials, ssohelper's and the AWS CLI's (~/.aws/cli/cache) for the
+    session's native profiles. --all also removes what `aws sso logout` removes.
 
     Example: ssohelper logout --sso-session corp
     """
-    from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.logout import configured_sessions, sweep
     from ssohelper.sso.logout import logout as sign_out
 
+    config = awsconfig.load()
     if everything:
-        sessions = configured_sessions(awsconfig.load())
+        sessions = configured_sessions(config)
     else:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
-    if not sessions:
+    if not sessions and not everything:
         say("No SSO sessions are configured; nothing to sign out of.")
     for session in sessions:
-        result = sign_out(session)
+        result = sign_out(session, config=config)
         say(
             f"{session.label}: {result.server}; token {'removed' if result.token_removed else 'absent'}; "
-            f"{result.roles_removed} cached role credential(s) removed"
+            f"{result.roles_removed} cached role credential(s) removed, "
+            f"{result.aws_cli_removed} of the AWS CLI's"
         )
+    if everything:
+        tokens, aws_cli = sweep()
+        say(f"Also removed {tokens} other token file(s) and {aws_cli} other AWS CLI SSO credential(s).")
 
 
 @click.command()
 @session_options
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @debug_option
-def status(profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None) -> None:
-    """Show each SSO session's sign-in state and where secrets and credentials are kept.
+def status(
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+) -> None:
+    """Show each SSO session's sign-in state, cached role credentials, and where secrets are kept.
 
-    Example: ssohelper status
+    No secrets are shown. --output json prints one JSON document on stdout.
+
+    Example: ssohelper status --output json
     """
-    import time
+    import json
 
-    from ssohelper import paths
-    from ssohelper.cache import keyringstore
-    from ssohelper.settings import load_process_settings
-    from ssohelper.sso import tokencache
     from ssohelper.sso.logout import configured_sessions
+    from ssohelper.sso.status import status as read_status
 
     if profile or sso_session or start_url:
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
     else:
         sessions = configured_sessions(awsconfig.load())
-    store = keyringstore.secure_keyring()
-    for session in sessions:
-        token = tokencache.load_token(session, store)
-        if token is None:
-            state = "not signed in"
-        else:
-            left = token.seconds_left(time.time())
-            state = f"signed in, {int(left // 60)} min left" if left > 0 else "expired"
-            if token.refresh_token:
-                state += f"; can refresh (secrets in {tokencache.secrets_location(session, store)})"
-            else:
-                state += "; no refresh token"
-        click.echo(f"{session.label}: {state}")
-    if not sessions:
-        click.echo("no SSO sessions in " + display_path(paths.aws_config_file()))
-    click.echo(f"long-lived secrets go to: {keyringstore.describe(store)}")
-    settings = load_process_settings()
-    where = paths.role_cache_dir() if settings.store == "file" else "OS keyring"
-    click.echo(f"role credentials: {settings.store} ({where})")
+    report = read_status(sessions)
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    for item in report.sessions:
+        click.echo(_session_line(item))
+        if item.error is not None:
+            continue
+        click.echo(f"  secrets: {item.secrets_where}; why: {item.secrets_reason}")
+        for warning in item.warnings:
+            click.echo(f"  warning: {warning}")
+        for role in item.roles:
+            left = "expiry unknown" if role.seconds_left is None else _minutes_left(role.seconds_left)
+            click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")
+    if not report.sessions:
+        click.echo("no SSO sessions in " + display_path(report.config_path))
+    click.echo(f"long-lived secrets go to: {report.secrets_destination}")
+    click.echo(f"secure OS keyring: {report.secure_keyring}")
+    click.echo(f"keyring backend: {report.keyring_backend}")
+    click.echo(f"role credentials: {report.role_store} ({report.role_cache})")
+
+
+def _minutes_left(seconds: float) -> str:
+    return f"{int(seconds // 60)} min left" if seconds > 0 else "expired"
+
+
+def _session_line(item: SessionStatus) -> str:
+    if item.error is not None:
+        return f"{item.name}: cannot tell: {item.error}"
+    if item.seconds_left is None:
+        return f"{item.name}: not signed in"
+    state = f"signed in, {_minutes_left(item.seconds_left)}" if item.seconds_left > 0 else "expired"
+    if item.can_refresh:
+        state += f"; can refresh (secrets in {item.secrets_location})"
+    else:
+        state += "; no refresh token"
+    return f"{item.name}: {state}"
 
 
 @click.command("list")
 @session_options
-@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout instead of a table.")
+@output_options
 @debug_option
 def list_roles(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, as_json: bool
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
 ) -> None:
     """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
 
-    Example: ssohelper list --sso-session corp
-    """
-    import json
+    --profile also takes a profile whose credential_process runs ssohelper.
 
+    Example: ssohelper list --sso-session corp --output json
+    """
+    from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
-    from ssohelper.sso.portal import list_account_roles, list_accounts
 
     session = resolve_session(profile, sso_session, start_url, sso_region)
     token = usable_token(session)
-    rows = [
-        {"accountId": account["accountId"], "accountName": account.get("accountName", ""), "roleName": role}
-        for account in sorted(list_accounts(session, token), key=lambda a: a["accountId"])
-        for role in sorted(list_account_roles(session, token, account["accountId"]))
-    ]
-    if as_json:
-        click.echo(json.dumps(rows, separators=(",", ":")))
-        return
-    width = max([len(row["accountName"]) for row in rows] + [len("NAME")])
-    click.echo(f"{'ACCOUNT':12}  {'NAME':{width}}  ROLE")
-    for row in rows:
-        click.echo(f"{row['accountId']:12}  {row['accountName']:{width}}  {row['roleName']}")
+    with progress_on_terminal("Listing roles, accounts done") as progress:
+        found = list_access(session, token, progress=progress)
+    rows = [{"accountId": r.account_id, "accountName": r.account_name, "roleName": r.role_name} for r in found]
+    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
+    click.echo(render(rows, columns, chosen_format(output)), nl=False)

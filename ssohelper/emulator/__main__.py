@@ -36,15 +36,24 @@ def _parser() -> argparse.ArgumentParser:
         type=_approve_after,
         default=1,
         metavar="N|never",
-        help="approve on the Nth CreateToken poll (default 1)",
+        help="approve on the Nth CreateToken poll, and /authorize at once (default 1); "
+        "never: approve at /verify, or with Allow on the /authorize page",
     )
-    add("--deny", action="store_true", help="deny every device authorization")
+    add("--deny", action="store_true", help="deny every sign-in (device code and browser)")
+    add("--wrong-state", action="store_true", help="answer /authorize with a state that does not match")
+    add("--bad-code", action="store_true", help="answer /authorize with a code CreateToken refuses")
     add("--slow-down", type=int, default=0, metavar="N", help="answer SlowDown N times first")
     add("--interval", type=int, default=1, help="polling interval to advertise (seconds)")
     add("--device-code-ttl", type=int, default=600, metavar="SECONDS")
     add("--token-ttl", type=int, default=3600, metavar="SECONDS")
     add("--role-ttl", type=int, default=3600, metavar="SECONDS")
     add("--no-refresh-tokens", dest="refresh_tokens", action="store_false")
+    add(
+        "--no-rotate-refresh-tokens",
+        dest="rotate_refresh_tokens",
+        action="store_false",
+        help="a refresh answer carries no new refresh token (the old one stays valid)",
+    )
     add("--latency", type=float, default=0.0, metavar="SECONDS")
     add("--accounts", metavar="FILE", help="JSON fixture {account_id: {name, email, roles}}")
     return parser

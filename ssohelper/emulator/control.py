@@ -50,6 +50,7 @@ def _snapshot(state: State) -> dict[str, Any]:
             "accounts": copy.deepcopy(state.accounts),
             "clients": clients,
             "pending_user_codes": state.pending_user_codes(),
+            "authorize_requests": copy.deepcopy(state.authorize_requests),
         }
 
 
@@ -60,6 +61,8 @@ def _public_client(client: Client) -> dict[str, Any]:
         "clientName": client.client_name,
         "scopes": list(client.scopes),
         "grantTypes": grant_types,
+        "redirectUris": list(client.redirect_uris),
+        "issuerUrl": client.issuer_url,
     }
 
 

@@ -6,6 +6,7 @@ import secrets
 import time
 from typing import Any
 
+from ssohelper.emulator.authorize import AUTH_CODE_GRANT, exchange_auth_code
 from ssohelper.emulator.state import Client, DeviceGrant, Session, State
 from ssohelper.emulator.wire import oidc_error
 
@@ -28,6 +29,8 @@ def register_client(state: State, body: dict[str, Any], base_url: str) -> dict[s
             grant_types=None if grant_types is None else tuple(grant_types),
             issued_at=now,
             secret_expires_at=now + state.settings.client_secret_ttl,
+            redirect_uris=tuple(body.get("redirectUris") or ()),
+            issuer_url=body.get("issuerUrl"),
         )
         state.clients[client.client_id] = client
     return {
@@ -66,12 +69,16 @@ def create_token(state: State, body: dict[str, Any], base_url: str) -> dict[str,
     grant_type = body["grantType"]
     with state.lock:
         client = _authenticate(state, body)
-        if grant_type not in (DEVICE_GRANT, REFRESH_GRANT):
+        if grant_type not in (DEVICE_GRANT, REFRESH_GRANT, AUTH_CODE_GRANT):
             raise oidc_error("UnsupportedGrantTypeException", f"Unsupported grant type: {grant_type}")
         if client.grant_types is not None and grant_type not in client.grant_types:
             raise oidc_error("UnauthorizedClientException", "Client is not allowed this grant type")
         if grant_type == DEVICE_GRANT:
             return _exchange_device_code(state, client, body)
+        if grant_type == AUTH_CODE_GRANT:
+            _require(body, "code", "codeVerifier", "redirectUri")
+            exchange_auth_code(state, client, body)
+            return state.issue_tokens(Session(client.client_id), _gets_refresh_token(state, client))
         return _exchange_refresh_token(state, client, body)
 
 
@@ -99,7 +106,7 @@ def _exchange_refresh_token(state: State, client: Client, body: dict[str, Any]) 
     session = state.refresh_tokens.get(body.get("refreshToken") or "")
     if session is None or session.revoked or session.client_id != client.client_id:
         raise oidc_error("InvalidGrantException", "Invalid refresh token provided")
-    return state.issue_tokens(session, with_refresh=True)
+    return state.issue_tokens(session, with_refresh=True, rotate=state.settings.rotate_refresh_tokens)
 
 
 def _gets_refresh_token(state: State, client: Client) -> bool:

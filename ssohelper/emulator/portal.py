@@ -35,6 +35,8 @@ def get_role_credentials(state: State, query: Query, token: str | None) -> dict[
         "sessionToken": "IQoJb3JpZ2luX2Vj" + secrets.token_urlsafe(192),
         "expiration": int((time.time() + role_ttl) * 1000),
     }
+    with state.lock:
+        state.role_keys[str(credentials["accessKeyId"])] = str(credentials["secretAccessKey"])
     return {"roleCredentials": credentials}
 
 

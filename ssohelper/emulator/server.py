@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ssohelper.emulator import oidc, portal
+from ssohelper.emulator import authorize, federation, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
 from ssohelper.emulator.wire import OIDC, ROUTES, ApiError, injected_error
@@ -106,8 +106,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if url.path.startswith("/_emulator/"):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
+            elif url.path == "/federation" and self.command == "GET":
+                self._send_json(200, federation.get_signin_token(self.server.state, query))
             elif url.path == "/verify":
                 self._send_html(*verify_page(self.server.state, query.get("user_code")))
+            elif url.path == "/authorize":
+                answer = authorize.handle(self.server.state, self.command, query, raw)
+                headers = {"Location": answer.location} if answer.location else {}
+                self._send(answer.status, answer.page.encode(), "text/html; charset=utf-8", headers)
             else:
                 self._send_json(200, self._api(url.path, query, raw))
         except ApiError as error:
@@ -236,6 +242,12 @@ class Emulator:
     def calls(self) -> Mapping[str, int]:
         return self._state.call_counts()
 
+    @property
+    def signin_tokens(self) -> list[str]:
+        """The console sign-in tokens the federation endpoint has handed out, oldest first."""
+        with self._state.lock:
+            return list(self._state.signin_tokens)
+
     def reset_calls(self) -> None:
         self._state.reset_calls()
 
@@ -249,6 +261,12 @@ class Emulator:
     def clients(self) -> dict[str, Client]:
         with self._state.lock:
             return dict(self._state.clients)
+
+    @property
+    def authorize_requests(self) -> list[dict[str, str]]:
+        """The query of every GET /authorize, in order (for tests of the browser flow)."""
+        with self._state.lock:
+            return copy.deepcopy(self._state.authorize_requests)
 
     @property
     def pending_user_codes(self) -> list[str]:

@@ -33,8 +33,11 @@ class Settings:
     token_ttl: int = 3600
     role_ttl: int = 3600
     refresh_tokens: bool = True
+    rotate_refresh_tokens: bool = True  # False: a refresh answer omits the refresh token (keep the old one)
     latency: float = 0.0
     client_secret_ttl: int = 90 * 24 * 3600
+    wrong_state: bool = False  # /authorize answers with a state that is not the one sent
+    bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -48,7 +51,10 @@ class Settings:
 _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "approve_after_polls": (int, type(None)),
     "deny": (bool,),
+    "wrong_state": (bool,),
+    "bad_code": (bool,),
     "refresh_tokens": (bool,),
+    "rotate_refresh_tokens": (bool,),
     "latency": (int, float),
 }
 
@@ -84,6 +90,18 @@ class Client:
     grant_types: tuple[str, ...] | None
     issued_at: int
     secret_expires_at: int
+    redirect_uris: tuple[str, ...] = ()
+    issuer_url: str | None = None
+
+
+@dataclass
+class AuthCodeGrant:
+    """An authorization code /authorize handed out, and what CreateToken must match."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    created_at: float
 
 
 @dataclass
@@ -122,8 +140,13 @@ class State:
     user_codes: dict[str, str] = field(default_factory=dict)  # user code -> device code
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, Session] = field(default_factory=dict)
+    auth_codes: dict[str, AuthCodeGrant] = field(default_factory=dict)
+    pending_authorizations: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> /authorize query
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)  # every /authorize query, in order
     calls: Counter[str] = field(default_factory=Counter)
     failures: dict[str, list[int]] = field(default_factory=dict)  # op -> statuses to answer
+    role_keys: dict[str, str] = field(default_factory=dict)  # issued access key id -> secret
+    signin_tokens: list[str] = field(default_factory=list)  # console sign-in tokens handed out
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, **knobs: Any) -> None:
@@ -179,12 +202,15 @@ class State:
             live = (d for d in self.devices.values() if not (d.approved or d.exchanged))
             return [d.user_code for d in live]
 
-    def issue_tokens(self, session: Session, with_refresh: bool) -> dict[str, Any]:
-        """A CreateToken answer for `session`; a new refresh token replaces the old one."""
+    def issue_tokens(self, session: Session, with_refresh: bool, *, rotate: bool = True) -> dict[str, Any]:
+        """A CreateToken answer for `session`; a new refresh token replaces the old one, unless
+        ``rotate`` is False and it has one: then the answer carries none and the old one stays."""
         ttl = self.settings.token_ttl
         access = "aoa" + secrets.token_urlsafe(48)
         self.access_tokens[access] = AccessToken(session, time.time() + ttl)
         answer: dict[str, Any] = {"accessToken": access, "tokenType": "Bearer", "expiresIn": ttl}
+        if not rotate and session.refresh_token is not None:
+            return answer
         if session.refresh_token is not None:
             self.refresh_tokens.pop(session.refresh_token, None)
             session.refresh_token = None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 
-from ssohelper import paths
+from ssohelper import paths, target
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.read import Section, display_path, read_sections, section_kind
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
@@ -18,6 +20,7 @@ class AwsConfig:
     profiles: dict[str, Section]
     sso_sessions: dict[str, Section]
     credentials: dict[str, Section]
+    sections: dict[str, Section] = field(default_factory=dict)  # the config file's, by raw header
 
     def profile(self, name: str) -> Section:
         if name not in self.profiles and name not in self.credentials:
@@ -26,49 +29,105 @@ class AwsConfig:
 
     def resolve_session(self, *, profile: str | None = None, sso_session: str | None = None) -> SsoSession:
         if sso_session is not None:
-            return self._named_session(sso_session)
+            return self._session(target.session_values(sso_session, self.sso_sessions, self.config_path))
         name = profile or default_profile()
-        values = self.profile(name)
-        if "sso_session" in values:
-            return self._named_session(values["sso_session"], referenced_by=name)
-        if "sso_start_url" in values:
-            return SsoSession(start_url=values["sso_start_url"], region=self._need(values, "sso_region", name))
-        raise ConfigError(
-            f"profile '{name}' in {display_path(self.config_path)} has no sso_session or sso_start_url; "
-            "add one, or pass --sso-session"
-        )
+        session = self._session(self._target(name, role_needed=False))
+        port = _redirect_port(self.profiles.get(name, {}), f"profile '{name}'", self.config_path)
+        return session if port is None else dataclasses.replace(session, redirect_port=port)
 
     def resolve_target(self, profile: str | None = None) -> RoleTarget:
-        name = profile or default_profile()
+        """The role a profile names: natively (sso_* keys), or through ``ssohelper credential-process``."""
+        found = self._target(profile or default_profile(), role_needed=True)
+        return RoleTarget(self._session(found), found.account_id, found.role_name)
+
+    def native_profiles(self, session: SsoSession) -> list[str]:
+        """Profiles that use ``session`` through the SDKs' own SSO support (and so read, refresh
+        and cache with its token file): ``sso_session = NAME``, or for a legacy session a profile
+        with its ``sso_start_url`` and no ``sso_session``."""
+        if session.name is not None:
+            return [name for name, values in self.profiles.items() if _text(values, "sso_session") == session.name]
+        return [
+            name
+            for name, values in self.profiles.items()
+            if "sso_session" not in values and _text(values, "sso_start_url") == session.start_url
+        ]
+
+    def sessions(self) -> list[SsoSession]:
+        """Every distinct SSO session the config mentions: sso-sessions and legacy start URLs."""
+        found: dict[str, SsoSession] = {}
+        for name in self.sso_sessions:
+            try:
+                session = self.resolve_session(sso_session=name)
+            except ConfigError:
+                continue
+            found[session.token_key_input] = session
+        for name, values in self.profiles.items():
+            if "sso_start_url" in values and "sso_session" not in values:
+                try:
+                    session = self.resolve_session(profile=name)
+                except ConfigError:
+                    continue
+                found.setdefault(session.token_key_input, session)
+        return list(found.values())
+
+    def _target(self, name: str, *, role_needed: bool) -> target.Target:
         values = self.profile(name)
-        session = self.resolve_session(profile=name)
-        return RoleTarget(
-            session, self._need(values, "sso_account_id", name), self._need(values, "sso_role_name", name)
-        )
-
-    def _named_session(self, name: str, referenced_by: str | None = None) -> SsoSession:
-        values = self.sso_sessions.get(name)
-        if values is None:
-            via = f" (used by profile '{referenced_by}')" if referenced_by else ""
+        options = _process_options(values)
+        if options is None:
+            rule = target.profile_target if role_needed else target.profile_session
+            return rule(name, values, self.sso_sessions, self.config_path)
+        nested = options.get("--profile")
+        if nested is not None and _process_options(self.profiles.get(nested, {})) is not None:
             raise ConfigError(
-                f"no [sso-session {name}] section in {display_path(self.config_path)}{via}; "
-                "add it with sso_start_url and sso_region"
+                f"profile '{name}' in {display_path(self.config_path)}: its credential_process names profile "
+                f"'{nested}', which runs ssohelper too; name a native SSO profile or a session"
             )
-        where = f"sso-session '{name}'"
+        if not role_needed and "--sso-session" in options:
+            return target.session_values(options["--sso-session"], self.sso_sessions, self.config_path)
+        try:  # the same rule credential-process itself applies to these options
+            return target.resolve(options, config=self.sections)
+        except UsageError as exc:
+            raise ConfigError(
+                f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs ssohelper "
+                f"incorrectly ({exc}); fix it"
+            ) from None
+
+    def _session(self, found: target.Target) -> SsoSession:
+        if found.session_name is None:
+            return SsoSession(start_url=found.start_url, region=found.region)
+        values = self.sso_sessions.get(found.session_name, {})
         scopes = tuple(s.strip() for s in values.get("sso_registration_scopes", "").split(",") if s.strip())
+        where = f"sso-session '{found.session_name}'"
         return SsoSession(
-            start_url=self._need(values, "sso_start_url", where, is_profile=False),
-            region=self._need(values, "sso_region", where, is_profile=False),
-            name=name,
+            found.start_url,
+            found.region,
+            name=found.session_name,
             scopes=scopes or DEFAULT_SCOPES,
+            redirect_port=_redirect_port(values, where, self.config_path),
         )
 
-    def _need(self, values: Section, key: str, owner: str, *, is_profile: bool = True) -> str:
-        value = values.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        owner_text = f"profile '{owner}'" if is_profile else owner
-        raise ConfigError(f"{owner_text} in {display_path(self.config_path)} is missing '{key}'; add it")
+
+def _process_options(values: Section) -> dict[str, str] | None:
+    """A credential_process that runs ssohelper, when botocore would use it (no SSO keys first)."""
+    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
+        return None
+    return ssohelper_process_options(values["credential_process"])
+
+
+def _redirect_port(values: Section, owner: str, config_path: str) -> int | None:
+    raw = values.get("sso_redirect_port")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(
+            f"{owner} in {display_path(config_path)}: sso_redirect_port must be a port number (1-65535), not {raw!r}"
+        )
+    return int(raw)
+
+
+def _text(values: Section, key: str) -> str | None:
+    value = values.get(key)
+    return value.strip() if isinstance(value, str) else None
 
 
 def resolve_session(
@@ -94,6 +153,29 @@ def resolve_session(
     return config.resolve_session(profile=profile, sso_session=sso_session)
 
 
+def ssohelper_process_options(command: str) -> dict[str, str] | None:
+    """The options of a credential_process line that runs ``ssohelper credential-process``.
+
+    None when the line runs another program. The line is split shell-style, as botocore does,
+    and its options are read with credential-process's own grammar (``target.parse``).
+    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if "credential-process" not in words:
+        return None
+    at = words.index("credential-process")
+    program = words[:at]
+    runs_ssohelper = bool(program) and (
+        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
+    )
+    if not runs_ssohelper:
+        return None
+    return target.parse(words[at + 1 :]) or {}
+
+
 def default_profile() -> str:
     return os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE") or "default"
 
@@ -115,4 +197,4 @@ def from_sections(
             profiles[kind[1]] = values
         elif kind and kind[0] == "sso-session":
             sessions[kind[1]] = values
-    return AwsConfig(config_path, credentials_path, profiles, sessions, credentials)
+    return AwsConfig(config_path, credentials_path, profiles, sessions, credentials, config)

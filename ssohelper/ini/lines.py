@@ -61,13 +61,17 @@ def shown_key(name: str) -> str:
 BOM = "\ufeff"
 
 
+def unclosed_header(stripped: str) -> bool:
+    return stripped.startswith("[") and "]" not in stripped
+
+
 def fault_before_sections(text: str) -> str:
     """What is wrong with a line that comes before any [section] (or is no line at all), in the
     words both readers use: a byte order mark, an unclosed header, or a stray setting."""
     if text.startswith(BOM):
         return "starts with a UTF-8 byte order mark (BOM), which botocore cannot read; save it without one"
     stripped = text.strip()
-    if stripped.startswith("[") and not SECTION_RE.match(stripped):
+    if unclosed_header(stripped):
         return f"section header '{shown_key(stripped)}' has no closing ']'; fix the file and retry"
     option = OPTION_RE.match(stripped)
     what = f"key '{shown_key(option['option'])}'" if option and option["option"] else "text"
@@ -120,7 +124,7 @@ class Indexer:
     def _add_key(self, index: int, stripped: str) -> None:
         option = OPTION_RE.match(stripped)
         name = option["option"] if option else ""
-        if self.section is None or (not name and stripped.startswith("[")):
+        if self.section is None or unclosed_header(stripped):
             raise self._fail(index, fault_before_sections(stripped))
         if not name:
             raise self._fail(index, "expected 'key = value', a [section] or a comment; fix the file and retry")

@@ -2,12 +2,13 @@
 the credential_process fast path uses it to look a profile up.
 
 Parsing uses configparser.RawConfigParser, as botocore does, so what we see is what the
-SDKs see. Writing is done elsewhere (inifile), losslessly.
+SDKs see. Writing is done elsewhere (ini.editor), losslessly.
 """
 
 from __future__ import annotations
 
 import configparser
+import io
 import os
 import shlex
 
@@ -39,8 +40,8 @@ def read_sections(path: str) -> dict[str, Section]:
 def parse_sections(text: str, path: str) -> dict[str, Section]:
     """Sections of INI ``text`` as botocore reads them; ``path`` is for error messages."""
     parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(text, source=path)
+    try:  # universal newlines, as when botocore reads the file: a lone CR ends a line too
+        parser.read_file(io.StringIO(text, newline=None), source=path)
     except configparser.Error as exc:
         raise ConfigError(_parse_error_message(path, exc)) from None
     return {name: _section_values(path, name, parser) for name in parser.sections()}
@@ -61,9 +62,11 @@ def _parse_error_message(path: str, exc: configparser.Error) -> str:
         if str(line).lstrip("'\"").startswith("["):
             import ast  # only on this error: ast costs ~9 ms to import
 
-            from ssohelper.ini.lines import fault_before_sections
+            from ssohelper.ini.lines import fault_before_sections, unclosed_header
 
-            return f"{where} line {lineno}: {fault_before_sections(ast.literal_eval(line))}"
+            text = ast.literal_eval(line) if str(line)[:1] in "'\"" else str(line)
+            if unclosed_header(text.strip()):
+                return f"{where} line {lineno}: {fault_before_sections(text)}"
         return f"{where} line {lineno}: not a [section], key = value, or comment line; fix the file"
     return f"{where}: cannot parse ({exc.__class__.__name__}); fix the file"
 

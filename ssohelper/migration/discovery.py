@@ -18,7 +18,7 @@ from typing import Any
 from ssohelper.errors import AwsError, ConfigError, SsoHelperError
 from ssohelper.migration.rewrite import StaticProfile, Target
 from ssohelper.models import SsoSession, Token, mask
-from ssohelper.sso import clients, portal
+from ssohelper.sso import accounts, clients
 
 log = logging.getLogger("ssohelper")
 Chooser = Callable[[str, str, Sequence[str]], "str | None"]
@@ -85,24 +85,36 @@ def resolve_targets(
     token: Callable[[], Token],
     choose: Chooser | None,
 ) -> Resolution:
-    """Map each profile to an account and role; the first rule that applies wins."""
-    result = Resolution({}, {}, [])
-    roles_by_account: dict[str, list[str] | None] = {}
+    """Map each profile to an account and role; the first rule that applies wins.
+
+    Roles are listed once per account, all accounts together (one client, in parallel)."""
+    found: dict[str, Target | tuple[str, str] | str] = {}  # a target, (account, how), or why skipped
+    sources: dict[str, str] = {}
     for profile in profiles:
         if profile.name in mapped:
-            result.targets[profile.name], result.sources[profile.name] = mapped[profile.name], "--map"
+            found[profile.name], sources[profile.name] = mapped[profile.name], "--map"
             continue
         try:
             account, how = _account(profile, account_id, offline)
-            if account not in roles_by_account:  # --role-name and --account-id are checked too
-                roles_by_account[account] = _roles(session, token(), account)
-            roles = roles_by_account[account]
-            role = _pick_role(profile.name, account, roles, choose, role_name)
         except _Skip as skip:
-            result.skipped.append((profile.name, str(skip)))
+            found[profile.name] = str(skip)
             continue
-        result.targets[profile.name] = Target(account, role)
-        result.sources[profile.name] = sys.intern(f"account {how}, {_role_source(roles, role_name)}")  # 20,000 alike
+        found[profile.name] = (account, how)  # --role-name and --account-id are checked too
+    pending = {value[0] for value in found.values() if isinstance(value, tuple)}
+    roles = accounts.roles_by_account(session, token(), pending) if pending else {}
+    result = Resolution({}, {}, [])
+    for name, value in found.items():
+        if isinstance(value, tuple):
+            account, how = value
+            try:
+                value = Target(account, _pick_role(name, account, roles[account], choose, role_name))
+            except _Skip as skip:
+                value = str(skip)
+            sources[name] = sys.intern(f"account {how}, {_role_source(roles[account], role_name)}")  # 20,000 alike
+        if isinstance(value, str):
+            result.skipped.append((name, value))
+        else:
+            result.targets[name], result.sources[name] = value, sources[name]
     return result
 
 
@@ -128,13 +140,6 @@ def _account(profile: StaticProfile, account_id: str | None, offline: bool) -> t
         return caller_identity(profile)["Account"], "from STS"
     except AwsError as exc:
         raise _Skip(f"STS did not accept its keys ({exc}); use --map, --account-id or --offline") from None
-
-
-def _roles(session: SsoSession, token: Token, account: str) -> list[str] | None:
-    try:
-        return portal.list_account_roles(session, token, account)
-    except portal.NoAccess:
-        return None
 
 
 def _pick_role(

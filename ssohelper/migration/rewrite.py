@@ -95,7 +95,7 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapp
         reason = next((why for key, why in _ALREADY if header and config.get(header, key)), None)
         if reason is None and not value("aws_access_key_id"):
             reason = "has no static keys"
-        if reason is None and header is None and _new_header(name) is None:
+        if reason is None and header is None and new_header(name) is None:
             reason = "its name cannot be written as a config section botocore reads; rename it"
         if reason is not None:
             if only or value("aws_access_key_id"):
@@ -134,7 +134,7 @@ def process_command(command: str, sso_session: str, target: Target) -> str:
     )
 
 
-def _profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
+def profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
     if style == "native":
         return [
             ("sso_session", sso_session),
@@ -155,12 +155,18 @@ def _edit_section(doc: IniFile, header: str, drop: Sequence[str], items: list[tu
     return section.render()
 
 
-def _new_header(name: str) -> str | None:
+def new_header(name: str) -> str | None:
     """The config header for a new profile section, or None if botocore could not read it back."""
     if name == "default":
         return "default"
     header = f"profile {shlex.quote(name)}" if name != shlex.quote(name) else f"profile {name}"
     return header if section_kind(header) == ("profile", name) else None
+
+
+def session_section(sso_session: str, start_url: str, region: str) -> tuple[str, list[tuple[str, str]]]:
+    """A new ``[sso-session NAME]`` section, as migrate and populate create it."""
+    items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", "sso:account:access")]
+    return f"sso-session {sso_session}", items
 
 
 def rewrite(
@@ -199,23 +205,13 @@ def rewrite_config(
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"
     if new_session and targets and not config.has_section(session_header):
-        start_url, region = new_session
-        added.append(
-            (
-                session_header,
-                [
-                    ("sso_start_url", start_url),
-                    ("sso_region", region),
-                    ("sso_registration_scopes", "sso:account:access"),
-                ],
-            )
-        )
+        added.append(session_section(sso_session, *new_session))
     for name, target in targets.items():
-        items = _profile_items(style, command, sso_session, target)
+        items = profile_items(style, command, sso_session, target)
         if name in headers:
             config_edits[headers[name]] = _edit_section(config, headers[name], drop_from_config, items)
         else:
-            header = _new_header(name)
+            header = new_header(name)
             if header is None:
                 raise ConfigError(f"profile name {name!r} cannot be written as a config section")
             added.append((header, items))

@@ -19,8 +19,12 @@ log = logging.getLogger("ssohelper")
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
 
 
-def client(service: str, region: str) -> Any:
-    """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS."""
+def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
+    """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
+
+    Botocore clients are thread-safe: share one, with a connection pool as big as the number of
+    threads that call it. Its 'standard' retry mode already retries throttling (429,
+    TooManyRequestsException) with exponential backoff and full jitter."""
     import botocore.session
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -30,7 +34,13 @@ def client(service: str, region: str) -> Any:
     if not attempts.isdigit() or int(attempts) < 1:
         raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
-    config = Config(signature_version=UNSIGNED, retries=retries, connect_timeout=10, read_timeout=30)
+    config = Config(
+        signature_version=UNSIGNED,
+        retries=retries,
+        connect_timeout=10,
+        read_timeout=30,
+        max_pool_connections=max_pool_connections,
+    )
     try:
         session = botocore.session.get_session()
         created = session.create_client(service, region_name=region, config=config)
@@ -44,6 +54,11 @@ def client(service: str, region: str) -> Any:
         retries["total_max_attempts"],
     )
     return created
+
+
+def endpoint_url(created: Any) -> str:
+    """The endpoint botocore resolved for a client (AWS_ENDPOINT_URL_SSO_OIDC and friends included)."""
+    return str(created.meta.endpoint_url).rstrip("/")
 
 
 def error_code(exc: BaseException) -> str | None:

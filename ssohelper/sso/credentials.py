@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.locks import file_lock
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
-from ssohelper.sso import portal
-from ssohelper.sso.login import LOGIN_LOCK_TIMEOUT, Interaction, ensure_login, usable_token
+from ssohelper.settings import ProcessOptions
+from ssohelper.sso import portal, tokencache
+from ssohelper.sso.login import Interaction, ensure_login, usable_token
 
 log = logging.getLogger("ssohelper")
-
-
-@dataclass(frozen=True)
-class ProcessOptions:
-    store: str = "file"
-    min_ttl: float = 15 * 60
-    auto_login: bool = False
-    lock_timeout: float = 60.0
-
-    @property
-    def lock_wait(self) -> float:
-        """How long to wait for another process: a sign-in under way can take ten minutes."""
-        return LOGIN_LOCK_TIMEOUT if self.auto_login else self.lock_timeout
 
 
 def target_entry(target: RoleTarget) -> str:
@@ -55,13 +43,13 @@ def fetch(
 ) -> str:
     """The credential_process document for ``target``. One API call however many callers wait."""
     store, name = open_store(options.store), target_entry(target)
-    hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+    hit = _cached(store, name, target, options.min_ttl, clock())
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
     log.debug("cache miss for %s (%s store, needs %d min left)", name, options.store, options.min_ttl // 60)
     with file_lock(rolestore.lock_path(name), timeout=options.lock_wait, what=f"credentials for {target.role_name}"):
-        hit = rolestore.decode_entry(store.read(name), now=clock(), min_ttl=options.min_ttl)
+        hit = _cached(store, name, target, options.min_ttl, clock())
         if hit:
             log.debug("another process fetched the credentials while we waited")
             return hit
@@ -72,6 +60,19 @@ def fetch(
             log.debug("could not cache the credentials (%s store); handing them out anyway", options.store)
         log.debug("fetched %s for %s/%s", mask(creds.access_key_id), target.account_id, target.role_name)
         return rolestore.process_output(creds)
+
+
+def _cached(
+    store: rolestore.FileStore | rolestore.KeyringRoleStore, name: str, target: RoleTarget, min_ttl: float, now: float
+) -> str | None:
+    """A cached document, unless the session's token file is gone: a logout by any tool (even
+    ``aws sso logout``) ends the cached credentials too, and the entry is forgotten."""
+    hit = rolestore.decode_entry(store.read(name), now=now, min_ttl=min_ttl)
+    if hit and not os.path.exists(tokencache.token_path(target.session)):
+        log.debug("the token file of %s is gone (a logout): not serving cached credentials", target.session.label)
+        store.delete(name)
+        return None
+    return hit
 
 
 def _fetch_fresh(

@@ -1,4 +1,4 @@
-"""Signing in: reuse a valid token, refresh a stale one, or run the device flow.
+"""Signing in: reuse a valid token, refresh a stale one, or run the browser or device flow.
 
 Everything that changes a session's token happens under that session's lock, so parallel
 callers make at most one refresh and open at most one browser.
@@ -10,24 +10,26 @@ import dataclasses
 import logging
 import os
 import sys
-import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths
-from ssohelper.cache import keyringstore, locks
+from ssohelper import settings
+from ssohelper.cache import locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import clients, oidc, tokencache
+from ssohelper.sso import authcode, clients, oidc, secrets_policy, tokencache
+from ssohelper.sso.flow import FlowChoice, has_display
+from ssohelper.sso.interaction import Interaction
+from ssohelper.sso.secrets_policy import Notify, Placement
 
 log = logging.getLogger("ssohelper")
 
-REFRESH_WINDOW = 15 * 60
-LOGIN_LOCK_TIMEOUT = locks.LOGIN_WAIT
-UNSET: Any = object()
+REFRESH_WINDOW = settings.DEFAULT_MIN_TTL
+LOGIN_LOCK_TIMEOUT = settings.LOGIN_WAIT
+UNSET: Any = secrets_policy.UNSET
 
 
 @dataclass(frozen=True)
@@ -36,27 +38,15 @@ class LoginOutcome:
     token: Token
     token_path: str
     secrets_location: str
-
-
-@dataclass
-class Interaction:
-    """How a device login talks to the user; tests pass their own."""
-
-    notify: Callable[[str], None]
-    open_browser: Callable[[str], Any] | None = None
-    on_wait: Callable[[float], None] = lambda left: None
-    clock: Callable[[], float] = epoch_now
-    sleep: Callable[[float], None] = time.sleep
+    placement: Placement | None = None
 
 
 def session_lock_path(session: SsoSession) -> str:
-    return os.path.join(paths.lock_dir(), f"session-{tokencache.token_key(session)}.lock")
+    return tokencache.lock_path(session)
 
 
 def can_open_browser() -> bool:
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return has_display(os.environ, sys.platform)
 
 
 def default_browser() -> Callable[[str], Any] | None:
@@ -73,24 +63,38 @@ def ensure_login(
     store: KeyringStore | None = UNSET,
     lock_timeout: float = LOGIN_LOCK_TIMEOUT,
     reject: str | None = None,
+    flow: FlowChoice | None = None,
+    secrets: str | None = None,
+    notify: Notify = secrets_policy.report,
 ) -> LoginOutcome:
     """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
 
-    ``reject`` is an access token the server refused: it counts as expired.
+    ``reject`` is an access token the server refused: it counts as expired. ``flow`` says how
+    to sign in when one is needed (None: the device flow, without saying why). ``secrets`` is
+    auto, keyring or file (default: the settings file); see ``secrets_policy``.
     """
-    store = keyringstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"sign-in to {session.label}"):
+        placement = secrets_policy.apply(session, mode=secrets, store=store, notify=notify)
         if not force:
             try:
-                action, current = _current(session, store, reject, min_ttl, oidc_client, now=ui.clock())
+                action, current = _current(
+                    session, placement, reject, min_ttl, oidc_client, now=ui.clock(), notify=notify
+                )
             except AwsError as exc:  # the refresh failed: a new sign-in settles it
                 log.debug("the refresh failed (%s); signing in again", exc)
                 action, current = None, None
             if action and current:
-                return _outcome(action, session, current, store)
-        token = _device_login(session, ui, oidc_client or clients.client("sso-oidc", session.region), store)
-        tokencache.save_token(session, token, store)
-        return _outcome("signed-in", session, token, store)
+                return _outcome(action, session, current, placement)
+        client = oidc_client or clients.client("sso-oidc", session.region)
+        if flow is not None:
+            ui.notify(flow.describe())
+        registrations = placement.registration_store
+        if flow is not None and flow.browser:
+            token = authcode.sign_in(session, ui, client, registrations, port=flow.redirect_port)
+        else:
+            token = _device_login(session, ui, client, registrations)
+        secrets_policy.save(session, token, placement, notify=notify)
+        return _outcome("signed-in", session, token, placement)
 
 
 def usable_token(
@@ -98,10 +102,11 @@ def usable_token(
     *,
     min_ttl: float = REFRESH_WINDOW,
     store: KeyringStore | None = UNSET,
-    lock_timeout: float = 60,
+    lock_timeout: float = settings.DEFAULT_LOCK_TIMEOUT,
     clock: Callable[[], float] = epoch_now,
     oidc_client: Any = None,
     reject: str | None = None,
+    notify: Notify = secrets_policy.report,
 ) -> Token:
     """A token with ``min_ttl`` left, refreshed silently if needed; LoginRequired otherwise.
 
@@ -110,16 +115,16 @@ def usable_token(
     token = _accepted(tokencache.load_token(session), reject)
     if token and token.seconds_left(clock()) > min_ttl:
         return token
-    store = keyringstore.secure_keyring() if store is UNSET else store
     with locks.file_lock(session_lock_path(session), timeout=lock_timeout, what=f"refresh of {session.label}"):
+        placement = secrets_policy.apply(session, store=store, notify=notify)
         try:
-            action, token = _current(session, store, reject, min_ttl, oidc_client, now=clock())
+            action, token = _current(session, placement, reject, min_ttl, oidc_client, now=clock(), notify=notify)
         except AwsError:  # the refresh could not reach AWS: a still-valid token beats failing
             if token and token.seconds_left(clock()) > 0:
                 return token
             raise
         if action is None and token is not None and reject is not None and token.access_token == reject:
-            tokencache.save_token(session, token, store)  # mark it expired: `ssohelper login` signs in anew
+            secrets_policy.save(session, token, placement, notify=notify)  # marked expired: login signs in anew
     if action and token:
         return token
     if token and token.seconds_left(clock()) > 0:
@@ -129,21 +134,22 @@ def usable_token(
 
 def _current(
     session: SsoSession,
-    store: KeyringStore | None,
+    placement: Placement,
     reject: str | None,
     min_ttl: float,
     oidc_client: Any,
     *,
     now: float,
+    notify: Notify,
 ) -> tuple[str | None, Token | None]:
     """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
     process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
-    token = _accepted(tokencache.load_token(session, store), reject)
+    token = _accepted(tokencache.load_token(session, placement.store), reject)
     if token and token.seconds_left(now) > min_ttl:
         log.debug("the token for %s has %d min left", session.label, token.seconds_left(now) // 60)
         return "reused", token
     log.debug("the token for %s is %s", session.label, "stale" if token else "missing")
-    refreshed = _try_refresh(session, token, store, oidc_client, now=now)
+    refreshed = _try_refresh(session, token, placement, oidc_client, now=now, notify=notify)
     return ("refreshed", refreshed) if refreshed else (None, token)
 
 
@@ -159,7 +165,7 @@ def _login_needed(session: SsoSession, token: Token | None, now: float) -> str:
 
 
 def _try_refresh(
-    session: SsoSession, token: Token | None, store: KeyringStore | None, oidc_client: Any, *, now: float
+    session: SsoSession, token: Token | None, placement: Placement, oidc_client: Any, *, now: float, notify: Notify
 ) -> Token | None:
     if token is None or not (token.refresh_token and token.client_id and token.client_secret):
         return None
@@ -170,7 +176,7 @@ def _try_refresh(
     except oidc.RefreshRejected:  # network trouble or throttling propagate: they need no new sign-in
         log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None
-    tokencache.save_token(session, fresh, store)
+    secrets_policy.save(session, fresh, placement, notify=notify)
     log.debug("refreshed the access token for %s", session.label)
     return fresh
 
@@ -193,5 +199,6 @@ def _device_login(session: SsoSession, ui: Interaction, client: Any, store: Keyr
     return oidc.poll(session, client, registration, device, clock=ui.clock, sleep=ui.sleep, on_wait=ui.on_wait)
 
 
-def _outcome(action: str, session: SsoSession, token: Token, store: KeyringStore | None) -> LoginOutcome:
-    return LoginOutcome(action, token, tokencache.token_path(session), tokencache.secrets_location(session, store))
+def _outcome(action: str, session: SsoSession, token: Token, placement: Placement) -> LoginOutcome:
+    where = tokencache.secrets_location(session, placement.store)
+    return LoginOutcome(action, token, tokencache.token_path(session), where, placement)

@@ -1,17 +1,23 @@
-"""Signing out: revoke on the server, then forget the token, registration and role credentials."""
+"""Signing out: revoke on the server, then forget the token, registration and role credentials,
+ssohelper's and the ones the AWS CLI cached for the session's native profiles (and any temp
+file a killed writer left beside them: it may hold secrets)."""
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper import paths
 from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
-from ssohelper.errors import SsoHelperError
+from ssohelper.errors import ConfigError, SsoHelperError
+from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
-from ssohelper.models import SsoSession
-from ssohelper.sso import portal, tokencache
+from ssohelper.models import SsoSession, Token
+from ssohelper.sso import awscli_cache, portal, tokencache
 from ssohelper.sso.login import UNSET
 
 log = logging.getLogger("ssohelper")
@@ -23,12 +29,19 @@ class LogoutResult:
     server: str  # "signed out", "already signed out", "no token", or why it failed
     token_removed: bool
     roles_removed: int
+    aws_cli_removed: int = 0  # role credentials the AWS CLI cached for native profiles
 
 
-def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET) -> LogoutResult:
+def logout(
+    session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET, config: AwsConfig | None = None
+) -> LogoutResult:
     store = keyringstore.secure_keyring() if store is UNSET else store
-    token = tokencache.load_token(session, store)
-    server = "no token"
+    try:
+        token = tokencache.load_token(session, store)
+    except ConfigError as exc:  # a token file someone else could have written: never sent, but removed
+        token, server = None, f"not signed out on the server ({exc})"
+    else:
+        server = "no token"
     if token is not None:
         try:
             server = "signed out" if portal.logout(session, token, client=client) else "already signed out"
@@ -41,23 +54,48 @@ def logout(session: SsoSession, *, client: Any = None, store: KeyringStore | Non
     if store is not None:
         roles += rolestore.remove_session(rolestore.KeyringRoleStore(store.backend), sid)
     roles += rolestore.remove_session(rolestore.FileStore(), sid)
-    return LogoutResult(session, server, removed, roles)
+    for directory in (paths.sso_cache_dir(), paths.role_cache_dir()):
+        remove_stale_temps(directory)
+    aws_cli = awscli_cache.remove_session(session, config or awsconfig.load())
+    return LogoutResult(session, server, removed, roles, aws_cli)
+
+
+def sweep(*, client: Any = None, store: KeyringStore | None = UNSET) -> tuple[int, int]:
+    """After ``logout --all``: remove what ``aws sso logout`` removes and is still there, every
+    token file (signed out on the server first) and every AWS CLI SSO role credential.
+    Returns (tokens, AWS CLI credentials) removed."""
+    store = keyringstore.secure_keyring() if store is UNSET else store
+    directory, tokens = paths.sso_cache_dir(), 0
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        names = []
+    for name in names:
+        raw = tokencache.read_json(os.path.join(directory, name))
+        if raw is None or "accessToken" not in raw:
+            continue
+        _sign_out_quietly(raw, client)
+        if store is not None and name.endswith(".json"):
+            store.delete("token/" + name[: -len(".json")])
+        try:
+            os.remove(os.path.join(directory, name))
+            tokens += 1
+        except OSError:
+            pass
+    return tokens, awscli_cache.remove_all()
+
+
+def _sign_out_quietly(raw: dict, client: Any) -> None:
+    region, start_url, access_token = raw.get("region"), raw.get("startUrl") or "", raw.get("accessToken")
+    if not (isinstance(region, str) and region and isinstance(access_token, str)):
+        return
+    session = SsoSession(start_url=str(start_url), region=region)
+    try:
+        portal.logout(session, Token(session.start_url, region, access_token, 0.0), client=client)
+    except SsoHelperError as exc:  # expired or unreachable: delete it anyway, as the AWS CLI does
+        log.debug("could not sign a cached token out on the server (%s)", exc)
 
 
 def configured_sessions(config: AwsConfig) -> list[SsoSession]:
     """Every distinct SSO session the config mentions: sso-sessions and legacy start URLs."""
-    found: dict[str, SsoSession] = {}
-    for name in config.sso_sessions:
-        try:
-            session = config.resolve_session(sso_session=name)
-        except SsoHelperError:
-            continue
-        found[tokencache.token_key(session)] = session
-    for name, values in config.profiles.items():
-        if "sso_start_url" in values and "sso_session" not in values:
-            try:
-                session = config.resolve_session(profile=name)
-            except SsoHelperError:
-                continue
-            found.setdefault(tokencache.token_key(session), session)
-    return list(found.values())
+    return config.sessions()

@@ -12,6 +12,7 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginFailed
 from ssohelper.models import SsoSession, Token, epoch_now
 from ssohelper.sso import clients, tokencache
+from ssohelper.sso.pkce import REDIRECT_URI_WITHOUT_PORT
 
 log = logging.getLogger("ssohelper")
 
@@ -51,26 +52,39 @@ class DeviceAuthorization:
 
 
 def registration(
-    session: SsoSession, oidc: Any, store: KeyringStore | None, *, now: float, renew: bool = False
+    session: SsoSession,
+    oidc: Any,
+    store: KeyringStore | None,
+    *,
+    now: float,
+    renew: bool = False,
+    auth_code: bool = False,
 ) -> dict:
-    """A cached client registration, reused until 15 minutes before it expires."""
-    cached = None if renew else tokencache.load_registration(session, store)
+    """A cached client registration, reused until 15 minutes before it expires.
+
+    ``auth_code`` registers for the browser flow: its grant types, the loopback redirect URI
+    without a port, and the start URL as issuer, as the AWS CLI v2 does."""
+    cached = None if renew else tokencache.load_registration(session, store, auth_code)
     if cached and cached["expiresAt"] - now > REGISTRATION_MARGIN:
         log.debug("reusing client registration %s", cached["clientId"][:8])
         return cached
+    extra: dict[str, Any] = {"grantTypes": GRANT_TYPES}
+    if auth_code:
+        extra = {
+            "grantTypes": list(tokencache.AUTH_CODE_GRANTS),
+            "redirectUris": [REDIRECT_URI_WITHOUT_PORT],
+            "issuerUrl": session.start_url,
+        }
     with clients.calling("SSO OIDC RegisterClient", session):
         response = oidc.register_client(
-            clientName=f"ssohelper-{int(now)}",
-            clientType="public",
-            scopes=list(session.scopes),
-            grantTypes=GRANT_TYPES,
+            clientName=f"ssohelper-{int(now)}", clientType="public", scopes=list(session.scopes), **extra
         )
     fresh = {
         "clientId": response["clientId"],
         "clientSecret": response["clientSecret"],
         "expiresAt": float(response["clientSecretExpiresAt"]),
     }
-    tokencache.save_registration(session, fresh, store)
+    tokencache.save_registration(session, fresh, store, auth_code)
     log.debug("registered a new client %s", fresh["clientId"][:8])
     return fresh
 
@@ -129,7 +143,7 @@ def poll(
             except ClientError as exc:
                 interval += _extra_wait(session, exc)
                 continue
-        return _token(session, client, response, now=clock())
+        return token_from(session, client, response, now=clock())
 
 
 def _extra_wait(session: SsoSession, exc: Exception) -> int:
@@ -177,10 +191,10 @@ def refresh(session: SsoSession, oidc: Any, token: Token, *, now: float) -> Toke
     if "refreshToken" not in response:
         response = {**response, "refreshToken": token.refresh_token}
     client["expiresAt"] = token.registration_expires_at
-    return _token(session, client, response, now=now)
+    return token_from(session, client, response, now=now)
 
 
-def _token(session: SsoSession, client: dict, response: dict, *, now: float) -> Token:
+def token_from(session: SsoSession, client: dict, response: dict, *, now: float) -> Token:
     return Token(
         start_url=session.start_url,
         region=session.region,

@@ -1,8 +1,8 @@
 """SSO tokens and client registrations, in the AWS CLI v2 cache (~/.aws/sso/cache).
 
 Token files are named and shaped exactly as the AWS CLI v2 writes them, so a login by either
-tool serves both. When a secure keyring exists, the refresh token and client secret live
-there instead of in the file (botocore then simply cannot refresh on its own).
+tool serves both. Where the refresh token and client secret go (this file or the OS keyring)
+is decided by ``sso.secrets_policy``; this module only reads and writes what it is told.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import os
 from datetime import datetime, timezone
 
 from ssohelper import paths
-from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, write_atomic
+from ssohelper.cache.fileio import Untrusted, ensure_private_dir, explain, read_trusted, remove_quietly, write_atomic
 from ssohelper.cache.keyringstore import KeyringStore, describe
+from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, Token
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -36,21 +37,48 @@ def token_key(session: SsoSession) -> str:
 
 
 def token_path(session: SsoSession) -> str:
-    return os.path.join(paths.sso_cache_dir(), token_key(session) + ".json")
+    return paths.sso_token_file(session.token_key_input)
+
+
+def lock_path(session: SsoSession) -> str:
+    """The per-session lock held while a token is refreshed, written, or its secrets moved."""
+    return os.path.join(paths.lock_dir(), f"session-{token_key(session)}.lock")
+
+
+def read_json(path: str) -> dict | None:
+    """Any JSON object file in the cache, or None when absent, unreadable or not an object."""
+    return _read_json(path)
+
+
+def read_raw(session: SsoSession) -> dict | None:
+    """The token file as JSON (no keyring lookups), or None when absent or unreadable."""
+    return _read_json(token_path(session))
 
 
 def _read_json(path: str) -> dict | None:
+    """A token or registration file; None when absent or damaged. A file or directory another
+    user could have written, or one we may not read, is refused (ConfigError, exit 4)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            value = json.load(handle)
+        value = json.loads(read_trusted(path))
+    except Untrusted as exc:
+        raise ConfigError(f"refusing to use {exc}: another user could have written it; {exc.fix}") from None
+    except PermissionError as exc:
+        raise ConfigError(f"can't read {explain(exc)}; it should be yours and readable") from None
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
 
 
 def _write_json(path: str, value: dict) -> None:
-    ensure_private_dir(os.path.dirname(path))
-    write_atomic(path, json.dumps(value, indent=2).encode("utf-8"))
+    directory = os.path.dirname(path)
+    try:
+        ensure_private_dir(directory)
+        write_atomic(path, json.dumps(value, indent=2).encode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"can't write the SSO token cache {directory} ({explain(exc)}); "
+            "it must be a directory that you own and can write"
+        ) from None
 
 
 def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token | None:
@@ -105,12 +133,22 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
     return path
 
 
-def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
-    """Where this session's refresh token and client secret actually are, for people to read."""
+def secrets_place(session: SsoSession, store: KeyringStore | None) -> str | None:
+    """Where this session's refresh token and client secret are now: "file", "keyring" or None."""
     raw = _read_json(token_path(session)) or {}
     if raw.get("refreshToken") or raw.get("clientSecret"):
-        return describe(None)
+        return "file"
     if store is not None and store.get("token/" + token_key(session)):
+        return "keyring"
+    return None
+
+
+def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
+    """Where this session's refresh token and client secret actually are, for people to read."""
+    place = secrets_place(session, store)
+    if place == "file":
+        return describe(None)
+    if place == "keyring" and store is not None:
         return describe(store)
     return "nowhere (no refresh token was issued)"
 
@@ -121,30 +159,48 @@ def delete_token(session: SsoSession, store: KeyringStore | None = None) -> bool
     return remove_quietly(token_path(session))
 
 
-def registration_key(session: SsoSession) -> str:
-    args = {
+AUTH_CODE_GRANTS = ("authorization_code", "refresh_token")
+
+
+def registration_key(session: SsoSession, auth_code: bool = False) -> str:
+    """The registration file name; a browser-flow registration (its own grant types and
+    redirect URI) is kept apart from a device-flow one."""
+    args: dict = {
         "tool": "ssohelper",
         "startUrl": session.start_url,
         "region": session.region,
         "scopes": list(session.scopes),
         "session_name": session.name,
     }
+    if auth_code:
+        args["grantTypes"] = list(AUTH_CODE_GRANTS)
     text = json.dumps(args, sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _registration_path(session: SsoSession) -> str:
-    return os.path.join(paths.sso_cache_dir(), registration_key(session) + ".json")
+def _registration_path(session: SsoSession, auth_code: bool = False) -> str:
+    return os.path.join(paths.sso_cache_dir(), registration_key(session, auth_code) + ".json")
 
 
-def load_registration(session: SsoSession, store: KeyringStore | None = None) -> dict | None:
+def registration_client_ids(session: SsoSession) -> set[str]:
+    """The client IDs of ssohelper's own cached registrations for ``session`` (no secrets read)."""
+    found = set()
+    for auth_code in (False, True):
+        client_id = (_read_json(_registration_path(session, auth_code)) or {}).get("clientId")
+        if isinstance(client_id, str):
+            found.add(client_id)
+    return found
+
+
+def load_registration(session: SsoSession, store: KeyringStore | None = None, auth_code: bool = False) -> dict | None:
     """``{"clientId", "clientSecret", "expiresAt"}`` (epoch seconds), or None."""
-    raw = _read_json(_registration_path(session))
+    key = registration_key(session, auth_code)
+    raw = _read_json(_registration_path(session, auth_code))
     if raw is None or not isinstance(raw.get("clientId"), str):
         return None
     secret = raw.get("clientSecret")
     if not secret and store is not None:
-        secret = (store.get("registration/" + registration_key(session)) or {}).get("clientSecret")
+        secret = (store.get("registration/" + key) or {}).get("clientSecret")
     try:
         expires_at = parse_time(raw["expiresAt"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -154,19 +210,27 @@ def load_registration(session: SsoSession, store: KeyringStore | None = None) ->
     return {"clientId": raw["clientId"], "clientSecret": secret, "expiresAt": expires_at}
 
 
-def save_registration(session: SsoSession, registration: dict, store: KeyringStore | None = None) -> None:
-    raw = {
+def save_registration(
+    session: SsoSession, registration: dict, store: KeyringStore | None = None, auth_code: bool = False
+) -> None:
+    raw: dict = {
         "clientId": registration["clientId"],
         "expiresAt": format_time(registration["expiresAt"]),
         "scopes": list(session.scopes),
     }
+    if auth_code:
+        raw["grantTypes"] = list(AUTH_CODE_GRANTS)
     secret = {"clientSecret": registration["clientSecret"]}
-    if store is None or not store.set("registration/" + registration_key(session), secret):
+    if store is None or not store.set("registration/" + registration_key(session, auth_code), secret):
         raw.update(secret)
-    _write_json(_registration_path(session), raw)
+    _write_json(_registration_path(session, auth_code), raw)
 
 
 def delete_registration(session: SsoSession, store: KeyringStore | None = None) -> bool:
-    if store is not None:
-        store.delete("registration/" + registration_key(session))
-    return remove_quietly(_registration_path(session))
+    """Forget both the device-flow and the browser-flow registration; True if a file went."""
+    removed = False
+    for auth_code in (False, True):
+        if store is not None:
+            store.delete("registration/" + registration_key(session, auth_code))
+        removed = remove_quietly(_registration_path(session, auth_code)) or removed
+    return removed

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,29 +17,31 @@ from ssohelper.ini.diff import unified_diff
 from ssohelper.ini.editor import IniFile, parse_ini, read_ini
 
 BOM = "\ufeff"
-# CI clones the repo with shared/ beside it; here that is /work/shared.
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "botocore-cfg"
-BOTOCORE_PARSES = [
-    "aws_bad_profile",
-    "aws_config",
-    "aws_config_nested",
-    "aws_config_nocreds",
-    "aws_config_other",
-    "aws_services_config",
-    "aws_sso_session_config",
-    "aws_third_config",
-    "boto_config",
-    "boto_config_empty",
-    "foo_config",
-]
-# configparser reads it; botocore then rejects its "s3 =" block (a sub-key line without "=").
-CONFIGPARSER_ONLY = ["aws_config_nested_bad"]
-KEY_BEFORE_SECTION = {"aws_config_bad": "aws_access_key_id", "aws_credentials": "AWSAccessKeyId"}
+CONFIGS = DATA / "config"  # hand-written files; their README says what botocore does with each
+# configparser reads these (botocore then rejects bad_nested's block, and bom's first line).
+EDITOR_READS = sorted(
+    p.name
+    for p in CONFIGS.iterdir()
+    if p.name not in ("README.md", "key_before_section", "duplicate_section", "duplicate_key")
+    and p.name not in ("pasted_secret", "unnamed_section", "latin1")
+)
+EDITOR_REJECTS = {
+    "key_before_section": "line 1: key 'region' before any [section]",
+    "duplicate_section": "line 4: duplicate section [profile dev] (first at line 1)",
+    "duplicate_key": "line 3: duplicate key 'Region' in a section (first at line 2)",
+    "pasted_secret": "line 3: expected 'key = value'",
+    "unnamed_section": "line 1: text before any [section]",
+    "latin1": "line 3: not UTF-8 text",
+}
 
 
 def configparser_view(text: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Sections and raw values as botocore's RawConfigParser sees them (text-mode newlines)."""
-    parser = configparser.RawConfigParser()
+    """Sections and raw values as botocore's RawConfigParser sees them (text-mode newlines).
+
+    The editor edits text: to it [DEFAULT] is a section like any other, whose keys are not
+    copied into the others (the botocore view, in ini.read, does copy them).
+    """
+    parser = configparser.RawConfigParser(default_section="\0 no default section")
     parser.read_file(io.StringIO(text.removeprefix(BOM), newline=None))
     return [
         (name.strip(), [(key, parser.get(name, key)) for key in parser.options(name)]) for name in parser.sections()
@@ -192,66 +195,48 @@ def test_edits_stay_inside_their_section(gen: Generated, data: st.DataObject) ->
     assert our_view(reparsed) == configparser_view(new)
 
 
-# --- botocore's own fixtures -------------------------------------------------------------------
+# --- the hand-written files in tests/data/config ---------------------------------------------
 
 
-@pytest.fixture
-def fixtures() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"botocore config fixtures not found at {FIXTURES} (shared/ beside the repo)")
-    return FIXTURES
-
-
-@pytest.mark.parametrize("name", BOTOCORE_PARSES + CONFIGPARSER_ONLY)
-def test_fixture_round_trips_byte_for_byte(fixtures: Path, name: str) -> None:
-    data = (fixtures / name).read_bytes()
+@pytest.mark.parametrize("name", EDITOR_READS)
+def test_fixture_round_trips_byte_for_byte(name: str) -> None:
+    data = (CONFIGS / name).read_bytes()
     assert parse_ini(data.decode("utf-8")).render().encode("utf-8") == data
-    assert read_ini(fixtures / name).render().encode("utf-8") == data
+    assert read_ini(CONFIGS / name).render().encode("utf-8") == data
 
 
-@pytest.mark.parametrize("name", BOTOCORE_PARSES + CONFIGPARSER_ONLY)
-def test_fixture_values_match_raw_config_parser(fixtures: Path, name: str) -> None:
-    parser = configparser.RawConfigParser()
-    parser.read(fixtures / name, encoding="utf-8")
-    doc = read_ini(fixtures / name)
-    assert doc.section_names() == [section.strip() for section in parser.sections()]
-    for section in parser.sections():
-        assert doc.keys(section) == parser.options(section)
-        for key in parser.options(section):
-            assert doc.get(section, key) == parser.get(section, key)
+@pytest.mark.parametrize("name", EDITOR_READS)
+def test_fixture_values_match_raw_config_parser(name: str) -> None:
+    doc = read_ini(CONFIGS / name)
+    assert our_view(doc) == configparser_view((CONFIGS / name).read_text(encoding="utf-8"))
 
 
-def test_fixture_verdicts_are_botocores(fixtures: Path) -> None:
-    configloader = pytest.importorskip("botocore.configloader")
-    exceptions = pytest.importorskip("botocore.exceptions")
-    for path in sorted(fixtures.iterdir()):
-        if path.name in BOTOCORE_PARSES:
-            configloader.raw_config_parse(str(path))
-        else:
-            with pytest.raises(exceptions.ConfigParseError):
-                configloader.raw_config_parse(str(path))
-
-
-def test_nested_values_are_raw_like_configparsers(fixtures: Path) -> None:
-    nested = read_ini(fixtures / "aws_config_nested")
-    assert nested.get("default", "s3") == "\nsignature_version = s3v4\naddressing_style = path"
-    assert nested.get("default", "region") == "us-west-2"
+def test_nested_values_are_raw_like_configparsers() -> None:
+    nested = read_ini(CONFIGS / "nested")
+    assert (
+        nested.get("default", "s3")
+        == "\nmax_concurrent_requests = 20\n\naddressing_style = virtual\nmultipart_threshold=64MB"
+    )
+    assert nested.get("default", "output") == "yaml"
     # botocore rejects the sub-key line; at the raw level it is a value, as for configparser.
-    assert read_ini(fixtures / "aws_config_nested_bad").get("default", "s3") == "\nbad_syntax @ s3v4"
+    bad = read_ini(CONFIGS / "bad_nested").get("default", "s3")
+    assert bad == "\naddressing_style = path\nmax_concurrent_requests 20"
 
 
-@pytest.mark.parametrize("name", sorted(KEY_BEFORE_SECTION))
-def test_fixture_with_key_before_section_is_rejected(fixtures: Path, name: str) -> None:
+def test_line_endings_of_the_fixtures_are_kept() -> None:
+    assert read_ini(CONFIGS / "crlf").newline == "\r\n"
+    assert read_ini(CONFIGS / "no_final_newline").render().endswith("output = json")
+    assert read_ini(CONFIGS / "cr_only").get("profile old-mac", "output") == "text"
+    assert read_ini(CONFIGS / "bom").render().startswith(BOM)
+
+
+@pytest.mark.parametrize("name, problem", sorted(EDITOR_REJECTS.items()))
+def test_fixtures_the_editor_rejects_name_file_and_line(name: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        read_ini(fixtures / name)
+        read_ini(CONFIGS / name)
     message = str(caught.value)
-    assert f"{fixtures / name} line 1: key '{KEY_BEFORE_SECTION[name]}' before any [section]" in message
-    assert "\n" not in message and "foo" not in message
-
-
-def test_fixture_that_is_not_text_is_rejected(fixtures: Path) -> None:
-    with pytest.raises(ConfigError, match="aws_config_badbytes line 1: not UTF-8 text"):
-        read_ini(fixtures / "aws_config_badbytes")
+    assert message.startswith(f"{CONFIGS / name} {problem}")
+    assert "\n" not in message and "PASTED" not in message
 
 
 # --- parse errors ------------------------------------------------------------------------------

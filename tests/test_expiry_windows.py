@@ -23,6 +23,8 @@ ARGS = ["--sso-session", "corp", "--account-id", "111111111111", "--role-name", 
 
 
 def cache_entry(seconds_left: float) -> None:
+    """A cached role, and its session's token file (expired, so a miss ends in login required)."""
+    tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "expired", T - 60))
     creds = RoleCredentials("ASIAEXAMPLEEXAMPLE", "secret", "session", T + seconds_left, "111111111111")
     rolestore.FileStore().write(credentials.target_entry(TARGET), rolestore.encode_entry(creds))
 
@@ -47,14 +49,14 @@ def test_cached_credentials_need_more_than_15_minutes(seconds_left, hit):
         (30 * 60, [*ARGS, "--min-ttl", "30"], False),
     ],
 )
-def test_the_fast_path_honours_the_window(capsys, seconds_left, argv, hit):
+def test_the_fast_path_honours_the_window(config, capsys, seconds_left, argv, hit):
     cache_entry(seconds_left)
     with freeze_time(NOW):
         assert fastpath.serve_cached(argv) == (0 if hit else None)
     assert ("ASIAEXAMPLEEXAMPLE" in capsys.readouterr().out) is hit
 
 
-def test_the_settings_file_changes_the_window(isolated_home, capsys):
+def test_the_settings_file_changes_the_window(config, isolated_home, capsys):
     settings = isolated_home / ".config" / "ssohelper" / "config"
     settings.parent.mkdir(parents=True)
     settings.write_text("[credential-process]\nmin_ttl_minutes = 5\n")
@@ -103,11 +105,22 @@ def test_an_expired_token_without_refresh_needs_a_login():
         usable_token(CORP, store=None)
 
 
-def test_token_times_use_the_aws_cli_format():
+@pytest.fixture
+def far_from_utc(monkeypatch):
+    """A local time zone 12 hours from UTC (a POSIX TZ rule: no tz database needed)."""
+    monkeypatch.setenv("TZ", "XXX-12")
+    time.tzset()
+    yield
+    monkeypatch.undo()  # TZ back as it was, then tell the C library
+    time.tzset()
+
+
+def test_token_times_use_the_aws_cli_format(far_from_utc):
+    assert time.localtime(T).tm_hour == 0  # the zone took effect, so a local-time slip would show
     assert tokencache.format_time(T) == "2026-11-28T12:00:00Z"
     assert tokencache.parse_time("2026-11-28T12:00:00Z") == T
     assert tokencache.parse_time("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
-    assert time.gmtime(T).tm_hour == 12
+    assert tokencache.parse_time("2026-11-28T12:00:00") == T  # no zone given: UTC, not local time
 
 
 class UnreachableOidc:

@@ -1,0 +1,86 @@
+"""Role credentials for tools that cannot use profiles: exec, export, console."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from ssohelper.cli.options import debug_option, profile_option, say
+
+_PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (default: AWS_PROFILE, else default)."
+
+
+@click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@profile_option(_PROFILE_HELP)
+@click.option("--allow-nested", is_flag=True, help="Run even inside another 'ssohelper exec'.")
+@debug_option
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
+def exec_command(profile: str | None, allow_nested: bool, command: tuple[str, ...]) -> int:
+    """Run a command with the profile's role credentials in its environment.
+
+    It gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+    AWS_CREDENTIAL_EXPIRATION and AWS_REGION (when the profile has one); AWS_PROFILE is
+    removed. Its exit code and signals are its own.
+
+    Example: ssohelper exec --profile dev -- terraform plan
+    """
+    from ssohelper.sso import envcreds
+
+    envcreds.refuse_nesting(os.environ, allow=allow_nested)
+    found = envcreds.profile_credentials(profile)
+    return envcreds.run(command, envcreds.child_environment(os.environ, found))
+
+
+@click.command("export")
+@profile_option(_PROFILE_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish"]),
+    default="process",
+    show_default=True,
+    help="The AWS CLI's export-credentials formats, plus json (one compact object with region).",
+)
+@debug_option
+def export(profile: str | None, fmt: str) -> None:
+    """Print the profile's role credentials for a shell or a tool (secrets on stdout only).
+
+    Example: eval "$(ssohelper export --profile dev --format env)"
+    """
+    from ssohelper.sso import envcreds
+
+    found = envcreds.profile_credentials(profile)
+    sys.stdout.write(envcreds.render(found, fmt))
+
+
+@click.command("console")
+@profile_option(_PROFILE_HELP)
+@click.option("--print", "print_only", is_flag=True, help="Print the URL on stdout instead of opening a browser.")
+@click.option("--destination", metavar="URL", help="The console page to land on (default: the console home).")
+@click.option(
+    "--duration", type=click.IntRange(15, 720), metavar="MIN", help="Console session length in minutes (15-720)."
+)
+@debug_option
+def console(profile: str | None, print_only: bool, destination: str | None, duration: int | None) -> None:
+    """Open the AWS console signed in as the profile's role (via the federation endpoint).
+
+    The sign-in endpoint follows the partition (aws, aws-us-gov, aws-cn); set
+    AWS_ENDPOINT_URL_SIGNIN to use another.
+
+    Example: ssohelper console --profile dev --destination https://console.aws.amazon.com/s3/
+    """
+    from ssohelper.sso import envcreds
+    from ssohelper.sso.console import console_link
+    from ssohelper.sso.login import default_browser
+
+    found = envcreds.profile_credentials(profile)
+    link = console_link(found.credentials, found.target.session.region, destination=destination, duration=duration)
+    opener = None if print_only else default_browser()
+    if opener is None or opener(link.url) is False:  # webbrowser answers False when it found none
+        if not print_only:
+            say("No browser could be opened; open this URL yourself (valid for 15 minutes):")
+        click.echo(link.url)
+        return
+    say(f"Opened the {link.partition} console for {found.target.role_name} in {found.target.account_id}.")

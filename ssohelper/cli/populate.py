@@ -1,0 +1,82 @@
+"""The populate command: a profile for every account and role the sign-in gives."""
+
+from __future__ import annotations
+
+import click
+
+from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import rollback as rollback_files
+from ssohelper.cli.options import confirm_apply, debug_option, say
+from ssohelper.cli.output import progress_on_terminal
+
+
+@click.command("populate")
+@click.option("--sso-session", "-s", help="The [sso-session NAME] whose accounts and roles become profiles.")
+@click.option(
+    "--template",
+    default="{account_name}.{role_name}",
+    show_default=True,
+    help="Profile names, from {account_id}, {account_name}, {role_name} and {sso_session}.",
+)
+@click.option(
+    "--style",
+    type=click.Choice(["process", "native"]),
+    default="process",
+    show_default=True,
+    help="credential_process through ssohelper, or native sso_session keys.",
+)
+@click.option("--region", help="The profiles' region (default: the sso-session's sso_region).")
+@click.option("--prune", is_flag=True, help="Remove generated profiles whose account or role is gone.")
+@click.option("--start-url", help="Create the sso-session with this start URL if it doesn't exist.")
+@click.option("--sso-region", help="The Identity Center region, with --start-url.")
+@click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--rollback", is_flag=True, help="Restore ~/.aws/config from the latest backup (as migrate-profiles).")
+@debug_option
+def populate(
+    sso_session: str | None,
+    template: str,
+    style: str,
+    region: str | None,
+    prune: bool,
+    start_url: str | None,
+    sso_region: str | None,
+    dry_run: bool,
+    yes: bool,
+    rollback: bool,
+) -> None:
+    """Write a profile for every account and role your SSO sign-in gives you.
+
+    Generated profiles are marked (ssohelper_generated = populate); only those are ever updated
+    or pruned, and a second run changes nothing. Shows a plan and a diff first, backs the file up
+    and can roll back.
+
+    Example: ssohelper populate --sso-session corp --template "{account_name}.{role_name}" --dry-run
+    """
+    from ssohelper.migration import backups
+    from ssohelper.migration.populate import Request, make_plan, table
+    from ssohelper.sso import secrets_policy
+
+    recover_first(dry_run)
+    if rollback:
+        rollback_files(force=False, yes=yes)
+        return
+    if not sso_session:
+        raise click.UsageError("--sso-session is required")
+    request = Request(sso_session, template, style, region, prune, start_url, sso_region)
+    with progress_on_terminal("Listing roles, accounts done") as progress:
+        plan = make_plan(request, progress=progress)
+    click.echo(table(plan), nl=False)
+    if not plan.changed:
+        say("Nothing to change.")
+        return
+    click.echo()
+    click.echo(plan.diff(), nl=False)
+    if dry_run:
+        say("Dry run: nothing was changed.")
+        return
+    confirm_apply(yes)
+    backup = backups.apply(plan.changes)
+    say(f"Updated {plan.change.path}. Backup: {backup.directory}")
+    say("Undo with: ssohelper populate --rollback")
+    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file

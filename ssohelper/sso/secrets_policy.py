@@ -1,0 +1,197 @@
+"""Where a session's long-lived secrets (refresh token, client secret) go, and why.
+
+``secrets = auto | keyring | file`` (``[login] secrets`` in the settings file, or
+``login --secrets``). ``auto`` puts them in the OS keyring only when all of these hold:
+
+- a secure keyring backend exists;
+- no profile uses the session through the AWS CLI's and SDKs' own SSO support: they refresh
+  only from the token file;
+- the token file did not already hold them from another tool (``aws sso login``): ssohelper
+  never moves secrets out of a file another tool wrote.
+
+Otherwise they stay in the 0600 token file, as the AWS CLI keeps them. The rule is applied again
+on every login, refresh, status and migrate; a move is reported through ``notify``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ssohelper import settings
+from ssohelper.cache import keyringstore, locks
+from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import Busy
+from ssohelper.ini import awsconfig
+from ssohelper.ini.awsconfig import AwsConfig
+from ssohelper.models import SsoSession, Token
+from ssohelper.sso import tokencache
+
+UNSET: Any = object()
+MOVE_WAIT = 5.0  # seconds status or migrate wait for a refresh under way before leaving the move to it
+log = logging.getLogger("ssohelper")
+Notify = Callable[[str], None]
+
+
+def report(message: str) -> None:
+    """The default ``notify``: one line on stderr, for people."""
+    try:
+        sys.stderr.write(f"ssohelper: {message}\n")
+        sys.stderr.flush()
+    except OSError:  # nobody is listening any more
+        pass
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a session's secrets belong now, and why (the rule, in words)."""
+
+    where: str  # "keyring" or "file"
+    reason: str
+    mode: str
+    native_profiles: tuple[str, ...]
+    store: KeyringStore | None  # the secure keyring, if any: secrets already there are read from it
+
+    @property
+    def target(self) -> KeyringStore | None:
+        """Where ``tokencache.save_token`` should put the secrets (None: the token file)."""
+        return self.store if self.where == "keyring" else None
+
+    @property
+    def registration_store(self) -> KeyringStore | None:
+        """ssohelper's own client registration: no other tool reads it, so only ``file`` keeps it out."""
+        return None if self.mode == "file" else self.store
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        if self.where != "keyring":
+            return ()
+        return tuple(
+            f"profile '{name}' uses this session through the AWS CLI's or an SDK's own SSO support; "
+            "it cannot refresh the token while the secrets are in the keyring (set secrets = auto or file)"
+            for name in self.native_profiles
+        )
+
+
+@dataclass(frozen=True)
+class SecretsStatus:
+    """What ``status`` says about a session's secrets."""
+
+    where: str  # where they are now, for people
+    reason: str
+    warnings: tuple[str, ...]
+
+
+def decide(
+    session: SsoSession,
+    *,
+    mode: str | None = None,
+    store: KeyringStore | None = UNSET,
+    config: AwsConfig | None = None,
+) -> Placement:
+    """Where ``session``'s secrets belong under ``mode`` (default: the settings file)."""
+    mode = settings.secrets_mode() if mode is None else mode
+    store = keyringstore.secure_keyring() if store is UNSET else store
+    natives = tuple((config or awsconfig.load()).native_profiles(session))
+
+    def placed(where: str, reason: str) -> Placement:
+        return Placement(where, reason, mode, natives, store)
+
+    if mode == "file":
+        return placed("file", "secrets = file")
+    if store is None:
+        return placed("file", f"secrets = {mode}, but there is no secure OS keyring backend")
+    if mode == "keyring":
+        return placed("keyring", "secrets = keyring")
+    if natives:
+        names = ", ".join(f"'{name}'" for name in natives)
+        return placed(
+            "file",
+            f"secrets = auto, and profile(s) {names} use this session through the AWS CLI's and SDKs' own "
+            "SSO support, which refresh only from the token file",
+        )
+    if _written_by_another_tool(session):
+        return placed(
+            "file",
+            "secrets = auto, and another tool (such as aws sso login) wrote them to the token file; "
+            "ssohelper leaves them there",
+        )
+    return placed("keyring", "secrets = auto, a secure OS keyring exists, and no profile uses this session natively")
+
+
+def _written_by_another_tool(session: SsoSession) -> bool:
+    """The token file holds secrets from a client registration that is not ssohelper's own."""
+    raw = tokencache.read_raw(session) or {}
+    if not (raw.get("refreshToken") or raw.get("clientSecret")):
+        return False
+    return raw.get("clientId") not in tokencache.registration_client_ids(session)
+
+
+def save(session: SsoSession, token: Token, placement: Placement, *, notify: Notify = report) -> str:
+    """Write ``token`` with its secrets where ``placement`` says; report a move. Returns the path."""
+    before = tokencache.secrets_place(session, placement.store)
+    path = tokencache.save_token(session, token, placement.target)
+    if before == "keyring" and placement.store is not None and tokencache.secrets_place(session, None) == "file":
+        placement.store.delete("token/" + tokencache.token_key(session))
+    after = tokencache.secrets_place(session, placement.store)
+    if before and after and before != after:
+        what = f"the refresh token and client secret of '{session.label}'"
+        notify(f"moved {what} {_move(before, after)}: {placement.reason}")
+    return path
+
+
+def _move(before: str, after: str) -> str:
+    names = {"file": "the token file", "keyring": "the OS keyring"}
+    return f"from {names[before]} to {names[after]}"
+
+
+def apply(
+    session: SsoSession,
+    *,
+    mode: str | None = None,
+    store: KeyringStore | None = UNSET,
+    config: AwsConfig | None = None,
+    notify: Notify = report,
+) -> Placement:
+    """Apply the rule to the token already cached for ``session``, moving its secrets if needed."""
+    placement = decide(session, mode=mode, store=store, config=config)
+    if tokencache.secrets_place(session, placement.store) in (None, placement.where):
+        return placement
+    try:  # re-entrant: login and refresh already hold it
+        with locks.file_lock(tokencache.lock_path(session), timeout=MOVE_WAIT, what=f"refresh of {session.label}"):
+            now = tokencache.secrets_place(session, placement.store)
+            token = tokencache.load_token(session, placement.store)
+            if token is not None and now not in (None, placement.where):
+                save(session, token, placement, notify=notify)
+    except Busy:  # a sign-in or refresh is under way; it applies the rule itself
+        log.debug("the session lock of %s is busy; not moving its secrets now", session.label)
+    return placement
+
+
+def apply_configured(*, notify: Notify = report) -> None:
+    """Apply the rule to every session in the AWS config (after migrate-profiles changed it)."""
+    config = awsconfig.load()
+    mode, store = settings.secrets_mode(), keyringstore.secure_keyring()
+    for session in config.sessions():
+        apply(session, mode=mode, store=store, config=config, notify=notify)
+
+
+def explain(
+    session: SsoSession,
+    *,
+    mode: str | None = None,
+    store: KeyringStore | None = UNSET,
+    config: AwsConfig | None = None,
+    notify: Notify = report,
+) -> SecretsStatus:
+    """Where ``session``'s secrets are now and why (applying the rule first)."""
+    placement = apply(session, mode=mode, store=store, config=config, notify=notify)
+    if tokencache.read_raw(session) is None:
+        goes = "the OS keyring" if placement.where == "keyring" else "the token file"
+        where = f"none yet (a sign-in puts them in {goes})"
+    else:
+        where = tokencache.secrets_location(session, placement.store)
+    return SecretsStatus(where, placement.reason, placement.warnings)

@@ -1,0 +1,160 @@
+"""What ``ssohelper status`` reports: sign-ins, where their secrets are, cached role credentials.
+
+One value, no secrets in it: the CLI renders it as text or JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ssohelper import paths
+from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache.keyringstore import KeyringStore
+from ssohelper.errors import ConfigError
+from ssohelper.models import SsoSession, epoch_now
+from ssohelper.settings import load_process_settings
+from ssohelper.sso import secrets_policy, tokencache
+
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class CachedRole:
+    account_id: str
+    role_name: str
+    expires_at: float | None  # None: unreadable, or kept in a keyring we cannot open now
+    seconds_left: float | None
+    store: str  # "file" or "keyring"
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    name: str  # the sso-session name, or the start URL of a legacy profile
+    start_url: str
+    region: str
+    token_path: str
+    state: str  # "signed in", "expired" or "not signed in"
+    expires_at: float | None
+    seconds_left: float | None
+    can_refresh: bool
+    secrets_location: str | None  # None when there is no refresh token
+    secrets_where: str  # where the refresh token and client secret are now, and why
+    secrets_reason: str
+    warnings: tuple[str, ...]
+    roles: tuple[CachedRole, ...]
+    error: str | None = None  # the token file can't be used (unreadable, untrusted): say why
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    sessions: tuple[SessionStatus, ...]
+    keyring_backend: str
+    secure_keyring: str  # the secure keyring ssohelper can use, or "none"
+    secrets_destination: str  # where new long-lived secrets go
+    role_store: str
+    role_cache: str
+    config_path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def status(
+    sessions: Sequence[SsoSession],
+    *,
+    clock: Callable[[], float] = epoch_now,
+    store: KeyringStore | None = UNSET,
+) -> StatusReport:
+    """The state of ``sessions`` and of the caches, read without changing anything."""
+    store = keyringstore.secure_keyring() if store is UNSET else store
+    now = clock()
+    cached = _cached_roles(store, now)
+    settings = load_process_settings()
+    return StatusReport(
+        sessions=tuple(_session_status(s, store, now, cached) for s in sessions),
+        keyring_backend=keyring_backend(),
+        secure_keyring=store.description if store is not None else "none",
+        secrets_destination=keyringstore.describe(store),
+        role_store=settings.store,
+        role_cache=paths.role_cache_dir() if settings.store == "file" else "OS keyring",
+        config_path=paths.aws_config_file(),
+    )
+
+
+def keyring_backend() -> str:
+    """The keyring backend Python's keyring picked (secure or not), by class name."""
+    try:
+        import keyring
+    except ImportError:
+        return "none (the keyring package is not installed)"
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def _session_status(
+    session: SsoSession, store: KeyringStore | None, now: float, cached: dict[str, list[CachedRole]]
+) -> SessionStatus:
+    sid = rolestore.session_id(session.name, session.start_url)
+    roles = tuple(sorted(cached.get(sid, []), key=lambda r: (r.account_id, r.role_name)))
+    try:  # applies the secrets rule first: it may move them
+        secrets = secrets_policy.explain(session, store=store)
+        token = tokencache.load_token(session, store)
+    except ConfigError as exc:  # an unreadable or untrusted token file: say so, go on with the others
+        path = tokencache.token_path(session)
+        return SessionStatus(
+            session.label,
+            session.start_url,
+            session.region,
+            path,
+            "cannot tell",
+            None,
+            None,
+            False,
+            None,
+            "unknown",
+            str(exc),
+            (),
+            roles,
+            error=str(exc),
+        )
+    left = token.seconds_left(now) if token else None
+    state = "not signed in" if left is None else ("signed in" if left > 0 else "expired")
+    can_refresh = bool(token and token.refresh_token)
+    return SessionStatus(
+        name=session.label,
+        start_url=session.start_url,
+        region=session.region,
+        token_path=tokencache.token_path(session),
+        state=state,
+        expires_at=token.expires_at if token else None,
+        seconds_left=left,
+        can_refresh=can_refresh,
+        secrets_location=tokencache.secrets_location(session, store) if can_refresh else None,
+        secrets_where=secrets.where,
+        secrets_reason=secrets.reason,
+        warnings=secrets.warnings,
+        roles=roles,
+    )
+
+
+def _cached_roles(store: KeyringStore | None, now: float) -> dict[str, list[CachedRole]]:
+    """Cached role credentials by session id; only their expiry is read, never their secrets."""
+    files = rolestore.FileStore()
+    keyring_roles = rolestore.KeyringRoleStore(store.backend) if store is not None else None
+    found: dict[str, list[CachedRole]] = {}
+    for name in files.names():
+        parts = rolestore.split_entry_name(name)
+        if parts is None:
+            continue
+        raw = files.read(name)
+        kind = "file"
+        if raw is not None and raw.split("\n")[1:2] == [rolestore.IN_KEYRING]:
+            kind = "keyring"
+            raw = keyring_roles.read(name) if keyring_roles is not None else None
+        expires_at = rolestore.entry_expiry(raw)
+        left = None if expires_at is None else expires_at - now
+        found.setdefault(parts[0], []).append(CachedRole(parts[1], parts[2], expires_at, left, kind))
+    return found

@@ -1,0 +1,276 @@
+"""Which cached role a credential-process call means: one rule for the fast and the slow path.
+
+Stdlib only, and light: the cache hit in ``fastpath`` parses its arguments with ``parse`` and
+resolves them with ``resolve``; the click command resolves the same options with the same
+``resolve``. Both raise the same errors, so the two paths cannot drift apart.
+
+A profile or a named session needs the AWS config file. Parsing it costs time in proportion
+to its size, so a successful answer is remembered in a small private file beside the cache
+entries, stamped with the config file's identity (size, mtime, inode). A changed config
+file, another AWS_CONFIG_FILE, or a damaged memo simply means parsing again.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ssohelper import paths
+from ssohelper.errors import ConfigError, UsageError
+
+# The credential-process options: long name -> short alias. The click command declares the
+# same set (a test compares them).
+VALUE_OPTIONS = {
+    "--profile": "-p",
+    "--sso-session": "-s",
+    "--start-url": None,
+    "--sso-region": None,
+    "--account-id": None,
+    "--role-name": None,
+    "--store": None,
+    "--min-ttl": None,
+    "--lock-timeout": None,
+}
+FLAGS = ("--auto-login", "--debug")
+_SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
+_TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
+_MEMO_HEADER = "ssohelper-target 1"
+TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    _Rule = Callable[[str, dict[str, dict], str], "Target"]
+
+
+class Target:
+    """One role: a named session or a start URL (legacy), an account and a role.
+
+    A plain class: a dataclass would import dataclasses on the hot path.
+    """
+
+    __slots__ = ("account_id", "region", "role_name", "session_name", "start_url")
+
+    def __init__(self, session_name: str | None, start_url: str, region: str, account_id: str, role_name: str) -> None:
+        self.session_name = session_name
+        self.start_url = start_url
+        self.region = region
+        self.account_id = account_id
+        self.role_name = role_name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Target) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "Target(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+
+    @property
+    def token_file(self) -> str:
+        """The session's token file (the AWS CLI's rule: sha1 of the session name, else the URL)."""
+        return paths.sso_token_file(self.session_name if self.session_name is not None else self.start_url)
+
+    @property
+    def entry_name(self) -> str:
+        """The role-credential cache entry of this role."""
+        from ssohelper.cache import rolestore
+
+        sid = rolestore.session_id(self.session_name, self.start_url)
+        return rolestore.entry_name(sid, self.account_id, self.role_name)
+
+
+def parse(argv: list[str]) -> dict[str, str] | None:
+    """The options of a plain credential-process command line; None for anything else (help, typos).
+
+    Accepts what click accepts for these options: ``--opt value``, ``--opt=value``, ``-p value``
+    and ``-pvalue``. A flag's presence is recorded with an empty value.
+    """
+    options: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        if arg in FLAGS:
+            options[arg] = ""
+            continue
+        if arg[:2] in _SHORT:
+            key, value, inline = _SHORT[arg[:2]], arg[2:], len(arg) > 2
+        else:
+            key, eq, value = arg.partition("=")
+            inline = bool(eq)
+            if key not in VALUE_OPTIONS:
+                return None
+        if not inline:
+            value = next(args, "")
+        if not value:
+            return None
+        options[key] = value
+    return options
+
+
+def resolve(options: dict[str, str], *, config: dict[str, dict] | None = None) -> Target:
+    """The role these options name, or the UsageError/ConfigError both paths report.
+
+    ``config`` maps raw section headers to their values (as ``ini.read.read_sections`` gives);
+    when None, the config file is read only if the options need it.
+    """
+    if "--profile" in options:
+        if any(name in options for name in _TARGET_OPTIONS):
+            raise UsageError("--profile takes no --sso-session, --start-url, --account-id or --role-name")
+        return _remembered("p", options["--profile"], config, _from_profile)
+    if "--sso-session" in options and ("--start-url" in options or "--sso-region" in options):
+        raise UsageError("give --sso-session, or --start-url with --sso-region, not both")
+    account, role = options.get("--account-id"), options.get("--role-name")
+    if not (account and role):
+        raise UsageError("give --account-id and --role-name, or --profile")
+    check_account_id(account)
+    if "--sso-session" in options:
+        found = _remembered("s", options["--sso-session"], config, _from_session)
+        return Target(found.session_name, found.start_url, found.region, account, role)
+    if "--start-url" in options and "--sso-region" in options:
+        return Target(None, options["--start-url"], options["--sso-region"], account, role)
+    if "--start-url" in options or "--sso-region" in options:
+        raise UsageError("--start-url and --sso-region go together")
+    raise UsageError("give --sso-session, or --start-url with --sso-region")
+
+
+def check_account_id(account: str) -> None:
+    if not (len(account) == 12 and account.isdigit()):
+        raise UsageError(f"--account-id must be 12 digits, not {account!r}")
+
+
+def profile_session(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
+    """A native SSO profile's session: ``sso_session`` (even an empty one wins, as in botocore), or
+    the legacy ``sso_start_url`` with ``sso_region``. Account and role are left empty."""
+    if "sso_session" in values:
+        return session_values(values["sso_session"].strip(), sessions, config_path, referenced_by=name)
+    if "sso_start_url" in values:
+        return Target(
+            None,
+            need(values, "sso_start_url", name, config_path),
+            need(values, "sso_region", name, config_path),
+            "",
+            "",
+        )
+    raise ConfigError(
+        f"profile '{name}' in {_display(config_path)} has no sso_session or sso_start_url, and no "
+        "credential_process that runs ssohelper; add one, or pass --sso-session"
+    )
+
+
+def profile_target(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
+    """A native SSO profile's role: its session, ``sso_account_id`` and ``sso_role_name``."""
+    found = profile_session(name, values, sessions, config_path)
+    found.account_id = need(values, "sso_account_id", name, config_path)
+    found.role_name = need(values, "sso_role_name", name, config_path)
+    return found
+
+
+def session_values(
+    name: str, sessions: dict[str, dict], config_path: str, *, referenced_by: str | None = None
+) -> Target:
+    """A named [sso-session]: its start URL and region (account and role left empty)."""
+    values = sessions.get(name)
+    if values is None:
+        via = f" (used by profile '{referenced_by}')" if referenced_by else ""
+        raise ConfigError(
+            f"no [sso-session {name}] section in {_display(config_path)}{via}; add it with sso_start_url and sso_region"
+        )
+    where = f"sso-session '{name}'"
+    return Target(
+        name,
+        need(values, "sso_start_url", where, config_path, is_profile=False),
+        need(values, "sso_region", where, config_path, is_profile=False),
+        "",
+        "",
+    )
+
+
+def need(values: dict, key: str, owner: str, config_path: str, *, is_profile: bool = True) -> str:
+    value = values.get(key)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    owner_text = f"profile '{owner}'" if is_profile else owner
+    raise ConfigError(f"{owner_text} in {_display(config_path)} is missing '{key}'; add it")
+
+
+def _display(path: str) -> str:
+    home = paths.home()
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+
+
+def _from_profile(name: str, config: dict[str, dict], config_path: str) -> Target:
+    profiles, sessions = _split(config)
+    if name not in profiles:
+        raise ConfigError(f"profile '{name}' not found in {_display(config_path)}")
+    return profile_target(name, profiles[name], sessions, config_path)
+
+
+def _from_session(name: str, config: dict[str, dict], config_path: str) -> Target:
+    return session_values(name, _split(config)[1], config_path)
+
+
+def _split(config: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    from ssohelper.ini.read import section_kind
+
+    profiles: dict[str, dict] = {}
+    sessions: dict[str, dict] = {}
+    for header, values in config.items():  # the last duplicate wins, as in botocore
+        kind = section_kind(header)
+        if kind and kind[0] == "profile":
+            profiles[kind[1]] = values
+        elif kind and kind[0] == "sso-session":
+            sessions[kind[1]] = values
+    return profiles, sessions
+
+
+def _remembered(kind: str, name: str, config: dict[str, dict] | None, rule: _Rule) -> Target:
+    """``rule(name, config, path)``, remembered per config file identity when the file is read here."""
+    path = paths.aws_config_file()
+    if config is not None:
+        return rule(name, config, path)
+    stamp = _stamp(path)
+    memo = _memo_path(kind, name)
+    lines = _read_private(memo).split("\n")
+    if len(lines) >= 8 and lines[:3] == [_MEMO_HEADER, path, stamp]:
+        return Target(lines[3] if lines[3] != "\0" else None, *lines[4:8])
+    from ssohelper.ini.read import read_sections
+
+    found: Target = rule(name, read_sections(path), path)
+    _write_memo(
+        memo,
+        [
+            _MEMO_HEADER,
+            path,
+            stamp,
+            found.session_name if found.session_name is not None else "\0",
+            found.start_url,
+            found.region,
+            found.account_id,
+            found.role_name,
+        ],
+    )
+    return found
+
+
+def _stamp(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_dev}"
+
+
+def _memo_path(kind: str, name: str) -> str:
+    from ssohelper.cache.rolestore import escape
+
+    return os.path.join(paths.role_cache_dir(), f"{kind}-{escape(name)}.target")
+
+
+def _read_private(path: str) -> str:
+    from ssohelper.cache.rolestore import read_private
+
+    return read_private(path) or ""
+
+
+def _write_memo(path: str, lines: list[str]) -> None:
+    if any("\n" in line for line in lines):
+        return  # a value that can't be stored on one line is simply not remembered
+    from ssohelper.cache.rolestore import write_private
+
+    write_private(path, "\n".join(lines) + "\n")

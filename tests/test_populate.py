@@ -1,0 +1,215 @@
+"""`ssohelper populate`: generated profiles for every account and role, over loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import botocore.session
+import pytest
+from conftest import run_ssohelper
+
+from ssohelper import errors, paths
+from ssohelper.migration.generated import profile_names
+from ssohelper.sso.accounts import AccountRole
+
+ACCOUNTS = {
+    "111111111111": {"name": "dev", "roles": ["Developer", "ReadOnly"]},
+    "222222222222": {"name": "My Prod!", "roles": ["ReadOnly"]},
+    "333333333333": {"name": "sandbox", "roles": ["Admin", "ReadOnly"]},
+}
+CONFIG = """# my settings
+[default]
+region = eu-central-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+; written by hand, keeps its name
+[profile dev.ReadOnly]
+region = ap-south-1
+output = json
+"""
+
+
+@pytest.fixture
+def home(isolated_home, emulator, cli) -> Path:
+    emulator.configure(accounts=ACCOUNTS)
+    config = isolated_home / ".aws" / "config"
+    config.parent.mkdir()
+    config.write_text(CONFIG)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    emulator.reset_calls()
+    return isolated_home
+
+
+def config_text(home: Path) -> str:
+    return (home / ".aws" / "config").read_text()
+
+
+def sections(text: str) -> dict[str, str]:
+    """[header] -> its body, for the generated part of a config."""
+    parts = re.split(r"^\[(.+)\]\n", text, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def backups() -> list[str]:
+    try:
+        return os.listdir(paths.backup_dir())
+    except FileNotFoundError:
+        return []
+
+
+def test_populate_writes_a_marked_profile_for_every_role_and_botocore_reads_them(cli, home, emulator):
+    result = cli("populate", "--sso-session", "corp", "--yes")
+    assert result.code == 0, result.err
+    assert "4 to create, 0 to update, 0 to remove, 0 unchanged" in result.out
+    assert "region = us-east-1 (the sso_region of sso-session 'corp')" in result.out
+    assert "dev.ReadOnly: skipped: a profile of that name that populate did not write exists" in result.out
+    text = config_text(home)
+    assert text.startswith(CONFIG)  # everything that was there, byte for byte
+    found = sections(text)
+    assert set(found) - set(sections(CONFIG)) == {
+        "profile dev.Developer",
+        "profile My-Prod.ReadOnly",
+        "profile sandbox.Admin",
+        "profile sandbox.ReadOnly",
+    }
+    body = found["profile sandbox.Admin"]
+    assert body.startswith("ssohelper_generated = populate\ncredential_process = ")
+    assert body.rstrip("\n").endswith(
+        "credential-process --sso-session corp --account-id 333333333333 --role-name Admin\nregion = us-east-1"
+    )
+    profile = botocore.session.Session(profile="My-Prod.ReadOnly").get_scoped_config()
+    assert profile["region"] == "us-east-1" and "--account-id 222222222222" in profile["credential_process"]
+    assert emulator.calls["ListAccounts"] == 1 and emulator.calls["ListAccountRoles"] == 3
+
+
+def test_a_second_run_changes_zero_bytes(cli, home):
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    before, stat, saved = (home / ".aws" / "config").read_bytes(), (home / ".aws" / "config").stat(), backups()
+    again = cli("populate", "--sso-session", "corp", "--yes")
+    assert again.code == 0
+    assert "0 to create, 0 to update, 0 to remove, 4 unchanged" in again.out
+    assert "Nothing to change." in again.err
+    assert (home / ".aws" / "config").read_bytes() == before
+    assert (home / ".aws" / "config").stat().st_mtime_ns == stat.st_mtime_ns
+    assert backups() == saved
+
+
+def test_prune_removes_exactly_the_stale_generated_profiles(cli, home, emulator):
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    with open(home / ".aws" / "config", "a") as handle:  # generated for another session: not ours to prune
+        handle.write(
+            "\n[profile elsewhere]\nssohelper_generated = populate\n"
+            "sso_session = other\nsso_account_id = 333333333333\nsso_role_name = Admin\n"
+        )
+        handle.write("\n[profile mine]\nsso_session = corp\nsso_account_id = 333333333333\nsso_role_name = Admin\n")
+    emulator.configure(accounts={k: v for k, v in ACCOUNTS.items() if k != "333333333333"})
+    kept = cli("populate", "--sso-session", "corp", "--yes")
+    assert kept.code == 0 and "Nothing to change." in kept.err
+    assert "sandbox.Admin: stale: Admin in 333333333333 is gone; --prune removes it" in kept.out
+    before = sections(config_text(home))
+    pruned = cli("populate", "--sso-session", "corp", "--prune", "--yes")
+    assert pruned.code == 0, pruned.err
+    assert "0 to create, 0 to update, 2 to remove, 2 unchanged" in pruned.out
+    after = sections(config_text(home))
+    assert set(before) - set(after) == {"profile sandbox.Admin", "profile sandbox.ReadOnly"}
+    assert {name: before[name] for name in after} == after  # nothing else changed
+
+
+def test_style_and_region_changes_update_generated_profiles_only(cli, home):
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    result = cli("populate", "--sso-session", "corp", "--style", "native", "--region", "eu-west-2", "--yes")
+    assert result.code == 0, result.err
+    assert "region = eu-west-2 (from --region)" in result.out
+    found = sections(config_text(home))
+    assert found["profile dev.Developer"] == (
+        "ssohelper_generated = populate\nregion = eu-west-2\nsso_session = corp\n"
+        "sso_account_id = 111111111111\nsso_role_name = Developer\n\n"
+    )
+    assert found["profile dev.ReadOnly"] == sections(CONFIG)["profile dev.ReadOnly"] + "\n"
+
+
+def test_dry_run_writes_nothing(cli, home):
+    result = cli("populate", "--sso-session", "corp", "--dry-run")
+    assert result.code == 0
+    assert "+[profile sandbox.Admin]" in result.out and "Dry run: nothing was changed." in result.err
+    assert config_text(home) == CONFIG
+    assert backups() == []
+
+
+def test_rollback_restores_the_config(cli, home):
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    assert config_text(home) != CONFIG
+    assert cli("populate", "--rollback").code == 8  # off a terminal it needs --yes, as migrate-profiles
+    result = cli("populate", "--rollback", "--yes")
+    assert result.code == 0, result.err
+    assert config_text(home) == CONFIG
+
+
+def test_without_a_terminal_it_needs_yes(home):
+    result = run_ssohelper("populate", "--sso-session", "corp")
+    assert result.returncode == errors.EXIT_NOT_APPLIED
+    assert result.stderr.endswith(
+        "not applied: rerun with --yes to apply without a terminal (review it with --dry-run)\n"
+    )
+    assert config_text(home) == CONFIG
+
+
+def test_start_url_creates_the_missing_session(cli, home, emulator):
+    url = ["--start-url", "https://corp.awsapps.com/start", "--sso-region", "us-east-1"]
+    result = cli("populate", "--sso-session", "new", *url)
+    assert result.code == errors.EXIT_LOGIN_REQUIRED  # the listing needs a sign-in to that URL
+    assert "run: ssohelper login --start-url https://corp.awsapps.com/start --sso-region us-east-1" in result.err
+    missing = cli("populate", "--sso-session", "nope")
+    assert missing.code == errors.EXIT_CONFIG
+    assert "no [sso-session nope] in ~/.aws/config; pass --start-url and --sso-region to create it" in missing.err
+    assert cli("login", *url, "--no-browser").code == 0
+    result = cli(
+        "populate", "--sso-session", "new", *url, "--template", "{sso_session}-{account_id}-{role_name}", "--yes"
+    )
+    assert result.code == 0, result.err
+    assert "[sso-session new] is added; then run: ssohelper login --sso-session new" in result.out
+    found = sections(config_text(home))
+    assert found["sso-session new"].startswith(
+        "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+    )
+    assert "--sso-session new --account-id 333333333333 --role-name Admin" in found["profile new-333333333333-Admin"]
+
+
+def test_a_bad_template_is_a_usage_error(cli, home):
+    result = cli("populate", "--sso-session", "corp", "--template", "{account}.{role_name}")
+    assert result.code == errors.EXIT_USAGE
+    assert "it can use {account_id}, {account_name}, {role_name}, {sso_session}" in result.err
+
+
+def access(*items: tuple[str, str, str]) -> list[AccountRole]:
+    return [AccountRole(*item) for item in items]
+
+
+@pytest.mark.parametrize(
+    ("template", "items", "names"),
+    [
+        ("{account_name}.{role_name}", [("1", "dev", "A"), ("2", "dev", "B")], ["dev.A", "dev.B"]),
+        # the same name twice: all of them get the account id, whatever their order
+        ("{account_name}.{role_name}", [("2", "dev", "A"), ("1", "dev", "A")], ["dev.A-2", "dev.A-1"]),
+        # still the same within one account: the role name too
+        ("{account_name}", [("1", "dev", "A"), ("1", "dev", "B"), ("2", "x", "C")], ["dev-1-A", "dev-1-B", "x"]),
+        # characters a profile name can't hold, and a name made only of them
+        ("{account_name}.{role_name}", [("1", " Prod / EU ", "Role+1")], ["Prod-EU.Role-1"]),
+        ("{account_name}", [("1", "???", "R")], ["1.R"]),
+    ],
+)
+def test_profile_names(template, items, names):
+    assert list(profile_names(access(*items), template, "corp")) == names
+
+
+def test_generated_process_profiles_give_credentials_to_botocore(cli, home):
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    script = "import boto3; print(boto3.Session(profile_name='sandbox.Admin').get_credentials().method)"
+    result = subprocess.run(["python", "-c", script], capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert result.stdout.strip() == "custom-process", result.stderr

@@ -1,0 +1,67 @@
+"""status: sign-ins, cached role credentials and where secrets are, as text or JSON, never a secret."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
+
+from ssohelper.models import SsoSession
+from ssohelper.sso.status import status
+
+
+@pytest.fixture(autouse=True)
+def fail_keyring(isolated_home):
+    """keyring caches its backend per process: pick the one PYTHON_KEYRING_BACKEND now names."""
+    import keyring.core
+
+    keyring.core.init_backend()
+
+
+PROC = (
+    "\n[profile proc]\n"
+    f"credential_process = ssohelper credential-process --sso-session corp --account-id {ACCOUNT} --role-name {ROLE}\n"
+)
+
+
+def test_status_json_shows_sessions_and_cached_roles_without_secrets(cli, isolated_home, emulator):
+    write_config(isolated_home, extra=PROC)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    exported = json.loads(cli("export", "--profile", "proc", "--format", "json").out)
+    result = run_ssohelper("status", "--output", "json")  # a fresh process: keyring caches its backend
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    by_name = {s["name"]: s for s in document["sessions"]}
+    corp = by_name["corp"]
+    assert corp["state"] == "signed in" and corp["can_refresh"] is True
+    assert corp["secrets_location"].startswith("the token file")
+    assert 3000 < corp["seconds_left"] <= 3600
+    (role,) = corp["roles"]
+    assert (role["account_id"], role["role_name"], role["store"]) == (ACCOUNT, ROLE, "file")
+    assert 3000 < role["seconds_left"] <= 3600
+    assert document["keyring_backend"] == "keyring.backends.fail.Keyring"
+    token = json.loads(Path(corp["token_path"]).read_text())
+    for secret in (exported["SecretAccessKey"], exported["SessionToken"], exported["AccessKeyId"]):
+        assert secret not in result.stdout
+    for secret in (token["accessToken"], token["refreshToken"], token["clientSecret"]):
+        assert secret not in result.stdout
+
+
+def test_status_text_for_a_process_profile(cli, isolated_home, emulator):
+    write_config(isolated_home, extra=PROC)
+    assert cli("status", "--profile", "proc").out.startswith("corp: not signed in\n")
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    assert cli("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE).code == 0
+    text = run_ssohelper("status", "--profile", "proc").stdout
+    assert "corp: signed in, " in text and "; can refresh (secrets in the token file" in text
+    assert f"  role {ACCOUNT}/{ROLE}: 5" in text and "min left (file)" in text
+    assert "keyring backend: keyring.backends.fail.Keyring" in text
+
+
+def test_the_status_value_is_frozen_and_reports_expiry(isolated_home):
+    report = status([SsoSession("https://x.awsapps.com/start", "eu-west-1", "x")], clock=lambda: 0.0, store=None)
+    (item,) = report.sessions
+    assert (item.state, item.seconds_left, item.can_refresh, item.roles) == ("not signed in", None, False, ())
+    assert report.secrets_destination.startswith("the token file")
