@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from ssohelper.errors import ConfigError
@@ -25,12 +26,13 @@ def _prepared(text: str) -> tuple[list[str], list[tuple[str | None, int, int]] |
     return shown, chunks
 
 
-def unified_diff(old: str, new: str, path: str, context: int = 3) -> str:
+def unified_diff(old: str, new: str, path: str, context: int = 3, show: Callable[[str], str] = str) -> str:
     """A unified diff for people to read: line endings are not shown, so CRLF reads as LF.
 
     Sections are compared one by one (difflib on a whole big file is quadratic), so the
     diff of a rewrite that touched thousands of sections still takes linear time; their
-    edits are then grouped into hunks over the whole file, as ``patch`` expects them.
+    edits are then grouped into hunks over the whole file, as ``patch`` expects them. ``show``
+    rewrites each line as it is made (to mask secrets without a second copy of a big diff).
     """
     (old_lines, old_chunks), (new_lines, new_chunks) = _prepared(old), _prepared(new)
     if old_chunks is None or new_chunks is None or not _same_order(old_chunks, new_chunks):
@@ -38,7 +40,7 @@ def unified_diff(old: str, new: str, path: str, context: int = 3) -> str:
     else:
         opcodes = _section_opcodes(old_lines, new_lines, old_chunks, new_chunks)
     groups = _Given(opcodes).get_grouped_opcodes(context)
-    body = "".join(_hunk(group, old_lines, new_lines) for group in groups)
+    body = "".join(_hunk(group, old_lines, new_lines, show) for group in groups)
     return f"--- {path}\n+++ {path}\n{body}" if body else ""
 
 
@@ -105,13 +107,15 @@ def _range(start: int, stop: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
-def _hunk(group: list[tuple[str, int, int, int, int]], old: list[str], new: list[str]) -> str:
+def _hunk(
+    group: list[tuple[str, int, int, int, int]], old: list[str], new: list[str], show: Callable[[str], str]
+) -> str:
     lines = [f"@@ -{_range(group[0][1], group[-1][2])} +{_range(group[0][3], group[-1][4])} @@"]
     for tag, i1, i2, j1, j2 in group:
         if tag == "equal":
-            lines += [" " + line for line in old[i1:i2]]
+            lines += [show(" " + line) for line in old[i1:i2]]
             continue
-        lines += ["-" + line for line in old[i1:i2]] + ["+" + line for line in new[j1:j2]]
+        lines += [show("-" + line) for line in old[i1:i2]] + [show("+" + line) for line in new[j1:j2]]
     return "\n".join(lines) + "\n"
 
 

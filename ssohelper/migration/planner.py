@@ -79,11 +79,9 @@ class Plan:
 def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
     """Unified diffs of (path, old, new) contents, with key material masked."""
     with _gc_paused():  # one file at a time: a big file's diff is as big as the file
-        return "".join(_masked(unified_diff(_text(old), _text(new), display_path(path))) for path, old, new in files)
-
-
-def _masked(diff: str) -> str:
-    return "\n".join(_mask_line(line) for line in diff.split("\n"))
+        return "".join(
+            unified_diff(_text(old), _text(new), display_path(path), show=_mask_line) for path, old, new in files
+        )
 
 
 def _text(data: bytes | None) -> str:
