@@ -153,7 +153,8 @@ def _migrate(
         say("Nothing to migrate.")
         return
     click.echo()
-    click.echo(plan.diff(), nl=False)
+    for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
+        click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
         return

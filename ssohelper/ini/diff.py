@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 from ssohelper.errors import ConfigError
@@ -34,14 +34,21 @@ def unified_diff(old: str, new: str, path: str, context: int = 3, show: Callable
     edits are then grouped into hunks over the whole file, as ``patch`` expects them. ``show``
     rewrites each line as it is made (to mask secrets without a second copy of a big diff).
     """
+    return "".join(diff_parts(old, new, path, context, show))
+
+
+def diff_parts(old: str, new: str, path: str, context: int = 3, show: Callable[[str], str] = str) -> Iterator[str]:
+    """unified_diff() piece by piece (the header, then each hunk): a big diff can be printed
+    as it is made instead of being held whole."""
     (old_lines, old_chunks), (new_lines, new_chunks) = _prepared(old), _prepared(new)
     if old_chunks is None or new_chunks is None or not _same_order(old_chunks, new_chunks):
         opcodes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
     else:
         opcodes = _section_opcodes(old_lines, new_lines, old_chunks, new_chunks)
-    groups = _Given(opcodes).get_grouped_opcodes(context)
-    body = "".join(_hunk(group, old_lines, new_lines, show) for group in groups)
-    return f"--- {path}\n+++ {path}\n{body}" if body else ""
+    header = f"--- {path}\n+++ {path}\n"
+    for group in _Given(opcodes).get_grouped_opcodes(context):
+        yield header + _hunk(group, old_lines, new_lines, show)
+        header = ""
 
 
 Opcode = tuple[Literal["replace", "delete", "insert", "equal"], int, int, int, int]

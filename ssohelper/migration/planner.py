@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ssohelper import paths
 from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
-from ssohelper.ini.diff import unified_diff
+from ssohelper.ini.diff import diff_parts
 from ssohelper.ini.editor import IniFile, parse_bytes
 from ssohelper.ini.read import Section, display_path, parse_sections
 from ssohelper.migration import backups
@@ -73,15 +73,22 @@ class Plan:
 
     def diff(self) -> str:
         """Both files' unified diffs, with key material masked."""
-        return masked_diff([(c.path, c.before, c.after) for c in self.changes])
+        return "".join(self.diff_parts())
+
+    def diff_parts(self) -> Iterator[str]:
+        """diff() hunk by hunk, to print a big one without holding it whole."""
+        return masked_diff_parts([(c.path, c.before, c.after) for c in self.changes])
 
 
 def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
     """Unified diffs of (path, old, new) contents, with key material masked."""
-    with _gc_paused():  # one file at a time: a big file's diff is as big as the file
-        return "".join(
-            unified_diff(_text(old), _text(new), display_path(path), show=_mask_line) for path, old, new in files
-        )
+    return "".join(masked_diff_parts(files))
+
+
+def masked_diff_parts(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> Iterator[str]:
+    for path, old, new in files:  # one file at a time: a big file's diff is as big as the file
+        with _gc_paused():  # a generator: the pause lasts while its parts are printed
+            yield from diff_parts(_text(old), _text(new), display_path(path), show=_mask_line)
 
 
 def _text(data: bytes | None) -> str:
