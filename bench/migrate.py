@@ -1,12 +1,16 @@
-"""Benchmark: plan and apply migrate-profiles on big configs, and how the time scales.
+"""Benchmark: plan and apply migrate-profiles on big configs, how the time scales, and memory.
 
 Run: python bench/migrate.py [--profiles 2000] [--scale 10]
 
 Builds a config and credentials file with N static-key profiles (comments, regions, s3 blocks,
-a few SSO profiles), then times the library's plan (survey, offline discovery, rewrite, diff)
-and apply (backups, atomic writes) in a throw-away HOME. Target: 2,000 profiles in under
+a few SSO profiles), signs in to the bundled emulator (one account, so one ListAccountRoles
+call checks SSO access), then times the library's plan (survey, offline discovery, rewrite,
+diff) and apply (backups, atomic writes) in a throw-away HOME. Target: 2,000 profiles in under
 2 s, and 10x the profiles in at most 12x the time. Each size is timed --repeat times and the
 best run counts, because these machines are noisy.
+
+It then runs the installed `ssohelper migrate-profiles --dry-run` end to end at both sizes and
+prints its peak memory (getrusage of the child). Target: at most 120 MiB at 20,000 profiles.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ import argparse
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ssohelper.emulator import Emulator
 
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
@@ -50,33 +59,75 @@ def build(home: str, count: int) -> None:
         handle.write("".join(credentials))
 
 
+ACCOUNT, ROLE = "111111111111", "Developer"
+REQUEST = {"sso_session": "corp", "offline": True, "account_id": ACCOUNT, "role_name": ROLE}
+
+
+def ssohelper() -> str:
+    return shutil.which("ssohelper", path=os.path.dirname(sys.executable)) or "ssohelper"
+
+
+@contextmanager
+def signed_in_home(count: int) -> Iterator[str]:
+    """A throw-away HOME with N profiles, signed in to the emulator; the environment points there."""
+    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
+    saved = dict(os.environ)
+    accounts = {ACCOUNT: {"name": "bench", "email": "b@example.com", "roles": [ROLE]}}
+    try:
+        with Emulator(accounts=accounts, approve_after_polls=1, interval=0) as emulator:
+            os.environ.update(
+                {
+                    "HOME": home,
+                    "AWS_CONFIG_FILE": f"{home}/.aws/config",
+                    "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
+                    "XDG_CONFIG_HOME": f"{home}/.config",
+                    "XDG_CACHE_HOME": f"{home}/.cache",
+                    "AWS_ENDPOINT_URL_SSO": emulator.url,
+                    "AWS_ENDPOINT_URL_SSO_OIDC": emulator.url,
+                    "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+                }
+            )
+            build(home, count)
+            subprocess.run([ssohelper(), "login", "-s", "corp", "--no-browser"], check=True, capture_output=True)
+            yield home
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def measure(count: int) -> tuple[float, float, int]:
     from ssohelper.migration import backups, planner
 
-    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
-    saved = dict(os.environ)
-    try:
-        os.environ.update(
-            {
-                "HOME": home,
-                "AWS_CONFIG_FILE": f"{home}/.aws/config",
-                "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
-                "XDG_CONFIG_HOME": f"{home}/.config",
-                "XDG_CACHE_HOME": f"{home}/.cache",
-            }
-        )
-        build(home, count)
+    with signed_in_home(count):
         start = time.perf_counter()
-        plan = planner.make_plan(planner.Request(sso_session="corp", offline=True, role_name="Developer"))
+        plan = planner.make_plan(planner.Request(**REQUEST))  # type: ignore[arg-type]
         plan.diff()
         planned = time.perf_counter()
         backups.apply(plan.changes)
         applied = time.perf_counter()
         return planned - start, applied - planned, len(plan.resolution.targets)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        shutil.rmtree(home, ignore_errors=True)
+
+
+# A fresh process whose only child is the command: its children's peak is the command's own.
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def dry_run(count: int) -> tuple[float, float]:
+    """Seconds and peak MiB of the installed command's dry run, end to end."""
+    with signed_in_home(count):
+        args = ["migrate-profiles", "-s", "corp", "--offline", "--account-id", ACCOUNT, "--role-name", ROLE]
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _PEAK, ssohelper(), *args, "--dry-run"], check=True, capture_output=True, text=True
+        )
+        elapsed = time.perf_counter() - start
+    peak = int(done.stdout)  # ru_maxrss: KiB on Linux, bytes on macOS
+    return elapsed, peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def main() -> None:
@@ -100,6 +151,21 @@ def main() -> None:
         f"scaling: {args.scale}x the profiles took {ratio:.1f}x the time (target <= {1.2 * args.scale:.0f}x)"
         f" -> {'met' if ratio <= 1.2 * args.scale else 'NOT met'}"
     )
+    small_run, large_run = (
+        _best([dry_run(count) for _ in range(args.repeat)]) for count in (args.profiles, args.profiles * args.scale)
+    )
+    for (seconds, peak), count in ((small_run, args.profiles), (large_run, args.profiles * args.scale)):
+        print(f"ssohelper migrate-profiles --dry-run, {count} profiles: {seconds * 1000:.0f} ms, peak {peak:.0f} MiB")
+    print(
+        f"dry run scaling: {args.scale}x the profiles took {large_run[0] / small_run[0]:.1f}x the time; "
+        f"peak memory at {args.profiles * args.scale} profiles {large_run[1]:.0f} MiB (target <= 120 MiB)"
+        f" -> {'met' if large_run[1] <= 120 else 'NOT met'}"
+    )
+
+
+def _best(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The fastest time (noise only slows), and the highest peak (the honest one)."""
+    return min(seconds for seconds, _ in runs), max(peak for _, peak in runs)
 
 
 def _bare_python() -> float:

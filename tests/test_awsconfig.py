@@ -17,13 +17,13 @@ CONFIGS = DATA / "config"
 # botocore rejects these (a test below checks that it does); we must too, naming the line.
 REJECTED = {
     "bad_nested": "the 's3' block has a line without '='",
-    "bom": "line 1: a setting before any [section]",
+    "bom": "line 1: starts with a UTF-8 byte order mark (BOM), which botocore cannot read",
     "duplicate_key": "line 3: 'region' appears twice in [default]",
     "duplicate_section": "line 4: section [profile dev] appears twice",
-    "key_before_section": "line 1: a setting before any [section]",
+    "key_before_section": "line 1: key 'region' before any [section]",
     "latin1": "not UTF-8",
     "pasted_secret": "line 3: not a [section], key = value, or comment line",
-    "unnamed_section": "line 1: a setting before any [section]",
+    "unnamed_section": "line 1: text before any [section]",
 }
 PARSED = sorted(p.name for p in CONFIGS.iterdir() if p.name not in REJECTED and p.name != "README.md")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import subprocess
 import sys
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import boto3
 import pytest
+from conftest import ssohelper_cmd
 
 from ssohelper import errors
 from ssohelper.migration import backups, planner
 from ssohelper.migration.discovery import account_from_key_id
 
 MOTO_ACCOUNT = "123456789012"
+EXE = shlex.quote(ssohelper_cmd()[0])  # what credential_process runs: this installation's ssohelper
 
 
 @pytest.fixture
@@ -73,7 +76,7 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert legacy_setup["secret"] not in result.out + result.err  # the diff masks key material
     config, credentials = (aws / "config").read_text(), (aws / "credentials").read_text()
     assert (
-        "credential_process = ssohelper credential-process --sso-session corp "
+        f"credential_process = {EXE} credential-process --sso-session corp "
         f"--account-id {MOTO_ACCOUNT} --role-name Developer"
     ) in config
     assert "# the old way" in config and "; from 2019" in credentials
@@ -91,10 +94,10 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert stat.S_IMODE(os.stat(backup.directory).st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in Path(backup.directory).iterdir())
 
-    rolled = cli("migrate-profiles", "--rollback")
+    rolled = cli("migrate-profiles", "--rollback", "--yes")
     assert rolled.code == 0, rolled.err
     assert {name: (aws / name).read_bytes() for name in before} == before
-    assert cli("migrate-profiles", "--rollback").code == errors.EXIT_NOT_APPLIED  # nothing left to undo
+    assert cli("migrate-profiles", "--rollback", "--yes").code == errors.EXIT_NOT_APPLIED  # nothing left to undo
 
 
 def test_deactivate_keys_after_the_profile_works(legacy_setup, moto, cli):
@@ -121,7 +124,7 @@ def test_rollback_refuses_after_a_later_edit_unless_forced(legacy_setup, cli):
         handle.write("[profile later]\nregion = eu-west-1\n")
     refused = cli("migrate-profiles", "--rollback")
     assert refused.code == errors.EXIT_NOT_APPLIED and "changed after the migration" in refused.err
-    assert cli("migrate-profiles", "--rollback", "--force").code == 0
+    assert cli("migrate-profiles", "--rollback", "--force", "--yes").code == 0
     assert (aws / "config").read_bytes() == original
     assert "(rolled back)" in cli("migrate-profiles", "--list-backups").out
 
@@ -130,7 +133,7 @@ def test_dry_run_and_no_terminal_change_nothing(legacy_setup, cli):
     aws = legacy_setup["aws"]
     before = (aws / "credentials").read_bytes()
     dry = cli("migrate-profiles", "--sso-session", "corp", "--dry-run")
-    assert dry.code == 0 and "+credential_process = ssohelper" in dry.out
+    assert dry.code == 0 and f"+credential_process = {EXE} credential-process" in dry.out
     assert "-aws_secret_access_key = " in dry.out and legacy_setup["secret"] not in dry.out
     refused = cli("migrate-profiles", "--sso-session", "corp")
     assert refused.code == errors.EXIT_NOT_APPLIED and "--yes" in refused.err
@@ -153,21 +156,20 @@ def test_offline_discovery_decodes_the_account_from_the_key():
     assert account_from_key_id("not-a-key") is None
 
 
-def test_map_and_offline_need_no_sts(isolated_home, cli, monkeypatch):
+def test_map_and_offline_need_no_sts(isolated_home, cli, emulator):
+    emulator.configure(accounts={"609629065308": {"name": "a", "email": "a@example.com", "roles": ["Admin"]}})
     aws = isolated_home / ".aws"
     aws.mkdir()
+    (aws / "config").write_text("[sso-session corp]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n")
     (aws / "credentials").write_text(
         "[a]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n"
         "[b]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n"
     )
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     result = cli(
         "migrate-profiles",
         "--sso-session",
         "corp",
-        "--start-url",
-        "https://x/start",
-        "--sso-region",
-        "eu-west-1",
         "--offline",
         "--role-name",
         "Admin",
@@ -206,7 +208,7 @@ def test_a_failed_second_write_restores_the_first(legacy_setup, monkeypatch):
         real(path, data)
 
     monkeypatch.setattr(backups, "_replace", failing)
-    with pytest.raises(OSError):
+    with pytest.raises(errors.ConfigError, match=r"cannot write \(No space left on device\); nothing was changed"):
         backups.apply(plan.changes)
     assert config.read_bytes() == before
 
@@ -263,17 +265,17 @@ def test_non_utf8_credentials_are_refused(isolated_home, cli):
     assert "~/.aws/credentials line 2: not UTF-8" in result.err
 
 
-def test_the_process_line_uses_an_absolute_path_when_path_finds_another_ssohelper(monkeypatch, tmp_path):
+def test_the_process_line_uses_this_ssohelpers_absolute_path_unless_told(monkeypatch, tmp_path):
     other = tmp_path / "bin"
     other.mkdir()
     (other / "ssohelper").write_text("#!/bin/sh\n")
     (other / "ssohelper").chmod(0o755)
     monkeypatch.setenv("PATH", f"{other}{os.pathsep}{os.environ['PATH']}")
     command, note = planner.credential_command()
-    assert os.path.isabs(command.split()[0]) and command != str(other / "ssohelper")
-    assert "absolute path" in note
+    assert command == EXE and os.path.isabs(command) and command in note
     monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
-    assert planner.credential_command()[0] == "ssohelper"
+    assert planner.credential_command()[0] == EXE  # even when PATH finds this very installation
+    assert planner.credential_command("ssohelper")[0] == "ssohelper"
 
 
 def test_a_symlinked_config_stays_a_symlink_and_no_empty_credentials_file_appears(isolated_home, cli, tmp_path):
@@ -293,8 +295,8 @@ def test_a_symlinked_config_stays_a_symlink_and_no_empty_credentials_file_appear
         "--sso-region",
         "eu-west-1",
         "--offline",
-        "--role-name",
-        "Admin",
+        "--map",
+        "a=609629065308:Admin",
         "--yes",
     )
     assert result.code == 0, result.err
@@ -321,8 +323,8 @@ def test_the_diff_masks_key_material_even_in_comments(isolated_home, cli):
         "--sso-region",
         "eu-west-1",
         "--offline",
-        "--role-name",
-        "Admin",
+        "--map",
+        "a=609629065308:Admin",
         "--dry-run",
     )
     assert result.code == 0, result.err
@@ -428,3 +430,31 @@ def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_ho
         "--yes",
     )
     assert result.code == errors.EXIT_CONFIG and "~/.aws/config line 1" in result.err
+
+
+@pytest.mark.parametrize(
+    "options, reason",
+    [
+        (("--role-name", "Developer"), f"you have no SSO access to account {MOTO_ACCOUNT}"),
+        (
+            ("--account-id", MOTO_ACCOUNT, "--role-name", "Developer"),
+            f"you have no SSO access to account {MOTO_ACCOUNT}",
+        ),
+        (("--role-name", "Admin"), f"you have no role Admin in account {MOTO_ACCOUNT} (you have: Developer)"),
+    ],
+)
+def test_role_name_and_account_id_still_check_sso_access(legacy_setup, emulator, cli, options, reason):
+    if "Admin" not in options:
+        emulator.configure(accounts={"999999999999": {"name": "x", "email": "x@example.com", "roles": ["Developer"]}})
+    before = (legacy_setup["aws"] / "credentials").read_bytes()
+    result = cli("migrate-profiles", "--sso-session", "corp", *options, "--yes")
+    assert result.code == 0, result.err
+    assert f"work: skipped, keys kept: {reason}" in result.out and "Nothing to migrate." in result.err
+    assert (legacy_setup["aws"] / "credentials").read_bytes() == before
+
+
+def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--map", "wrok=111111111111:Developer", "--yes")
+    assert result.code == errors.EXIT_USAGE
+    assert result.err.strip() == ("ssohelper: --map names 'wrok': no such profile in the config or credentials file")
+    assert backups.list_backups() == []

@@ -145,7 +145,8 @@ def test_dry_run_writes_nothing(cli, home):
 def test_rollback_restores_the_config(cli, home):
     assert cli("populate", "--sso-session", "corp", "--yes").code == 0
     assert config_text(home) != CONFIG
-    result = cli("populate", "--rollback")
+    assert cli("populate", "--rollback").code == 8  # off a terminal it needs --yes, as migrate-profiles
+    result = cli("populate", "--rollback", "--yes")
     assert result.code == 0, result.err
     assert config_text(home) == CONFIG
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import click
 
+from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, confirm_apply, debug_option, say
 
 
@@ -42,6 +44,12 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     show_default=True,
     help="credential_process through ssohelper, or native sso_session keys.",
 )
+@click.option(
+    "--command",
+    "command",
+    metavar="PROGRAM",
+    help="What credential_process runs (default: this ssohelper's absolute path), e.g. ssohelper.",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option(
@@ -51,7 +59,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
 )
 @click.option("--rollback", is_flag=True, help="Restore the files from the latest migration's backups.")
 @click.option("--list-backups", is_flag=True, help="List the migration backups.")
-@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since.")
+@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
 @debug_option
 def migrate_profiles(
     profiles: tuple[str, ...],
@@ -63,6 +71,7 @@ def migrate_profiles(
     role_name: str | None,
     offline: bool,
     style: str,
+    command: str | None,
     dry_run: bool,
     yes: bool,
     deactivate_keys: bool,
@@ -79,14 +88,14 @@ def migrate_profiles(
     """
     from ssohelper.migration import backups
 
+    recover_first(dry_run)  # a crash mid-apply: finish or undo it first
     if list_backups:
         for backup in backups.list_backups():
             state = " (rolled back)" if backup.rolled_back else ""
             click.echo(f"{backup.created}  {backup.directory}{state}")
         return
     if rollback:
-        restored = backups.rollback(force=force)
-        say(f"Restored the files saved before the migration of {restored.created}.")
+        rollback_files(force, yes)
         return
     if not sso_session:
         raise click.UsageError("--sso-session is required")
@@ -100,6 +109,7 @@ def migrate_profiles(
         role_name,
         offline,
         style,
+        command,
         dry_run,
         yes,
         deactivate_keys,
@@ -116,6 +126,7 @@ def _migrate(
     role_name: str | None,
     offline: bool,
     style: str,
+    command: str | None,
     dry_run: bool,
     yes: bool,
     deactivate_keys: bool,
@@ -134,6 +145,7 @@ def _migrate(
         role_name=role_name,
         offline=offline,
         style=style,
+        command=command,
     )
     plan = planner.make_plan(request, choose=_choose_on_terminal)
     click.echo(planner.table(plan), nl=False)
@@ -141,7 +153,8 @@ def _migrate(
         say("Nothing to migrate.")
         return
     click.echo()
-    click.echo(plan.diff(), nl=False)
+    for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
+        click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
         return

@@ -46,7 +46,7 @@ def say(message: str = "") -> None:
         pass
 
 
-def confirm_apply(yes: bool) -> None:
+def confirm_apply(yes: bool, question: str = "Apply these changes?") -> None:
     """Go on only with --yes, or when the person at the terminal says so."""
     from ssohelper.errors import NotApplied
 
@@ -54,7 +54,7 @@ def confirm_apply(yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
-    if not click.confirm("Apply these changes?", err=True):
+    if not click.confirm(question, err=True):
         raise NotApplied("not applied: you declined")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import confirm_apply, debug_option, say
 from ssohelper.cli.output import progress_on_terminal
 
@@ -55,9 +57,9 @@ def populate(
     from ssohelper.migration.populate import Request, make_plan, table
     from ssohelper.sso import secrets_policy
 
+    recover_first(dry_run)
     if rollback:
-        restored = backups.rollback()
-        say(f"Restored the files saved before the change of {restored.created}.")
+        rollback_files(force=False, yes=yes)
         return
     if not sso_session:
         raise click.UsageError("--sso-session is required")

@@ -77,7 +77,8 @@ class IniFile:
         self._spans: dict[str, tuple[int, int]] | None = None
 
     def render(self) -> str:
-        return self._bom + "".join(line.text + line.eol for line in self._lines)
+        # no concatenated copy of each line: a big file renders in the memory of its text
+        return self._bom + "".join([part for line in self._lines for part in (line.text, line.eol)])
 
     def header_lines(self) -> dict[str, int]:
         """Section name -> index of its header line."""
@@ -246,6 +247,7 @@ class IniFile:
 
     def _commit(self, lines: list[Line], names: list[str]) -> None:
         old = self._lines
+        self._sections, self._kinds = {}, []  # the old index goes first: big files need half the memory
         try:
             self._index(lines)
             same = self.section_names() == names

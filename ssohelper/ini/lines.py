@@ -22,19 +22,19 @@ EOL_RE = re.compile(r"\r\n|\r|\n")
 BLANK, REMARK, HEADER, KEY, CONT = "blank", "comment", "header", "key", "cont"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per line of a file: slots halve their memory
 class Line:
     text: str  # without its line ending
     eol: str  # "\r\n", "\n", "\r", or "" for a last line without one
 
 
-@dataclass
+@dataclass(slots=True)
 class Key:
     line: int
     end: int  # index of the key's last line: the key line or its last continuation line
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
     header: int
     keys: dict[str, Key] = field(default_factory=dict)  # lowercased name -> key, file order
@@ -46,7 +46,7 @@ def split(text: str) -> list[Line]:
 
 def split_lines(text: str) -> list[str]:
     """The lines of ``text`` without their endings, split as botocore's text-mode read does."""
-    return [line.text for line in split(text)]
+    return [m[1] for m in _LINE_RE.finditer(text) if m[0]]
 
 
 def leading_space(text: str) -> str:
@@ -56,6 +56,26 @@ def leading_space(text: str) -> str:
 def shown_key(name: str) -> str:
     # A pasted secret ending in "=" parses as a key name; never echo anything that long.
     return name if len(name) <= 32 else name[:8] + "..."
+
+
+BOM = "\ufeff"
+
+
+def unclosed_header(stripped: str) -> bool:
+    return stripped.startswith("[") and "]" not in stripped
+
+
+def fault_before_sections(text: str) -> str:
+    """What is wrong with a line that comes before any [section] (or is no line at all), in the
+    words both readers use: a byte order mark, an unclosed header, or a stray setting."""
+    if text.startswith(BOM):
+        return "starts with a UTF-8 byte order mark (BOM), which botocore cannot read; save it without one"
+    stripped = text.strip()
+    if unclosed_header(stripped):
+        return f"section header '{shown_key(stripped)}' has no closing ']'; fix the file and retry"
+    option = OPTION_RE.match(stripped)
+    what = f"key '{shown_key(option['option'])}'" if option and option["option"] else "text"
+    return f"{what} before any [section]; fix the file and retry"
 
 
 class Indexer:
@@ -104,9 +124,8 @@ class Indexer:
     def _add_key(self, index: int, stripped: str) -> None:
         option = OPTION_RE.match(stripped)
         name = option["option"] if option else ""
-        if self.section is None:
-            what = f"key '{shown_key(name)}'" if name else "text"
-            raise self._fail(index, f"{what} before any [section]; fix the file and retry")
+        if self.section is None or unclosed_header(stripped):
+            raise self._fail(index, fault_before_sections(stripped))
         if not name:
             raise self._fail(index, "expected 'key = value', a [section] or a comment; fix the file and retry")
         lowered = name.lower()
@@ -116,3 +135,19 @@ class Indexer:
                 index, f"duplicate key '{shown_key(name)}' in a section (first at line {first}); remove one and retry"
             )
         self.key = self.section.keys[lowered] = Key(index, index)
+
+
+class _HeaderScan(Indexer):
+    """Indexer's rules, keeping only where each section starts (a diff of a big file needs no more)."""
+
+    def _add_key(self, index: int, stripped: str) -> None:
+        self.key = Key(index, index)
+
+
+def header_lines(lines: Sequence[str], path: str = "<text>") -> dict[str, int]:
+    """Section name -> index of its header line in ``lines`` (texts without their line
+    endings), as the lossless parser finds them."""
+    scan = _HeaderScan(path)
+    for index, text in enumerate(lines):
+        scan._classify(index, text)
+    return {name: section.header for name, section in scan.sections.items()}

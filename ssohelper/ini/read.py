@@ -50,13 +50,23 @@ def parse_sections(text: str, path: str) -> dict[str, Section]:
 def _parse_error_message(path: str, exc: configparser.Error) -> str:
     where = display_path(path)
     if isinstance(exc, configparser.MissingSectionHeaderError):
-        return f"{where} line {exc.lineno}: a setting before any [section]; fix the file"
+        from ssohelper.ini.lines import fault_before_sections  # only on this error: keeps the hot path light
+
+        return f"{where} line {exc.lineno}: {fault_before_sections(exc.line)}"
     if isinstance(exc, configparser.DuplicateSectionError):
         return f"{where} line {exc.lineno}: section [{exc.section}] appears twice; merge them"
     if isinstance(exc, configparser.DuplicateOptionError):
         return f"{where} line {exc.lineno}: '{exc.option}' appears twice in [{exc.section}]"
     if isinstance(exc, configparser.ParsingError) and exc.errors:
-        lineno, _line = exc.errors[0]  # the line itself is not shown: it may hold a secret
+        lineno, line = exc.errors[0]  # the line itself is not shown: it may hold a secret
+        if str(line).lstrip("'\"").startswith("["):
+            import ast  # only on this error: ast costs ~9 ms to import
+
+            from ssohelper.ini.lines import fault_before_sections, unclosed_header
+
+            text = ast.literal_eval(line) if str(line)[:1] in "'\"" else str(line)
+            if unclosed_header(text.strip()):
+                return f"{where} line {lineno}: {fault_before_sections(text)}"
         return f"{where} line {lineno}: not a [section], key = value, or comment line; fix the file"
     return f"{where}: cannot parse ({exc.__class__.__name__}); fix the file"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -99,10 +100,7 @@ def resolve_targets(
         except _Skip as skip:
             found[profile.name] = str(skip)
             continue
-        if role_name:
-            found[profile.name], sources[profile.name] = Target(account, role_name), f"account {how}, --role-name"
-        else:
-            found[profile.name] = (account, how)
+        found[profile.name] = (account, how)  # --role-name and --account-id are checked too
     pending = {value[0] for value in found.values() if isinstance(value, tuple)}
     roles = accounts.roles_by_account(session, token(), pending) if pending else {}
     result = Resolution({}, {}, [])
@@ -110,15 +108,21 @@ def resolve_targets(
         if isinstance(value, tuple):
             account, how = value
             try:
-                value = Target(account, _pick_role(name, account, roles[account], choose))
+                value = Target(account, _pick_role(name, account, roles[account], choose, role_name))
             except _Skip as skip:
                 value = str(skip)
-            sources[name] = f"account {how}, {'only role' if len(roles[account] or ()) == 1 else 'chosen'}"
+            sources[name] = sys.intern(f"account {how}, {_role_source(roles[account], role_name)}")  # 20,000 alike
         if isinstance(value, str):
             result.skipped.append((name, value))
         else:
             result.targets[name], result.sources[name] = value, sources[name]
     return result
+
+
+def _role_source(roles: list[str] | None, role_name: str | None) -> str:
+    if role_name:
+        return "--role-name"
+    return "only role" if len(roles or ()) == 1 else "chosen"
 
 
 class _Skip(Exception):
@@ -139,9 +143,15 @@ def _account(profile: StaticProfile, account_id: str | None, offline: bool) -> t
         raise _Skip(f"STS did not accept its keys ({exc}); use --map, --account-id or --offline") from None
 
 
-def _pick_role(name: str, account: str, roles: list[str] | None, choose: Chooser | None) -> str:
+def _pick_role(
+    name: str, account: str, roles: list[str] | None, choose: Chooser | None, role_name: str | None = None
+) -> str:
     if not roles:
         raise _Skip(f"you have no SSO access to account {account}; ask for a permission set there")
+    if role_name:
+        if role_name not in roles:
+            raise _Skip(f"you have no role {role_name} in account {account} (you have: {', '.join(roles)})")
+        return role_name
     if len(roles) == 1:
         return roles[0]
     chosen = choose(name, account, roles) if choose else None

@@ -6,7 +6,6 @@ import gc
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -16,13 +15,13 @@ from dataclasses import dataclass
 from ssohelper import paths
 from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
-from ssohelper.ini.diff import unified_diff
+from ssohelper.ini.diff import diff_parts
 from ssohelper.ini.editor import IniFile, parse_bytes
 from ssohelper.ini.read import Section, display_path, parse_sections
 from ssohelper.migration import backups
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from ssohelper.migration.rewrite import STATIC_KEYS, Rewrite, Survey, Target, rewrite, survey
+from ssohelper.migration.rewrite import STATIC_KEYS, Survey, Target, rewrite_config, rewrite_credentials, survey
 from ssohelper.models import SsoSession, mask
 from ssohelper.sso.login import usable_token
 
@@ -54,6 +53,7 @@ class Request:
     role_name: str | None = None
     offline: bool = False
     style: str = "process"
+    command: str | None = None  # the program credential_process runs; None: this ssohelper
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,22 @@ class Plan:
 
     def diff(self) -> str:
         """Both files' unified diffs, with key material masked."""
-        with _gc_paused():
-            text = "".join(
-                unified_diff(_text(c.before), c.after.decode("utf-8"), display_path(c.path)) for c in self.changes
-            )
-            return "\n".join(_mask_line(line) for line in text.split("\n"))
+        return "".join(self.diff_parts())
+
+    def diff_parts(self) -> Iterator[str]:
+        """diff() hunk by hunk, to print a big one without holding it whole."""
+        return masked_diff_parts([(c.path, c.before, c.after) for c in self.changes])
+
+
+def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
+    """Unified diffs of (path, old, new) contents, with key material masked."""
+    return "".join(masked_diff_parts(files))
+
+
+def masked_diff_parts(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> Iterator[str]:
+    for path, old, new in files:  # one file at a time: a big file's diff is as big as the file
+        with _gc_paused():  # a generator: the pause lasts while its parts are printed
+            yield from diff_parts(_text(old), _text(new), display_path(path), show=_mask_line)
 
 
 def _text(data: bytes | None) -> str:
@@ -105,19 +116,27 @@ def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]
     return data, document, parse_sections(document.render(), path)
 
 
-def credential_command() -> tuple[str, str]:
-    """What credential_process should run, and why: bare ``ssohelper`` only if PATH finds us."""
-    own = os.path.join(os.path.dirname(sys.executable), "ssohelper")
-    if os.path.basename(sys.argv[0]) == "ssohelper" and os.path.isfile(sys.argv[0]):
+def credential_command(override: str | None = None) -> tuple[str, str]:
+    """What credential_process should run, and a note for the plan saying which and why.
+
+    By default the absolute path of the running ssohelper, quoted for botocore's shell-style
+    split: a bare name breaks as soon as a venv leaves PATH (IDEs start SDKs with another PATH).
+    """
+    if override:
+        return override, f"credential_process runs {override} (from --command)"
+    own = os.path.join(os.path.dirname(sys.executable), "ssohelper" + (".exe" if os.name == "nt" else ""))
+    if os.path.basename(sys.argv[0]) in ("ssohelper", "ssohelper.exe") and os.path.isfile(sys.argv[0]):
         own = sys.argv[0]
-    on_path = shutil.which("ssohelper")
-    if on_path and os.path.isfile(own) and os.path.realpath(on_path) == os.path.realpath(own):
-        return "ssohelper", "credential_process runs 'ssohelper', which is this installation on PATH"
-    absolute = os.path.abspath(own) if os.path.isfile(own) else f"{sys.executable} -m ssohelper"
-    return shlex.quote(absolute) if " " in absolute and os.path.isfile(own) else absolute, (
-        f"credential_process uses the absolute path {absolute}, because 'ssohelper' on PATH is "
-        "missing or another installation (IDEs often start SDKs with a different PATH)"
-    )
+    words = [os.path.abspath(own)] if os.path.isfile(own) else [sys.executable, "-m", "ssohelper"]
+    command = " ".join(_quote(word) for word in words)
+    return command, f"credential_process runs {command} (the ssohelper running now; --command to change it)"
+
+
+def _quote(word: str) -> str:
+    """Quoted as botocore splits credential_process: shlex on POSIX, its own rules on Windows."""
+    if os.name == "nt":
+        return f'"{word}"' if " " in word else word
+    return shlex.quote(word)
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
@@ -148,13 +167,17 @@ def _gc_paused() -> Iterator[None]:
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
+    config_bytes, credentials_bytes = backups.snapshot(config_path), backups.snapshot(credentials_path)
+    # botocore's view first, one file at a time, and not paused: configparser leaves cycles
+    sessions = _sso_sessions(config_path, config_bytes, credentials_path, credentials_bytes)
+    gc.collect()
     with _gc_paused():
-        config_bytes, config_doc, config_sections = read_document(config_path)
-        credentials_bytes, credentials_doc, credential_sections = read_document(credentials_path)
-        model = awsconfig.from_sections(config_path, config_sections, credentials_path, credential_sections)
-        session, new_session = resolve_session(model, request)
-        found = survey(config_doc, credentials_doc, request.only)
-    # Not paused: online discovery makes botocore clients, which are full of cycles.
+        session, new_session, found = _survey(
+            request, sessions, config_path, config_bytes, credentials_path, credentials_bytes
+        )
+    # Not paused: online discovery makes botocore clients, which are full of cycles. The parsed
+    # files are gone by now: botocore parses the whole config file again for each client, and
+    # both at once made the peak memory of 20,000 profiles 305 MiB.
     resolution = resolve_targets(
         found.static,
         session=session,
@@ -165,27 +188,69 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         token=lambda: usable_token(session),
         choose=choose,
     )
-    command, note = credential_command()
-    with _gc_paused():
-        result: Rewrite = rewrite(
-            config_doc,
-            credentials_doc,
+    gc.collect()  # discovery's botocore garbage (cycles): before the pause below, not after it
+    command, note = credential_command(request.command)
+    with _gc_paused():  # one file at a time: each is parsed again, edited in place, and dropped
+        config_after = rewrite_config(
+            parse_bytes(config_bytes or b"", config_path),
             resolution.targets,
             sso_session=request.sso_session,
             style=request.style,
             command=command,
             new_session=new_session,
-        )
+        ).encode("utf-8")
+        credentials_after = rewrite_credentials(
+            parse_bytes(credentials_bytes or b"", credentials_path), resolution.targets
+        ).encode("utf-8")
     return Plan(
         request,
         session,
-        FileChange(config_path, config_bytes, result.config_text.encode("utf-8")),
-        FileChange(credentials_path, credentials_bytes, result.credentials_text.encode("utf-8")),
+        FileChange(config_path, config_bytes, config_after),
+        FileChange(credentials_path, credentials_bytes, credentials_after),
         found,
         resolution,
         command,
         note,
     )
+
+
+def _decoded(data: bytes | None, path: str) -> str:
+    """The text botocore would read; undecodable bytes are named by the lossless parser."""
+    try:
+        return (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        parse_bytes(data or b"", path)  # raises the ConfigError that names the line
+        raise
+
+
+def _sso_sessions(
+    config_path: str, config: bytes | None, credentials_path: str, credentials: bytes | None
+) -> dict[str, Section]:
+    """Both files as botocore reads them (a file botocore rejects is not migrated); of that
+    view only the sso-session sections are kept: 20,000 profiles weigh."""
+    sessions = {
+        name: values
+        for name, values in parse_sections(_decoded(config, config_path), config_path).items()
+        if name.startswith("sso-session")
+    }
+    parse_sections(_decoded(credentials, credentials_path), credentials_path)
+    return sessions
+
+
+def _survey(
+    request: Request,
+    sessions: dict[str, Section],
+    config_path: str,
+    config: bytes | None,
+    credentials_path: str,
+    credentials: bytes | None,
+) -> tuple[SsoSession, tuple[str, str] | None, Survey]:
+    """Parse both files losslessly and survey them; the documents are dropped afterwards."""
+    config_doc = parse_bytes(config or b"", config_path)
+    credentials_doc = parse_bytes(credentials or b"", credentials_path)
+    model = awsconfig.from_sections(config_path, sessions, credentials_path, {})
+    session, new_session = resolve_session(model, request)
+    return session, new_session, survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
 
 
 def verify_profile(name: str) -> str | None:

@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ssohelper.errors import ConfigError
+from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
 from ssohelper.ini.read import section_kind
 
@@ -66,13 +66,21 @@ def config_profiles(config: IniFile) -> dict[str, str]:
     return found
 
 
-def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = ()) -> Survey:
-    """Every profile that gets static keys, and why the other candidates are left alone."""
+def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapped: Sequence[str] = ()) -> Survey:
+    """Every profile that gets static keys, and why the other candidates are left alone.
+
+    A profile named in ``only`` or ``mapped`` (--map) that exists in neither file is an error."""
     headers = config_profiles(config)
     names = list(headers) + [n for n in credentials.section_names() if n not in headers]
-    missing = [n for n in only if n not in names]
+    known = set(names)
+    missing = [n for n in only if n not in known]
     if missing:
         raise ConfigError(f"no profile named {', '.join(repr(n) for n in missing)} in the config or credentials file")
+    unknown = [n for n in mapped if n not in known]
+    if unknown:
+        raise UsageError(
+            f"--map names {', '.join(repr(n) for n in unknown)}: no such profile in the config or credentials file"
+        )
     dependents: dict[str, list[str]] = {}
     for name, profile_header in headers.items():
         source = config.get(profile_header, "source_profile")
@@ -172,12 +180,28 @@ def rewrite(
     new_session: tuple[str, str] | None = None,
 ) -> Rewrite:
     """The new texts of both files, with ``targets``' profiles moved off static keys."""
+    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
+    return Rewrite(
+        rewrite_config(config, targets, sso_session=sso_session, style=style, command=command, new_session=new_session),
+        rewrite_credentials(credentials, targets),
+    )
+
+
+def rewrite_config(
+    config: IniFile,
+    targets: Mapping[str, Target],
+    *,
+    sso_session: str,
+    style: str = "process",
+    command: str = "ssohelper",
+    new_session: tuple[str, str] | None = None,
+) -> str:
+    """Edit ``config`` in place (one file at a time keeps big files' memory down); its new text."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")
-    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
     headers = config_profiles(config)
     drop_from_config = STATIC_KEYS + (SSO_KEYS if style == "process" else ())
-    config_edits, credential_edits = {}, {}
+    config_edits = {}
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"
     if new_session and targets and not config.has_section(session_header):
@@ -191,9 +215,15 @@ def rewrite(
             if header is None:
                 raise ConfigError(f"profile name {name!r} cannot be written as a config section")
             added.append((header, items))
-        if credentials.has_section(name):
-            credential_edits[name] = _edit_section(credentials, name, STATIC_KEYS, [])
     config.replace_sections(config_edits)
     config.add_sections(added)
-    credentials.replace_sections(credential_edits)
-    return Rewrite(config.render(), credentials.render())
+    return config.render()
+
+
+def rewrite_credentials(credentials: IniFile, targets: Mapping[str, Target]) -> str:
+    """Edit ``credentials`` in place: the static keys of ``targets``' profiles go; its new text."""
+    edits = {
+        name: _edit_section(credentials, name, STATIC_KEYS, []) for name in targets if credentials.has_section(name)
+    }
+    credentials.replace_sections(edits)
+    return credentials.render()
