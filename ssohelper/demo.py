@@ -101,12 +101,15 @@ def run_demo(say: Callable[[str], None]) -> None:
         session = SsoSession(start_url=f"{emulator.url}/start", region="us-east-1", name="demo")
         opener = default_browser()
         flow = _demo_flow(browser=opener is not None)
-        say(f"3. {flow.describe()}")
-        say("   (the emulator approves at once: " + ("no click needed)" if flow.browser else "on the first poll)"))
+        say(
+            "3. Signing in (the emulator approves at once: "
+            + ("no click needed)." if flow.browser else "on the first poll).")
+        )
         ui = Interaction(notify=lambda text: say("   " + text.replace("\n", "\n   ")), open_browser=opener)
         outcome = ensure_login(session, ui, store=None, flow=flow)
         say(f"   Signed in. Access token {mask(outcome.token.access_token)} saved to")
         say(f"   {outcome.token_path} (0{os.stat(outcome.token_path).st_mode & 0o777:o}), the AWS CLI v2 cache.")
+        say(f"   Refresh token and client secret: {outcome.secrets_location}.")
         target = RoleTarget(session, ACCOUNT, ROLE)
         options = ProcessOptions()
         document = json.loads(credentials.fetch(target, options))

@@ -33,7 +33,6 @@ VALUE_OPTIONS = {
 FLAGS = ("--auto-login", "--debug")
 _SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
 _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
-_MEMO_HEADER = "ssohelper-target 1"
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -194,11 +193,72 @@ def _display(path: str) -> str:
     return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
-def _from_profile(name: str, config: dict[str, dict], config_path: str) -> Target:
+def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True) -> Target:
+    """The role (or with ``role_needed`` False, just the session) a profile names: natively with
+    ``sso_*`` keys, or through a credential_process that runs ssohelper (followed one level)."""
+    return _from_profile(name, config, config_path, role_needed=role_needed)
+
+
+def _from_profile(
+    name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True, nested: bool = False
+) -> Target:
     profiles, sessions = _split(config)
-    if name not in profiles:
+    values = profiles.get(name)
+    if values is None:
         raise ConfigError(f"profile '{name}' not found in {_display(config_path)}")
-    return profile_target(name, profiles[name], sessions, config_path)
+    options = process_options(values)
+    if options is None:
+        rule = profile_target if role_needed else profile_session
+        return rule(name, values, sessions, config_path)
+    if "--profile" in options:
+        if nested:
+            raise ConfigError(
+                f"profile '{name}' in {_display(config_path)}: its credential_process names another profile "
+                "that runs ssohelper; name a native SSO profile or a session"
+            )
+        return _from_profile(options["--profile"], config, config_path, role_needed=role_needed, nested=True)
+    if not role_needed and "--sso-session" in options:
+        return session_values(options["--sso-session"], sessions, config_path)
+    try:  # the same rule credential-process itself applies to these options
+        return resolve(options, config=config)
+    except UsageError as exc:
+        raise ConfigError(
+            f"profile '{name}' in {_display(config_path)}: its credential_process runs ssohelper "
+            f"incorrectly ({exc}); fix it"
+        ) from None
+
+
+def process_options(values: dict) -> dict[str, str] | None:
+    """A profile's credential_process options when it runs ssohelper and botocore would use it
+    (botocore's SSO provider comes first, so a profile with ``sso_*`` keys never runs it)."""
+    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
+        return None
+    return ssohelper_process_options(values["credential_process"])
+
+
+def ssohelper_process_options(command: str) -> dict[str, str] | None:
+    """The options of a credential_process line that runs ``ssohelper credential-process``.
+
+    None when the line runs another program. The line is split shell-style, as botocore does,
+    and its options are read with credential-process's own grammar (``target.parse``).
+    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
+    """
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if "credential-process" not in words:
+        return None
+    at = words.index("credential-process")
+    program = words[:at]
+    runs_ssohelper = bool(program) and (
+        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
+    )
+    if not runs_ssohelper:
+        return None
+    return parse(words[at + 1 :]) or {}
 
 
 def _from_session(name: str, config: dict[str, dict], config_path: str) -> Target:
@@ -220,57 +280,21 @@ def _split(config: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
 
 
 def _remembered(kind: str, name: str, config: dict[str, dict] | None, rule: _Rule) -> Target:
-    """``rule(name, config, path)``, remembered per config file identity when the file is read here."""
+    """``rule(name, config, path)``, remembered per config file version when the file is read here."""
     path = paths.aws_config_file()
     if config is not None:
         return rule(name, config, path)
-    stamp = _stamp(path)
-    memo = _memo_path(kind, name)
-    lines = _read_private(memo).split("\n")
-    if len(lines) >= 8 and lines[:3] == [_MEMO_HEADER, path, stamp]:
-        return Target(lines[3] if lines[3] != "\0" else None, *lines[4:8])
+    from ssohelper.cache import memo
+
+    known = memo.recall(kind, name, path, 5)
+    if known is not None:
+        return Target(known[0] if known[0] != "\0" else None, *known[1:])
     from ssohelper.ini.read import read_sections
 
+    version = memo.stamp(path)  # before reading: a change while we read makes the memo stale
     found: Target = rule(name, read_sections(path), path)
-    _write_memo(
-        memo,
-        [
-            _MEMO_HEADER,
-            path,
-            stamp,
-            found.session_name if found.session_name is not None else "\0",
-            found.start_url,
-            found.region,
-            found.account_id,
-            found.role_name,
-        ],
+    session = found.session_name if found.session_name is not None else "\0"
+    memo.remember(
+        kind, name, path, version, [session, found.start_url, found.region, found.account_id, found.role_name]
     )
     return found
-
-
-def _stamp(path: str) -> str:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "missing"
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_dev}"
-
-
-def _memo_path(kind: str, name: str) -> str:
-    from ssohelper.cache.rolestore import escape
-
-    return os.path.join(paths.role_cache_dir(), f"{kind}-{escape(name)}.target")
-
-
-def _read_private(path: str) -> str:
-    from ssohelper.cache.rolestore import read_private
-
-    return read_private(path) or ""
-
-
-def _write_memo(path: str, lines: list[str]) -> None:
-    if any("\n" in line for line in lines):
-        return  # a value that can't be stored on one line is simply not remembered
-    from ssohelper.cache.rolestore import write_private
-
-    write_private(path, "\n".join(lines) + "\n")

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import run_ssohelper, write_config
 
-from ssohelper import errors
+from ssohelper import errors, target
 from ssohelper.ini import awsconfig
 
 # 45 accounts: three ListAccounts pages of 20; roles listed out of order on purpose
@@ -138,7 +138,7 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
     ],
 )
 def test_credential_process_lines_are_split_shell_style(line, expected):
-    assert awsconfig.ssohelper_process_options(line) == expected
+    assert target.ssohelper_process_options(line) == expected
 
 
 def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):

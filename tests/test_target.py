@@ -10,6 +10,7 @@ from conftest import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors, fastpath, target
 from ssohelper.cache import rolestore
+from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.sso import tokencache
@@ -27,6 +28,9 @@ FORMS = [
     pytest.param(["--start-url", URL, "--sso-region", "us-east-1", *S], LEGACY, id="start-url"),
     pytest.param(["--profile", "dev"], NAMED, id="profile-sso_session"),
     pytest.param(["--profile", "legacy"], LEGACY, id="profile-legacy-start-url"),
+    pytest.param(["--profile", "proc"], NAMED, id="profile-credential_process"),
+    pytest.param(["--profile", "via-profile"], NAMED, id="profile-credential_process-profile"),
+    pytest.param(["--profile", "loop"], errors.EXIT_CONFIG, id="profile-credential_process-loop"),
     pytest.param(["--sso-session", "gone", *S], errors.EXIT_CONFIG, id="missing-session"),
     pytest.param(["--profile", "nobody"], errors.EXIT_CONFIG, id="missing-profile"),
     pytest.param(["--profile", "dev", "--account-id", ACCOUNT], errors.EXIT_USAGE, id="mixed-targets"),
@@ -48,9 +52,21 @@ FORMS = [
 ]
 
 
+PROCESS_PROFILES = f"""
+[profile proc]
+credential_process = /opt/bin/ssohelper credential-process --sso-session corp --account-id {ACCOUNT} --role-name {ROLE}
+[profile via-profile]
+credential_process = ssohelper credential-process --profile dev
+[profile loop]
+credential_process = ssohelper credential-process --profile via-profile
+"""
+
+
 @pytest.fixture
-def warm(config):
-    """Both entries cached with 20 minutes left; their sessions' token files exist but have expired."""
+def warm(isolated_home):
+    """Both entries cached with 20 minutes left; their sessions' token files exist but have expired.
+    Beside the native profiles, three that run ssohelper as their credential_process."""
+    config = write_config(isolated_home, extra=PROCESS_PROFILES)
     for session in (CORP, SsoSession(start_url=URL, region="us-east-1")):
         tokencache.save_token(session, Token(URL, "us-east-1", "expired-access", time.time() - 60))
     for name in (NAMED, LEGACY):
@@ -118,7 +134,7 @@ def test_a_profile_is_looked_up_once_per_config_version(warm, monkeypatch):
 
 def test_a_tampered_memo_is_ignored(warm):
     assert target.resolve({"--profile": "dev"}).entry_name == NAMED
-    memo = target._memo_path("p", "dev")
+    memo = memo_path("p", "dev")
     with open(memo, encoding="utf-8") as handle:
         lines = handle.read().split("\n")
     lines[3] = "elsewhere"

@@ -15,6 +15,7 @@ from conftest import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper import errors, paths, target
 from ssohelper.cache import fileio, rolestore
+from ssohelper.cache.memo import memo_path
 from ssohelper.models import SsoSession, Token
 from ssohelper.sso import tokencache
 
@@ -150,7 +151,7 @@ def test_group_write_is_fine_for_the_users_own_private_group(tmp_path):
 def test_a_planted_target_memo_is_ignored(config):
     options = {"--profile": "dev"}
     assert target.resolve(options).account_id == ACCOUNT  # writes the memo
-    memo = Path(target._memo_path("p", "dev"))
+    memo = Path(memo_path("p", "dev"))
     lines = memo.read_text().split("\n")
     lines[6] = "999999999999"
     memo.write_text("\n".join(lines))

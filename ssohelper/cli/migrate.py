@@ -10,6 +10,7 @@ import click
 from ssohelper.cli.edits import recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, confirm_apply, debug_option, say
+from ssohelper.errors import UsageError
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -98,7 +99,7 @@ def migrate_profiles(
         rollback_files(force, yes)
         return
     if not sso_session:
-        raise click.UsageError("--sso-session is required")
+        raise UsageError("--sso-session is required")
     _migrate(
         profiles,
         sso_session,

@@ -8,6 +8,7 @@ from ssohelper.cli.edits import recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import confirm_apply, debug_option, say
 from ssohelper.cli.output import progress_on_terminal
+from ssohelper.errors import UsageError
 
 
 @click.command("populate")
@@ -62,7 +63,7 @@ def populate(
         rollback_files(force=False, yes=yes)
         return
     if not sso_session:
-        raise click.UsageError("--sso-session is required")
+        raise UsageError("--sso-session is required")
     request = Request(sso_session, template, style, region, prune, start_url, sso_region)
     with progress_on_terminal("Listing roles, accounts done") as progress:
         plan = make_plan(request, progress=progress)

@@ -19,10 +19,13 @@ from ssohelper.settings import DEFAULT_MIN_TTL, LOGIN_WAIT, PROCESS_BUDGET, STOR
 @click.option("--account-id", help="The AWS account ID (12 digits).")
 @click.option("--role-name", help="The permission set (role) name.")
 @click.option("--store", type=click.Choice(STORES), help="Where to cache role credentials.")
-@click.option("--min-ttl", help=f"Minutes of validity a cached credential needs (default {DEFAULT_MIN_TTL // 60}).")
-@click.option("--auto-login", is_flag=True, help="Run the browser sign-in when the session has expired.")
+@click.option(
+    "--min-ttl", metavar="MIN", help=f"Minutes of validity a cached credential needs (default {DEFAULT_MIN_TTL // 60})."
+)
+@click.option("--auto-login", is_flag=True, help="Sign in, as login would, when the session has expired.")
 @click.option(
     "--lock-timeout",
+    metavar="SEC",
     help=f"Seconds to wait for another ssohelper process (default, and at most: what is left of {PROCESS_BUDGET:.0f}).",
 )
 @debug_option

@@ -10,6 +10,7 @@ import click
 
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
 from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
+from ssohelper.errors import UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
@@ -96,7 +97,7 @@ def logout(
     from ssohelper.sso.logout import logout as sign_out
 
     if everything and (profile or sso_session or start_url or sso_region):
-        raise click.UsageError("--all signs out of every session; give it no --profile, --sso-session or --start-url")
+        raise UsageError("--all signs out of every session; give it no --profile, --sso-session or --start-url")
     config = awsconfig.load()
     if everything:
         sessions = configured_sessions(config)
@@ -154,7 +155,6 @@ def status(
             click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")
     if not report.sessions:
         click.echo("no SSO sessions in " + display_path(report.config_path))
-    click.echo(f"long-lived secrets go to: {report.secrets_destination}")
     click.echo(f"secure OS keyring: {report.secure_keyring}")
     click.echo(f"keyring backend: {report.keyring_backend}")
     click.echo(f"role credentials: {report.role_store} ({report.role_cache})")

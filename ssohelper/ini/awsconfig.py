@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shlex
 from dataclasses import dataclass, field
 
 from ssohelper import paths, target
@@ -71,26 +70,9 @@ class AwsConfig:
         return list(found.values())
 
     def _target(self, name: str, *, role_needed: bool) -> target.Target:
-        values = self.profile(name)
-        options = _process_options(values)
-        if options is None:
-            rule = target.profile_target if role_needed else target.profile_session
-            return rule(name, values, self.sso_sessions, self.config_path)
-        nested = options.get("--profile")
-        if nested is not None and _process_options(self.profiles.get(nested, {})) is not None:
-            raise ConfigError(
-                f"profile '{name}' in {display_path(self.config_path)}: its credential_process names profile "
-                f"'{nested}', which runs ssohelper too; name a native SSO profile or a session"
-            )
-        if not role_needed and "--sso-session" in options:
-            return target.session_values(options["--sso-session"], self.sso_sessions, self.config_path)
-        try:  # the same rule credential-process itself applies to these options
-            return target.resolve(options, config=self.sections)
-        except UsageError as exc:
-            raise ConfigError(
-                f"profile '{name}' in {display_path(self.config_path)}: its credential_process runs ssohelper "
-                f"incorrectly ({exc}); fix it"
-            ) from None
+        if name not in self.profiles:  # only in the credentials file (else "not found"): no SSO there
+            return target.profile_session(name, self.profile(name), self.sso_sessions, self.config_path)
+        return target.from_profile(name, self.sections, self.config_path, role_needed=role_needed)
 
     def _session(self, found: target.Target) -> SsoSession:
         if found.session_name is None:
@@ -105,13 +87,6 @@ class AwsConfig:
             scopes=scopes or DEFAULT_SCOPES,
             redirect_port=_redirect_port(values, where, self.config_path),
         )
-
-
-def _process_options(values: Section) -> dict[str, str] | None:
-    """A credential_process that runs ssohelper, when botocore would use it (no SSO keys first)."""
-    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
-        return None
-    return ssohelper_process_options(values["credential_process"])
 
 
 def _redirect_port(values: Section, owner: str, config_path: str) -> int | None:
@@ -158,29 +133,6 @@ def resolve_session(
                 "section, or pass --start-url URL --sso-region REGION"
             )
     return config.resolve_session(profile=profile, sso_session=sso_session)
-
-
-def ssohelper_process_options(command: str) -> dict[str, str] | None:
-    """The options of a credential_process line that runs ``ssohelper credential-process``.
-
-    None when the line runs another program. The line is split shell-style, as botocore does,
-    and its options are read with credential-process's own grammar (``target.parse``).
-    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
-    """
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if "credential-process" not in words:
-        return None
-    at = words.index("credential-process")
-    program = words[:at]
-    runs_ssohelper = bool(program) and (
-        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
-    )
-    if not runs_ssohelper:
-        return None
-    return target.parse(words[at + 1 :]) or {}
 
 
 def default_profile() -> str:

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ssohelper.errors import UsageError
-from ssohelper.ini.awsconfig import ssohelper_process_options
 from ssohelper.ini.editor import IniFile, parse_ini
 from ssohelper.migration.rewrite import (
     SSO_KEYS,
@@ -31,6 +30,7 @@ from ssohelper.migration.rewrite import (
     session_section,
 )
 from ssohelper.sso.accounts import AccountRole
+from ssohelper.target import ssohelper_process_options
 
 MARKER = ("ssohelper_generated", "populate")
 DEFAULT_TEMPLATE = "{account_name}.{role_name}"
