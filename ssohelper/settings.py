@@ -159,14 +159,10 @@ class LoginSettings:
 
 
 def load_login_settings() -> LoginSettings:
-    path = paths.settings_file()
-    if not os.path.exists(path):
+    parser = _parser()
+    if parser is None:
         return LoginSettings()
-    import configparser
-
-    parser = configparser.RawConfigParser()
     try:
-        parser.read(path, encoding="utf-8")
         return LoginSettings(use_device_code=parser.getboolean("login", "use_device_code", fallback=False))
-    except (configparser.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path}: cannot read [login] use_device_code ({exc.__class__.__name__}); fix it") from None
+    except ValueError:
+        raise ConfigError(f"{paths.settings_file()}: [login] use_device_code must be true or false; fix it") from None

@@ -189,8 +189,9 @@ def need(values: dict, key: str, owner: str, config_path: str, *, is_profile: bo
 
 
 def _display(path: str) -> str:
-    home = paths.home()
-    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+    from ssohelper.ini.read import display_path  # only for messages: not on the hot path
+
+    return display_path(path)
 
 
 def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True) -> Target:
@@ -202,7 +203,7 @@ def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_n
 def _from_profile(
     name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True, nested: bool = False
 ) -> Target:
-    profiles, sessions = _split(config)
+    profiles, sessions = split_sections(config)
     values = profiles.get(name)
     if values is None:
         raise ConfigError(f"profile '{name}' not found in {_display(config_path)}")
@@ -262,10 +263,11 @@ def ssohelper_process_options(command: str) -> dict[str, str] | None:
 
 
 def _from_session(name: str, config: dict[str, dict], config_path: str) -> Target:
-    return session_values(name, _split(config)[1], config_path)
+    return session_values(name, split_sections(config)[1], config_path)
 
 
-def _split(config: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+def split_sections(config: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The config file's profiles and sso-sessions by name, from its sections by raw header."""
     from ssohelper.ini.read import section_kind
 
     profiles: dict[str, dict] = {}

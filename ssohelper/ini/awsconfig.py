@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ssohelper import paths, target
 from ssohelper.errors import ConfigError, UsageError
-from ssohelper.ini.read import Section, display_path, read_sections, section_kind
+from ssohelper.ini.read import Section, display_path, read_sections
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
 
 
@@ -148,12 +148,5 @@ def load(config_path: str | None = None, credentials_path: str | None = None) ->
 def from_sections(
     config_path: str, config: dict[str, Section], credentials_path: str, credentials: dict[str, Section]
 ) -> AwsConfig:
-    profiles: dict[str, Section] = {}
-    sessions: dict[str, Section] = {}
-    for header, values in config.items():
-        kind = section_kind(header)
-        if kind and kind[0] == "profile":
-            profiles[kind[1]] = values
-        elif kind and kind[0] == "sso-session":
-            sessions[kind[1]] = values
+    profiles, sessions = target.split_sections(config)
     return AwsConfig(config_path, credentials_path, profiles, sessions, credentials, config)
