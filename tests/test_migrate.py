@@ -15,7 +15,7 @@ import pytest
 from conftest import ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.migration import backups, planner
+from ssohelper.migration import backups, masking, planner
 from ssohelper.migration.discovery import account_from_key_id
 
 MOTO_ACCOUNT = "123456789012"
@@ -336,14 +336,14 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     from botocore.configloader import build_profile_map, raw_config_parse
 
     from ssohelper.ini.editor import parse_ini
-    from ssohelper.migration.rewrite import Target, rewrite, survey
+    from ssohelper.migration.rewrite import Target, rewrite_config, survey
 
     name = 'dev\'s "big" box'
     credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
     config = parse_ini("", "config")
     (profile,) = survey(config, credentials).static
-    result = rewrite(config, credentials, {profile.name: Target("111111111111", "R")}, sso_session="corp")
-    (tmp_path / "config").write_text(result.config_text)
+    text = rewrite_config(config, {profile.name: Target("111111111111", "R")}, sso_session="corp")
+    (tmp_path / "config").write_text(text)
     profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
     assert "credential_process" in profiles[name]
 
@@ -409,7 +409,7 @@ def test_declining_on_a_terminal_changes_nothing(legacy_setup, monkeypatch, cli)
     ],
 )
 def test_diff_masking_hides_key_material_only(line, expected):
-    assert planner._mask_line(line) == expected
+    assert masking.mask_line(line) == expected
 
 
 def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_home, cli):
