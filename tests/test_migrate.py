@@ -458,3 +458,35 @@ def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
     assert result.code == errors.EXIT_USAGE
     assert result.err.strip() == ("ssohelper: --map names 'wrok': no such profile in the config or credentials file")
     assert backups.list_backups() == []
+
+
+@pytest.mark.parametrize(
+    ("session", "role"),
+    [("my corp", "Admin"), ("a$b;c", "Read&Write"), ("it's", "x`id`"), ("corp", "Developer")],
+)
+def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, role):
+    from botocore.compat import compat_shell_split
+
+    from ssohelper.migration.rewrite import Target, process_command
+    from ssohelper.target import ssohelper_process_options
+
+    program = planner.credential_command()[0]
+    line = process_command(program, session, Target("111111111111", role))
+    tail = ["credential-process", "--sso-session", session, "--account-id", "111111111111", "--role-name", role]
+    assert compat_shell_split(line)[-len(tail) :] == tail  # botocore's ProcessProvider split
+    assert ssohelper_process_options(line) == {
+        "--sso-session": session,
+        "--account-id": "111111111111",
+        "--role-name": role,
+    }
+    # the Go SDK runs the line with `sh -c`: the same words must reach the program
+    echoed = subprocess.run(["sh", "-c", line.replace(program, "printf '%s\\n'", 1)], capture_output=True, text=True)
+    assert echoed.stdout.splitlines() == tail
+    if session == "corp":
+        assert line.endswith("--sso-session corp --account-id 111111111111 --role-name Developer")  # plain stays plain
+
+
+def test_force_without_rollback_is_a_usage_error(isolated_home, cli):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--force")
+    assert result.code == errors.EXIT_USAGE
+    assert result.err.strip() == "ssohelper: --force goes with --rollback"
