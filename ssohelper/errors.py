@@ -12,6 +12,7 @@ EXIT_LOGIN_FAILED = 6
 EXIT_BUSY = 7
 EXIT_NOT_APPLIED = 8
 EXIT_FINDINGS = 10
+EXIT_CANNOT_RUN = 126
 EXIT_COMMAND_NOT_FOUND = 127
 EXIT_INTERRUPTED = 130
 
@@ -75,3 +76,10 @@ class CommandNotFound(SsoHelperError):
     """``ssohelper exec`` was asked to run a program that does not exist (the shell's code)."""
 
     exit_code = EXIT_COMMAND_NOT_FOUND
+
+
+class CannotRun(SsoHelperError):
+    """``ssohelper exec`` found the program but could not run it: not executable, not a program
+    (a script without a #! line), and so on (the shell's code)."""
+
+    exit_code = EXIT_CANNOT_RUN

@@ -15,7 +15,7 @@ import pytest
 from conftest import ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.migration import backups, planner
+from ssohelper.migration import backups, masking, planner
 from ssohelper.migration.discovery import account_from_key_id
 
 MOTO_ACCOUNT = "123456789012"
@@ -336,14 +336,14 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     from botocore.configloader import build_profile_map, raw_config_parse
 
     from ssohelper.ini.editor import parse_ini
-    from ssohelper.migration.rewrite import Target, rewrite, survey
+    from ssohelper.migration.rewrite import Target, rewrite_config, survey
 
     name = 'dev\'s "big" box'
     credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
     config = parse_ini("", "config")
     (profile,) = survey(config, credentials).static
-    result = rewrite(config, credentials, {profile.name: Target("111111111111", "R")}, sso_session="corp")
-    (tmp_path / "config").write_text(result.config_text)
+    text = rewrite_config(config, {profile.name: Target("111111111111", "R")}, sso_session="corp")
+    (tmp_path / "config").write_text(text)
     profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
     assert "credential_process" in profiles[name]
 
@@ -409,7 +409,7 @@ def test_declining_on_a_terminal_changes_nothing(legacy_setup, monkeypatch, cli)
     ],
 )
 def test_diff_masking_hides_key_material_only(line, expected):
-    assert planner._mask_line(line) == expected
+    assert masking.mask_line(line) == expected
 
 
 def test_a_config_with_a_byte_order_mark_is_refused_as_botocore_does(isolated_home, cli):
@@ -458,3 +458,35 @@ def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
     assert result.code == errors.EXIT_USAGE
     assert result.err.strip() == ("ssohelper: --map names 'wrok': no such profile in the config or credentials file")
     assert backups.list_backups() == []
+
+
+@pytest.mark.parametrize(
+    ("session", "role"),
+    [("my corp", "Admin"), ("a$b;c", "Read&Write"), ("it's", "x`id`"), ("corp", "Developer")],
+)
+def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, role):
+    from botocore.compat import compat_shell_split
+
+    from ssohelper.migration.rewrite import Target, process_command
+    from ssohelper.target import ssohelper_process_options
+
+    program = planner.credential_command()[0]
+    line = process_command(program, session, Target("111111111111", role))
+    tail = ["credential-process", "--sso-session", session, "--account-id", "111111111111", "--role-name", role]
+    assert compat_shell_split(line)[-len(tail) :] == tail  # botocore's ProcessProvider split
+    assert ssohelper_process_options(line) == {
+        "--sso-session": session,
+        "--account-id": "111111111111",
+        "--role-name": role,
+    }
+    # the Go SDK runs the line with `sh -c`: the same words must reach the program
+    echoed = subprocess.run(["sh", "-c", line.replace(program, "printf '%s\\n'", 1)], capture_output=True, text=True)
+    assert echoed.stdout.splitlines() == tail
+    if session == "corp":
+        assert line.endswith("--sso-session corp --account-id 111111111111 --role-name Developer")  # plain stays plain
+
+
+def test_force_without_rollback_is_a_usage_error(isolated_home, cli):
+    result = cli("migrate-profiles", "--sso-session", "corp", "--force")
+    assert result.code == errors.EXIT_USAGE
+    assert result.err.strip() == "ssohelper: --force goes with --rollback"

@@ -213,3 +213,30 @@ def test_generated_process_profiles_give_credentials_to_botocore(cli, home):
     script = "import boto3; print(boto3.Session(profile_name='sandbox.Admin').get_credentials().method)"
     result = subprocess.run(["python", "-c", script], capture_output=True, text=True, timeout=60, env=dict(os.environ))
     assert result.stdout.strip() == "custom-process", result.stderr
+
+
+def test_dry_run_never_prints_a_neighbouring_profiles_static_keys(cli, home):
+    key_id, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    neighbour = f"\n[profile legacy]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    (home / ".aws" / "config").write_text(CONFIG + neighbour)  # generated profiles follow it: context lines
+    result = cli("populate", "--sso-session", "corp", "--dry-run")
+    assert result.code == 0, result.err
+    assert " aws_secret_access_key = wJal****EKEY" in result.out  # shown as context, masked
+    assert secret not in result.out + result.err and key_id not in result.out + result.err
+
+
+def test_a_failure_placing_the_secrets_after_the_apply_is_only_a_warning(cli, home, monkeypatch):
+    from ssohelper.sso import secrets_policy
+
+    def broken(**_: object) -> None:
+        raise OSError("keyring backend went away")
+
+    monkeypatch.setattr(secrets_policy, "apply_configured", broken)
+    result = cli("populate", "--sso-session", "corp", "--yes")
+    assert result.code == 0, result.err
+    assert "[profile sandbox.Admin]" in config_text(home)  # the apply stands
+    warning = [line for line in result.err.splitlines() if "warning" in line]
+    assert warning == [
+        "ssohelper: warning: the change is applied, but placing the sign-in secrets failed "
+        "(keyring backend went away); 'ssohelper status' places them again"
+    ]

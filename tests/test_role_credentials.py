@@ -62,6 +62,22 @@ def test_exec_of_a_missing_program_says_so(signed_in):
     assert result.stderr.strip() == "ssohelper: command not found: no-such-program-here"
 
 
+@pytest.mark.parametrize(
+    ("body", "mode", "why"),
+    [
+        ("echo hi\n", 0o755, "Exec format error"),  # no #! line: execve says ENOEXEC
+        ("#!/bin/sh\necho hi\n", 0o644, "Permission denied"),  # not executable: EACCES
+    ],
+)
+def test_exec_of_a_program_that_cannot_run_exits_126_as_shells_do(signed_in, tmp_path, body, mode, why):
+    script = tmp_path / "script"
+    script.write_text(body)
+    script.chmod(mode)
+    result = run_ssohelper("exec", "--profile", "dev", "--", str(script))
+    assert result.returncode == errors.EXIT_CANNOT_RUN == 126
+    assert result.stderr.strip() == f"ssohelper: cannot run {script}: {why}"
+
+
 def test_exec_passes_a_signal_through(signed_in, tmp_path):
     import signal
     import subprocess

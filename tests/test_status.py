@@ -55,3 +55,11 @@ def test_the_status_value_is_frozen_and_reports_expiry(isolated_home):
     (item,) = report.sessions
     assert (item.state, item.seconds_left, item.can_refresh, item.roles) == ("not signed in", None, False, ())
     assert report.secrets_destination.startswith("the token file")
+
+
+def test_status_with_sso_region_alone_is_the_usage_error_login_gives(cli, isolated_home):
+    write_config(isolated_home)
+    for command in ("status", "login"):
+        result = cli(command, "--sso-region", "eu-west-1")
+        assert result.code == 2
+        assert result.err.strip() == "ssohelper: --start-url and --sso-region go together"

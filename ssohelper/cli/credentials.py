@@ -8,6 +8,7 @@ import sys
 import click
 
 from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.sso import envcreds
 
 _PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (default: AWS_PROFILE, else default)."
 
@@ -26,8 +27,6 @@ def exec_command(profile: str | None, allow_nested: bool, command: tuple[str, ..
 
     Example: ssohelper exec --profile dev -- terraform plan
     """
-    from ssohelper.sso import envcreds
-
     envcreds.refuse_nesting(os.environ, allow=allow_nested)
     found = envcreds.profile_credentials(profile)
     return envcreds.run(command, envcreds.child_environment(os.environ, found))
@@ -38,7 +37,7 @@ def exec_command(profile: str | None, allow_nested: bool, command: tuple[str, ..
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish"]),
+    type=click.Choice(envcreds.FORMATS),
     default="process",
     show_default=True,
     help="The AWS CLI's export-credentials formats, plus json (one compact object with region).",
@@ -49,8 +48,6 @@ def export(profile: str | None, fmt: str) -> None:
 
     Example: eval "$(ssohelper export --profile dev --format env)"
     """
-    from ssohelper.sso import envcreds
-
     found = envcreds.profile_credentials(profile)
     sys.stdout.write(envcreds.render(found, fmt))
 

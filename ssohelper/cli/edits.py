@@ -1,10 +1,15 @@
-"""What every command that edits ~/.aws does first (recovery) and how it rolls back."""
+"""What every command that edits ~/.aws does first (recovery), how it applies, how it rolls back."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper.cli.options import confirm_apply, say
+
+if TYPE_CHECKING:
+    from ssohelper.migration.backups import FileChange
 
 
 def recover_first(dry_run: bool) -> None:
@@ -19,15 +24,35 @@ def recover_first(dry_run: bool) -> None:
         say(f"ssohelper: {report}")
 
 
+def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str) -> None:
+    """Ask, apply with backups, say how to undo, then place the sign-in secrets again.
+
+    The files are changed by then: a failure placing the secrets is a warning, not a failure."""
+    from ssohelper.migration import backups
+    from ssohelper.sso import secrets_policy
+
+    confirm_apply(yes)
+    backup = backups.apply(changes)
+    say(f"{done} Backups: {backup.directory}")
+    say(f"Undo with: ssohelper {command} --rollback")
+    try:
+        secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
+    except Exception as exc:
+        say(
+            f"ssohelper: warning: the change is applied, but placing the sign-in secrets failed ({exc}); "
+            "'ssohelper status' places them again"
+        )
+
+
 def rollback(force: bool, yes: bool) -> None:
     """Show what the latest backup puts back, ask, keep edits made since (--force), restore."""
-    from ssohelper.migration import planner
     from ssohelper.migration import rollback as restoring
+    from ssohelper.migration.masking import masked_diff
 
     plan = restoring.plan_rollback()
     if not force:
         restoring.refuse_edited(plan)
-    click.echo(planner.masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
+    click.echo(masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
     confirm_apply(yes, "Restore these files?")
     saved_in = restoring.rollback(plan, force=force)
     if saved_in:

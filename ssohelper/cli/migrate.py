@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
-from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, confirm_apply, debug_option, say
+from ssohelper.cli.options import account_id_checked, debug_option, say
 from ssohelper.errors import UsageError
+
+if TYPE_CHECKING:
+    from ssohelper.migration import planner
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -87,8 +91,11 @@ def migrate_profiles(
 
     Example: ssohelper migrate-profiles --sso-session corp --dry-run
     """
-    from ssohelper.migration import backups
+    from ssohelper.migration import backups, planner
+    from ssohelper.migration.discovery import parse_map
 
+    if force and not rollback:
+        raise UsageError("--force goes with --rollback")
     recover_first(dry_run)  # a crash mid-apply: finish or undo it first
     if list_backups:
         for backup in backups.list_backups():
@@ -100,42 +107,6 @@ def migrate_profiles(
         return
     if not sso_session:
         raise UsageError("--sso-session is required")
-    _migrate(
-        profiles,
-        sso_session,
-        start_url,
-        sso_region,
-        maps,
-        account_id,
-        role_name,
-        offline,
-        style,
-        command,
-        dry_run,
-        yes,
-        deactivate_keys,
-    )
-
-
-def _migrate(
-    profiles: tuple[str, ...],
-    sso_session: str,
-    start_url: str | None,
-    sso_region: str | None,
-    maps: tuple[str, ...],
-    account_id: str | None,
-    role_name: str | None,
-    offline: bool,
-    style: str,
-    command: str | None,
-    dry_run: bool,
-    yes: bool,
-    deactivate_keys: bool,
-) -> None:
-    from ssohelper.migration import backups, planner
-    from ssohelper.migration.discovery import parse_map
-    from ssohelper.sso import secrets_policy
-
     request = planner.Request(
         sso_session=sso_session,
         only=profiles,
@@ -148,6 +119,12 @@ def _migrate(
         style=style,
         command=command,
     )
+    _migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
+
+
+def _migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool) -> None:
+    from ssohelper.migration import planner
+
     plan = planner.make_plan(request, choose=_choose_on_terminal)
     click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
@@ -159,11 +136,9 @@ def _migrate(
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    confirm_apply(yes)
-    backup = backups.apply(plan.changes)
-    say(f"Migrated {len(plan.resolution.targets)} profile(s). Backups: {backup.directory}")
-    say("Undo with: ssohelper migrate-profiles --rollback")
-    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
+    apply_plan(
+        plan.changes, yes=yes, done=f"Migrated {len(plan.resolution.targets)} profile(s).", command="migrate-profiles"
+    )
     if deactivate_keys:
         for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ssohelper.cli.edits import recover_first
+from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import confirm_apply, debug_option, say
+from ssohelper.cli.options import debug_option, say
 from ssohelper.cli.output import progress_on_terminal
 from ssohelper.errors import UsageError
 
@@ -54,9 +54,7 @@ def populate(
 
     Example: ssohelper populate --sso-session corp --template "{account_name}.{role_name}" --dry-run
     """
-    from ssohelper.migration import backups
     from ssohelper.migration.populate import Request, make_plan, table
-    from ssohelper.sso import secrets_policy
 
     recover_first(dry_run)
     if rollback:
@@ -72,12 +70,9 @@ def populate(
         say("Nothing to change.")
         return
     click.echo()
-    click.echo(plan.diff(), nl=False)
+    for part in plan.diff_parts():
+        click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
         return
-    confirm_apply(yes)
-    backup = backups.apply(plan.changes)
-    say(f"Updated {plan.change.path}. Backup: {backup.directory}")
-    say("Undo with: ssohelper populate --rollback")
-    secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
+    apply_plan(plan.changes, yes=yes, done=f"Updated {plan.change.path}.", command="populate")

@@ -135,7 +135,7 @@ def status(
     from ssohelper.sso.logout import configured_sessions
     from ssohelper.sso.status import status as read_status
 
-    if profile or sso_session or start_url:
+    if profile or sso_session or start_url or sso_region:  # --sso-region alone: the usage error of login
         sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
     else:
         sessions = configured_sessions(awsconfig.load())

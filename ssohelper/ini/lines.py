@@ -1,6 +1,6 @@
 """Lines of an AWS config or credentials file, classified exactly as configparser reads them.
 
-The parsing half of the lossless editor (inifile): every line keeps its text and its line
+The parsing half of the lossless editor (ini/editor.py): every line keeps its text and its line
 ending, and the indexer records where each section and key lives. Stdlib only.
 """
 

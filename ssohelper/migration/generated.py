@@ -25,6 +25,7 @@ from ssohelper.migration.rewrite import (
     STYLES,
     Target,
     config_profiles,
+    edit_section,
     new_header,
     profile_items,
     session_section,
@@ -129,7 +130,8 @@ def plan(
         items = _items(settings, item)
         header = headers.get(name)
         if header is not None and generated_target(doc, header) is not None:
-            text = _edited(doc, header, items, settings.style)
+            drop = SSO_KEYS if settings.style == "process" else ("credential_process",)
+            text = edit_section(doc, header, drop, items)
             if text is None:
                 outcome.actions.append((name, item, "unchanged"))
             else:
@@ -153,21 +155,6 @@ def _items(settings: Settings, item: AccountRole) -> list[tuple[str, str]]:
     target = Target(item.account_id, item.role_name)
     body = profile_items(settings.style, settings.command, settings.sso_session, target)
     return [MARKER, *body, ("region", settings.region)]
-
-
-def _edited(doc: IniFile, header: str, items: list[tuple[str, str]], style: str) -> str | None:
-    """The section's new text, or None when it already says all of this (zero bytes change)."""
-    original = doc.section_text(header)
-    section = parse_ini(original, doc.path)
-    section.newline = doc.newline
-    for key in SSO_KEYS if style == "process" else ("credential_process",):
-        while section.remove(header, key):
-            pass
-    for key, value in items:
-        if section.get(header, key) != value:
-            section.set(header, key, value)
-    text = section.render()
-    return None if text == original else text
 
 
 def _prune(

@@ -4,42 +4,23 @@ from __future__ import annotations
 
 import gc
 import os
-import re
-import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
-from ssohelper.ini.diff import diff_parts
 from ssohelper.ini.editor import IniFile, parse_bytes
 from ssohelper.ini.read import Section, display_path, parse_sections
-from ssohelper.migration import backups
+from ssohelper.migration import backups, masking
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from ssohelper.migration.rewrite import STATIC_KEYS, Survey, Target, rewrite_config, rewrite_credentials, survey
+from ssohelper.migration.masking import gc_paused
+from ssohelper.migration.rewrite import Survey, Target, quote, rewrite_config, rewrite_credentials, survey
 from ssohelper.models import SsoSession, mask
 from ssohelper.sso.login import usable_token
-
-# Key material in a diff line: the value of any aws_*key*/token setting (even commented out or
-# renamed), an access key ID, or any long base64-looking run.
-_SECRET_VALUE = re.compile(r"((?:{})\w*\s*[=:]\s*)(\S+)".format("|".join(STATIC_KEYS)), re.IGNORECASE)
-_PLAIN_KEYS = {
-    "credential_process",
-    "role_arn",
-    "source_profile",
-    "region",
-    "output",
-    "mfa_serial",
-    "role_session_name",
-    "ca_bundle",
-    "web_identity_token_file",
-}
-_SECRET_TOKEN = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|[A-Za-z0-9/+=]{24,}")
 
 
 @dataclass(frozen=True)
@@ -77,33 +58,7 @@ class Plan:
 
     def diff_parts(self) -> Iterator[str]:
         """diff() hunk by hunk, to print a big one without holding it whole."""
-        return masked_diff_parts([(c.path, c.before, c.after) for c in self.changes])
-
-
-def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
-    """Unified diffs of (path, old, new) contents, with key material masked."""
-    return "".join(masked_diff_parts(files))
-
-
-def masked_diff_parts(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> Iterator[str]:
-    for path, old, new in files:  # one file at a time: a big file's diff is as big as the file
-        with _gc_paused():  # a generator: the pause lasts while its parts are printed
-            yield from diff_parts(_text(old), _text(new), display_path(path), show=_mask_line)
-
-
-def _text(data: bytes | None) -> str:
-    return data.decode("utf-8") if data is not None else ""
-
-
-def _mask_line(line: str) -> str:
-    body = line[1:].strip()
-    if line.startswith(("---", "+++", "@@")) or body.startswith("["):
-        return line
-    key = body.partition("=")[0].strip().lower() if "=" in body else ""
-    if key in _PLAIN_KEYS or key.startswith("sso_"):
-        return line
-    line = _SECRET_VALUE.sub(lambda m: m[1] + mask(m[2]), line)
-    return _SECRET_TOKEN.sub(lambda m: mask(m[0]) if "****" not in m[0] else m[0], line)
+        return masking.masked_diff_parts([(c.path, c.before, c.after) for c in self.changes])
 
 
 def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]:
@@ -128,15 +83,8 @@ def credential_command(override: str | None = None) -> tuple[str, str]:
     if os.path.basename(sys.argv[0]) in ("ssohelper", "ssohelper.exe") and os.path.isfile(sys.argv[0]):
         own = sys.argv[0]
     words = [os.path.abspath(own)] if os.path.isfile(own) else [sys.executable, "-m", "ssohelper"]
-    command = " ".join(_quote(word) for word in words)
+    command = " ".join(quote(word) for word in words)
     return command, f"credential_process runs {command} (the ssohelper running now; --command to change it)"
-
-
-def _quote(word: str) -> str:
-    """Quoted as botocore splits credential_process: shlex on POSIX, its own rules on Windows."""
-    if os.name == "nt":
-        return f'"{word}"' if " " in word else word
-    return shlex.quote(word)
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
@@ -151,27 +99,13 @@ def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoS
     return session, (request.start_url, request.sso_region)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing a big config makes millions of small, acyclic objects; with the cycle collector
-    scanning them over and over, planning 20,000 profiles took 12x as long as 2,000 instead
-    of 10x. Nothing here makes cycles worth collecting during the plan."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     config_path, credentials_path = paths.aws_config_file(), paths.aws_credentials_file()
     config_bytes, credentials_bytes = backups.snapshot(config_path), backups.snapshot(credentials_path)
     # botocore's view first, one file at a time, and not paused: configparser leaves cycles
     sessions = _sso_sessions(config_path, config_bytes, credentials_path, credentials_bytes)
     gc.collect()
-    with _gc_paused():
+    with gc_paused():
         session, new_session, found = _survey(
             request, sessions, config_path, config_bytes, credentials_path, credentials_bytes
         )
@@ -190,7 +124,7 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     )
     gc.collect()  # discovery's botocore garbage (cycles): before the pause below, not after it
     command, note = credential_command(request.command)
-    with _gc_paused():  # one file at a time: each is parsed again, edited in place, and dropped
+    with gc_paused():  # one file at a time: each is parsed again, edited in place, and dropped
         config_after = rewrite_config(
             parse_bytes(config_bytes or b"", config_path),
             resolution.targets,

@@ -6,13 +6,12 @@ session rules, the same credential_process command, the same diff, backups and r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ssohelper import paths
 from ssohelper.ini import awsconfig
-from ssohelper.ini.diff import unified_diff
-from ssohelper.ini.read import display_path
-from ssohelper.migration import generated, planner
+from ssohelper.migration import generated, masking, planner
 from ssohelper.migration.backups import FileChange
 from ssohelper.models import SsoSession
 from ssohelper.sso.accounts import Progress, list_access
@@ -47,9 +46,9 @@ class Plan:
     def changed(self) -> bool:
         return self.change.after != (self.change.before or b"")
 
-    def diff(self) -> str:
-        before = (self.change.before or b"").decode("utf-8")
-        return unified_diff(before, self.change.after.decode("utf-8"), display_path(self.change.path))
+    def diff_parts(self) -> Iterator[str]:
+        """The config file's unified diff, hunk by hunk, with key material masked (neighbours' too)."""
+        return masking.masked_diff_parts([(self.change.path, self.change.before, self.change.after)])
 
 
 def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:

@@ -1,12 +1,13 @@
 """Planning a migration: find static-key profiles and rewrite them to SSO, losslessly.
 
-Pure functions over parsed documents (ssohelper.inifile): nothing here reads or writes files
+Pure functions over parsed documents (ssohelper.ini.editor): nothing here reads or writes files
 or calls AWS. Each profile's section is edited on its own and spliced back in one pass, so
 a config with thousands of profiles is rewritten in linear time.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,12 +49,6 @@ class StaticProfile:
 class Survey:
     static: list[StaticProfile]
     skipped: list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    config_text: str
-    credentials_text: str
 
 
 def config_profiles(config: IniFile) -> dict[str, str]:
@@ -127,11 +122,19 @@ def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str
     return value
 
 
+def quote(word: str) -> str:
+    """Quoted as botocore splits credential_process: shlex on POSIX, its own rules on Windows.
+
+    The Go SDK runs the line with ``sh -c``, which reads shlex's quoting the same way."""
+    if os.name == "nt":
+        return f'"{word}"' if " " in word else word
+    return shlex.quote(word)
+
+
 def process_command(command: str, sso_session: str, target: Target) -> str:
-    return (
-        f"{command} credential-process --sso-session {sso_session} "
-        f"--account-id {target.account_id} --role-name {target.role_name}"
-    )
+    """The credential_process line; ``command`` is already quoted, every other word is quoted here."""
+    words = ("--sso-session", sso_session, "--account-id", target.account_id, "--role-name", target.role_name)
+    return f"{command} credential-process " + " ".join(quote(word) for word in words)
 
 
 def profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
@@ -144,15 +147,20 @@ def profile_items(style: str, command: str, sso_session: str, target: Target) ->
     return [("credential_process", process_command(command, sso_session, target))]
 
 
-def _edit_section(doc: IniFile, header: str, drop: Sequence[str], items: list[tuple[str, str]]) -> str:
-    section = parse_ini(doc.section_text(header), doc.path)
+def edit_section(doc: IniFile, header: str, drop: Sequence[str], items: Sequence[tuple[str, str]]) -> str | None:
+    """The section's new text with ``drop`` keys gone and ``items`` set, or None when that
+    changes zero bytes (a value already set is not rewritten)."""
+    original = doc.section_text(header)
+    section = parse_ini(original, doc.path)
     section.newline = doc.newline
     for key in drop:
         while section.remove(header, key):
             pass
     for key, value in items:
-        section.set(header, key, value)
-    return section.render()
+        if section.get(header, key) != value:
+            section.set(header, key, value)
+    text = section.render()
+    return None if text == original else text
 
 
 def new_header(name: str) -> str | None:
@@ -167,24 +175,6 @@ def session_section(sso_session: str, start_url: str, region: str) -> tuple[str,
     """A new ``[sso-session NAME]`` section, as migrate and populate create it."""
     items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", "sso:account:access")]
     return f"sso-session {sso_session}", items
-
-
-def rewrite(
-    config: IniFile,
-    credentials: IniFile,
-    targets: Mapping[str, Target],
-    *,
-    sso_session: str,
-    style: str = "process",
-    command: str = "ssohelper",
-    new_session: tuple[str, str] | None = None,
-) -> Rewrite:
-    """The new texts of both files, with ``targets``' profiles moved off static keys."""
-    config, credentials = parse_ini(config.render(), config.path), parse_ini(credentials.render(), credentials.path)
-    return Rewrite(
-        rewrite_config(config, targets, sso_session=sso_session, style=style, command=command, new_session=new_session),
-        rewrite_credentials(credentials, targets),
-    )
 
 
 def rewrite_config(
@@ -209,7 +199,9 @@ def rewrite_config(
     for name, target in targets.items():
         items = profile_items(style, command, sso_session, target)
         if name in headers:
-            config_edits[headers[name]] = _edit_section(config, headers[name], drop_from_config, items)
+            text = edit_section(config, headers[name], drop_from_config, items)
+            if text is not None:
+                config_edits[headers[name]] = text
         else:
             header = new_header(name)
             if header is None:
@@ -223,7 +215,7 @@ def rewrite_config(
 def rewrite_credentials(credentials: IniFile, targets: Mapping[str, Target]) -> str:
     """Edit ``credentials`` in place: the static keys of ``targets``' profiles go; its new text."""
     edits = {
-        name: _edit_section(credentials, name, STATIC_KEYS, []) for name in targets if credentials.has_section(name)
+        name: edit_section(credentials, name, STATIC_KEYS, []) for name in targets if credentials.has_section(name)
     }
-    credentials.replace_sections(edits)
+    credentials.replace_sections({name: text for name, text in edits.items() if text is not None})
     return credentials.render()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper.errors import CommandNotFound, UsageError
+from ssohelper.errors import CannotRun, CommandNotFound, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleCredentials, RoleTarget
 from ssohelper.sso.tokencache import format_time, parse_time
@@ -147,5 +147,5 @@ def run(argv: Sequence[str], env: dict[str, str]) -> int:
         return subprocess.call(list(argv), env=env)  # Windows: no exec; Ctrl-C reaches both processes
     except FileNotFoundError:
         raise CommandNotFound(f"command not found: {argv[0]}") from None
-    except PermissionError:
-        raise CommandNotFound(f"cannot run {argv[0]}: permission denied") from None
+    except OSError as exc:  # as shells do: found but not runnable (EACCES, ENOEXEC, ...) is 126
+        raise CannotRun(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
