@@ -11,6 +11,7 @@ import json
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -89,7 +90,6 @@ def test_the_browser_registration_is_cached_apart_from_the_device_one(config, em
     ("knob", "words"),
     [
         ("deny", "was denied in the browser"),
-        ("wrong_state", "carried the wrong state"),
         ("bad_code", "did not accept the sign-in code"),
     ],
 )
@@ -183,8 +183,35 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(config, emulator, htt
     assert "interrupted" in rest and "Traceback" not in rest
     assert not token_file(isolated_home).exists()
     assert not list(token_file(isolated_home).parent.glob(".tmp-*"))
-    with pkce.CallbackListener(port):  # the listener's port was released
+    with pkce.CallbackListener(port, state="s"):  # the listener's port was released
         pass
+
+
+def refused(url: str) -> urllib.error.HTTPError:
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(url, timeout=10)
+    return error.value
+
+
+def test_a_wrong_state_answer_gets_a_400_and_the_right_one_still_signs_in(config, emulator, http_browser):
+    emulator.configure(wrong_state=True)  # the emulator redirects with a tampered state
+    process, url = start_login("--no-browser")
+    try:
+        first = refused(url)  # the user approves; the redirect reaches the listener with a wrong state
+        assert first.code == 400
+        callback = urlsplit(first.geturl())
+        listener = f"http://127.0.0.1:{callback.port}{callback.path}"
+        assert refused(f"{listener}?error=access_denied&state=another-page").code == 400
+        assert process.poll() is None  # neither ended the sign-in
+        code = parse_qs(callback.query)["code"][0]
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        with urllib.request.urlopen(f"{listener}?code={code}&state={state}", timeout=10) as answer:
+            assert "Signed in" in answer.read().decode()
+        _, rest = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, rest
+    assert "Signed in to 'corp'" in rest
 
 
 def test_the_demo_shows_the_browser_flow_when_a_browser_is_available(http_browser):

@@ -40,10 +40,13 @@ def authorize_url(
 def sign_in(
     session: SsoSession, ui: Interaction, client: Any, store: KeyringStore | None, *, port: int | None
 ) -> Token:
-    """Run the browser flow once; LoginFailed on a denial, a wrong state, a refused code or a timeout."""
+    """Run the browser flow once; LoginFailed on a denial, a refused code or a timeout.
+
+    Only a callback carrying this sign-in's state ends the wait (the listener refuses others).
+    """
     registration = oidc.registration(session, client, store, now=ui.clock(), auth_code=True)
     verifier, state = pkce.new_verifier(), pkce.new_state()
-    with pkce.CallbackListener(port) as listener:  # bound before the browser opens
+    with pkce.CallbackListener(port, state=state) as listener:  # bound before the browser opens
         url = authorize_url(
             clients.endpoint_url(client),
             registration["clientId"],
@@ -61,11 +64,11 @@ def sign_in(
         log.debug("listening for the callback on %s", listener.redirect_uri)
         answer = listener.wait(deadline=ui.clock() + pkce.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
         redirect_uri = listener.redirect_uri
-    code = _checked_code(session, answer, state)
+    code = _checked_code(session, answer)
     return exchange(session, client, registration, code, verifier, redirect_uri, store, now=ui.clock())
 
 
-def _checked_code(session: SsoSession, answer: pkce.Callback | None, state: str) -> str:
+def _checked_code(session: SsoSession, answer: pkce.Callback | None) -> str:
     again = f"run {session.login_command()} to try again"
     if answer is None:
         raise LoginFailed(f"no answer from the browser for '{session.label}' within 10 minutes; {again}")
@@ -73,10 +76,6 @@ def _checked_code(session: SsoSession, answer: pkce.Callback | None, state: str)
         if answer.error == "access_denied":
             raise LoginFailed(f"sign-in for '{session.label}' was denied in the browser; {again}")
         raise LoginFailed(f"the browser sign-in for '{session.label}' failed ({answer.error[:60]}); {again}")
-    if answer.state != state:
-        raise LoginFailed(
-            f"the browser answer for '{session.label}' carried the wrong state, so it was refused; {again}"
-        )
     assert answer.code is not None
     return answer.code
 

@@ -1,8 +1,10 @@
 """PKCE values and the loopback listener that receives the browser's authorization callback.
 
 The listener is bound to 127.0.0.1 only, before the browser opens (no connection-refused race).
-The first callback that carries a ``code`` or an ``error`` settles the sign-in; later ones are
-ignored, and any other path gets a 404.
+The first callback that carries the expected ``state`` and a ``code`` or an ``error`` settles the
+sign-in; later ones are ignored. A callback with another state gets a 400 and settles nothing (any
+local page can reach the listener), and any other path gets a 404. Each connection has its own
+thread and a short timeout, so an idle one (a browser's speculative preconnect) blocks nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +27,8 @@ from ssohelper.errors import ConfigError
 CALLBACK_PATH = "/oauth/callback"
 REDIRECT_URI_WITHOUT_PORT = f"http://127.0.0.1{CALLBACK_PATH}"
 OVERALL_TIMEOUT = 10 * 60
+HANDLER_TIMEOUT = 5.0  # seconds a connection may stay silent before its thread drops it
+CLOSE_TIMEOUT = 5.0
 _VERIFIER_ALPHABET = string.ascii_letters + string.digits + "-._~"
 _PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>ssohelper</title></head>"
@@ -56,6 +60,7 @@ class Callback:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    timeout = HANDLER_TIMEOUT
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the query carries the authorization code."""
@@ -70,6 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(400, "Not a sign-in answer", "The request carried neither a code nor an error.")
             return
         callback = Callback(query.get("code"), query.get("state"), query.get("error"))
+        if callback.state != self.server.state:
+            self._page(400, "Not this sign-in", "The answer did not carry this sign-in's state, so it was ignored.")
+            return
         if not self.server.settle(callback):
             self._page(200, "Already done", "This sign-in was already answered. You can close this page.")
         elif callback.error:
@@ -87,9 +95,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _Server(HTTPServer):
-    def __init__(self, port: int) -> None:
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, state: str) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
+        self.state = state
         self.result: Callback | None = None
         self.done = threading.Event()
         self._lock = threading.Lock()
@@ -105,11 +116,11 @@ class _Server(HTTPServer):
 
 
 class CallbackListener:
-    """``with CallbackListener(port) as listener:`` serves callbacks in a thread until exit."""
+    """``with CallbackListener(port, state=s) as listener:`` serves callbacks in threads until exit."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, state: str) -> None:
         try:
-            self._server = _Server(port or 0)
+            self._server = _Server(port or 0, state)
         except OSError as exc:
             where = f"port {port}" if port else "a free port"
             raise ConfigError(
@@ -124,17 +135,13 @@ class CallbackListener:
         return int(self._server.server_address[1])
 
     @property
-    def address(self) -> str:
-        return str(self._server.server_address[0])
-
-    @property
     def redirect_uri(self) -> str:
         return f"http://127.0.0.1:{self.port}{CALLBACK_PATH}"
 
     def wait(
         self, *, deadline: float, clock: Callable[[], float], on_wait: Callable[[float], None] = lambda left: None
     ) -> Callback | None:
-        """The first callback, or None once ``deadline`` (on ``clock``) has passed."""
+        """The first callback with the expected state, or None once ``deadline`` (on ``clock``) has passed."""
         while not self._server.done.wait(0.5):
             left = deadline - clock()
             if left <= 0:
@@ -145,7 +152,7 @@ class CallbackListener:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._thread.join()
+        self._thread.join(CLOSE_TIMEOUT)
 
     def __enter__(self) -> CallbackListener:
         return self
