@@ -69,6 +69,33 @@ def test_a_waiting_login_force_does_not_block_credential_process(cli, config, em
     assert "Signed in to 'corp'" in err
 
 
+def test_an_auto_login_waiting_for_a_person_holds_no_role_lock(cli, config, emulator, http_browser, isolated_home):
+    """The role lock covers the fetch only: a second caller is told to log in (3), not kept busy (7)."""
+    emulator.configure(refresh_tokens=False)
+    assert cli("login", "--sso-session", "corp", "--use-device-code").code == 0
+    expire_locally(isolated_home)  # the token file stays (the fast path takes the role lock), unusable
+    emulator.configure(approve_after_polls=None)  # the approval page waits for a click
+    waiting = subprocess.Popen(
+        [*ssohelper_cmd(), *PROCESS, "--auto-login"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not emulator.authorize_requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emulator.authorize_requests and waiting.poll() is None  # waiting for the person
+        other = run_ssohelper(*PROCESS, "--lock-timeout", "5", timeout=30)
+        assert other.returncode == errors.EXIT_LOGIN_REQUIRED, other.stderr
+        assert "run: ssohelper login" in other.stderr and other.stdout == ""
+        assert waiting.poll() is None
+    finally:
+        waiting.kill()
+        waiting.wait()
+
+
 def test_parallel_sign_ins_still_share_one_device_code(cli, config, emulator, isolated_home):
     """The sign-in lock: a second login waits for the first instead of opening its own sign-in."""
     emulator.configure(approve_after_polls=None, interval=1)
