@@ -63,3 +63,19 @@ def test_status_with_sso_region_alone_is_the_usage_error_login_gives(cli, isolat
         result = cli(command, "--sso-region", "eu-west-1")
         assert result.code == 2
         assert result.err.strip() == "ssohelper: --start-url and --sso-region go together"
+
+
+def test_a_keyring_backend_that_cannot_load_means_no_secure_keyring(config, emulator, monkeypatch):
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no.such.Backend")
+    login = run_ssohelper("login", "--sso-session", "corp", "--no-browser", "--use-device-code")
+    assert login.returncode == 0, login.stderr
+    result = run_ssohelper("status", "--output", "json", "--debug")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["keyring_backend"].startswith("none (") and document["secure_keyring"] == "none"
+    assert document["sessions"][0]["secrets_location"].startswith("the token file")
+    assert "no secure keyring: keyring could not load a backend (ModuleNotFoundError" in result.stderr
+    logout = run_ssohelper("logout", "--sso-session", "corp")
+    assert logout.returncode == 0, logout.stderr
+    for output in (login.stderr, result.stderr, logout.stderr):
+        assert "unexpected" not in output and "Traceback" not in output

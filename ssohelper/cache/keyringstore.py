@@ -63,14 +63,24 @@ class KeyringStore:
             pass
 
 
-def secure_keyring() -> KeyringStore | None:
-    """The keyring when it has a secure backend; None means: keep secrets in the token file."""
+def load_backend() -> Any | None:
+    """The backend keyring picks; None when keyring is missing or cannot load one (say, a
+    PYTHON_KEYRING_BACKEND naming no class): no secure keyring then, and --debug says why."""
     try:
         import keyring
-    except ImportError:
+
+        return keyring.get_keyring()
+    except Exception as exc:  # keyring loads plugins and the named class: anything can fail
+        from ssohelper.cache.fileio import notice
+
+        notice(f"no secure keyring: keyring could not load a backend ({type(exc).__name__}: {exc})")
         return None
-    backend = keyring.get_keyring()
-    return KeyringStore(backend) if _is_secure(backend) else None
+
+
+def secure_keyring() -> KeyringStore | None:
+    """The keyring when it has a secure backend; None means: keep secrets in the token file."""
+    backend = load_backend()
+    return KeyringStore(backend) if backend is not None and _is_secure(backend) else None
 
 
 def describe(store: KeyringStore | None) -> str:

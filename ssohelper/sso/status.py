@@ -17,8 +17,7 @@ from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
 from ssohelper.sso import secrets_policy, tokencache
-
-UNSET: Any = object()
+from ssohelper.sso.secrets_policy import UNSET
 
 
 @dataclass(frozen=True)
@@ -86,11 +85,9 @@ def status(
 
 def keyring_backend() -> str:
     """The keyring backend Python's keyring picked (secure or not), by class name."""
-    try:
-        import keyring
-    except ImportError:
-        return "none (the keyring package is not installed)"
-    backend = keyring.get_keyring()
+    backend = keyringstore.load_backend()
+    if backend is None:
+        return "none (keyring is not installed or could not load a backend; --debug says why)"
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
