@@ -169,6 +169,15 @@ def test_a_spent_budget_stops_aws_calls_before_they_start():
             '{"roleCredentials": {"accessKeyId": 5, "secretAccessKey": "s", "sessionToken": "t", "expiration": 1}}',
             "accessKeyId missing or not a string",
         ),
+        *[
+            (
+                "GetRoleCredentials",
+                '{"roleCredentials": {"accessKeyId": "A", "secretAccessKey": "s", "sessionToken": "t", '
+                f'"expiration": {value}}}}}',
+                "could not be read",  # botocore's own parsing chokes: still exit 5, not "unexpected"
+            )
+            for value in ("NaN", "Infinity")
+        ],
         ("ListAccounts", "{}", "no accountList list"),
         ("ListAccounts", '{"accountList": [{"accountName": "x"}]}', "accountId missing"),
     ],
@@ -197,6 +206,13 @@ def test_answers_that_break_the_api_promise_are_aws_errors(signed_in, cli, opera
         ("StartDeviceAuthorization", '{"deviceCode": "d", "userCode": "u"}', "verificationUri missing"),
         ("CreateToken", '{"accessToken": "a", "expiresIn": 99999999999999}', "expiresIn is"),
         ("CreateToken", '{"expiresIn": 3600}', "accessToken missing"),
+        ("CreateToken", '{"accessToken": "a", "expiresIn": NaN}', "could not be read"),
+        ("CreateToken", '{"accessToken": "a", "expiresIn": -Infinity}', "could not be read"),
+        (
+            "StartDeviceAuthorization",
+            '{"deviceCode": "d", "userCode": "u", "verificationUri": "v", "interval": Infinity}',
+            "could not be read",
+        ),
     ],
 )
 def test_login_checks_each_oidc_answer(cli, config, emulator, operation, body, problem):
@@ -209,6 +225,14 @@ def test_login_checks_each_oidc_answer(cli, config, emulator, operation, body, p
         json.loads(p.read_text()).get("accessToken") == "a"
         for p in (Path(os.environ["HOME"]) / ".aws" / "sso" / "cache").glob("*.json")
     )
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_that_is_not_finite_is_a_bad_answer(value):
+    from ssohelper.sso import answers
+
+    with pytest.raises(answers.BadAnswer, match=r"CreateToken: .*expiresIn is"):
+        answers.number("CreateToken", {"expiresIn": value}, "expiresIn", 1, 10)
 
 
 def test_a_refresh_with_a_garbage_lifetime_is_refused(cli, config, emulator, isolated_home):

@@ -7,6 +7,7 @@ for, or raises AwsError (exit 5) naming the call and what was wrong.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -53,6 +54,7 @@ def number(what: str, response: dict[str, Any], key: str, low: float, high: floa
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
+        or not math.isfinite(value)  # JSON parsers accept NaN and Infinity, and int() raises on them
         or value != int(value)
         or not low <= value <= high
     ):

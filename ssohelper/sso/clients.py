@@ -146,7 +146,7 @@ def calling(what: str, session: SsoSession | None = None) -> Iterator[None]:
         yield
     except (BotoCoreError, ClientError) as exc:
         raise translate(exc, what, session) from None
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # botocore choked on a garbage answer
+    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:  # botocore choked on garbage
         raise AwsError(
             f"{what}: the answer could not be read ({exc.__class__.__name__}); "
             "a proxy or captive portal may be in the way"
