@@ -51,7 +51,7 @@ class Token:
 
     start_url: str
     region: str
-    access_token: str
+    access_token: str = field(repr=False)
     expires_at: float
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)

@@ -236,3 +236,14 @@ def test_logout_removes_a_token_file_it_refuses_to_use(token, cli):
     result = cli("logout", "--sso-session", "corp")
     assert result.code == 0, result.err
     assert not token.exists() and "refusing to use" in result.err
+
+
+def test_the_repr_of_tokens_and_credentials_shows_no_secret():
+    from ssohelper.models import RoleCredentials, Token
+
+    token = Token("https://x", "us-east-1", "ACCESS-TOKEN-SECRET", 1.0, "cid", "CLIENT-SECRET", 2.0, "REFRESH-SECRET")
+    creds = RoleCredentials("ASIAEXAMPLEKEY", "SECRET-KEY", "SESSION-TOKEN", 1.0, "111111111111")
+    shown = repr(token) + repr(creds)
+    for secret in ("ACCESS-TOKEN-SECRET", "CLIENT-SECRET", "REFRESH-SECRET", "SECRET-KEY", "SESSION-TOKEN"):
+        assert secret not in shown
+    assert "https://x" in shown and "cid" in shown
