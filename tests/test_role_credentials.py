@@ -241,3 +241,14 @@ def test_the_partition_lookup_agrees_with_botocore():
     regions = ["eu-west-1", "us-gov-east-1", "cn-northwest-1", "eusc-de-east-1", "us-isob-east-1", "il-central-1"]
     for region in regions:
         assert console.partition_of(region) == session.get_partition_for_region(region), region
+
+
+def test_a_dribbled_federation_answer_is_cut_at_the_call_deadline(signed_in, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", signed_in.url)
+    assert run_ssohelper("export", "--profile", "dev").returncode == 0  # role credentials cached
+    monkeypatch.setenv("SSOHELPER_CALL_TIMEOUT", "1.5")
+    signed_in.configure(dribble_ms=1000)  # one byte a second: every read is quick, the answer never ends
+    result = run_ssohelper("console", "--profile", "dev", "--print", timeout=20)
+    assert result.returncode == errors.EXIT_AWS and result.stdout == ""
+    assert result.stderr.startswith("ssohelper: console sign-in: timed out after 1.5s"), result.stderr
+    assert signed_in.calls["GetRoleCredentials"] == 1  # only the federation call was made this time

@@ -109,6 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/_emulator/"):
                 self._send_json(200, control(self.server.state, self.command, url.path, raw))
             elif url.path == "/federation" and self.command == "GET":
+                self._dribble_ms = self.server.state.settings.dribble_ms
                 self._send_json(200, federation.get_signin_token(self.server.state, query))
             elif url.path == "/verify":
                 self._send_html(*verify_page(self.server.state, query.get("user_code")))

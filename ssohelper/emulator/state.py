@@ -39,7 +39,7 @@ class Settings:
     client_secret_ttl: int = 90 * 24 * 3600
     wrong_state: bool = False  # /authorize answers with a state that is not the one sent
     bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
-    dribble_ms: int = 0  # send API answers one byte every N ms (0: at once)
+    dribble_ms: int = 0  # send API (and console federation) answers one byte every N ms (0: at once)
     refresh_grace: bool = False  # True: a rotated-out refresh token is accepted once more
 
     def replace(self, **changes: Any) -> Settings:

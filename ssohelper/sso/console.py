@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from ssohelper.errors import AwsError, ConfigError
 from ssohelper.models import RoleCredentials
+from ssohelper.sso import deadline
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_SIGNIN"
 ISSUER = "ssohelper"
@@ -90,7 +91,8 @@ def signin_token(endpoint: str, creds: RoleCredentials, duration: int | None, *,
     if duration is not None:
         query["SessionDuration"] = str(duration * 60)
     try:
-        raw = opener(f"{endpoint}/federation?{urlencode(query)}", TIMEOUT)
+        url = f"{endpoint}/federation?{urlencode(query)}"
+        raw = deadline.run("console sign-in", lambda: opener(url, TIMEOUT))  # a dribble outlasts per-read timeouts
     except urllib.error.HTTPError as exc:
         raise AwsError(f"console sign-in: {endpoint} refused the credentials (HTTP {exc.code})") from None
     except (urllib.error.URLError, OSError) as exc:
