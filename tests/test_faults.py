@@ -269,3 +269,28 @@ def test_faults_can_be_asked_for_over_http(signed_in, cli):
 def test_fault_arguments_are_checked(emulator, kwargs, words):
     with pytest.raises(ValueError, match=words):
         emulator.fail_next("ListAccounts", **kwargs)
+
+
+def test_static_key_clients_get_the_same_retries_and_timeouts_as_the_sso_ones(monkeypatch):
+    from botocore import UNSIGNED
+
+    from ssohelper.migration.discovery import static_client
+    from ssohelper.migration.rewrite import StaticProfile
+    from ssohelper.sso import clients
+
+    profile = StaticProfile("old", "AKIAEXAMPLEEXAMPLE12", "secret", None, True, False, "eu-west-1")
+    for env in ({}, {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5", "SSOHELPER_CALL_TIMEOUT": "7"}):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        signed, sso = static_client("sts", profile).meta.config, clients.client("sso", "eu-west-1").meta.config
+        assert (
+            signed.retries
+            == sso.retries
+            == {
+                "mode": env.get("AWS_RETRY_MODE", "standard"),
+                "total_max_attempts": int(env.get("AWS_MAX_ATTEMPTS", "3")),
+            }
+        )
+        assert signed.read_timeout == sso.read_timeout == float(env.get("SSOHELPER_CALL_TIMEOUT", 30))
+        assert signed.connect_timeout == sso.connect_timeout
+        assert signed.signature_version is not UNSIGNED and sso.signature_version is UNSIGNED

@@ -37,13 +37,15 @@ def account_from_key_id(access_key_id: str) -> str | None:
 
 
 def static_client(service: str, profile: StaticProfile) -> Any:
-    """A signed botocore client using the profile's own static keys (never the environment's)."""
+    """A signed botocore client using the profile's own static keys (never the environment's),
+    with the retries and timeouts of every other client (``clients.config``)."""
     import botocore.session
 
     session = botocore.session.Session()
     return session.create_client(
         service,
         region_name=profile.region or "us-east-1",
+        config=clients.config(signed=True),
         aws_access_key_id=profile.access_key_id,
         aws_secret_access_key=profile.secret_access_key,
         aws_session_token=profile.session_token,

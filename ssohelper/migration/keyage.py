@@ -11,7 +11,7 @@ from ssohelper.migration.audit import LONG_TERM, AuditReport, KeyAge, KeyMateria
 from ssohelper.migration.discovery import static_client
 from ssohelper.migration.rewrite import StaticProfile
 from ssohelper.models import epoch_now
-from ssohelper.sso import clients
+from ssohelper.sso import clients, deadline
 
 
 def with_key_ages(
@@ -56,13 +56,17 @@ def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float
 
     try:
         iam = iam_for(item)
-        keys = iam.list_access_keys().get("AccessKeyMetadata", [])
-        used = iam.get_access_key_last_used(AccessKeyId=item.access_key_id).get("AccessKeyLastUsed", {})
+        keys = deadline.run("IAM ListAccessKeys", iam.list_access_keys).get("AccessKeyMetadata", [])
+        used = deadline.run(
+            "IAM GetAccessKeyLastUsed", lambda: iam.get_access_key_last_used(AccessKeyId=item.access_key_id)
+        ).get("AccessKeyLastUsed", {})
     except ClientError as exc:
         code = clients.error_code(exc) or "error"
         return KeyAge(error=f"IAM refused: {code}")
     except BotoCoreError as exc:
         return KeyAge(error=f"IAM unreachable: {exc.__class__.__name__}")
+    except deadline.TimedOut:
+        return KeyAge(error="IAM did not answer in time")
     created = next((k.get("CreateDate") for k in keys if k.get("AccessKeyId") == item.access_key_id), None)
     last = used.get("LastUsedDate")
     service = used.get("ServiceName")

@@ -26,6 +26,28 @@ class AnswerLost(AwsError):
 THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
 
 
+def config(*, signed: bool = False, max_pool_connections: int = 10) -> Any:
+    """The botocore Config of every client: retries from AWS_RETRY_MODE/AWS_MAX_ATTEMPTS
+    ('standard', 3 attempts by default), short per-read timeouts (the overall deadline is
+    enforced around each call), and unsigned unless ``signed`` (SSO calls carry a bearer token)."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or "3"
+    if not attempts.isdigit() or int(attempts) < 1:
+        raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
+    retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
+    per_read = min(deadline.call_timeout(), 30)  # the overall deadline is enforced around the call
+    unsigned: dict[str, Any] = {} if signed else {"signature_version": UNSIGNED}
+    return Config(
+        **unsigned,
+        retries=retries,
+        connect_timeout=min(per_read, 10),
+        read_timeout=per_read,
+        max_pool_connections=max_pool_connections,
+    )
+
+
 def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
     """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
 
@@ -33,33 +55,20 @@ def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
     threads that call it. Its 'standard' retry mode already retries throttling (429,
     TooManyRequestsException) with exponential backoff and full jitter."""
     import botocore.session
-    from botocore import UNSIGNED
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
-    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or "3"
-    if not attempts.isdigit() or int(attempts) < 1:
-        raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
-    retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
-    per_read = min(deadline.call_timeout(), 30)  # the overall deadline is enforced around the call
-    config = Config(
-        signature_version=UNSIGNED,
-        retries=retries,
-        connect_timeout=min(per_read, 10),
-        read_timeout=per_read,
-        max_pool_connections=max_pool_connections,
-    )
+    settings = config(max_pool_connections=max_pool_connections)
     try:
         session = botocore.session.get_session()
-        created = session.create_client(service, region_name=region, config=config)
+        created = session.create_client(service, region_name=region, config=settings)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot set up the AWS {service} client: {exc}") from None
     log.debug(
         "%s endpoint: %s (%s retries, %s attempts)",
         service,
         created.meta.endpoint_url,
-        retries["mode"],
-        retries["total_max_attempts"],
+        settings.retries["mode"],
+        settings.retries["total_max_attempts"],
     )
     return created
 

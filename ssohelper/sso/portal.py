@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,6 +11,7 @@ from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
 from ssohelper.sso import answers, clients, deadline
 
 _NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
+_NO_MORE_PAGES: Any = object()
 
 
 class NoAccess(AwsError):
@@ -51,29 +52,39 @@ def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None
     )
 
 
+def each_page(what: str, pages: Iterable[Any]) -> Iterator[Any]:
+    """A paginator's pages, each fetched under its own call deadline (not one for them all)."""
+    fetch = iter(pages)  # paginate() itself makes no call yet
+    while True:
+        page = deadline.run(what, lambda: next(fetch, _NO_MORE_PAGES))
+        if page is _NO_MORE_PAGES:
+            return
+        yield page
+
+
 def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
     client = client or clients.client("sso", session.region)
-
-    def every_page() -> list[dict]:
-        pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
-        return [a for page in pages for a in answers.listing("ListAccounts", page, "accountList", "accountId")]
-
     with clients.calling("ListAccounts", session):
-        return deadline.run("ListAccounts", every_page)
+        pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
+        return [
+            account
+            for page in each_page("ListAccounts", pages)
+            for account in answers.listing("ListAccounts", page, "accountList", "accountId")
+        ]
 
 
 def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
     client = client or clients.client("sso", session.region)
     what = f"ListAccountRoles for {account_id}"
-
-    def every_page() -> list[str]:
+    with _calling(what, session):
         pages = client.get_paginator("list_account_roles").paginate(
             accessToken=token.access_token, accountId=account_id
         )
-        return [role["roleName"] for page in pages for role in answers.listing(what, page, "roleList", "roleName")]
-
-    with _calling(what, session):
-        return deadline.run(what, every_page)
+        return [
+            role["roleName"]
+            for page in each_page(what, pages)
+            for role in answers.listing(what, page, "roleList", "roleName")
+        ]
 
 
 def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
