@@ -155,3 +155,24 @@ def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):
     assert process.returncode == 0
     assert "Listing roles, accounts done: " in seen and "45/45" in seen
     assert json.loads(stdout) == expected_rows()  # stdout stays clean
+
+
+def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in):
+    import os
+    import signal
+    import threading
+
+    from ssohelper.sso import accounts, tokencache
+
+    session = awsconfig.load().resolve_session(sso_session="corp")
+    token = tokencache.load_token(session)
+    assert token is not None
+    signed_in.configure(latency=3)  # every ListAccountRoles call is still running at the Ctrl-C
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        accounts.roles_by_account(session, token, list(MANY), workers=16)
+    running = [t for t in threading.enumerate() if t.name.startswith("ssohelper-roles")]
+    assert running  # returned at once: the calls in flight were left behind, not waited for
+    for thread in running:
+        thread.join(30)
+    assert signed_in.calls["ListAccountRoles"] == 16  # the queued ones were cancelled, never started

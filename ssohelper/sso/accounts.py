@@ -55,17 +55,17 @@ def roles_by_account(
         except portal.NoAccess:
             return None
 
-    with ThreadPoolExecutor(max_workers=min(workers, len(wanted)), thread_name_prefix="ssohelper-roles") as pool:
-        futures = {pool.submit(roles, account_id): account_id for account_id in wanted}
-        try:
-            for future in as_completed(futures):
-                found[futures[future]] = future.result()
-                if progress:
-                    progress(len(found), len(wanted))
-        except BaseException:
-            for future in futures:  # fail fast: don't wait for hundreds of calls to finish
-                future.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(wanted)), thread_name_prefix="ssohelper-roles")
+    futures = {pool.submit(roles, account_id): account_id for account_id in wanted}
+    try:
+        for future in as_completed(futures):
+            found[futures[future]] = future.result()
+            if progress:
+                progress(len(found), len(wanted))
+    except BaseException:  # Ctrl-C or a failed call: don't wait for the calls still running
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return {account_id: found[account_id] for account_id in wanted}
 
 
