@@ -330,3 +330,18 @@ def test_the_secrets_rule(isolated_home, mode, secure, native, foreign, where):
     placement = secrets_policy.decide(CORP, mode=mode, store=store, config=config)
     assert placement.where == where and placement.native_profiles == (("dev",) if native else ())
     assert bool(placement.warnings) == (where == "keyring" and native)
+
+
+def test_logout_all_goes_on_past_a_token_file_it_cannot_trust(cli, isolated_home, emulator):
+    write_config(isolated_home)
+    cache = isolated_home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    body = json.dumps({"startUrl": "https://x", "region": "us-east-1", "accessToken": "t", "expiresAt": "x"})
+    planted, ours = cache / "00planted.json", cache / "ffours.json"  # the untrusted one comes first
+    planted.write_text(body)
+    ours.write_text(body)
+    os.chown(planted, 65534, 65534)  # another user's file (the tests run as root)
+    result = cli("logout", "--all")
+    assert result.code == 0, result.err
+    assert "Also removed 1 other token file(s)" in result.err and not ours.exists()
+    assert "Left alone: refusing to use" in result.err and planted.name in result.err and planted.exists()

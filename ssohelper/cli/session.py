@@ -113,8 +113,10 @@ def logout(
             f"{result.aws_cli_removed} of the AWS CLI's"
         )
     if everything:
-        tokens, aws_cli = sweep()
-        say(f"Also removed {tokens} other token file(s) and {aws_cli} other AWS CLI SSO credential(s).")
+        swept = sweep()
+        for reason in swept.refused:
+            say(f"Left alone: {reason}")
+        say(f"Also removed {swept.tokens} other token file(s) and {swept.aws_cli} other AWS CLI SSO credential(s).")
 
 
 @click.command()

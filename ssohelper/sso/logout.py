@@ -60,18 +60,29 @@ def logout(
     return LogoutResult(session, server, removed, roles, aws_cli)
 
 
-def sweep(*, client: Any = None, store: KeyringStore | None = UNSET) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Sweep:
+    tokens: int  # token files removed
+    aws_cli: int  # AWS CLI SSO role credentials removed
+    refused: tuple[str, ...] = ()  # one line per token file left alone (untrusted, unreadable), and why
+
+
+def sweep(*, client: Any = None, store: KeyringStore | None = UNSET) -> Sweep:
     """After ``logout --all``: remove what ``aws sso logout`` removes and is still there, every
-    token file (signed out on the server first) and every AWS CLI SSO role credential.
-    Returns (tokens, AWS CLI credentials) removed."""
+    token file (signed out on the server first) and every AWS CLI SSO role credential. A token
+    file that can't be trusted or read is left alone and reported; the sweep goes on."""
     store = keyringstore.secure_keyring() if store is UNSET else store
-    directory, tokens = paths.sso_cache_dir(), 0
+    directory, tokens, refused = paths.sso_cache_dir(), 0, []
     try:
         names = sorted(os.listdir(directory))
     except OSError:
         names = []
     for name in names:
-        raw = tokencache.read_json(os.path.join(directory, name))
+        try:
+            raw = tokencache.read_json(os.path.join(directory, name))
+        except ConfigError as exc:
+            refused.append(str(exc))
+            continue
         if raw is None or "accessToken" not in raw:
             continue
         _sign_out_quietly(raw, client)
@@ -82,7 +93,7 @@ def sweep(*, client: Any = None, store: KeyringStore | None = UNSET) -> tuple[in
             tokens += 1
         except OSError:
             pass
-    return tokens, awscli_cache.remove_all()
+    return Sweep(tokens, awscli_cache.remove_all(), tuple(refused))
 
 
 def _sign_out_quietly(raw: dict, client: Any) -> None:
