@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ssohelper import paths
+
 DEFAULT_SCOPES = ("sso:account:access",)
 
 
@@ -26,7 +28,7 @@ class SsoSession:
     @property
     def token_key_input(self) -> str:
         """What the AWS CLI hashes to name the token file: the session name, else the URL."""
-        return self.name if self.name is not None else self.start_url
+        return paths.session_key_input(self.name, self.start_url)
 
     @property
     def label(self) -> str:

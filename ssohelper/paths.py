@@ -31,15 +31,25 @@ def sso_cache_dir() -> str:
     return os.path.join(home(), ".aws", "sso", "cache")
 
 
-def sso_token_file(key_input: str) -> str:
-    """The token file of a session, as the AWS CLI v2 names it: sha1 of the session name (or the
-    legacy start URL). The credential_process hot path stats it, so no ``hashlib`` (~10 ms with
-    OpenSSL): the builtin ``_sha1`` costs ~0.2 ms."""
+def session_key_input(name: str | None, start_url: str) -> str:
+    """What the AWS CLI hashes to name a session's token file: the session name, else the URL."""
+    return name if name is not None else start_url
+
+
+def session_key(key_input: str) -> str:
+    """sha1 of ``session_key_input``: the token file's name, and the session's lock and keyring
+    names. The credential_process hot path needs it, so no ``hashlib`` (~10 ms with OpenSSL):
+    the builtin ``_sha1`` costs ~0.2 ms."""
     try:
         from _sha1 import sha1  # type: ignore[import-not-found]
     except ImportError:  # an interpreter built without it
         from hashlib import sha1
-    return os.path.join(sso_cache_dir(), sha1(key_input.encode("utf-8")).hexdigest() + ".json")
+    return sha1(key_input.encode("utf-8")).hexdigest()
+
+
+def sso_token_file(key_input: str) -> str:
+    """The token file of a session, as the AWS CLI v2 names it."""
+    return os.path.join(sso_cache_dir(), session_key(key_input) + ".json")
 
 
 def aws_cli_cache_dir() -> str:
@@ -82,6 +92,11 @@ def role_cache_dir() -> str:
 
 def lock_dir() -> str:
     return os.path.join(role_cache_dir(), "locks")
+
+
+def lock_file(kind: str, key: str) -> str:
+    """A lock file: ``role-<entry>``, ``session-<session key>`` or ``signin-<session key>``."""
+    return os.path.join(lock_dir(), f"{kind}-{key}.lock")
 
 
 def backup_dir() -> str:

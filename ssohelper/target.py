@@ -64,15 +64,14 @@ class Target:
     @property
     def token_file(self) -> str:
         """The session's token file (the AWS CLI's rule: sha1 of the session name, else the URL)."""
-        return paths.sso_token_file(self.session_name if self.session_name is not None else self.start_url)
+        return paths.sso_token_file(paths.session_key_input(self.session_name, self.start_url))
 
     @property
     def entry_name(self) -> str:
         """The role-credential cache entry of this role."""
         from ssohelper.cache import rolestore
 
-        sid = rolestore.session_id(self.session_name, self.start_url)
-        return rolestore.entry_name(sid, self.account_id, self.role_name)
+        return rolestore.target_entry_name(self.session_name, self.start_url, self.account_id, self.role_name)
 
 
 def parse(argv: list[str]) -> dict[str, str] | None:

@@ -48,6 +48,11 @@ def entry_name(sid: str, account_id: str, role_name: str) -> str:
     return f"{escape(sid)}+{escape(account_id)}+{escape(role_name)}"
 
 
+def target_entry_name(session_name: str | None, start_url: str, account_id: str, role_name: str) -> str:
+    """The cache entry of a role in a session (named, or legacy by start URL)."""
+    return entry_name(session_id(session_name, start_url), account_id, role_name)
+
+
 def split_entry_name(name: str) -> tuple[str, str, str] | None:
     """(session id, account, role) back from an entry name; None if it is not one of ours."""
     parts = name.split("+")
@@ -74,7 +79,7 @@ def entry_path(name: str) -> str:
 
 
 def lock_path(name: str) -> str:
-    return os.path.join(paths.lock_dir(), f"role-{name}.lock")
+    return paths.lock_file("role", name)
 
 
 def process_output(creds: RoleCredentials) -> str:

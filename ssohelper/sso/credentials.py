@@ -18,8 +18,8 @@ log = logging.getLogger("ssohelper")
 
 
 def target_entry(target: RoleTarget) -> str:
-    sid = rolestore.session_id(target.session.name, target.session.start_url)
-    return rolestore.entry_name(sid, target.account_id, target.role_name)
+    session = target.session
+    return rolestore.target_entry_name(session.name, session.start_url, target.account_id, target.role_name)
 
 
 def open_store(kind: str) -> rolestore.FileStore | rolestore.KeyringRoleStore:

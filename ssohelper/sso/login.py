@@ -42,25 +42,17 @@ class LoginOutcome:
     placement: Placement | None = None
 
 
-def session_lock_path(session: SsoSession) -> str:
-    return tokencache.lock_path(session)
-
-
 def signin_lock_path(session: SsoSession) -> str:
     """Held while a person signs in (device code or browser): one sign-in at a time per session."""
-    return os.path.join(paths.lock_dir(), f"signin-{tokencache.token_key(session)}.lock")
+    return paths.lock_file("signin", tokencache.token_key(session))
 
 
 def _session_lock(session: SsoSession, timeout: float, what: str) -> Any:
-    return locks.file_lock(session_lock_path(session), timeout=deadline.remaining(timeout), what=what)
-
-
-def can_open_browser() -> bool:
-    return has_display(os.environ, sys.platform)
+    return locks.file_lock(tokencache.lock_path(session), timeout=deadline.remaining(timeout), what=what)
 
 
 def default_browser() -> Callable[[str], Any] | None:
-    return webbrowser.open if can_open_browser() else None
+    return webbrowser.open if has_display(os.environ, sys.platform) else None
 
 
 def ensure_login(

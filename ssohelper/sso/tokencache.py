@@ -33,7 +33,7 @@ def parse_time(text: str) -> float:
 
 
 def token_key(session: SsoSession) -> str:
-    return hashlib.sha1(session.token_key_input.encode("utf-8")).hexdigest()
+    return paths.session_key(session.token_key_input)
 
 
 def token_path(session: SsoSession) -> str:
@@ -42,7 +42,7 @@ def token_path(session: SsoSession) -> str:
 
 def lock_path(session: SsoSession) -> str:
     """The per-session lock held while a token is refreshed, written, or its secrets moved."""
-    return os.path.join(paths.lock_dir(), f"session-{token_key(session)}.lock")
+    return paths.lock_file("session", token_key(session))
 
 
 def read_json(path: str) -> dict | None:
