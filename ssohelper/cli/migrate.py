@@ -10,7 +10,7 @@ import click
 
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, debug_option, say
+from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -42,13 +42,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
 @click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
-@click.option(
-    "--style",
-    type=click.Choice(["process", "native"]),
-    default="process",
-    show_default=True,
-    help="credential_process through ssohelper, or native sso_session keys.",
-)
+@style_option
 @click.option(
     "--command",
     "command",

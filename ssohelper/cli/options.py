@@ -150,3 +150,12 @@ def auto_login_ui(session: SsoSession) -> Interaction | None:
     ui = terminal_interaction(no_browser=False, browser_flow=choice.browser)
     ui.flow = choice
     return ui
+
+
+style_option = click.option(
+    "--style",
+    type=click.Choice(["process", "native"]),
+    default="process",
+    show_default=True,
+    help="credential_process through ssohelper, or native sso_session keys.",
+)

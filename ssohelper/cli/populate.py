@@ -6,7 +6,7 @@ import click
 
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import debug_option, say
+from ssohelper.cli.options import debug_option, say, style_option
 from ssohelper.cli.output import progress_on_terminal
 from ssohelper.errors import UsageError
 
@@ -19,13 +19,7 @@ from ssohelper.errors import UsageError
     show_default=True,
     help="Profile names, from {account_id}, {account_name}, {role_name} and {sso_session}.",
 )
-@click.option(
-    "--style",
-    type=click.Choice(["process", "native"]),
-    default="process",
-    show_default=True,
-    help="credential_process through ssohelper, or native sso_session keys.",
-)
+@style_option
 @click.option("--region", help="The profiles' region (default: the sso-session's sso_region).")
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose account or role is gone.")
 @click.option("--start-url", help="Create the sso-session with this start URL if it doesn't exist.")

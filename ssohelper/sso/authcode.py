@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import LoginFailed
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import answers, clients, deadline, oidc, pkce, tokencache
+from ssohelper.sso import answers, clients, oidc, pkce, tokencache
 from ssohelper.sso.interaction import Interaction
 
 log = logging.getLogger("ssohelper")
@@ -96,16 +96,14 @@ def exchange(
 
     with clients.calling("SSO OIDC CreateToken", session):
         try:
-            response = deadline.run(
+            response = oidc.create_token(
                 "SSO OIDC CreateToken",
-                lambda: client.create_token(
-                    clientId=registration["clientId"],
-                    clientSecret=registration["clientSecret"],
-                    grantType=AUTH_CODE_GRANT,
-                    code=code,
-                    codeVerifier=verifier,
-                    redirectUri=redirect_uri,
-                ),
+                client,
+                registration,
+                grantType=AUTH_CODE_GRANT,
+                code=code,
+                codeVerifier=verifier,
+                redirectUri=redirect_uri,
             )
         except ClientError as exc:
             error = clients.error_code(exc)

@@ -148,19 +148,23 @@ def poll(
         sleep(min(interval, max(left, 0.0)))
         with clients.calling("SSO OIDC CreateToken", session):
             try:
-                response = deadline.run(
-                    "SSO OIDC CreateToken",
-                    lambda: oidc.create_token(
-                        clientId=client["clientId"],
-                        clientSecret=client["clientSecret"],
-                        grantType=DEVICE_GRANT,
-                        deviceCode=device.device_code,
-                    ),
+                response = create_token(
+                    "SSO OIDC CreateToken", oidc, client, grantType=DEVICE_GRANT, deviceCode=device.device_code
                 )
             except ClientError as exc:
                 interval += _extra_wait(session, exc)
                 continue
         return token_from(session, client, answers.token("SSO OIDC CreateToken", response), now=clock())
+
+
+def create_token(what: str, oidc: Any, registration: dict[str, Any], **grant: Any) -> dict[str, Any]:
+    """CreateToken with a registered client, under the call deadline; callers handle its errors."""
+    return deadline.run(
+        what,
+        lambda: oidc.create_token(
+            clientId=registration["clientId"], clientSecret=registration["clientSecret"], **grant
+        ),
+    )
 
 
 def _extra_wait(session: SsoSession, exc: Exception) -> int:
@@ -210,15 +214,7 @@ def _refresh_once(session: SsoSession, oidc: Any, token: Token, lost: list[str],
     client: dict[str, Any] = {"clientId": token.client_id, "clientSecret": token.client_secret}
     with clients.calling(what, session), clients.noting_lost_answers(oidc, "CreateToken", lost):
         try:
-            response = deadline.run(
-                what,
-                lambda: oidc.create_token(
-                    clientId=token.client_id,
-                    clientSecret=token.client_secret,
-                    grantType="refresh_token",
-                    refreshToken=token.refresh_token,
-                ),
-            )
+            response = create_token(what, oidc, client, grantType="refresh_token", refreshToken=token.refresh_token)
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             if clients.error_code(exc) in _REFRESH_REJECTIONS or (400 <= status < 500 and status != 429):
