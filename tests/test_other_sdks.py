@@ -2,8 +2,9 @@
 share one sign-in with ssohelper, refresh it, and hand it back. STS is moto in server mode.
 
 .ci/run installs @aws-sdk/credential-providers and @aws-sdk/client-sts into a temporary folder
-and passes it as SSOHELPER_NODE_MODULES. Locally these tests skip without node or the modules;
-with CI=true a missing one fails.
+and passes it as SSOHELPER_NODE_MODULES. Without that variable the tests install the two
+packages themselves with npm, once, into .pytest_cache/node. Without node or npm they skip
+locally; with CI=true a missing one fails.
 """
 
 from __future__ import annotations
@@ -32,14 +33,38 @@ ROLE_ARGS = ("--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", RO
 MILLISECONDS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
+PACKAGES = ("@aws-sdk/credential-providers", "@aws-sdk/client-sts")
+
+
+def _installed_here() -> str:
+    """The two packages in .pytest_cache/node, installed with npm the first time ('' if that fails)."""
+    folder = Path(__file__).resolve().parents[1] / ".pytest_cache" / "node"
+    modules = folder / "node_modules"
+    if all((modules / name).is_dir() for name in PACKAGES):
+        return str(modules)
+    npm = shutil.which("npm")
+    if npm is None:
+        return ""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "package.json").write_text('{"private": true}\n')
+    done = subprocess.run(
+        [npm, "install", "--silent", "--no-audit", "--no-fund", *PACKAGES],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return str(modules) if done.returncode == 0 else ""
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> str:
-    modules = os.environ.get("SSOHELPER_NODE_MODULES", "")
     require(shutil.which("node"), "node (the AWS SDK for JavaScript tests)")
+    modules = os.environ.get("SSOHELPER_NODE_MODULES", "") or _installed_here()
     require(
         modules and (Path(modules) / "@aws-sdk" / "credential-providers").is_dir(),
         "SSOHELPER_NODE_MODULES naming a node_modules with @aws-sdk/credential-providers and @aws-sdk/client-sts "
-        "(.ci/run installs them with npm)",
+        "(.ci/run installs them; without it the tests run npm install, which failed here)",
     )
     return modules
 
