@@ -198,3 +198,16 @@ def test_kill_9_during_cache_writes_leaves_old_or_new_and_no_secret_in_temps(cli
     assert result.returncode == 0, result.stderr
     leftovers = [n for n in os.listdir(path.parent) if n.startswith(".tmp-")]
     assert leftovers == [], leftovers
+
+
+def test_logout_with_a_token_dir_it_cannot_write_names_the_path(nobody, emulator):
+    _base, home, run = nobody
+    assert run("login", "--sso-session", "corp", "--no-browser").returncode == 0
+    token_dir = home / ".aws" / "sso" / "cache"
+    os.chown(token_dir, 0, 0)  # root's now, still 0700: uid 65534 can neither list it nor delete in it
+    token_dir.chmod(0o755)
+    result = run("logout", "--sso-session", "corp")
+    assert result.returncode == errors.EXIT_CONFIG, result.stderr
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("ssohelper: "), result.stderr
+    assert str(token_dir) in result.stderr or "~/.aws/sso/cache" in result.stderr

@@ -6,6 +6,7 @@ never registers another.
 
 from __future__ import annotations
 
+import errno
 import time
 import traceback
 
@@ -15,6 +16,7 @@ from ssohelper import __version__, errors
 from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
+from ssohelper.ini.read import display_path
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +49,13 @@ for _command in (
     cli.add_command(_command)
 
 
+# Filesystem failures a user can cause and fix (a read-only or full disk, another user's
+# directory, a file where a directory should be), when no more specific check caught them.
+_FORESEEABLE = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EISDIR, errno.ELOOP}
+)
+
+
 def run(argv: list[str], *, started: float | None = None) -> int:
     """Run the CLI and turn every failure into a one-line message and a documented exit code.
 
@@ -64,8 +73,19 @@ def run(argv: list[str], *, started: float | None = None) -> int:
     except (KeyboardInterrupt, click.Abort):
         say("\nssohelper: interrupted; nothing was changed")
         return errors.EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: one line, and the traceback only on request
-        if debug_enabled():
-            traceback.print_exc()
-        say(f"ssohelper: unexpected {exc.__class__.__name__}; rerun with --debug and report it")
-        return errors.EXIT_ERROR
+    except OSError as exc:
+        if exc.errno not in _FORESEEABLE or not exc.filename:
+            return _bug(exc)
+        # a read-only, full or foreign place that no more specific check caught: name it
+        say(f"ssohelper: can't use {display_path(str(exc.filename))}: {exc.strerror}; check that path")
+        return errors.EXIT_CONFIG
+    except Exception as exc:
+        return _bug(exc)
+
+
+def _bug(exc: Exception) -> int:
+    """A bug: one line, and the traceback only on request."""
+    if debug_enabled():
+        traceback.print_exc()
+    say(f"ssohelper: unexpected {exc.__class__.__name__}; rerun with --debug and report it")
+    return errors.EXIT_ERROR
