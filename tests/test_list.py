@@ -42,6 +42,18 @@ def test_pages_accounts_and_lists_every_role_once_sorted(cli, signed_in):
     assert result.err == ""  # no progress line: stderr is not a terminal
 
 
+def test_the_call_deadline_is_per_page_not_per_listing(cli, signed_in, monkeypatch):
+    """Three pages at 0.4 s each take longer than the 1 s deadline, but no single call does."""
+    monkeypatch.setenv("SSOHELPER_CALL_TIMEOUT", "1")
+    signed_in.configure(latency=0.4)
+    result = cli("list", "--sso-session", "corp", "--output", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == expected_rows()
+    signed_in.configure(latency=1.5)
+    result = cli("list", "--sso-session", "corp", "--output", "json")
+    assert result.code == errors.EXIT_AWS and "timed out" in result.err, result.err
+
+
 def test_throttled_calls_are_retried_and_counted(cli, signed_in):
     signed_in.fail_next("ListAccountRoles", count=4, status=429)
     signed_in.fail_next("ListAccounts", count=1, status=429)

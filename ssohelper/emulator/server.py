@@ -126,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
         except faults.Dropped:
             self.close_connection = True
             faults.reset(self.connection)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a deadline): nobody to answer
+            self.close_connection = True
         except Exception:  # an emulator bug must still answer, or the client hangs on retries
             traceback.print_exc()
             self._send_json(500, {"message": "Internal error"})
