@@ -200,14 +200,14 @@ def test_a_failed_second_write_restores_the_first(legacy_setup, monkeypatch):
     plan = planner.make_plan(planner.Request(sso_session="corp"))
     config = legacy_setup["aws"] / "config"
     before = config.read_bytes()
-    real = backups._replace
+    real = backups.replace
 
     def failing(path: str, data: bytes) -> None:
         if path.endswith("credentials"):
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(backups, "_replace", failing)
+    monkeypatch.setattr(backups, "replace", failing)
     with pytest.raises(errors.ConfigError, match=r"cannot write \(No space left on device\); nothing was changed"):
         backups.apply(plan.changes)
     assert config.read_bytes() == before

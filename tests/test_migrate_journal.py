@@ -12,7 +12,7 @@ import pytest
 from conftest import run_ssohelper
 
 from ssohelper import errors, paths
-from ssohelper.migration import backups
+from ssohelper.migration import backups, recovery
 
 MAP = ("--map", "work=111111111111:Developer")
 MIGRATE = ("migrate-profiles", "--sso-session", "corp", *MAP, "--yes")
@@ -28,13 +28,13 @@ CRASH_BETWEEN_REPLACES = """
 import os
 from ssohelper.migration import backups, planner
 from ssohelper.migration.discovery import parse_map
-real, done = backups._replace, []
+real, done = backups.replace, []
 def dying(path, data):
     if done:
         os._exit(9)
     done.append(path)
     real(path, data)
-backups._replace = dying
+backups.replace = dying
 plan = planner.make_plan(planner.Request(sso_session="corp", mapped=parse_map(["work=111111111111:Developer"])))
 backups.apply(plan.changes)
 """
@@ -77,7 +77,7 @@ def test_a_crash_followed_by_an_edit_is_undone_and_the_edit_kept(aws):
     assert "undid the migration of" in listed.stderr and "left ~/.aws/credentials as it is" in listed.stderr
     assert (aws / "config").read_text() == CONFIG and (aws / "credentials").read_text() == edited
     assert "(rolled back)" in listed.stdout  # the backup is kept, but it is no migration to roll back
-    assert backups.interrupted() == []
+    assert recovery.interrupted() == []
 
 
 def test_a_dry_run_after_a_crash_says_so_and_changes_nothing(aws):
@@ -85,26 +85,26 @@ def test_a_dry_run_after_a_crash_says_so_and_changes_nothing(aws):
     config = (aws / "config").read_bytes()
     dry = run_ssohelper(*MIGRATE[:-1], "--dry-run")
     assert dry.returncode == 0 and "a change was interrupted" in dry.stderr
-    assert (aws / "config").read_bytes() == config and len(backups.interrupted()) == 1
+    assert (aws / "config").read_bytes() == config and len(recovery.interrupted()) == 1
 
 
 def test_a_failed_second_write_says_nothing_changed_and_keeps_no_backup(aws, cli, monkeypatch):
-    real = backups._replace
+    real = backups.replace
 
     def read_only(path: str, data: bytes) -> None:
         if path.endswith("credentials"):
             raise OSError(errno.EROFS, "Read-only file system", path)
         real(path, data)
 
-    monkeypatch.setattr(backups, "_replace", read_only)
+    monkeypatch.setattr(backups, "replace", read_only)
     failed = cli(*MIGRATE)
     assert failed.code == errors.EXIT_CONFIG
     assert failed.err.strip().splitlines()[-1] == (
         "ssohelper: ~/.aws/credentials: cannot write (Read-only file system); nothing was changed"
     )
     assert (aws / "config").read_text() == CONFIG and (aws / "credentials").read_text() == CREDENTIALS
-    assert backups.list_backups() == [] and backups.interrupted() == []
-    monkeypatch.setattr(backups, "_replace", real)
+    assert backups.list_backups() == [] and recovery.interrupted() == []
+    monkeypatch.setattr(backups, "replace", real)
     assert cli(*MIGRATE).code == 0
     rolled = cli("migrate-profiles", "--rollback", "--yes")  # the failed run's backup does not get in the way
     assert rolled.code == 0, rolled.err
@@ -145,3 +145,49 @@ def test_stale_temp_files_are_removed_by_the_next_run(aws):
     assert result.returncode == 0, result.stderr
     assert not leftover.exists() and not old.exists()
     assert fresh.exists() and unrelated.exists()
+
+
+def _plant_journal(aws: Path, home: Path, *, owner: int | None, target: Path) -> Path:
+    """A pending journal, as another user (or a stray file) might leave it, whose 'planned' content
+    for ``target`` carries the attacker's payload and matches the file as it is now."""
+    import hashlib
+    import json
+
+    folder = Path(paths.backup_dir()) / "20200101T000000-000000000"
+    folder.mkdir(parents=True)
+    Path(paths.backup_dir()).chmod(0o700)
+    Path(paths.backup_dir()).parent.chmod(0o700)
+    before = target.read_bytes() if target.exists() else None
+    payload = (before or b"") + b"\n[profile evil]\ncredential_process = /tmp/attacker/payload\n"
+    (folder / "planned-0").write_bytes(payload)
+    entry = {
+        "path": str(target),
+        "backup": "0",
+        "planned": "planned-0",
+        "existed": before is not None,
+        "before_sha256": hashlib.sha256(before).hexdigest() if before is not None else None,
+        "after_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    (folder / "pending").write_text(json.dumps({"created": "2020", "rolled_back": False, "files": [entry]}))
+    if owner is not None:
+        for path in (folder, folder / "pending", folder / "planned-0"):
+            os.chown(path, owner, owner)
+        folder.chmod(0o777)
+    return folder
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.getuid() != 0, reason="chown to another uid needs root")
+def test_a_journal_another_user_planted_is_never_replayed(aws, isolated_home):
+    _plant_journal(aws, isolated_home, owner=65534, target=aws / "config")
+    result = run_ssohelper(*MIGRATE)
+    assert "evil" not in (aws / "config").read_text()
+    assert "ignored" in result.stderr and "not written by you" in result.stderr, result.stderr
+
+
+def test_a_journal_naming_another_file_than_the_aws_ones_is_never_replayed(aws, isolated_home):
+    bashrc = isolated_home / ".bashrc"
+    bashrc.write_text("# mine\n")
+    _plant_journal(aws, isolated_home, owner=None, target=bashrc)
+    result = run_ssohelper(*MIGRATE)
+    assert bashrc.read_text() == "# mine\n"
+    assert "naming files other than your AWS config and credentials" in result.stderr, result.stderr

@@ -14,7 +14,7 @@ from conftest import run_ssohelper
 
 from ssohelper import paths
 from ssohelper.cache.fileio import TEMP_PREFIX
-from ssohelper.migration import backups
+from ssohelper.migration import backups, recovery
 
 TRIALS = 120
 SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
@@ -70,10 +70,10 @@ def test_kill_9_during_apply_never_tears_and_the_next_run_recovers(isolated_home
             assert listed.returncode == 0, listed.stderr
             reports += [line for line in listed.stderr.splitlines() if "interrupted" in line]
         else:
-            reports += backups.recover()
+            reports += recovery.recover()
         pair = (config.read_bytes(), credentials.read_bytes())
         assert pair in (OLD, NEW), f"trial {trial}: half-applied after recovery"
-        assert backups.interrupted() == []
+        assert recovery.interrupted() == []
         leftovers = temp_files(aws, Path(paths.backup_dir()))
         assert not leftovers, f"trial {trial}: {leftovers}"
     assert any("that was interrupted" in line for line in reports), "no kill landed inside an apply"

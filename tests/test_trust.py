@@ -247,3 +247,28 @@ def test_the_repr_of_tokens_and_credentials_shows_no_secret():
     for secret in ("ACCESS-TOKEN-SECRET", "CLIENT-SECRET", "REFRESH-SECRET", "SECRET-KEY", "SESSION-TOKEN"):
         assert secret not in shown
     assert "https://x" in shown and "cid" in shown
+
+
+def test_a_cache_dir_under_another_users_directory_is_not_used(config, emulator, shared_runtime, cli):
+    """The attacker makes the app directory in a shared runtime dir first: nothing below it is
+    created, used or chmodded, and credentials are still fetched (without a cache)."""
+    theirs = shared_runtime / "ssohelper"
+    theirs.mkdir(mode=0o777)
+    theirs.chmod(0o777)
+    os.chown(theirs, OTHER, OTHER)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    result = run_ssohelper("credential-process", "--profile", "dev")
+    assert result.returncode == 0 and result.stdout.startswith('{"Version":1,'), result.stderr
+    assert os.listdir(theirs) == []
+    with pytest.raises(fileio.Untrusted, match="belongs to uid 65534"):
+        fileio.ensure_private_dir(str(theirs / "credentials"))
+
+
+def test_a_fifo_where_the_config_should_be_is_refused_at_once(isolated_home):
+    config = isolated_home / ".aws" / "config"
+    config.parent.mkdir()
+    os.mkfifo(config)
+    for args in (("credential-process", "--profile", "dev"), ("status",), ("list",), ("audit",)):
+        result = run_ssohelper(*args, timeout=20)
+        assert result.returncode == errors.EXIT_CONFIG, (args, result.stderr)
+        assert "not a regular file" in result.stderr, (args, result.stderr)

@@ -136,6 +136,8 @@ def ensure_private_dir(path: str) -> str:
     Refuses (Untrusted) to reuse a leaf that belongs to someone else or that others may write
     (see the trust rule); a file where the directory should be is a NotADirectoryError.
     """
+    if _POSIX:
+        _check_ancestors(os.path.abspath(path))
     missing = []
     current = os.path.abspath(path)
     while not os.path.isdir(current):
@@ -158,6 +160,31 @@ def ensure_private_dir(path: str) -> str:
     if _POSIX and (st.st_mode & 0o077):
         os.chmod(path, 0o700)
     return path
+
+
+def _check_ancestors(path: str) -> None:
+    """Every existing directory above ``path`` must be the user's or root's, and writable by
+    others only if sticky (like /tmp), and no symlink on the way may be someone else's: else
+    another user could swap what lies below for a place of their choosing."""
+    uid = os.getuid()
+    current = os.path.dirname(path)
+    while True:
+        try:
+            st = os.lstat(current)
+        except OSError:
+            st = None  # not there yet: it will be created 0700
+        if st is not None:
+            if st.st_uid not in (uid, 0):
+                raise Untrusted(current, f"belongs to uid {st.st_uid}, not to you (uid {uid})", f"remove {current}")
+            loose = st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX and not _own_private_group(st)
+            if stat.S_ISDIR(st.st_mode) and loose:
+                raise Untrusted(
+                    current, f"is writable by others (mode {st.st_mode & 0o777:o})", f"chmod go-w {current}"
+                )
+        parent = os.path.dirname(current)
+        if parent == current:
+            return
+        current = parent
 
 
 def write_atomic(path: str, data: bytes, *, mode: int = 0o600) -> None:

@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 def recover_first(dry_run: bool) -> None:
     """Finish or undo an apply a crash interrupted, and say which; a dry run only warns."""
-    from ssohelper.migration import backups
+    from ssohelper.migration import recovery
 
     if dry_run:
-        if backups.interrupted():
+        if recovery.interrupted():
             say("ssohelper: a change was interrupted; the next run without --dry-run finishes or undoes it")
         return
-    for report in backups.recover():
+    for report in recovery.recover():
         say(f"ssohelper: {report}")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from ssohelper.errors import ConfigError
 from ssohelper.ini.lines import (
@@ -31,7 +30,7 @@ from ssohelper.ini.lines import (
     leading_space,
     split,
 )
-from ssohelper.ini.read import display_path
+from ssohelper.ini.read import display_path, read_file
 
 __all__ = ["IniFile", "parse_bytes", "parse_ini", "read_ini"]
 
@@ -269,13 +268,9 @@ def parse_ini(text: str, path: str = "<config>") -> IniFile:
 
 def read_ini(path: str | os.PathLike[str]) -> IniFile:
     """Read and parse a UTF-8 INI file; ConfigError names the file if that fails."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise ConfigError(
-            f"{display_path(os.fspath(path))}: cannot read it ({err.strerror or err}); "
-            "check the path and permissions and retry"
-        ) from None
+    data = read_file(os.fspath(path))
+    if data is None:
+        raise ConfigError(f"{display_path(os.fspath(path))}: cannot read it (no such file); check the path and retry")
     return parse_bytes(data, os.fspath(path))
 
 

@@ -11,6 +11,7 @@ import configparser
 import io
 import os
 import shlex
+import stat
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError
@@ -23,17 +24,39 @@ def display_path(path: str) -> str:
     return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
-def read_sections(path: str) -> dict[str, Section]:
-    """All sections of one file, keyed by the raw header name. A missing file is empty."""
+def read_file(path: str) -> bytes | None:
+    """The bytes of a config or credentials file; None if there is none. ConfigError names the
+    file when it can't be read, or is not a regular file (a FIFO there must not hang us)."""
+    if path == os.devnull:  # the one device that stands for an empty file
+        return b""
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError:
-        raise ConfigError(f"{display_path(path)}: not UTF-8 text; fix or replace the file") from None
+        return None
     except OSError as exc:
         raise ConfigError(f"{display_path(path)}: cannot read ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{display_path(path)}: not a regular file; replace it with the file itself")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(f"{display_path(path)}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def read_sections(path: str) -> dict[str, Section]:
+    """All sections of one file, keyed by the raw header name. A missing file is empty."""
+    data = read_file(path)
+    if data is None:
+        return {}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{display_path(path)}: not UTF-8 text; fix or replace the file") from None
     return parse_sections(text, path)
 
 

@@ -24,9 +24,14 @@ from dataclasses import dataclass
 
 from ssohelper import paths
 from ssohelper.cache import locks
-from ssohelper.cache.fileio import ensure_private_dir, remove_quietly, remove_stale_temps, write_atomic
+from ssohelper.cache.fileio import (
+    ensure_private_dir,
+    read_trusted,
+    remove_quietly,
+    write_atomic,
+)
 from ssohelper.errors import ConfigError, NotApplied
-from ssohelper.ini.read import display_path
+from ssohelper.ini.read import display_path, read_file
 
 MANIFEST = "manifest.json"
 PENDING = "pending"
@@ -50,13 +55,8 @@ class Backup:
 
 
 def snapshot(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(f"{display_path(path)}: cannot read ({exc.strerror})") from None
+    """A config or credentials file's bytes now (None: there is none)."""
+    return read_file(path)
 
 
 def digest(data: bytes | None) -> str | None:
@@ -98,7 +98,7 @@ def apply(changes: list[FileChange]) -> Backup:
         written: list[FileChange] = []
         try:
             for change in changes:
-                _replace(change.path, change.after)
+                replace(change.path, change.after)
                 written.append(change)
         except OSError as exc:
             undone = _undo(backup.directory, written)
@@ -107,7 +107,7 @@ def apply(changes: list[FileChange]) -> Backup:
         except BaseException:
             _undo(backup.directory, written)
             raise
-        _commit(backup)
+        commit(backup)
     return backup
 
 
@@ -127,7 +127,7 @@ def _undo(directory: str, written: list[FileChange]) -> bool:
     return True
 
 
-def _replace(path: str, data: bytes) -> None:
+def replace(path: str, data: bytes) -> None:
     path = os.path.realpath(path)  # a symlinked ~/.aws/config (dotfiles) stays a symlink
     try:
         mode = os.stat(path).st_mode & 0o777
@@ -142,7 +142,7 @@ def restore_file(path: str, data: bytes | None) -> None:
     if data is None:
         remove_quietly(path)
     else:
-        _replace(path, data)
+        replace(path, data)
 
 
 def _record_intent(changes: list[FileChange]) -> Backup:
@@ -176,7 +176,7 @@ def _write_json(directory: str, name: str, backup: Backup) -> None:
     write_atomic(os.path.join(directory, name), json.dumps(record, indent=2).encode())
 
 
-def _commit(backup: Backup) -> None:
+def commit(backup: Backup) -> None:
     """The apply is complete: the folder becomes a migration; the planned copies go."""
     _write_json(backup.directory, MANIFEST, backup)
     remove_quietly(os.path.join(backup.directory, PENDING))
@@ -194,9 +194,8 @@ def read_saved(backup: Backup, entry: dict, key: str = "backup") -> bytes | None
     if key == "backup" and not entry["existed"]:
         return None
     try:
-        with open(os.path.join(backup.directory, entry[key]), "rb") as handle:
-            data = handle.read()
-    except (OSError, KeyError):
+        data = read_trusted(os.path.join(backup.directory, os.path.basename(entry[key])))
+    except (OSError, KeyError, TypeError):
         return None
     return data if digest(data) == expected else None
 
@@ -204,14 +203,14 @@ def read_saved(backup: Backup, entry: dict, key: str = "backup") -> bytes | None
 def list_backups() -> list[Backup]:
     """Every migration's backup, newest first. Unreadable ones are left out."""
     found = []
-    for directory in _folders():
-        backup = _read_json(directory, MANIFEST)
+    for directory in folders():
+        backup = read_json(directory, MANIFEST)
         if backup is not None:
             found.append(backup)
     return found
 
 
-def _folders() -> list[str]:
+def folders() -> list[str]:
     try:
         names = sorted(os.listdir(paths.backup_dir()), reverse=True)
     except OSError:
@@ -219,71 +218,20 @@ def _folders() -> list[str]:
     return [os.path.join(paths.backup_dir(), name) for name in names if not name.startswith(".")]
 
 
-def _read_json(directory: str, name: str) -> Backup | None:
+def read_json(directory: str, name: str) -> Backup | None:
+    """A manifest or journal that only the user could have written (the trust rule), and that
+    names only the AWS config and credentials files; None for anything else."""
     try:
-        with open(os.path.join(directory, name), encoding="utf-8") as handle:
-            raw = json.load(handle)
-        return Backup(directory, raw["created"], raw["files"], bool(raw.get("rolled_back")))
+        raw = json.loads(read_trusted(os.path.join(directory, name)))
+        backup = Backup(directory, raw["created"], raw["files"], bool(raw.get("rolled_back")))
+        if all(_edited_by_migrations(entry["path"]) for entry in backup.files):
+            return backup
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        pass
+    return None
 
 
-def interrupted() -> list[str]:
-    """Backup folders of applies that did not finish (recover() deals with them)."""
-    return [d for d in _folders() if not os.path.exists(os.path.join(d, MANIFEST))]
-
-
-def recover() -> list[str]:
-    """Finish or undo any apply a crash interrupted; one line per folder says which.
-
-    Called first by every command that edits the config files. Also removes ssohelper's stale
-    temp files beside them, which may hold keys."""
-    for path in (paths.aws_config_file(), paths.aws_credentials_file()):
-        remove_stale_temps(os.path.dirname(os.path.realpath(path)))
-    if not os.path.isdir(paths.backup_dir()):
-        return []  # no migration ever started here
-    with edit_lock(), writing(paths.backup_dir(), "an interrupted migration is still pending"):
-        reports = [_resolve(directory) for directory in reversed(_folders())]
-    return [report for report in reports if report]
-
-
-def _resolve(directory: str) -> str | None:
-    """Finish, undo or clear one unfinished backup folder (None: it is a finished one)."""
-    if not os.path.exists(os.path.join(directory, PENDING)):
-        if not os.path.exists(os.path.join(directory, MANIFEST)):  # died before recording its intent
-            shutil.rmtree(directory, ignore_errors=True)
-        return None
-    remove_stale_temps(directory)
-    if os.path.exists(os.path.join(directory, MANIFEST)):  # died while committing
-        _commit(_read_json(directory, MANIFEST) or Backup(directory, "", [], False))
-        return None
-    backup = _read_json(directory, PENDING)
-    if backup is None:  # unreadable: nothing to go on; the folder is kept for the user
-        return f"cannot read {display_path(directory)}/{PENDING}; check both files, then remove that folder"
-    states = [_state(entry) for entry in backup.files]
-    planned = [read_saved(backup, entry, "planned") for entry in backup.files]
-    names = ", ".join(display_path(entry["path"]) for entry in backup.files)
-    if "edited" not in states and None not in planned:
-        for entry, state, data in zip(backup.files, states, planned, strict=True):
-            if state == "before" and data is not None:
-                _replace(entry["path"], data)
-        _commit(backup)
-        return f"finished the migration of {backup.created} that was interrupted ({names}); undo with --rollback"
-    kept = []
-    for entry, state in zip(backup.files, states, strict=True):
-        saved = read_saved(backup, entry)
-        if state == "after" and (saved is not None or not entry["existed"]):
-            restore_file(entry["path"], saved)
-        elif state != "before":
-            kept.append(display_path(entry["path"]))
-    _commit(Backup(directory, backup.created, backup.files, True))
-    left = f"; left {', '.join(kept)} as it is (edited since)" if kept else ""
-    return f"undid the migration of {backup.created} that was interrupted ({names}){left}"
-
-
-def _state(entry: dict) -> str:
-    """Is the file now as it was before the apply, as planned after it, or edited since?"""
-    now = digest(snapshot(entry["path"]))
-    if now == entry["before_sha256"]:
-        return "before"
-    return "after" if now == entry["after_sha256"] else "edited"
+def _edited_by_migrations(path: object) -> bool:
+    """Migrations and populate edit these two files only; a journal naming another is not ours."""
+    mine = (paths.aws_config_file(), paths.aws_credentials_file())
+    return isinstance(path, str) and os.path.realpath(path) in {os.path.realpath(p) for p in mine}
