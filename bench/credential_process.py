@@ -95,8 +95,8 @@ def peer_command(peer: str | None, url: str) -> list[str] | None:
     ]
 
 
-def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
-    process = [
+def process_command() -> list[str]:
+    return [
         *ssohelper_exe(),
         "credential-process",
         "--sso-session",
@@ -106,6 +106,10 @@ def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
         "--role-name",
         ROLE,
     ]
+
+
+def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
+    process = process_command()
     by_profile = [*ssohelper_exe(), "credential-process", "--profile", "dev"]
     timed(process, env)  # warm the cache
     commands = {
@@ -201,16 +205,7 @@ def main() -> None:
             peer = peer_command(args.aws_sso_util, emulator.url)
             bench_hits(env, args.runs, peer)
             bench_profile_scaling(env, emulator.url, max(args.runs // 2, 10))
-            process = [
-                *ssohelper_exe(),
-                "credential-process",
-                "--sso-session",
-                "corp",
-                "--account-id",
-                ACCOUNT,
-                "--role-name",
-                ROLE,
-            ]
+            process = process_command()
             bench_stampede(env, emulator, args.callers, process, "ssohelper")
             if peer:
                 bench_stampede(env, emulator, args.callers, peer, "aws-sso-util")

@@ -56,11 +56,7 @@ def sign_in(
             session.scopes,
         )
         ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) in the browser; if none opens, open:\n  {url}")
-        if ui.open_browser is not None:
-            try:
-                ui.open_browser(url)
-            except Exception:  # no usable browser: the printed URL is enough
-                log.debug("could not open a browser")
+        ui.open_url(url)
         log.debug("listening for the callback on %s", listener.redirect_uri)
         answer = listener.wait(deadline=ui.clock() + pkce.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
         redirect_uri = listener.redirect_uri

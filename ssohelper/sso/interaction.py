@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,3 +24,12 @@ class Interaction:
     clock: Callable[[], float] = epoch_now
     sleep: Callable[[float], None] = time.sleep
     flow: FlowChoice | None = None  # how to sign in when a sign-in is needed (None: a device code)
+
+    def open_url(self, url: str) -> None:
+        """Open ``url`` in the browser when there is one; the URL is always printed as well."""
+        if self.open_browser is None:
+            return
+        try:
+            self.open_browser(url)
+        except Exception:  # no usable browser: the printed URL is enough
+            logging.getLogger("ssohelper").debug("could not open a browser")

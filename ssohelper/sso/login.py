@@ -204,11 +204,7 @@ def _device_login(session: SsoSession, ui: Interaction, client: Any, store: Keyr
     url = device.verification_uri_complete or device.verification_uri
     ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) at:\n  {url}")
     ui.notify(f"and confirm that the page shows this code: {device.user_code}")
-    if ui.open_browser is not None:
-        try:
-            ui.open_browser(url)
-        except Exception:  # no usable browser: the printed URL is enough
-            log.debug("could not open a browser")
+    ui.open_url(url)
     return oidc.poll(session, client, registration, device, clock=ui.clock, sleep=ui.sleep, on_wait=ui.on_wait)
 
 
