@@ -10,7 +10,14 @@ import click
 
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.options import (
+    account_id_checked,
+    complete_account_ids,
+    complete_role_names,
+    debug_option,
+    say,
+    style_option,
+)
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -39,8 +46,15 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
     help="Map one profile explicitly (repeatable).",
 )
-@click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
-@click.option("--role-name", help="Use this role (permission set) for every profile.")
+@click.option(
+    "--account-id",
+    callback=account_id_checked,
+    help="Use this account for every profile.",
+    shell_complete=complete_account_ids,
+)
+@click.option(
+    "--role-name", help="Use this role (permission set) for every profile.", shell_complete=complete_role_names
+)
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
 @style_option
 @click.option(

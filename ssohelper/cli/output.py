@@ -55,18 +55,18 @@ def render(rows: Sequence[dict[str, str]], columns: Sequence[tuple[str, str]], o
 
 
 @contextmanager
-def progress_on_terminal(what: str, *, after: float = 1.0) -> Iterator[Callable[[int, int], None] | None]:
-    """A ``(done, total)`` callback that shows ``what: done/total`` on stderr once ``after``
-    seconds have passed; None when stderr is not a terminal (pipes and SDKs get nothing)."""
+def progress_on_terminal(what: str, *, after: float = 1.0) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A ``(done, total, pace)`` callback that shows ``what: done/total (pace)`` on stderr once
+    ``after`` seconds have passed; None when stderr is not a terminal (pipes and SDKs get nothing)."""
     if not sys.stderr.isatty():
         yield None
         return
     start, shown = time.monotonic(), [False]
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, pace: str = "") -> None:
         if time.monotonic() - start >= after:
             shown[0] = True
-            click.echo(f"\r{what}: {done}/{total}", err=True, nl=False)
+            click.echo(f"\r{what}: {done}/{total}{f' ({pace})' if pace else ''}\033[K", err=True, nl=False)
 
     try:
         yield update

@@ -8,7 +8,14 @@ import time
 import click
 
 from ssohelper import target
-from ssohelper.cli.options import auto_login_ui, debug_option, say, session_options
+from ssohelper.cli.options import (
+    auto_login_ui,
+    complete_account_ids,
+    complete_role_names,
+    debug_option,
+    say,
+    session_options,
+)
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleTarget, SsoSession
 from ssohelper.settings import DEFAULT_MIN_TTL, LOGIN_WAIT, PROCESS_BUDGET, STORES, process_options
@@ -16,8 +23,8 @@ from ssohelper.settings import DEFAULT_MIN_TTL, LOGIN_WAIT, PROCESS_BUDGET, STOR
 
 @click.command("credential-process")
 @session_options
-@click.option("--account-id", help="The AWS account ID (12 digits).")
-@click.option("--role-name", help="The permission set (role) name.")
+@click.option("--account-id", help="The AWS account ID (12 digits).", shell_complete=complete_account_ids)
+@click.option("--role-name", help="The permission set (role) name.", shell_complete=complete_role_names)
 @click.option("--store", type=click.Choice(STORES), help="Where to cache role credentials.")
 @click.option(
     "--min-ttl", metavar="MIN", help=f"Minutes of validity a cached credential needs (default {DEFAULT_MIN_TTL // 60})."

@@ -17,6 +17,7 @@ from ssohelper.ini.read import display_path
 from ssohelper.settings import SECRETS_MODES
 
 if TYPE_CHECKING:
+    from ssohelper.models import SsoSession
     from ssohelper.sso.status import SessionStatus
 
 
@@ -182,23 +183,50 @@ def _session_line(item: SessionStatus) -> str:
 @click.command("list")
 @session_options
 @output_options
+@click.option("--refresh", is_flag=True, help="Ask the portal again instead of using the cached listing.")
 @debug_option
 def list_roles(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+    profile: str | None,
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    output: str,
+    refresh: bool,
 ) -> None:
     """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
 
+    The listing is cached per session for [list] cache_max_age_minutes (60 by default) and
+    dropped on logout; its age is shown on stderr, and --refresh asks the portal again.
     --profile also takes a profile whose credential_process runs ssohelper.
 
     Example: ssohelper list --sso-session corp --output json
     """
+    from ssohelper.cache import listing
+
+    session = resolve_session(profile, sso_session, start_url, sso_region)
+    cached = None if refresh else listing.load(session.name, session.start_url)
+    if cached is not None:
+        age, rows = cached
+        say(f"(cached {listing.format_age(age)} ago; --refresh asks the portal again)")
+    else:
+        rows = _fetch_listing(session)
+    found = [{"accountId": a, "accountName": n, "roleName": r} for a, n, r in rows]
+    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
+    click.echo(render(found, columns, chosen_format(output)), nl=False)
+
+
+def _fetch_listing(session: SsoSession) -> list[tuple[str, str, str]]:
+    """Every (account, name, role) from the portal, kept in the listing cache; warnings said."""
+    from ssohelper.cache import listing
     from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
 
-    session = resolve_session(profile, sso_session, start_url, sso_region)
     token = usable_token(session)
+    warnings: list[str] = []
     with progress_on_terminal("Listing roles, accounts done") as progress:
-        found = list_access(session, token, progress=progress)
-    rows = [{"accountId": r.account_id, "accountName": r.account_name, "roleName": r.role_name} for r in found]
-    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
-    click.echo(render(rows, columns, chosen_format(output)), nl=False)
+        found = list_access(session, token, progress=progress, warnings=warnings)
+    for warning in warnings:
+        say(f"warning: {warning}")
+    rows = [(r.account_id, r.account_name, r.role_name) for r in found]
+    listing.store(session.name, session.start_url, rows)
+    return rows

@@ -64,7 +64,8 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
     )
     # A session not in the config yet can't be signed in to by name: list with the start URL's login.
     lister = session if new_session is None else SsoSession(start_url=session.start_url, region=session.region)
-    access = list_access(lister, usable_token(lister), progress=progress)
+    warnings: list[str] = []
+    access = list_access(lister, usable_token(lister), progress=progress, warnings=warnings)
     region = request.region or session.region
     command, command_note = planner.credential_command()
     settings = generated.Settings(
@@ -77,6 +78,7 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
         new_session=new_session,
     )
     outcome = generated.plan(config_doc, credential_sections, access, settings)
+    outcome.notes.extend(f"warning: {warning}" for warning in warnings)
     if new_session is not None:
         outcome.notes.append(f"[sso-session {request.sso_session}] is added; then run: {session.login_command()}")
     where = "from --region" if request.region else f"the sso_region of sso-session '{request.sso_session}'"
