@@ -75,10 +75,10 @@ class Pacer:
             now = self._clock()
             self.calls += 1
             at = now
-            if self.rate is not None:
-                self._grow(now)
+            rate = self._grow(now)
+            if rate is not None:
                 at = max(now, self._next)
-                self._next = at + 1 / self.rate
+                self._next = at + 1 / rate
         self._sent.at = at
         if at > now:
             self._sleep(at - now)
@@ -94,7 +94,7 @@ class Pacer:
                 self._got_through.append(now)
                 return
             self.throttled += 1
-            if sent_at < self._cut_at:  # sent at the old pace: the cut already allowed for it
+            if sent_at <= self._cut_at:  # sent at the old pace: the cut already allowed for it
                 return
             self._ceiling = len(self._got_through) / WINDOW
             rate = BACKOFF * self._ceiling
@@ -105,9 +105,10 @@ class Pacer:
             self._cut_at = self._grown_at = now
             self._next = max(self._next, now + 1 / self.rate)
 
-    def _grow(self, now: float) -> None:
+    def _grow(self, now: float) -> float | None:
+        """The rate now, grown since it was last looked at (None: unpaced)."""
         if self.rate is None or self._cut_at == float("-inf"):
-            return
+            return self.rate
         growth = GROWTH if self.rate < 1.2 * self._ceiling else FAST_GROWTH
         grown = self.rate * (1 + growth) ** (now - self._grown_at)
         self._grown_at = now
@@ -115,6 +116,7 @@ class Pacer:
             self.rate = min(grown, self.cap)
         else:
             self.rate = None if grown > UNPACED else grown
+        return self.rate
 
     def describe(self) -> str:
         """The pace for a progress line: empty while unpaced and never throttled."""
