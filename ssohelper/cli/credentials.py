@@ -64,16 +64,25 @@ def console(profile: str | None, print_only: bool, destination: str | None, dura
     """Open the AWS console signed in as the profile's role (via the federation endpoint).
 
     The sign-in endpoint follows the partition (aws, aws-us-gov, aws-cn); set
-    AWS_ENDPOINT_URL_SIGNIN to use another.
+    AWS_ENDPOINT_URL_SIGNIN to use another. The call honours HTTPS_PROXY/NO_PROXY and the CA
+    bundle botocore would use (AWS_CA_BUNDLE, else the profile's ca_bundle).
 
     Example: ssohelper console --profile dev --destination https://console.aws.amazon.com/s3/
     """
-    from ssohelper.sso import envcreds
-    from ssohelper.sso.console import console_link
+    from ssohelper.ini import awsconfig
+    from ssohelper.sso import bounded, envcreds
+    from ssohelper.sso.console import console_link, http_getter
     from ssohelper.sso.login import default_browser
 
     found = envcreds.profile_credentials(profile)
-    link = console_link(found.credentials, found.target.session.region, destination=destination, duration=duration)
+    cafile = bounded.ca_bundle(awsconfig.load().profile(profile or awsconfig.default_profile()))
+    link = console_link(
+        found.credentials,
+        found.target.session.region,
+        destination=destination,
+        duration=duration,
+        opener=http_getter(cafile),
+    )
     opener = None if print_only else default_browser()
     if opener is None or opener(link.url) is False:  # webbrowser answers False when it found none
         if not print_only:

@@ -64,6 +64,8 @@ def _read_capped(response: Any, what: str, url: str, cap: int) -> bytes:
         raise ReadTimeoutError(endpoint_url=url, error=exc) from None
     except (OSError, http.client.HTTPException, Urllib3Error) as exc:  # the answer broke off
         raise ConnectionClosedError(endpoint_url=url) from exc
+    if length.isdigit() and total < int(length):  # cut short: botocore would parse the part that came
+        raise ConnectionClosedError(endpoint_url=url)
     return b"".join(chunks)
 
 
@@ -121,6 +123,8 @@ def get(url: str, timeout: float, *, what: str, cafile: str | None = None, cap: 
     try:
         with opener.open(request, timeout=timeout) as response:
             body: bytes = response.read(cap + 1)
+            if len(body) <= cap and getattr(response, "length", None):  # Content-Length promised more
+                raise http.client.IncompleteRead(body, response.length)
     except urllib.error.HTTPError:
         raise
     except (http.client.HTTPException, ConnectionError) as exc:
