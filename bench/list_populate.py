@@ -100,7 +100,8 @@ def main() -> None:
         floor = (needed - burst) / args.rate
         target = 1.10
         print(
-            f"{args.accounts} accounts x {args.roles} roles, {args.latency * 1000:.0f} ms per call, throttle {args.rate:g}/s"
+            f"{args.accounts} accounts x {args.roles} roles, {args.latency * 1000:.0f} ms per call, "
+            f"throttle {args.rate:g}/s"
         )
         print(f"throttle floor: ({needed} calls - {burst} burst) / {args.rate:g} per s = {floor:.2f} s")
     else:
