@@ -200,3 +200,25 @@ def test_adaptive_retry_mode_paces_instead_of_ours(signed_in, monkeypatch):
     assert accounts.new_pacer() is None
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     assert isinstance(accounts.new_pacer(), pacing.Pacer)
+
+
+def test_the_emulator_refuses_negative_knobs(emulator):
+    for knob in ("throttle_rate", "throttle_burst", "answer_bytes", "latency"):
+        with pytest.raises(ValueError, match=f"emulator setting {knob} must be zero or more"):
+            emulator.configure(**{knob: -1})
+    with pytest.raises(TypeError):
+        emulator.configure(throttle_rate="fast")
+
+
+def test_migrates_role_discovery_finishes_under_the_throttle(signed_in):
+    """migrate-profiles' discovery lists roles through roles_by_account, with its own pacer."""
+    from ssohelper.ini import awsconfig
+    from ssohelper.sso import accounts, tokencache
+
+    session = awsconfig.load().resolve_session(sso_session="corp")
+    token = tokencache.load_token(session)
+    assert token is not None
+    signed_in.configure(throttle_rate=40)
+    found = accounts.roles_by_account(session, token, list(ACCOUNTS))
+    assert found == {account: ["Admin", "ReadOnly"] for account in sorted(ACCOUNTS)}
+    assert signed_in.throttled > 0

@@ -75,7 +75,8 @@ def _check_knob(name: str, value: Any) -> None:
     numeric_bool = isinstance(value, bool) and bool not in allowed
     if numeric_bool or not isinstance(value, allowed):
         raise TypeError(f"bad value for emulator setting {name}: {value!r}")
-    if name in _NOT_NEGATIVE and value < 0:
+    number: Any = value  # isinstance against a tuple of types leaves mypy with 'object'
+    if name in _NOT_NEGATIVE and number < 0:
         raise ValueError(f"emulator setting {name} must be zero or more, not {value!r}")
 
 

@@ -84,9 +84,7 @@ def http_getter(cafile: str | None = None) -> Opener:
     return get
 
 
-def signin_token(
-    endpoint: str, creds: RoleCredentials, duration: int | None, *, opener: Opener | None = None
-) -> str:
+def signin_token(endpoint: str, creds: RoleCredentials, duration: int | None, *, opener: Opener | None = None) -> str:
     session = json.dumps(
         {"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key, "sessionToken": creds.session_token}
     )
