@@ -468,7 +468,7 @@ def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, 
     from botocore.compat import compat_shell_split
 
     from ssohelper.migration.rewrite import Target, process_command
-    from ssohelper.target import ssohelper_process_options
+    from ssohelper.ini.profiles import ssohelper_process_options
 
     program = planner.credential_command()[0]
     line = process_command(program, session, Target("111111111111", role))

@@ -31,7 +31,7 @@ from ssohelper.migration.rewrite import (
     session_section,
 )
 from ssohelper.sso.accounts import AccountRole
-from ssohelper.target import ssohelper_process_options
+from ssohelper.ini.profiles import ssohelper_process_options
 
 MARKER = ("ssohelper_generated", "populate")
 DEFAULT_TEMPLATE = "{account_name}.{role_name}"
