@@ -10,9 +10,9 @@ from conftest import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors, fastpath, target
 from ssohelper.cache import rolestore
-from ssohelper.ini import profiles
 from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
+from ssohelper.ini import profiles
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.sso import tokencache
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini import profiles
+from ssohelper.ini.profiles import RoleRef
 from ssohelper.ini.read import Section, display_path, read_sections
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
 
@@ -70,12 +71,12 @@ class AwsConfig:
                 found.setdefault(session.token_key_input, session)
         return list(found.values())
 
-    def _target(self, name: str, *, role_needed: bool) -> profiles.RoleRef:
+    def _target(self, name: str, *, role_needed: bool) -> RoleRef:
         if name not in self.profiles:  # only in the credentials file (else "not found"): no SSO there
             return profiles.profile_session(name, self.profile(name), self.sso_sessions, self.config_path)
         return profiles.from_profile(name, self.sections, self.config_path, role_needed=role_needed)
 
-    def _session(self, found: profiles.RoleRef) -> SsoSession:
+    def _session(self, found: RoleRef) -> SsoSession:
         if found.session_name is None:
             return SsoSession(start_url=found.start_url, region=found.region)
         values = self.sso_sessions.get(found.session_name, {})
