@@ -168,7 +168,7 @@ def test_the_fast_and_slow_paths_name_the_same_files_and_locks(name, isolated_ho
 
     from ssohelper import paths
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import credentials, login
+    from ssohelper.sso import credential_process, login
 
     url = "https://corp.awsapps.com/start"
     session = SsoSession(url, "us-east-1", name)
@@ -176,7 +176,7 @@ def test_the_fast_and_slow_paths_name_the_same_files_and_locks(name, isolated_ho
     key = hashlib.sha1((name or url).encode()).hexdigest()  # the AWS CLI's rule
     assert paths.session_key(session.token_key_input) == tokencache.token_key(session) == key
     assert fast.token_file == tokencache.token_path(session) == os.path.join(paths.sso_cache_dir(), key + ".json")
-    assert fast.entry_name == credentials.target_entry(RoleTarget(session, ACCOUNT, ROLE))
+    assert fast.entry_name == credential_process.target_entry(RoleTarget(session, ACCOUNT, ROLE))
     locks = {rolestore.lock_path(fast.entry_name), tokencache.lock_path(session), login.signin_lock_path(session)}
     assert {os.path.dirname(p) for p in locks} == {paths.lock_dir()}
     assert sorted(os.path.basename(p).split("-", 1)[0] for p in locks) == ["role", "session", "signin"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -103,10 +102,10 @@ def _fetch_locked(
 def _cached(
     store: rolestore.FileStore | rolestore.KeyringRoleStore, name: str, target: RoleTarget, min_ttl: float, now: float
 ) -> str | None:
-    """A cached document, unless the session's token file is gone: a logout by any tool (even
-    ``aws sso logout``) ends the cached credentials too, and the entry is forgotten."""
+    """A cached document, unless the session was signed out (``rolestore.signed_out``): then the
+    entry is forgotten."""
     hit = rolestore.decode_entry(store.read(name), now=now, min_ttl=min_ttl)
-    if hit and not os.path.exists(tokencache.token_path(target.session)):
+    if hit and rolestore.signed_out(tokencache.token_path(target.session)):
         log.debug("the token file of %s is gone (a logout): not serving cached credentials", target.session.label)
         store.delete(name)
         return None
