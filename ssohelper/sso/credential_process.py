@@ -52,7 +52,7 @@ def fetch(
 
     Lock waits and AWS calls end within the caller's ``deadline.budget``, if any. The role lock
     covers the fetch, never the wait for a person: an --auto-login sign-in runs without it, so
-    other callers for the role are not kept waiting (DESIGN decision 8)."""
+    other callers for the role are not kept waiting."""
     store, name = open_store(options.store), target_entry(target)
     hit = _cached(store, name, target, options.min_ttl, clock())
     if hit:
