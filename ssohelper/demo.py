@@ -90,7 +90,7 @@ def _demo_flow(*, browser: bool) -> FlowChoice:
 def run_demo(say: Callable[[str], None]) -> None:
     from ssohelper.emulator import Emulator
     from ssohelper.settings import ProcessOptions
-    from ssohelper.sso import credentials
+    from ssohelper.sso import credential_process
     from ssohelper.sso.login import Interaction, default_browser, ensure_login
 
     with Emulator(approve_after_polls=1, interval=1) as emulator, throwaway_home(emulator.url) as home:
@@ -112,10 +112,10 @@ def run_demo(say: Callable[[str], None]) -> None:
         say(f"   Refresh token and client secret: {outcome.secrets_location}.")
         target = RoleTarget(session, ACCOUNT, ROLE)
         options = ProcessOptions()
-        document = json.loads(credentials.fetch(target, options))
+        document = json.loads(credential_process.fetch(target, options))
         say(f"4. credential-process printed credentials for {ROLE} in {ACCOUNT}:")
         say(f"   AccessKeyId {mask(document['AccessKeyId'])}, expires {document['Expiration']}")
-        credentials.fetch(target, options)
+        credential_process.fetch(target, options)
         calls = emulator.calls["GetRoleCredentials"]
         say(f"5. A second call came from the cache: GetRoleCredentials was called {calls} time(s) in all.")
         say("6. botocore reads the same sign-in through its own SSO provider (profile demo):")

@@ -118,7 +118,7 @@ def test_lock_waits_count_against_the_budget(signed_in):
     from ssohelper.cache import rolestore
     from ssohelper.models import RoleTarget
     from ssohelper.sso import deadline
-    from ssohelper.sso.credentials import ProcessOptions, fetch, target_entry
+    from ssohelper.sso.credential_process import ProcessOptions, fetch, target_entry
 
     target = RoleTarget(CORP, ACCOUNT, ROLE)
     code = (

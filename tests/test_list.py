@@ -8,8 +8,8 @@ import json
 import pytest
 from conftest import run_ssohelper, write_config
 
-from ssohelper import errors, target
-from ssohelper.ini import awsconfig
+from ssohelper import errors
+from ssohelper.ini import awsconfig, profiles
 
 # 205 accounts: three ListAccounts pages of 100; roles listed out of order on purpose
 MANY = {
@@ -151,7 +151,7 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
     ],
 )
 def test_credential_process_lines_are_split_shell_style(line, expected):
-    assert target.ssohelper_process_options(line) == expected
+    assert profiles.ssohelper_process_options(line) == expected
 
 
 def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):

@@ -20,7 +20,7 @@ import pytest
 from conftest import free_port, run_ssohelper, ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.sso import pkce
+from ssohelper.sso import callback
 
 
 def login(*args: str) -> subprocess.CompletedProcess:
@@ -183,7 +183,7 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(config, emulator, htt
     assert "interrupted" in rest and "Traceback" not in rest
     assert not token_file(isolated_home).exists()
     assert not list(token_file(isolated_home).parent.glob(".tmp-*"))
-    with pkce.CallbackListener(port, state="s"):  # the listener's port was released
+    with callback.CallbackListener(port, state="s"):  # the listener's port was released
         pass
 
 

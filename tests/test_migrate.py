@@ -336,13 +336,14 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     from botocore.configloader import build_profile_map, raw_config_parse
 
     from ssohelper.ini.editor import parse_ini
-    from ssohelper.migration.rewrite import Target, rewrite_config, survey
+    from ssohelper.migration.rewrite import rewrite_config, survey
+    from ssohelper.models import AccountRole
 
     name = 'dev\'s "big" box'
     credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
     config = parse_ini("", "config")
     (profile,) = survey(config, credentials).static
-    text = rewrite_config(config, {profile.name: Target("111111111111", "R")}, sso_session="corp")
+    text = rewrite_config(config, {profile.name: AccountRole("111111111111", "R")}, sso_session="corp")
     (tmp_path / "config").write_text(text)
     profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
     assert "credential_process" in profiles[name]
@@ -467,11 +468,12 @@ def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
 def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, role):
     from botocore.compat import compat_shell_split
 
-    from ssohelper.migration.rewrite import Target, process_command
-    from ssohelper.target import ssohelper_process_options
+    from ssohelper.ini.profiles import ssohelper_process_options
+    from ssohelper.migration.rewrite import process_command
+    from ssohelper.models import AccountRole
 
     program = planner.credential_command()[0]
-    line = process_command(program, session, Target("111111111111", role))
+    line = process_command(program, session, AccountRole("111111111111", role))
     tail = ["credential-process", "--sso-session", session, "--account-id", "111111111111", "--role-name", role]
     assert compat_shell_split(line)[-len(tail) :] == tail  # botocore's ProcessProvider split
     assert ssohelper_process_options(line) == {

@@ -13,7 +13,7 @@ from conftest import run_ssohelper
 
 from ssohelper import errors, paths
 from ssohelper.migration.generated import profile_names
-from ssohelper.sso.accounts import AccountRole
+from ssohelper.models import AccountRole
 
 ACCOUNTS = {
     "111111111111": {"name": "dev", "roles": ["Developer", "ReadOnly"]},
@@ -188,7 +188,7 @@ def test_a_bad_template_is_a_usage_error(cli, home):
 
 
 def access(*items: tuple[str, str, str]) -> list[AccountRole]:
-    return [AccountRole(*item) for item in items]
+    return [AccountRole(account, role, account_name=name) for account, name, role in items]
 
 
 @pytest.mark.parametrize(

@@ -130,7 +130,7 @@ def session_options(func: Any) -> Any:
 def account_id_checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A click callback: an account ID is 12 digits (credential-process's rule, ssohelper.target)."""
     if value is not None:
-        from ssohelper.target import check_account_id
+        from ssohelper.ini.profiles import check_account_id
 
         check_account_id(value)
     return value

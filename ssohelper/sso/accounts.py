@@ -15,22 +15,14 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from typing import Any
 
-from ssohelper.models import SsoSession, Token
+from ssohelper.models import AccountRole, SsoSession, Token
 from ssohelper.sso import clients, names, pacing, portal
 
 log = logging.getLogger("ssohelper")
 WORKERS = 16
 Progress = Callable[[int, int, str], None]  # (done, total, pace), called from the calling thread only
-
-
-@dataclass(frozen=True)
-class AccountRole:
-    account_id: str
-    account_name: str
-    role_name: str
 
 
 def new_pacer() -> pacing.Pacer | None:
@@ -117,7 +109,7 @@ def list_access(
     roles = roles_by_account(session, token, titles, client=client, workers=workers, progress=_paced(progress, pacer))
     _report(pacer)
     return [
-        AccountRole(account_id, titles[account_id], role)
+        AccountRole(account_id, role, account_name=titles[account_id])
         for account_id, account_roles in roles.items()
         for role in account_roles or ()
         if names.role_name_ok(account_id, role, warned)

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import LoginFailed
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import answers, clients, oidc, pkce, tokencache
+from ssohelper.sso import answers, callback, clients, oidc, pkce, tokencache
 from ssohelper.sso.interaction import Interaction
 
 log = logging.getLogger("ssohelper")
@@ -46,7 +46,7 @@ def sign_in(
     """
     registration = oidc.registration(session, client, store, now=ui.clock(), auth_code=True)
     verifier, state = pkce.new_verifier(), pkce.new_state()
-    with pkce.CallbackListener(port, state=state) as listener:  # bound before the browser opens
+    with callback.CallbackListener(port, state=state) as listener:  # bound before the browser opens
         url = authorize_url(
             clients.endpoint_url(client),
             registration["clientId"],
@@ -58,13 +58,13 @@ def sign_in(
         ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) in the browser; if none opens, open:\n  {url}")
         ui.open_url(url)
         log.debug("listening for the callback on %s", listener.redirect_uri)
-        answer = listener.wait(deadline=ui.clock() + pkce.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
+        answer = listener.wait(deadline=ui.clock() + callback.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
         redirect_uri = listener.redirect_uri
     code = _checked_code(session, answer)
     return exchange(session, client, registration, code, verifier, redirect_uri, store, now=ui.clock())
 
 
-def _checked_code(session: SsoSession, answer: pkce.Callback | None) -> str:
+def _checked_code(session: SsoSession, answer: callback.Callback | None) -> str:
     again = f"run {session.login_command()} to try again"
     if answer is None:
         raise LoginFailed(f"no answer from the browser for '{session.label}' within 10 minutes; {again}")

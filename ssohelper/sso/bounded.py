@@ -43,10 +43,14 @@ class _Read:
         yield self._body
 
 
+def _broke_off(exc: Exception) -> bool:
+    """An error of reading an answer: the socket's, http.client's, or that of urllib3 (botocore's
+    transport, named by its module: only botocore may import it)."""
+    return isinstance(exc, (OSError, http.client.HTTPException)) or type(exc).__module__.startswith("urllib3")
+
+
 def _read_capped(response: Any, what: str, url: str, cap: int) -> bytes:
     from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
-    from urllib3.exceptions import HTTPError as Urllib3Error
-    from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > cap:
@@ -60,9 +64,11 @@ def _read_capped(response: Any, what: str, url: str, cap: int) -> bytes:
                 response.raw.close()
                 raise too_large(what, cap)
             chunks.append(chunk)
-    except Urllib3ReadTimeout as exc:
-        raise ReadTimeoutError(endpoint_url=url, error=exc) from None
-    except (OSError, http.client.HTTPException, Urllib3Error) as exc:  # the answer broke off
+    except Exception as exc:
+        if not _broke_off(exc):
+            raise
+        if "Timeout" in type(exc).__name__:
+            raise ReadTimeoutError(endpoint_url=url, error=exc) from None
         raise ConnectionClosedError(endpoint_url=url) from exc
     if length.isdigit() and total < int(length):  # cut short: botocore would parse the part that came
         raise ConnectionClosedError(endpoint_url=url)

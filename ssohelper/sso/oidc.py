@@ -12,7 +12,7 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginFailed
 from ssohelper.models import SsoSession, Token, epoch_now
 from ssohelper.sso import answers, clients, deadline, tokencache
-from ssohelper.sso.pkce import REDIRECT_URI_WITHOUT_PORT
+from ssohelper.sso.callback import REDIRECT_URI_WITHOUT_PORT
 
 log = logging.getLogger("ssohelper")
 
