@@ -222,3 +222,23 @@ def test_migrates_role_discovery_finishes_under_the_throttle(signed_in):
     found = accounts.roles_by_account(session, token, list(ACCOUNTS))
     assert found == {account: ["Admin", "ReadOnly"] for account in sorted(ACCOUNTS)}
     assert signed_in.throttled > 0
+
+
+def test_on_a_terminal_a_throttled_listing_shows_its_pace(signed_in):
+    import os
+
+    from test_login import run_on_terminal
+
+    signed_in.configure(throttle_rate=40, latency=0.01)
+    process, seen, terminal = run_on_terminal(
+        ["list", "--sso-session", "corp", "--output", "json"], until="150/150", timeout=60
+    )
+    try:
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+    assert process.returncode == 0
+    assert (
+        "calls/s, " in seen and " throttled)" in seen
+    )  # e.g. "Listing roles, accounts done: 80/150 (38.0 calls/s, 16 throttled)"
+    assert len(json.loads(stdout)) == 300
