@@ -78,3 +78,16 @@ def test_role_names_and_ids_are_checked_not_rewritten():
     assert not names.role_name_ok("1", "x" * 300, warned)
     assert not names.account_id_ok("１２３４５６７８９０１２", warned)  # full-width digits are not digits here
     assert len(warned) == 3 and errors.EXIT_OK == 0
+
+
+def test_migrates_role_discovery_leaves_out_unsafe_role_names_too(signed_in):
+    from ssohelper.ini import awsconfig
+    from ssohelper.sso import accounts, tokencache
+
+    session = awsconfig.load().resolve_session(sso_session="corp")
+    token = tokencache.load_token(session)
+    assert token is not None
+    warned: list[str] = []
+    found = accounts.roles_by_account(session, token, ["111111111111", "222222222222"], warnings=warned)
+    assert found == {"111111111111": ["Developer"], "222222222222": ["ReadOnly"]}
+    assert len(warned) == 3 and all("has unsafe characters; left out" in line for line in warned)

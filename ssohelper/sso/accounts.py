@@ -55,8 +55,11 @@ def roles_by_account(
     client: Any = None,
     workers: int = WORKERS,
     progress: Progress | None = None,
+    warnings: list[str] | None = None,
 ) -> dict[str, list[str] | None]:
-    """Each account's role names, sorted; None where the user has no access to it."""
+    """Each account's role names, sorted; None where the user has no access to it. A role name
+    that is unsafe to write or show is left out, with a line in ``warnings``."""
+    warned: list[str] = [] if warnings is None else warnings
     wanted = sorted(set(account_ids))
     if not wanted:
         return {}
@@ -67,7 +70,8 @@ def roles_by_account(
 
     def roles(account_id: str) -> list[str] | None:
         try:
-            return sorted(portal.list_account_roles(session, token, account_id, client=client))
+            listed = portal.list_account_roles(session, token, account_id, client=client)
+            return sorted(role for role in listed if names.role_name_ok(account_id, role, warned))
         except portal.NoAccess:
             return None
 
@@ -106,13 +110,13 @@ def list_access(
         for account in accounts
         if names.account_id_ok(account["accountId"], warned)
     }
-    roles = roles_by_account(session, token, titles, client=client, workers=workers, progress=_paced(progress, pacer))
+    paced = _paced(progress, pacer)
+    roles = roles_by_account(session, token, titles, client=client, workers=workers, progress=paced, warnings=warned)
     _report(pacer)
     return [
         AccountRole(account_id, role, account_name=titles[account_id])
         for account_id, account_roles in roles.items()
         for role in account_roles or ()
-        if names.role_name_ok(account_id, role, warned)
     ]
 
 
