@@ -78,8 +78,10 @@ def ensure_login(
     vault = TokenVault(session, mode=secrets, store=store, notify=notify)
     with vault.signin_lock(lock_timeout):
         with vault.lock(lock_timeout, f"refresh of {session.label}"):
-            vault.settle()
-            action, current = (None, None) if force else _current_or_sign_in(vault, ui, reject, min_ttl, oidc_client)
+            cached = vault.settle()
+            action, current = None, None
+            if not force:
+                action, current = _current_or_sign_in(vault, cached, ui, reject, min_ttl, oidc_client)
             if action and current:
                 return _outcome(vault, action, current)
         client = oidc_client or clients.client("sso-oidc", session.region)
@@ -96,11 +98,11 @@ def ensure_login(
 
 
 def _current_or_sign_in(
-    vault: TokenVault, ui: Interaction, reject: str | None, min_ttl: float, oidc_client: Any
+    vault: TokenVault, cached: Token | None, ui: Interaction, reject: str | None, min_ttl: float, oidc_client: Any
 ) -> tuple[str | None, Token | None]:
     """``_current``, except that a failed refresh means: sign in again."""
     try:
-        return _current(vault, reject, min_ttl, oidc_client, now=ui.clock())
+        return _current(vault, cached, reject, min_ttl, oidc_client, now=ui.clock())
     except AwsError as exc:
         log.debug("the refresh failed (%s); signing in again", exc)
         if isinstance(exc, oidc.RefreshLost):
@@ -128,9 +130,9 @@ def usable_token(
     if token and token.seconds_left(clock()) > min_ttl:
         return token
     with vault.lock(lock_timeout, f"refresh of {session.label}"):
-        vault.settle()
+        cached = vault.settle()
         try:
-            action, token = _current(vault, reject, min_ttl, oidc_client, now=clock())
+            action, token = _current(vault, cached, reject, min_ttl, oidc_client, now=clock())
         except AwsError as exc:  # the refresh failed or was lost: a still-valid token beats failing
             if token and token.seconds_left(clock()) > 0:
                 return token
@@ -147,12 +149,13 @@ def usable_token(
 
 
 def _current(
-    vault: TokenVault, reject: str | None, min_ttl: float, oidc_client: Any, *, now: float
+    vault: TokenVault, cached: Token | None, reject: str | None, min_ttl: float, oidc_client: Any, *, now: float
 ) -> tuple[str | None, Token | None]:
-    """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
-    process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
+    """Under the session lock, given the ``cached`` token: ("reused", token) if it has ``min_ttl``
+    left (another process may have just renewed it), ("refreshed", token) after a refresh, else
+    (None, stale)."""
     label = vault.session.label
-    token = _accepted(vault.load(), reject)
+    token = _accepted(cached, reject)
     if token and token.seconds_left(now) > min_ttl:
         log.debug("the token for %s has %d min left", label, token.seconds_left(now) // 60)
         return "reused", token

@@ -88,31 +88,27 @@ class TokenVault:
 
     def save(self, token: Token) -> str:
         """Write ``token`` with its secrets where they belong; report a move. Returns the path."""
-        session, placement = self.session, self.placement
-        before = tokencache.secrets_place(session, placement.store)
-        path = tokencache.save_token(session, token, placement.target)
-        if before == "keyring" and placement.store is not None and tokencache.secrets_place(session, None) == "file":
-            placement.store.delete("token/" + tokencache.token_key(session))
-        after = tokencache.secrets_place(session, placement.store)
-        if before and after and before != after:
-            what = f"the refresh token and client secret of '{session.label}'"
-            self.notify(f"moved {what} from {_PLACES[before]} to {_PLACES[after]}: {placement.reason}")
-        return path
-
-    def settle(self) -> Placement:
-        """Move the cached token's secrets to where they belong, if they are elsewhere."""
         placement = self.placement
-        if tokencache.secrets_place(self.session, placement.store) in (None, placement.where):
-            return placement
+        before, after = tokencache.replace(self.session, token, placement.target, placement.store)
+        if before and after and before != after:
+            what = f"the refresh token and client secret of '{self.session.label}'"
+            self.notify(f"moved {what} from {_PLACES[before]} to {_PLACES[after]}: {placement.reason}")
+        return self.path
+
+    def settle(self) -> Token | None:
+        """The cached token, its secrets moved to where they belong if they are elsewhere."""
+        placement = self.placement
+        cached = tokencache.read(self.session, placement.store)
+        if cached.token is None or cached.place in (None, placement.where):
+            return cached.token
         try:  # re-entrant: login and refresh already hold it
             with self.lock(MOVE_WAIT, f"refresh of {self.session.label}"):
-                now = tokencache.secrets_place(self.session, placement.store)
-                token = self.load()
-                if token is not None and now not in (None, placement.where):
-                    self.save(token)
+                cached = tokencache.read(self.session, placement.store)
+                if cached.token is not None and cached.place not in (None, placement.where):
+                    self.save(cached.token)
         except Busy:  # a sign-in or refresh is under way; it applies the rule itself
             log.debug("the session lock of %s is busy; not moving its secrets now", self.session.label)
-        return placement
+        return cached.token
 
     def location(self) -> str:
         """Where the refresh token and client secret are now, for people to read."""
@@ -120,7 +116,8 @@ class TokenVault:
 
     def explain(self) -> SecretsStatus:
         """Where the secrets are now and why (settling them first)."""
-        placement = self.settle()
+        self.settle()
+        placement = self.placement
         if tokencache.read_raw(self.session) is None:
             where = f"none yet (a sign-in puts them in {_PLACES[placement.where]})"
         else:
@@ -146,6 +143,7 @@ class TokenVault:
 
 
 def signin_lock_path(session: SsoSession) -> str:
+    """Held while a person signs in; named by the token file's key, as the session lock is."""
     return paths.lock_file("signin", tokencache.token_key(session))
 
 
