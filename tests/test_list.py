@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_ssohelper, write_config
+from helpers import run_ssohelper, sigint_raises, write_config
 
 from ssohelper import errors, target
 from ssohelper.ini import awsconfig
@@ -181,7 +181,7 @@ def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in):
     assert token is not None
     signed_in.configure(latency=3)  # every ListAccountRoles call is still running at the Ctrl-C
     threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
+    with sigint_raises(), pytest.raises(KeyboardInterrupt):
         accounts.roles_by_account(session, token, list(MANY), workers=16)
     running = [t for t in threading.enumerate() if t.name.startswith("ssohelper-roles")]
     assert running  # returned at once: the calls in flight were left behind, not waited for

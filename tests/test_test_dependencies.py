@@ -1,9 +1,9 @@
-"""A missing test dependency skips locally and fails under CI=true (conftest.require)."""
+"""A missing test dependency skips locally and fails under CI=true (helpers.require)."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import require
+from helpers import require
 
 
 @pytest.mark.parametrize("ci", ["true", "1", "True"])
