@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 from helpers import REPO, Result, free_port, require, write_config
+from hypothesis import settings
 
 from ssohelper.emulator import Emulator
+
+# Tests never assert wall-clock times: hypothesis's per-example deadline fails on a loaded machine.
+settings.register_profile("ssohelper", deadline=None)
+settings.load_profile("ssohelper")
 
 _CLEARED = (
     "AWS_PROFILE",
