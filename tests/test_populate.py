@@ -9,7 +9,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import errors, paths
 from ssohelper.migration.generated import profile_names

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import errors, paths, settings
 
