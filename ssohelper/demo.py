@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ssohelper.models import RoleTarget, SsoSession, mask
+from ssohelper.settings import DEFAULT_SCOPE
 from ssohelper.sso.flow import BROWSER, DEVICE, FlowChoice
 
 ACCOUNT, ROLE = "111111111111", "Developer"
@@ -71,7 +72,7 @@ def _write_config(home: str, endpoint: str) -> str:
             "[sso-session demo]\n"
             f"sso_start_url = {endpoint}/start\n"
             "sso_region = us-east-1\n"
-            "sso_registration_scopes = sso:account:access\n\n"
+            f"sso_registration_scopes = {DEFAULT_SCOPE}\n\n"
             "[profile demo]\n"
             "sso_session = demo\n"
             f"sso_account_id = {ACCOUNT}\n"

@@ -25,10 +25,12 @@ def serve_cached(argv: list[str]) -> int | None:
     if options is None:
         return None
     try:
+        from ssohelper import settings as loader
         from ssohelper.cache import rolestore
-        from ssohelper.settings import process_options
 
-        settings = process_options(options)
+        if "--debug" in options:
+            loader.listen(_debug)
+        settings = loader.process_options(options)
         if settings.store != "file":
             return None
         found = target.resolve(options)
@@ -52,10 +54,14 @@ def serve_cached(argv: list[str]) -> int | None:
     if output is None:
         return None
     if "--debug" in options:
-        sys.stderr.write(f"ssohelper debug: cache hit for {name} (fast path)\n")
+        _debug(f"cache hit for {name} (fast path)")
     sys.stdout.write(output + "\n")
     sys.stdout.flush()
     return 0
+
+
+def _debug(line: str) -> None:
+    sys.stderr.write(f"ssohelper debug: {line}\n")
 
 
 def _read(name: str, min_ttl: float) -> str | None:

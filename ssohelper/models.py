@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass, field
 
 from ssohelper import paths
+from ssohelper.settings import DEFAULT_SCOPE
 
-DEFAULT_SCOPES = ("sso:account:access",)
+DEFAULT_SCOPES = (DEFAULT_SCOPE,)
 
 
 def epoch_now() -> float:

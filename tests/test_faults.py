@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, free_port, run_ssohelper
+from helpers import ACCOUNT, ROLE, free_port, run_ssohelper
 
 from ssohelper import errors
 from ssohelper.errors import Busy

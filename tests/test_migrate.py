@@ -12,7 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import ssohelper_cmd
+from helpers import ssohelper_cmd
 
 from ssohelper import errors
 from ssohelper.migration import backups, masking, planner
@@ -66,7 +66,7 @@ def legacy_setup(isolated_home, emulator, moto, cli):
     return {"user": user, "key_id": key_id, "secret": secret, "aws": aws}
 
 
-def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator, cli):
+def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator, cli, aws_cli):
     aws = legacy_setup["aws"]
     before = {name: (aws / name).read_bytes() for name in ("config", "credentials")}
     result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
@@ -83,7 +83,7 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert "aws_access_key_id" not in credentials
     assert stat.S_IMODE((aws / "credentials").stat().st_mode) == 0o640  # mode kept
     cli_run = subprocess.run(
-        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "work"],
+        [*aws_cli, "sts", "get-caller-identity", "--profile", "work"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -354,7 +354,7 @@ def test_on_a_terminal_the_user_picks_the_role_and_confirms(legacy_setup, emulat
     import select
     import time
 
-    from conftest import ssohelper_cmd
+    from helpers import ssohelper_cmd
 
     emulator.configure(
         accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Admin", "Developer", "ReadOnly"]}}

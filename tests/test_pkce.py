@@ -95,7 +95,7 @@ def test_the_listener_is_bound_to_127_0_0_1_only():
 
 
 def test_a_fixed_port_is_used_and_a_busy_one_is_a_config_error():
-    from conftest import free_port
+    from helpers import free_port
 
     from ssohelper.errors import ConfigError
 

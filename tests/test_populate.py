@@ -9,7 +9,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import errors, paths
 from ssohelper.migration.generated import profile_names
@@ -226,12 +226,12 @@ def test_dry_run_never_prints_a_neighbouring_profiles_static_keys(cli, home):
 
 
 def test_a_failure_placing_the_secrets_after_the_apply_is_only_a_warning(cli, home, monkeypatch):
-    from ssohelper.sso import secrets_policy
+    from ssohelper.sso import vault
 
     def broken(**_: object) -> None:
         raise OSError("keyring backend went away")
 
-    monkeypatch.setattr(secrets_policy, "apply_configured", broken)
+    monkeypatch.setattr(vault, "settle_configured", broken)
     result = cli("populate", "--sso-session", "corp", "--yes")
     assert result.code == 0, result.err
     assert "[profile sandbox.Admin]" in config_text(home)  # the apply stands

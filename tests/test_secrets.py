@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper
+from helpers import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.models import SsoSession

@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from conftest import ACCOUNT, ROLE, write_config
+from helpers import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors, fastpath, target
 from ssohelper.cache import rolestore

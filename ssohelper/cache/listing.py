@@ -17,11 +17,9 @@ from collections.abc import Iterable, Iterator
 from ssohelper import paths
 from ssohelper.cache.fileio import remove_quietly
 from ssohelper.cache.rolestore import escape, read_private, session_id, write_private
-from ssohelper.errors import ConfigError
-from ssohelper.settings import read_setting
+from ssohelper.settings import resolve
 
 FORMAT = "ssohelper-listing 1"
-DEFAULT_MAX_AGE = 60 * 60
 Row = tuple[str, str, str]  # (account ID, account name, role name)
 
 
@@ -35,16 +33,7 @@ def path_for(name: str | None, start_url: str) -> str:
 
 def max_age() -> float:
     """Seconds a listing is served: ``[list] cache_max_age_minutes`` (0: never), else an hour."""
-    text = read_setting("list", "cache_max_age_minutes")
-    if not text:
-        return DEFAULT_MAX_AGE
-    try:
-        minutes = float(text)
-    except ValueError:
-        minutes = -1.0
-    if not 0 <= minutes <= 366 * 24 * 60:
-        raise ConfigError(f"{paths.settings_file()}: cache_max_age_minutes must be zero or more minutes, not {text!r}")
-    return minutes * 60
+    return float(resolve("listing_max_age").value)  # type: ignore[arg-type]
 
 
 def _decode(raw: str | None) -> tuple[float, list[Row]] | None:

@@ -16,6 +16,7 @@ from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
 from ssohelper.ini.read import section_kind
 from ssohelper.models import AccountRole
+from ssohelper.settings import DEFAULT_SCOPE
 
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes")
@@ -168,7 +169,7 @@ def new_header(name: str) -> str | None:
 
 def session_section(sso_session: str, start_url: str, region: str) -> tuple[str, list[tuple[str, str]]]:
     """A new ``[sso-session NAME]`` section, as migrate and populate create it."""
-    items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", "sso:account:access")]
+    items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", DEFAULT_SCOPE)]
     return f"sso-session {sso_session}", items
 
 

@@ -17,33 +17,20 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from ssohelper import paths
-from ssohelper.errors import ConfigError
-from ssohelper.settings import read_setting
+from ssohelper.settings import MAX_PORTAL_RATE, resolve
 
 BACKOFF = 0.95  # a cut goes to this share of what got through in the last second
 GROWTH = 0.01  # then the rate grows by this share each second without a 429, near the ceiling
 FAST_GROWTH = 0.5  # and by this share each second once 20% above it
 MIN_RATE = 5.0  # calls a second: a 429 never slows a listing below this (the cap may)
-UNPACED = 1000.0  # calls a second: past this, pacing is dropped until the next 429
+UNPACED = MAX_PORTAL_RATE  # calls a second: past this, pacing is dropped until the next 429
 WINDOW = 1.0  # seconds over which what got through is measured
 
 
 def max_rate() -> float | None:
     """``[aws] portal_max_rate`` (calls a second), or None when unset."""
-    text = read_setting("aws", "portal_max_rate")
-    if not text:
-        return None
-    try:
-        rate = float(text)
-    except ValueError:
-        rate = -1.0
-    if not 1 <= rate <= UNPACED:
-        raise ConfigError(
-            f"{paths.settings_file()}: portal_max_rate must be a number of calls a second from 1 to {UNPACED:g}, "
-            f"not {text!r}"
-        )
-    return rate
+    rate = resolve("portal_max_rate").value
+    return None if rate is None else float(rate)  # type: ignore[arg-type]
 
 
 class Pacer:
