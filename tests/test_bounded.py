@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, write_config
+from helpers import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors
 from ssohelper.sso import bounded
