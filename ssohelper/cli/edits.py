@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING
 import click
 
 from ssohelper.cli.options import confirm_apply, say
+from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
     from ssohelper.migration.backups import FileChange
+    from ssohelper.models import SsoSession
 
 
 def recover_first(dry_run: bool) -> None:
@@ -58,3 +60,28 @@ def rollback(force: bool, yes: bool) -> None:
     if saved_in:
         say(f"Your edits since the change are saved in {saved_in}.")
     say(f"Restored the files saved before the change of {plan.backup.created}.")
+
+
+def add_session(name: str, start_url: str | None, region: str | None) -> SsoSession:
+    """The session ``name``; its section is added to ~/.aws/config first (with a backup) when
+    missing. One of that name with another URL or region is refused, with nothing written."""
+    from ssohelper.migration import backups, sessions
+
+    session = sessions.requested(name, start_url, region)
+    change = None if session.in_config else sessions.session_change(session)
+    if change is None:
+        return session
+    recover_first(dry_run=False)
+    backup = backups.apply([change])
+    say(f"Added [sso-session {name}] to {display_path(change.path)}. Backup: {backup.directory}")
+    return sessions.requested(name, start_url, region)
+
+
+def only_session() -> str:
+    """The config's only sso-session, for a command given no --sso-session (as login picks it)."""
+    from ssohelper.ini import awsconfig
+    from ssohelper.migration import sessions
+
+    name = sessions.unique_session(awsconfig.load())
+    say(f"Using the only sso-session, '{name}'.")
+    return name

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ssohelper.cli.edits import apply_plan, recover_first
+from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
 from ssohelper.errors import UsageError
@@ -99,8 +99,7 @@ def migrate_profiles(
     if rollback:
         rollback_files(force, yes)
         return
-    if not sso_session:
-        raise UsageError("--sso-session is required")
+    sso_session = sso_session or only_session()
     request = planner.Request(
         sso_session=sso_session,
         only=profiles,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ssohelper.cli.edits import apply_plan, recover_first
+from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, say, style_option
 from ssohelper.cli.output import progress_on_terminal
-from ssohelper.errors import UsageError
 
 
 @click.command("populate")
@@ -54,8 +53,7 @@ def populate(
     if rollback:
         rollback_files(force=False, yes=yes)
         return
-    if not sso_session:
-        raise UsageError("--sso-session is required")
+    sso_session = sso_session or only_session()
     request = Request(sso_session, template, style, region, prune, start_url, sso_region)
     with progress_on_terminal("Listing roles, accounts done") as progress:
         plan = make_plan(request, progress=progress)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ssohelper.cli.edits import add_session
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
 from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
 from ssohelper.errors import UsageError
@@ -59,7 +60,10 @@ def login(
     from ssohelper.sso.flow import choose_flow_here
     from ssohelper.sso.login import ensure_login
 
-    session = resolve_session(profile, sso_session, start_url, sso_region)
+    if sso_session and (start_url or sso_region):  # the section is written first when missing
+        session = add_session(sso_session, start_url, sso_region)
+    else:
+        session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
     choice = choose_flow_here(
         use_device_code=use_device_code,
         named_session=session.name is not None,
@@ -195,7 +199,7 @@ def list_roles(
     from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
 
-    session = resolve_session(profile, sso_session, start_url, sso_region)
+    session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
     token = usable_token(session)
     with progress_on_terminal("Listing roles, accounts done") as progress:
         found = list_access(session, token, progress=progress)
