@@ -13,7 +13,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, session
+from ssohelper.cli import audit, completion, configure, credentials, demo, migrate, populate, process, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -31,6 +31,7 @@ def cli() -> None:
 
 
 for _command in (
+    configure.configure,
     session.login,
     session.logout,
     session.status,

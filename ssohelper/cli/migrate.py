@@ -112,23 +112,24 @@ def migrate_profiles(
         style=style,
         command=command,
     )
-    _migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
+    run_migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
 
 
-def _migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool) -> None:
+def run_migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool) -> bool:
+    """Plan, show, ask and apply; whether anything changed (or would, on a dry run)."""
     from ssohelper.migration import planner
 
     plan = planner.make_plan(request, choose=_choose_on_terminal)
     click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
         say("Nothing to migrate.")
-        return
+        return False
     click.echo()
     for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
         click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
-        return
+        return True
     apply_plan(
         plan.changes, yes=yes, done=f"Migrated {len(plan.resolution.targets)} profile(s).", command="migrate-profiles"
     )
@@ -136,3 +137,4 @@ def _migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_k
         for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""
             say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+    return True

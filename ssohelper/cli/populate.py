@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, say, style_option
 from ssohelper.cli.output import progress_on_terminal
+
+if TYPE_CHECKING:
+    from ssohelper.migration import populate as populate_plan
 
 
 @click.command("populate")
@@ -47,7 +52,7 @@ def populate(
 
     Example: ssohelper populate --sso-session corp --template "{account_name}.{role_name}" --dry-run
     """
-    from ssohelper.migration.populate import Request, make_plan, table
+    from ssohelper.migration.populate import Request
 
     recover_first(dry_run)
     if rollback:
@@ -55,16 +60,24 @@ def populate(
         return
     sso_session = sso_session or only_session()
     request = Request(sso_session, template, style, region, prune, start_url, sso_region)
+    run_populate(request, dry_run=dry_run, yes=yes)
+
+
+def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool) -> bool:
+    """Plan, show, ask and apply; whether anything changed (or would, on a dry run)."""
+    from ssohelper.migration.populate import make_plan, table
+
     with progress_on_terminal("Listing roles, accounts done") as progress:
         plan = make_plan(request, progress=progress)
     click.echo(table(plan), nl=False)
     if not plan.changed:
         say("Nothing to change.")
-        return
+        return False
     click.echo()
     for part in plan.diff_parts():
         click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
-        return
+        return True
     apply_plan(plan.changes, yes=yes, done=f"Updated {plan.change.path}.", command="populate")
+    return True

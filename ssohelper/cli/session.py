@@ -18,6 +18,7 @@ from ssohelper.ini.read import display_path
 from ssohelper.settings import SECRETS_MODES
 
 if TYPE_CHECKING:
+    from ssohelper.models import SsoSession
     from ssohelper.sso.status import SessionStatus
 
 
@@ -57,13 +58,33 @@ def login(
 
     Example: ssohelper login --sso-session corp --no-browser
     """
-    from ssohelper.sso.flow import choose_flow_here
-    from ssohelper.sso.login import ensure_login
-
     if sso_session and (start_url or sso_region):  # the section is written first when missing
         session = add_session(sso_session, start_url, sso_region)
     else:
         session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
+    sign_in(
+        session,
+        no_browser=no_browser,
+        use_device_code=use_device_code,
+        redirect_port=redirect_port,
+        force=force,
+        secrets=secrets,
+    )
+
+
+def sign_in(
+    session: SsoSession,
+    *,
+    no_browser: bool = False,
+    use_device_code: bool = False,
+    redirect_port: int | None = None,
+    force: bool = False,
+    secrets: str | None = None,
+) -> str:
+    """login's sign-in and its report; returns what it did (reused, refreshed, signed-in)."""
+    from ssohelper.sso.flow import choose_flow_here
+    from ssohelper.sso.login import ensure_login
+
     choice = choose_flow_here(
         use_device_code=use_device_code,
         named_session=session.name is not None,
@@ -82,6 +103,7 @@ def login(
         say(f"  why: {outcome.placement.reason}")
         for warning in outcome.placement.warnings:
             say(f"  warning: {warning}")
+    return outcome.action
 
 
 @click.command()

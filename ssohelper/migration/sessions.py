@@ -20,13 +20,13 @@ def requested(
     """The session ``name``: as the config has it (the URL and region, when given, must match),
     else a new one from the URL and region (``in_config`` False), else a ConfigError that says
     how to create it."""
-    if bool(start_url) != bool(region):
-        raise UsageError("--start-url and --sso-region go together")
     config = config or awsconfig.load()
     if name in config.sso_sessions:
         session = config.resolve_session(sso_session=name)
         refuse_conflict(session, start_url, region, config.config_path)
         return session
+    if bool(start_url) != bool(region):
+        raise UsageError("--start-url and --sso-region go together")
     if not (start_url and region):
         raise ConfigError(
             f"no [sso-session {name}] in {display_path(config.config_path)}; "
