@@ -145,8 +145,8 @@ def resolve_session(
             raise UsageError(f"say which session to use: --sso-session NAME (one of: {names})")
         if "default" not in config.profiles:
             raise ConfigError(
-                f"no SSO session in {display_path(config.config_path)}: add an [sso-session NAME] "
-                "section, or pass --start-url URL --sso-region REGION"
+                f"no SSO session in {display_path(config.config_path)}; create one with: "
+                "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION"
             )
     return config.resolve_session(profile=profile, sso_session=sso_session)
 
