@@ -68,7 +68,8 @@ def _age_text(age: KeyAge) -> str:
         return age.error
     created = f"created {age.created} ({age.age_days} days ago)" if age.created else "creation date unknown"
     used = f"last used {age.last_used}" + (f" ({age.last_service})" if age.last_service else "")
-    return f"{created}; {used if age.last_used else 'never used'}"
+    status = f"{age.status.capitalize()}; " if age.status else ""
+    return f"{status}{created}; {used if age.last_used else 'never used'}"
 
 
 @click.command("scp-policy")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -10,7 +11,7 @@ from ssohelper.cli.options import confirm_apply, say
 from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
-    from ssohelper.migration.backups import FileChange
+    from ssohelper.migration.backups import Backup, FileChange
     from ssohelper.models import SsoSession
 
 
@@ -26,7 +27,7 @@ def recover_first(dry_run: bool) -> None:
         say(f"ssohelper: {report}")
 
 
-def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str) -> None:
+def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str) -> Backup:
     """Ask, apply with backups, say how to undo, then place the sign-in secrets again.
 
     The files are changed by then: a failure placing the secrets is a warning, not a failure."""
@@ -44,10 +45,13 @@ def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str)
             f"ssohelper: warning: the change is applied, but placing the sign-in secrets failed ({exc}); "
             "'ssohelper status' places them again"
         )
+    return backup
 
 
-def rollback(force: bool, yes: bool) -> None:
-    """Show what the latest backup puts back, ask, keep edits made since (--force), restore."""
+def rollback(force: bool, yes: bool, reactivate: bool = False) -> None:
+    """Show what the latest backup puts back, ask, keep edits made since (--force), restore;
+    then say which restored keys are Inactive, and reactivate them when asked."""
+    from ssohelper.migration import keystate
     from ssohelper.migration import rollback as restoring
     from ssohelper.migration.masking import masked_diff
 
@@ -55,11 +59,36 @@ def rollback(force: bool, yes: bool) -> None:
     if not force:
         restoring.refuse_edited(plan)
     click.echo(masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
+    inactive = keystate.recorded(plan.backup.directory)
+    if inactive:
+        names = ", ".join(k.profile for k in inactive)
+        say(f"warning: the keys restored for {names} were deactivated after this migration and are Inactive")
     confirm_apply(yes, "Restore these files?")
     saved_in = restoring.rollback(plan, force=force)
     if saved_in:
         say(f"Your edits since the change are saved in {saved_in}.")
     say(f"Restored the files saved before the change of {plan.backup.created}.")
+    if inactive:
+        asked = not reactivate and sys.stdin.isatty() and click.confirm("Reactivate them?", default=False, err=True)
+        if reactivate or asked:
+            reactivate_keys(plan.backup.directory)
+        else:
+            say("They stay Inactive; reactivate them with: ssohelper migrate-profiles --reactivate-keys")
+
+
+def reactivate_keys(directory: str | None = None) -> None:
+    """Set the keys a rolled-back migration deactivated Active again, and report each."""
+    from ssohelper.errors import NotApplied
+    from ssohelper.migration import keystate
+
+    if directory is None:
+        latest = keystate.latest_rolled_back()
+        if latest is None:
+            raise NotApplied("no rolled-back migration has deactivated keys to reactivate")
+        directory = latest.directory
+    for outcome in keystate.reactivate(directory):
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
 
 
 def add_session(name: str, start_url: str | None, region: str | None) -> SsoSession:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ssohelper.cli.edits import apply_plan, only_session, recover_first
+from ssohelper.cli.edits import reactivate_keys as reactivate_recorded
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
 from ssohelper.errors import UsageError
@@ -57,6 +58,11 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     help="After the new profiles work, mark the old access keys Inactive (never deleted).",
 )
 @click.option("--rollback", is_flag=True, help="Restore the files from the latest migration's backups.")
+@click.option(
+    "--reactivate-keys",
+    is_flag=True,
+    help="Set the keys --deactivate-keys made Inactive Active again (with --rollback, or after it).",
+)
 @click.option("--list-backups", is_flag=True, help="List the migration backups.")
 @click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
 @debug_option
@@ -75,6 +81,7 @@ def migrate_profiles(
     yes: bool,
     deactivate_keys: bool,
     rollback: bool,
+    reactivate_keys: bool,
     list_backups: bool,
     force: bool,
 ) -> None:
@@ -97,7 +104,10 @@ def migrate_profiles(
             click.echo(f"{backup.created}  {backup.directory}{state}")
         return
     if rollback:
-        rollback_files(force, yes)
+        rollback_files(force, yes, reactivate=reactivate_keys)
+        return
+    if reactivate_keys:
+        reactivate_recorded()
         return
     sso_session = sso_session or only_session()
     request = planner.Request(
@@ -130,11 +140,32 @@ def run_migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivat
     if dry_run:
         say("Dry run: nothing was changed.")
         return True
-    apply_plan(
+    backup = apply_plan(
         plan.changes, yes=yes, done=f"Migrated {len(plan.resolution.targets)} profile(s).", command="migrate-profiles"
     )
     if deactivate_keys:
-        for outcome in planner.retire_keys(plan):
-            reason = f": {outcome.reason}" if outcome.reason else ""
-            say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+        _retire(plan, backup.directory)
     return True
+
+
+def _retire(plan: planner.Plan, directory: str) -> None:
+    """Deactivate the migrated keys, report each, and record those made Inactive for a rollback."""
+    from ssohelper.migration import keystate, planner
+
+    outcomes = planner.retire_keys(plan)
+    for outcome in outcomes:
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+    done = {o.profile for o in outcomes if o.result == "deactivated"}
+    keys = [
+        keystate.Deactivated(
+            p.name,
+            p.access_key_id or "",
+            plan.request.sso_session,
+            plan.resolution.targets[p.name].account_id,
+            plan.resolution.targets[p.name].role_name,
+        )
+        for p in plan.survey.static
+        if p.name in done
+    ]
+    keystate.record(directory, keys)

@@ -35,6 +35,7 @@ class KeyAge:
     last_used: str | None = None
     last_service: str | None = None
     error: str | None = None
+    status: str | None = None  # "active" or "inactive", as IAM lists the key
 
 
 @dataclass(frozen=True)
