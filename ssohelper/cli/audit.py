@@ -10,16 +10,17 @@ import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, say
+from ssohelper.cli.output import chosen_format, output_options, text_cell
 
 if TYPE_CHECKING:
     from ssohelper.migration.audit import AuditReport, KeyAge
 
 
 @click.command()
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
 @debug_option
-def audit(output: str, online: bool) -> int:
+def audit(output: str | None, online: bool) -> int:
     """Find static AWS credentials: in ~/.aws/credentials, ~/.aws/config and the environment.
 
     Reports long-term (AKIA) and temporary (ASIA) keys with IDs masked, which profiles could
@@ -30,17 +31,22 @@ def audit(output: str, online: bool) -> int:
     """
     from ssohelper.migration.audit import collect
 
+    fmt = chosen_format(output)
     report, material = collect()
     if online:
         from ssohelper.migration.keyage import with_key_ages
 
         report = with_key_ages(report, material)
-    if output == "json":
-        document = dataclasses.asdict(report)
-        document["long_term_keys"] = report.long_term_keys
+    document = dataclasses.asdict(report)
+    document["long_term_keys"] = report.long_term_keys
+    if fmt == "json":
         click.echo(json.dumps(document, indent=2))
+    elif fmt == "text":
+        _render_rows(document)
     else:
         _render_text(report)
+    if report.long_term_keys:
+        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
     return errors.EXIT_FINDINGS if report.long_term_keys else errors.EXIT_OK
 
 
@@ -59,8 +65,18 @@ def _render_text(report: AuditReport) -> None:
         click.echo("no static credentials and no broken credential_process lines found")
     if report.migrate_command:
         click.echo(f"to move them to SSO, run: {report.migrate_command}")
-    if report.long_term_keys:
-        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
+
+
+def _render_rows(document: dict) -> None:
+    """One tab-separated row per key (with IAM's status and dates under --online) and per broken
+    credential_process; an empty field for none."""
+    for key in document["keys"]:
+        iam = key["iam"] or {}
+        fields = [key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]]
+        fields += [iam.get("status"), iam.get("created"), iam.get("last_used")]
+        click.echo("\t".join(text_cell(value) for value in ["key", *fields]))
+    for process in document["processes"]:
+        click.echo("\t".join(["process", process["profile"], process["program"], process["problem"]]))
 
 
 def _age_text(age: KeyAge) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ import click
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.migrate import run_migrate
 from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.output import chosen_format, output_options, show_document
 from ssohelper.cli.populate import run_populate
 from ssohelper.cli.session import sign_in
 from ssohelper.errors import UsageError
@@ -43,6 +45,8 @@ class Given:
     use_device_code: bool
     dry_run: bool
     yes: bool
+    output: str | None
+    fmt: str = "table"
 
     @property
     def choice(self) -> str | None:
@@ -85,6 +89,7 @@ def _ask(value: str | None, question: str, option: str) -> str:
 @click.option("--use-device-code", is_flag=True, help="Sign in with a device code instead of the browser flow.")
 @click.option("--dry-run", is_flag=True, help="Sign in, then show the plan and the diff; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Run without a terminal: apply without asking.")
+@output_options
 @debug_option
 def configure(**values: Any) -> None:
     """Set up SSO: an [sso-session], a sign-in, then the profiles, ending with no static keys.
@@ -100,6 +105,7 @@ def configure(**values: Any) -> None:
     from ssohelper.migration import sessions
 
     given = Given(**values)
+    given = dataclasses.replace(given, fmt=chosen_format(given.output, default="table"))
     choice = given.choice
     name = _ask(given.sso_session, "SSO session name", "--sso-session")
     config = awsconfig.load()
@@ -133,23 +139,23 @@ def _next_step(choice: str, session: SsoSession, given: Given) -> bool:
     """Do the chosen step; whether anything changed (or would, on a dry run)."""
     changed = False
     if choice == "migrate":
-        changed = run_migrate(
-            _migrate_request(session, given), dry_run=given.dry_run, yes=given.yes, deactivate_keys=False
-        )
+        request = _migrate_request(session, given)
+        changed = run_migrate(request, dry_run=given.dry_run, yes=given.yes, deactivate_keys=False, fmt=given.fmt)
     elif choice == "populate":
         from ssohelper.migration.populate import Request
 
         request = Request(
             session.name or "", given.template, given.style, None, False, session.start_url, session.region
         )
-        changed = run_populate(request, dry_run=given.dry_run, yes=given.yes)
+        changed = run_populate(request, dry_run=given.dry_run, yes=given.yes, fmt=given.fmt)
     elif choice == "profile":
-        changed = _show_and_apply(_one_profile(session, given), given)
+        change, profile = _one_profile(session, given)
+        changed = _show_and_apply(change, given, session, profile)
     if changed or session.in_config:
         return changed
     from ssohelper.migration.configure import session_change
 
-    return _show_and_apply(session_change(session), given)  # no profile to write: the session alone
+    return _show_and_apply(session_change(session), given, session)  # no profile to write: the session alone
 
 
 def _migrate_request(session: SsoSession, given: Given) -> Any:
@@ -169,7 +175,7 @@ def _migrate_request(session: SsoSession, given: Given) -> Any:
     )
 
 
-def _one_profile(session: SsoSession, given: Given) -> FileChange | None:
+def _one_profile(session: SsoSession, given: Given) -> tuple[FileChange | None, tuple[str, str, str]]:
     from ssohelper.migration import configure, planner
     from ssohelper.migration.rewrite import Target
 
@@ -180,7 +186,10 @@ def _one_profile(session: SsoSession, given: Given) -> FileChange | None:
         account_id, role_name, suggested = _pick_role(session)
     profile = given.profile or str(click.prompt("Profile name", default=suggested, err=True)).strip()
     command, _ = planner.credential_command(given.command)
-    return configure.profile_change(session, profile, Target(account_id, role_name), style=given.style, command=command)
+    change = configure.profile_change(
+        session, profile, Target(account_id, role_name), style=given.style, command=command
+    )
+    return change, (profile, account_id, role_name)
 
 
 def _pick_role(session: SsoSession) -> tuple[str, str, str]:
@@ -197,12 +206,18 @@ def _pick_role(session: SsoSession) -> tuple[str, str, str]:
     return picked.account_id, picked.role_name, safe_name(f"{picked.account_name}.{picked.role_name}")
 
 
-def _show_and_apply(change: FileChange | None, given: Given) -> bool:
+def _show_and_apply(
+    change: FileChange | None, given: Given, session: SsoSession, profile: tuple[str, str, str] | None = None
+) -> bool:
     from ssohelper.migration.masking import masked_diff
+    from ssohelper.migration.plandoc import change_document
 
+    if given.fmt != "table":
+        show_document(change_document(session, change, profile), given.fmt)
     if change is None:
         return False
-    click.echo(masked_diff([(change.path, change.before, change.after)]), nl=False)
+    if given.fmt == "table":
+        click.echo(masked_diff([(change.path, change.before, change.after)]), nl=False)
     if given.dry_run:
         say("Dry run: nothing was changed.")
         return True

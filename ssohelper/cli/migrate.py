@@ -12,6 +12,7 @@ from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import reactivate_keys as reactivate_recorded
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.output import chosen_format, output_options, show_document
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     help="What credential_process runs (default: this ssohelper's absolute path), e.g. ssohelper.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
+@output_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option(
     "--deactivate-keys",
@@ -84,6 +86,7 @@ def migrate_profiles(
     reactivate_keys: bool,
     list_backups: bool,
     force: bool,
+    output: str | None,
 ) -> None:
     """Rewrite static-key profiles in ~/.aws/config and ~/.aws/credentials to use SSO.
 
@@ -97,6 +100,7 @@ def migrate_profiles(
 
     if force and not rollback:
         raise UsageError("--force goes with --rollback")
+    fmt = chosen_format(output, default="table")  # a plan to confirm is for people unless asked
     recover_first(dry_run)  # a crash mid-apply: finish or undo it first
     if list_backups:
         for backup in backups.list_backups():
@@ -122,21 +126,27 @@ def migrate_profiles(
         style=style,
         command=command,
     )
-    run_migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
+    run_migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys, fmt=fmt)
 
 
-def run_migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool) -> bool:
-    """Plan, show, ask and apply; whether anything changed (or would, on a dry run)."""
-    from ssohelper.migration import planner
+def run_migrate(
+    request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool, fmt: str = "table"
+) -> bool:
+    """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
+    from ssohelper.migration import plandoc, planner
 
     plan = planner.make_plan(request, choose=_choose_on_terminal)
-    click.echo(planner.table(plan), nl=False)
+    if fmt != "table":
+        show_document(plandoc.migrate_document(plan), fmt)
+    else:
+        click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
         say("Nothing to migrate.")
         return False
-    click.echo()
-    for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
-        click.echo(part, nl=False)
+    if fmt == "table":
+        click.echo()
+        for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
+            click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
         return True

@@ -9,7 +9,7 @@ import click
 from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, say, style_option
-from ssohelper.cli.output import progress_on_terminal
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, show_document
 
 if TYPE_CHECKING:
     from ssohelper.migration import populate as populate_plan
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 @click.option("--start-url", help="Create the sso-session with this start URL if it doesn't exist.")
 @click.option("--sso-region", help="The Identity Center region, with --start-url.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
+@output_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option("--rollback", is_flag=True, help="Restore ~/.aws/config from the latest backup (as migrate-profiles).")
 @debug_option
@@ -43,6 +44,7 @@ def populate(
     dry_run: bool,
     yes: bool,
     rollback: bool,
+    output: str | None,
 ) -> None:
     """Write a profile for every account and role your SSO sign-in gives you.
 
@@ -54,28 +56,34 @@ def populate(
     """
     from ssohelper.migration.populate import Request
 
+    fmt = chosen_format(output, default="table")  # a plan to confirm is for people unless asked
     recover_first(dry_run)
     if rollback:
         rollback_files(force=False, yes=yes)
         return
     sso_session = sso_session or only_session()
     request = Request(sso_session, template, style, region, prune, start_url, sso_region)
-    run_populate(request, dry_run=dry_run, yes=yes)
+    run_populate(request, dry_run=dry_run, yes=yes, fmt=fmt)
 
 
-def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool) -> bool:
-    """Plan, show, ask and apply; whether anything changed (or would, on a dry run)."""
+def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool, fmt: str = "table") -> bool:
+    """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
+    from ssohelper.migration.plandoc import populate_document
     from ssohelper.migration.populate import make_plan, table
 
     with progress_on_terminal("Listing roles, accounts done") as progress:
         plan = make_plan(request, progress=progress)
-    click.echo(table(plan), nl=False)
+    if fmt != "table":
+        show_document(populate_document(plan), fmt)
+    else:
+        click.echo(table(plan), nl=False)
     if not plan.changed:
         say("Nothing to change.")
         return False
-    click.echo()
-    for part in plan.diff_parts():
-        click.echo(part, nl=False)
+    if fmt == "table":
+        click.echo()
+        for part in plan.diff_parts():
+            click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
         return True

@@ -10,7 +10,7 @@ import click
 
 from ssohelper.cli.edits import add_session
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
-from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render, text_cell
 from ssohelper.errors import UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
@@ -19,7 +19,7 @@ from ssohelper.settings import SECRETS_MODES
 
 if TYPE_CHECKING:
     from ssohelper.models import SsoSession
-    from ssohelper.sso.status import SessionStatus
+    from ssohelper.sso.status import SessionStatus, StatusReport
 
 
 @click.command()
@@ -147,14 +147,15 @@ def logout(
 
 @click.command()
 @session_options
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options
 @debug_option
 def status(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str | None
 ) -> None:
     """Show each SSO session's sign-in state, cached role credentials, and where secrets are kept.
 
-    No secrets are shown. --output json prints one JSON document on stdout.
+    No secrets are shown. --output json prints one JSON document on stdout (schema in the
+    README); text prints tab-separated rows.
 
     Example: ssohelper status --output json
     """
@@ -163,14 +164,34 @@ def status(
     from ssohelper.sso.logout import configured_sessions
     from ssohelper.sso.status import status as read_status
 
+    fmt = chosen_format(output)
     if profile or sso_session or start_url or sso_region:  # --sso-region alone: the usage error of login
-        sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
+        sessions = [resolve_session(profile, sso_session, start_url, sso_region, note=say)]
     else:
         sessions = configured_sessions(awsconfig.load())
     report = read_status(sessions)
-    if output == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2))
-        return
+    if fmt == "json":
+        click.echo(json.dumps(report.document(), indent=2))
+    elif fmt == "text":
+        click.echo(_status_rows(report.document()), nl=False)
+    else:
+        _status_table(report)
+
+
+_SESSION_FIELDS = ("name", "state", "expires_at", "seconds_left", "can_refresh", "secrets_store")
+_ROLE_FIELDS = ("account_id", "role_name", "expires_at", "seconds_left", "store")
+
+
+def _status_rows(document: dict) -> str:
+    """One tab-separated row per session and per cached role; null is an empty field."""
+    rows = []
+    for item in document["sessions"]:
+        rows.append(["session", *(item[k] for k in _SESSION_FIELDS)])
+        rows.extend(["role", item["name"], *(role[k] for k in _ROLE_FIELDS)] for role in item["roles"])
+    return "".join("\t".join(text_cell(value) for value in row) + "\n" for row in rows)
+
+
+def _status_table(report: StatusReport) -> None:
     for item in report.sessions:
         click.echo(_session_line(item))
         if item.error is not None:
@@ -210,7 +231,7 @@ def _session_line(item: SessionStatus) -> str:
 @output_options
 @debug_option
 def list_roles(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str | None
 ) -> None:
     """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
 
@@ -221,10 +242,11 @@ def list_roles(
     from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
 
+    fmt = chosen_format(output)
     session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
     token = usable_token(session)
     with progress_on_terminal("Listing roles, accounts done") as progress:
         found = list_access(session, token, progress=progress)
     rows = [{"accountId": r.account_id, "accountName": r.account_name, "roleName": r.role_name} for r in found]
     columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
-    click.echo(render(rows, columns, chosen_format(output)), nl=False)
+    click.echo(render(rows, columns, fmt), nl=False)

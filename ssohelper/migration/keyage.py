@@ -69,7 +69,7 @@ def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float
         return KeyAge(error=f"IAM unreachable: {exc.__class__.__name__}")
     except deadline.TimedOut:
         return KeyAge(error="IAM did not answer in time")
-    meta = next((k for k in keys if k.get("AccessKeyId") == item.access_key_id), {})
+    meta: dict[str, Any] = next((k for k in keys if k.get("AccessKeyId") == item.access_key_id), {})
     created = meta.get("CreateDate")
     status = meta.get("Status")
     last = used.get("LastUsedDate")
