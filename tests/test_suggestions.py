@@ -20,7 +20,12 @@ from ssohelper.migration import backups
 URL = "https://corp.awsapps.com/start"
 SESSION = f"[sso-session corp]\nsso_start_url = {URL}\nsso_region = us-east-1\n"
 KEYS = "[work]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMIK7MDENGEXAMPLEKEY\n"
-FOLLOWED = {"login", "configure", "migrate-profiles"}  # the subcommands whose suggestions the tests here follow
+FOLLOWED = {
+    "login",
+    "configure",
+    "migrate-profiles",
+    "exec",
+}  # the subcommands whose suggestions the tests here follow
 
 
 def suggestion(text: str, **placeholders: str) -> list[str]:
@@ -154,6 +159,45 @@ def test_a_static_key_aws_profile_does_not_block_login_list_or_status(cli, isola
     assert "AWS_PROFILE=work uses no SSO; using the only sso-session, 'corp'" in login.err
     assert cli("list").code == 0
     assert cli("status").code == 0
+
+
+def test_an_mfa_profile_off_a_terminal_suggests_exec_on_one(cli, isolated_home, emulator, moto_url, monkeypatch):
+    import os
+    import select
+    import subprocess
+    import time
+
+    from conftest import ssohelper_cmd, write_config
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    mfa = "\n[profile admin]\nrole_arn = arn:aws:iam::222222222222:role/Admin\nsource_profile = dev\n"
+    write_config(isolated_home, extra=mfa + "mfa_serial = arn:aws:iam::111111111111:mfa/me\n")
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    command = ["credential-process", "--profile", "admin"]
+    first = cli(*command)
+    assert first.code == errors.EXIT_LOGIN_REQUIRED
+    words = suggestion(first.err)
+    import pty
+
+    leader, follower = pty.openpty()  # "on a terminal": the code is asked for there
+    process = subprocess.Popen(ssohelper_cmd() + words, stdin=follower, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen, deadline = b"", time.time() + 60
+    try:
+        while b"MFA code for arn:aws:iam::111111111111:mfa/me" not in seen and time.time() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(leader, 4096)
+                except OSError:  # the terminal closed: the process ended
+                    break
+        os.write(leader, b"123456\n")
+        assert process.wait(60) == 0, seen
+    finally:
+        process.kill()
+        os.close(leader)
+    again = cli(*command)  # now from the cache, without a terminal
+    assert again.code == 0, again.err
+    assert again.out.startswith('{"Version":1,')
 
 
 def test_every_suggestion_in_the_product_is_followed_here():

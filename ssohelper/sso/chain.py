@@ -187,8 +187,8 @@ def assume(hop: Hop, source: RoleCredentials, region: str, ask_mfa: AskMfa | Non
         if ask_mfa is None:
             raise LoginRequired(
                 f"profile '{hop.profile}' needs an MFA code (mfa_serial {hop.mfa_serial}) and there is no terminal "
-                f"to ask on; run: ssohelper export --profile {hop.profile} --format env > /dev/null on a terminal "
-                "first (the credentials are then cached)"
+                "to ask on; enter it once on a terminal and the credentials are cached, "
+                f"run: ssohelper exec --profile {hop.profile} -- true"
             )
         params["SerialNumber"], params["TokenCode"] = hop.mfa_serial, ask_mfa(hop.mfa_serial)
     what = f"STS AssumeRole {hop.role_arn} (profile '{hop.profile}')"
