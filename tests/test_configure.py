@@ -185,3 +185,13 @@ def test_one_profile_picked_from_the_list_on_a_terminal(newcomer, emulator, moto
     config = (newcomer / "config").read_text()
     assert "[profile main.Admin]" in config and "--role-name Admin" in config
     assert caller_with_boto3("main.Admin", moto_url) == MOTO_ACCOUNT
+
+
+def test_migrate_to_a_new_session_signs_in_on_a_terminal(newcomer, moto_url):
+    seen = converse(
+        ["migrate-profiles", "--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1"],
+        [(b"Apply these changes?", b"y\n")],
+    )
+    assert b"not signed in" in seen and b"signing in now" in seen and b"Signed in to 'corp'" in seen
+    assert no_static_keys(newcomer)
+    assert caller_with_boto3("work", moto_url) == MOTO_ACCOUNT

@@ -13,6 +13,7 @@ from ssohelper.cli.edits import reactivate_keys as reactivate_recorded
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
 from ssohelper.cli.output import chosen_format, output_options, show_document
+from ssohelper.cli.session import with_sign_in
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -134,8 +135,12 @@ def run_migrate(
 ) -> bool:
     """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
     from ssohelper.migration import plandoc, planner
+    from ssohelper.migration.sessions import requested
 
-    plan = planner.make_plan(request, choose=_choose_on_terminal)
+    plan = with_sign_in(
+        lambda: planner.make_plan(request, choose=_choose_on_terminal),
+        lambda: requested(request.sso_session, request.start_url, request.sso_region),
+    )
     if fmt != "table":
         show_document(plandoc.migrate_document(plan), fmt)
     else:

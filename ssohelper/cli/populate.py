@@ -10,6 +10,7 @@ from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, say, style_option
 from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, show_document
+from ssohelper.cli.session import with_sign_in
 
 if TYPE_CHECKING:
     from ssohelper.migration import populate as populate_plan
@@ -70,9 +71,13 @@ def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool, fm
     """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
     from ssohelper.migration.plandoc import populate_document
     from ssohelper.migration.populate import make_plan, table
+    from ssohelper.migration.sessions import requested
 
-    with progress_on_terminal("Listing roles, accounts done") as progress:
-        plan = make_plan(request, progress=progress)
+    def plan_it() -> populate_plan.Plan:
+        with progress_on_terminal("Listing roles, accounts done") as progress:
+            return make_plan(request, progress=progress)
+
+    plan = with_sign_in(plan_it, lambda: requested(request.sso_session, request.start_url, request.sso_region))
     if fmt != "table":
         show_document(populate_document(plan), fmt)
     else:

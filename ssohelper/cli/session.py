@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -16,6 +17,8 @@ from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
 from ssohelper.settings import SECRETS_MODES
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ssohelper.models import SsoSession
@@ -70,6 +73,21 @@ def login(
         force=force,
         secrets=secrets,
     )
+
+
+def with_sign_in(make: Callable[[], T], session: Callable[[], SsoSession]) -> T:
+    """``make()``; when it needs a sign-in and a person is at the terminal, sign in as ``login``
+    does and ``make()`` again (without a terminal the exit-3 message names the login to run)."""
+    from ssohelper.errors import LoginRequired
+
+    try:
+        return make()
+    except LoginRequired as exc:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        say(f"ssohelper: {exc}; signing in now")
+    sign_in(session())
+    return make()
 
 
 def sign_in(
