@@ -139,3 +139,13 @@ def test_dry_run_plans_as_data_without_secrets(cli, isolated_home, emulator):
     plan = json.loads(configured.out)
     assert plan["command"] == "configure" and plan["session_added"] is True and plan["files"][0]["changed"] is True
     assert "[sso-session new]" not in (isolated_home / ".aws" / "config").read_text()
+
+
+def test_configure_migrate_with_nothing_to_migrate_prints_one_document(cli, isolated_home, emulator):
+    (isolated_home / ".aws").mkdir()
+    url = ["--start-url", "https://n/start", "--sso-region", "eu-west-1"]
+    result = cli("configure", "-s", "new", *url, "--migrate", "--dry-run", "--yes", "--output", "json", "--no-browser")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)  # one document, not two
+    assert document["command"] == "migrate-profiles" and document["session_added"] is True
+    assert document["profiles"] == []

@@ -155,7 +155,9 @@ def _next_step(choice: str, session: SsoSession, given: Given) -> bool:
         return changed
     from ssohelper.migration.configure import session_change
 
-    return _show_and_apply(session_change(session), given, session)  # no profile to write: the session alone
+    # no profile to write: the session alone (a migrate or populate document already said session_added)
+    quiet = dataclasses.replace(given, fmt="none") if choice != "session" and given.fmt != "table" else given
+    return _show_and_apply(session_change(session), quiet, session)
 
 
 def _migrate_request(session: SsoSession, given: Given) -> Any:
@@ -212,7 +214,7 @@ def _show_and_apply(
     from ssohelper.migration.masking import masked_diff
     from ssohelper.migration.plandoc import change_document
 
-    if given.fmt != "table":
+    if given.fmt in ("json", "text"):
         show_document(change_document(session, change, profile), given.fmt)
     if change is None:
         return False
