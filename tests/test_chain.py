@@ -10,7 +10,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper
+from helpers import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper import errors, paths
 
@@ -46,7 +46,7 @@ source_profile = loop-a
 
 @pytest.fixture
 def chained(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.MonkeyPatch, cli) -> str:
-    from conftest import write_config
+    from helpers import write_config
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     write_config(isolated_home, extra=CHAINED)

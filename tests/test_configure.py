@@ -6,17 +6,14 @@ migrated profiles are checked with boto3 and the AWS CLI.
 
 from __future__ import annotations
 
-import os
-import select
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-from conftest import run_ssohelper, ssohelper_cmd
+from helpers import converse, run_ssohelper
 
 from ssohelper import errors
 from ssohelper.migration import backups
@@ -124,35 +121,6 @@ def test_one_profile_and_populate(cli, newcomer, moto_url):
     assert populated.code == 0, populated.err
     assert "[profile main.Developer]" in (newcomer / "config").read_text()
     assert len(backups.list_backups()) == 2
-
-
-def converse(args: list[str], script: list[tuple[bytes, bytes]], timeout: float = 60) -> bytes:
-    """Run ssohelper on a pseudo-terminal, answer each prompt as it appears; all it showed."""
-    import pty
-
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(ssohelper_cmd() + args, stdin=follower, stdout=follower, stderr=follower)
-    os.close(follower)
-    seen = b""
-    try:
-        for prompt, answer in script:
-            deadline = time.time() + timeout
-            while prompt not in seen and time.time() < deadline:
-                if select.select([leader], [], [], 0.2)[0]:
-                    seen += os.read(leader, 65536)
-            assert prompt in seen, seen.decode(errors="replace")
-            os.write(leader, answer)
-        code = process.wait(timeout)
-        while select.select([leader], [], [], 0.2)[0]:
-            try:
-                seen += os.read(leader, 65536)
-            except OSError:
-                break
-        assert code == 0, seen.decode(errors="replace")
-    finally:
-        process.kill()
-        os.close(leader)
-    return seen
 
 
 def test_the_same_path_on_a_terminal(newcomer, moto_url):

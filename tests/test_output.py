@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
+from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper import errors
 

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, REPO, ROLE
+from helpers import ACCOUNT, REPO, ROLE
 
 from ssohelper import errors
 from ssohelper.migration import backups
@@ -162,12 +162,7 @@ def test_a_static_key_aws_profile_does_not_block_login_list_or_status(cli, isola
 
 
 def test_an_mfa_profile_off_a_terminal_suggests_exec_on_one(cli, isolated_home, emulator, moto_url, monkeypatch):
-    import os
-    import select
-    import subprocess
-    import time
-
-    from conftest import ssohelper_cmd, write_config
+    from helpers import converse, write_config
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     mfa = "\n[profile admin]\nrole_arn = arn:aws:iam::222222222222:role/Admin\nsource_profile = dev\n"
@@ -176,25 +171,8 @@ def test_an_mfa_profile_off_a_terminal_suggests_exec_on_one(cli, isolated_home, 
     command = ["credential-process", "--profile", "admin"]
     first = cli(*command)
     assert first.code == errors.EXIT_LOGIN_REQUIRED
-    words = suggestion(first.err)
-    import pty
-
-    leader, follower = pty.openpty()  # "on a terminal": the code is asked for there
-    process = subprocess.Popen(ssohelper_cmd() + words, stdin=follower, stdout=subprocess.DEVNULL, stderr=follower)
-    os.close(follower)
-    seen, deadline = b"", time.time() + 60
-    try:
-        while b"MFA code for arn:aws:iam::111111111111:mfa/me" not in seen and time.time() < deadline:
-            if select.select([leader], [], [], 0.2)[0]:
-                try:
-                    seen += os.read(leader, 4096)
-                except OSError:  # the terminal closed: the process ended
-                    break
-        os.write(leader, b"123456\n")
-        assert process.wait(60) == 0, seen
-    finally:
-        process.kill()
-        os.close(leader)
+    # "on a terminal": the code is asked for there
+    converse(suggestion(first.err), [(b"MFA code for arn:aws:iam::111111111111:mfa/me", b"123456\n")])
     again = cli(*command)  # now from the cache, without a terminal
     assert again.code == 0, again.err
     assert again.out.startswith('{"Version":1,')

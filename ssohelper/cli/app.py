@@ -13,7 +13,17 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, configure, credentials, demo, migrate, populate, process, session
+from ssohelper.cli import (
+    audit,
+    completion,
+    configure,
+    demo,
+    exec_export_console,
+    migrate,
+    populate,
+    process,
+    session,
+)
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -40,9 +50,9 @@ for _command in (
     migrate.migrate_profiles,
     populate.populate,
     demo.demo,
-    credentials.exec_command,
-    credentials.export,
-    credentials.console,
+    exec_export_console.exec_command,
+    exec_export_console.export,
+    exec_export_console.console,
     audit.audit,
     audit.scp_policy,
     completion.completion,

@@ -179,7 +179,7 @@ def _migrate_request(session: SsoSession, given: Given) -> Any:
 
 def _one_profile(session: SsoSession, given: Given) -> tuple[FileChange | None, tuple[str, str, str]]:
     from ssohelper.migration import configure, planner
-    from ssohelper.migration.rewrite import Target
+    from ssohelper.models import AccountRole
 
     account_id, role_name, suggested = given.account_id, given.role_name, None
     if not (account_id and role_name):
@@ -189,7 +189,7 @@ def _one_profile(session: SsoSession, given: Given) -> tuple[FileChange | None, 
     profile = given.profile or str(click.prompt("Profile name", default=suggested, err=True)).strip()
     command, _ = planner.credential_command(given.command)
     change = configure.profile_change(
-        session, profile, Target(account_id, role_name), style=given.style, command=command
+        session, profile, AccountRole(account_id, role_name), style=given.style, command=command
     )
     return change, (profile, account_id, role_name)
 

@@ -32,14 +32,14 @@ def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str)
 
     The files are changed by then: a failure placing the secrets is a warning, not a failure."""
     from ssohelper.migration import backups
-    from ssohelper.sso import secrets_policy
+    from ssohelper.sso import vault
 
     confirm_apply(yes)
     backup = backups.apply(changes)
     say(f"{done} Backups: {backup.directory}")
     say(f"Undo with: ssohelper {command} --rollback")
     try:
-        secrets_policy.apply_configured()  # native profiles may now need the secrets in the token file
+        vault.settle_configured()  # native profiles may now need the secrets in the token file
     except Exception as exc:
         say(
             f"ssohelper: warning: the change is applied, but placing the sign-in secrets failed ({exc}); "

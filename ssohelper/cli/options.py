@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ssohelper import settings
 from ssohelper.models import SsoSession
 from ssohelper.sso.login import Interaction, default_browser
 
@@ -22,6 +23,7 @@ def _enable_debug(ctx: click.Context, param: click.Parameter, value: bool) -> No
         handler.setFormatter(logging.Formatter("ssohelper debug: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.DEBUG)
+        settings.listen(log.debug)  # each setting once, with where it came from
 
 
 def debug_enabled() -> bool:
@@ -107,7 +109,7 @@ def session_options(func: Any) -> Any:
 def account_id_checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A click callback: an account ID is 12 digits (credential-process's rule, ssohelper.target)."""
     if value is not None:
-        from ssohelper.target import check_account_id
+        from ssohelper.ini.profiles import check_account_id
 
         check_account_id(value)
     return value

@@ -38,7 +38,7 @@ def credential_process(**values: str | bool | None) -> None:
             --account-id 111111111111 --role-name Developer
     """
     from ssohelper.sso import deadline
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
 
     # The same options dict the fast path builds, resolved by the same rules.
     options = {
@@ -79,7 +79,7 @@ def _chained_document(profile: str, settings: ProcessOptions) -> str:
     """The credential_process document of a chained profile, within credential-process's budget."""
     from ssohelper.cache import rolestore
     from ssohelper.sso import deadline
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
     from ssohelper.sso.envcreds import profile_credentials
 
     started = (click.get_current_context().find_root().obj or {}).get("started", time.monotonic())

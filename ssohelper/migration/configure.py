@@ -11,8 +11,8 @@ from ssohelper.errors import UsageError
 from ssohelper.ini.editor import parse_bytes
 from ssohelper.migration import backups, sessions
 from ssohelper.migration.backups import FileChange
-from ssohelper.migration.rewrite import Target, rewrite_config, survey
-from ssohelper.models import SsoSession
+from ssohelper.migration.rewrite import rewrite_config, survey
+from ssohelper.models import AccountRole, SsoSession
 
 
 def session_change(session: SsoSession) -> FileChange | None:
@@ -20,7 +20,9 @@ def session_change(session: SsoSession) -> FileChange | None:
     return sessions.session_change(session)
 
 
-def profile_change(session: SsoSession, profile: str, target: Target, *, style: str, command: str) -> FileChange | None:
+def profile_change(
+    session: SsoSession, profile: str, target: AccountRole, *, style: str, command: str
+) -> FileChange | None:
     """The config with ``profile`` using ``target`` through ``session`` (its section added when
     new); None when the file already says so."""
     if session.name is None:

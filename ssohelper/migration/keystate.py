@@ -103,7 +103,7 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
 def _role_credentials(target: RoleTarget) -> RoleCredentials:
     from ssohelper.settings import load_process_settings
     from ssohelper.sso.chain import from_document
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
 
     return from_document(fetch(target, load_process_settings()))
 

@@ -17,8 +17,8 @@ from ssohelper.migration import backups, masking, sessions
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
 from ssohelper.migration.masking import gc_paused
-from ssohelper.migration.rewrite import Survey, Target, quote, rewrite_config, rewrite_credentials, survey
-from ssohelper.models import SsoSession, mask
+from ssohelper.migration.rewrite import Survey, quote, rewrite_config, rewrite_credentials, survey
+from ssohelper.models import AccountRole, SsoSession, mask
 from ssohelper.sso.login import usable_token
 
 
@@ -28,7 +28,7 @@ class Request:
     only: Sequence[str] = ()
     start_url: str | None = None
     sso_region: str | None = None
-    mapped: dict[str, Target] | None = None
+    mapped: dict[str, AccountRole] | None = None
     account_id: str | None = None
     role_name: str | None = None
     offline: bool = False

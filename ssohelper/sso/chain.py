@@ -24,7 +24,7 @@ from ssohelper.ini.read import display_path
 from ssohelper.models import RoleCredentials, RoleTarget, epoch_now, mask
 from ssohelper.settings import ProcessOptions
 from ssohelper.sso import answers, clients, deadline
-from ssohelper.sso import credentials as role_credentials
+from ssohelper.sso import credential_process as role_credentials
 from ssohelper.sso.tokencache import parse_time
 
 log = logging.getLogger("ssohelper")
