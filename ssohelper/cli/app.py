@@ -13,7 +13,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, session
+from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, serve, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -42,6 +42,7 @@ for _command in (
     credentials.exec_command,
     credentials.export,
     credentials.console,
+    serve.serve,
     audit.audit,
     audit.scp_policy,
     completion.completion,

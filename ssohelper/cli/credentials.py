@@ -8,6 +8,7 @@ import sys
 import click
 
 from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.cli.serve import min_ttl_option, serve_options
 from ssohelper.sso import envcreds
 
 _PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (default: AWS_PROFILE, else default)."
@@ -16,18 +17,34 @@ _PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (defa
 @click.command("exec", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @profile_option(_PROFILE_HELP)
 @click.option("--allow-nested", is_flag=True, help="Run even inside another 'ssohelper exec'.")
+@click.option("--server", is_flag=True, help="Give the command a private credential server instead of keys.")
+@min_ttl_option
 @debug_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, required=True)
-def exec_command(profile: str | None, allow_nested: bool, command: tuple[str, ...]) -> int:
+def exec_command(
+    profile: str | None, allow_nested: bool, server: bool, min_ttl: str | None, command: tuple[str, ...]
+) -> int:
     """Run a command with the profile's role credentials in its environment.
 
     It gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
     AWS_CREDENTIAL_EXPIRATION and AWS_REGION (when the profile has one); AWS_PROFILE is
     removed. Its exit code and signals are its own.
 
+    With --server it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of keys: a server that lives as long as the
+    command, so a program that runs for hours keeps getting fresh credentials.
+
     Example: ssohelper exec --profile dev -- terraform plan
     """
     envcreds.refuse_nesting(os.environ, allow=allow_nested)
+    if server:
+        from ssohelper.serve import child
+        from ssohelper.serve.server import open_for
+
+        found, endpoint = open_for(profile, serve_options(min_ttl))
+        return child.run(command, child.child_environment(os.environ, found, endpoint), endpoint)
+    if min_ttl is not None:
+        raise click.UsageError("--min-ttl applies to --server only")
     found = envcreds.profile_credentials(profile)
     return envcreds.run(command, envcreds.child_environment(os.environ, found))
 

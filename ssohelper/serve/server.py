@@ -1,0 +1,187 @@
+"""The threaded HTTP server behind both modes, and its life: start, the variables, stop.
+
+One thread per connection, each with a socket timeout, so a client that sends nothing holds
+only its own thread, and only for CONNECTION_TIMEOUT; connections beyond MAX_CONNECTIONS are
+closed at once rather than queued without end.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socketserver
+import threading
+from dataclasses import dataclass, field
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+from typing import Any, Protocol
+
+from ssohelper.errors import UsageError
+from ssohelper.serve import answers, tokenfile
+from ssohelper.serve.checks import Door, allowed_hosts, bind_address, credentials_refusal
+from ssohelper.serve.source import Supplier, profile_credentials
+from ssohelper.settings import ProcessOptions
+from ssohelper.sso.envcreds import ProfileCredentials
+
+log = logging.getLogger("ssohelper")
+
+CONNECTION_TIMEOUT = 2.0
+MAX_CONNECTIONS = 256
+
+
+class App(Protocol):
+    def answer(self, method: str, path: str, headers: Message) -> answers.Answer: ...
+
+
+class Ecs:
+    """The container-credentials (ECS) route: one path, GET, the token."""
+
+    def __init__(self, door: Door, supplier: Supplier) -> None:
+        self.door, self.supplier = door, supplier
+
+    def answer(self, method: str, path: str, headers: Message) -> answers.Answer:
+        refused = credentials_refusal(self.door, method, path, headers)
+        if refused:
+            return answers.refused(refused)
+        try:
+            return answers.ecs_document(self.supplier.get())
+        except Exception as exc:
+            return answers.failed(exc)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    timeout = CONNECTION_TIMEOUT
+    server_version = "ssohelper"
+    sys_version = ""
+    error_content_type = answers.JSON
+    error_message_format = '{"Code": "Refused", "Message": "%(message)s"}'
+
+    def _dispatch(self) -> None:
+        answer = self.server.app.answer(self.command, self.path, self.headers)
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(answer.body)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+    def log_message(self, format: str, *args: Any) -> None:  # the path and status; never a header
+        log.debug("serve: %s %s", self.client_address[0], format % args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = False  # a port someone else holds is an error, never shared
+    request_queue_size = 512  # 200 clients connecting at once are queued, not dropped
+
+    app: App
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(address, _Handler, bind_and_activate=False)
+
+    def server_bind(self) -> None:  # HTTPServer's own looks the name up in DNS: not needed
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # too many at once: close, don't queue
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+@dataclass
+class Endpoint:
+    """A running server: its URL, and for the credential route its token and token file."""
+
+    url: str
+    token: str = field(repr=False)
+    token_file: str
+    _server: _Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def variables(self, *, with_token: bool = True) -> dict[str, str]:
+        """What an SDK needs: the URL, the token file and (for SDKs that don't read it) the token."""
+        if not self.token_file:  # the IMDS mode: botocore's endpoint variable, and no IMDSv1 fallback
+            return {"AWS_EC2_METADATA_SERVICE_ENDPOINT": self.url, "AWS_EC2_METADATA_V1_DISABLED": "true"}
+        values = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url}
+        if self.token_file:
+            values["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = self.token_file
+            if with_token:
+                values["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = self.token
+        return values
+
+    def stop(self) -> None:
+        """Stop answering and remove the token file (safe to call twice)."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+        if self.token_file:
+            tokenfile.remove(self.token_file)
+
+
+def open_for(
+    profile: str | None, options: ProcessOptions, *, port: int = 0, exposed: str | None = None, imds: bool = False
+) -> tuple[ProfileCredentials, Endpoint]:
+    """Fetch once (a profile that can't be served fails here, with its exit code), then serve it."""
+    found = profile_credentials(profile, options)
+    supplier = Supplier(found.profile, options)
+    role = found.target.role_name if imds else None
+    endpoint = start(supplier, address=bind_address(exposed), port=port, imds_role=role)
+    return found, endpoint
+
+
+def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None = None) -> Endpoint:
+    """Start serving in a background thread: the ECS route, or the IMDS mode for ``imds_role``."""
+    from ssohelper.serve.imds import Imds
+
+    server = _Server((address, port))
+    try:  # bind first: the port (and so the Host allow-list) is known before anything is written
+        server.server_bind()
+        server.server_activate()
+    except OSError as exc:
+        server.server_close()
+        raise UsageError(f"can't listen on {address}:{port} ({exc.strerror}); choose another --port") from None
+    port = server.server_address[1]
+    token = tokenfile.new_token() if imds_role is None else ""
+    door = Door(allowed_hosts(address, port), token.encode())
+    server.app = Ecs(door, supplier) if imds_role is None else Imds(door, supplier, imds_role)
+    token_file = tokenfile.write(token) if token else ""
+    thread = threading.Thread(target=server.serve_forever, name="ssohelper-serve", daemon=True)
+    thread.start()
+    url = f"http://{address}:{port}" + (door.path if imds_role is None else "")
+    return Endpoint(url, token, token_file, server, thread)
+
+
+def wait_for_stop() -> str:
+    """Block until Ctrl-C, SIGTERM or SIGHUP; return the signal's name."""
+    stop = threading.Event()
+    received: list[str] = []
+
+    def handler(number: int, frame: FrameType | None) -> None:
+        received.append(signal.Signals(number).name)
+        stop.set()
+
+    names = ("SIGINT", "SIGTERM", "SIGHUP")
+    numbers = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {number: signal.signal(number, handler) for number in numbers}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+    return received[0]
