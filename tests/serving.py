@@ -51,7 +51,7 @@ class Served:
 
     def __init__(self, *args: str, env: dict | None = None) -> None:
         self.process = subprocess.Popen(
-            ssohelper_cmd() + ["serve", *args],
+            [*ssohelper_cmd(), "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
