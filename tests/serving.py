@@ -59,13 +59,16 @@ class Served:
             env=env or dict(os.environ),
         )
         self.variables: dict[str, str] = {}
+        self.lines: list[str] = []
         assert self.process.stdout is not None
+        expected = 2 if "--imds" in args else 3
         for line in self.process.stdout:  # the lines come first, then it serves
+            self.lines.append(line)
             name, _, value = line.removeprefix("export ").strip().partition("=")
             self.variables[name] = value
-            if name in ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_EC2_METADATA_V1_DISABLED"):
+            if len(self.lines) == expected:
                 break
-        assert self.variables, self.process.stderr.read() if self.process.stderr else ""
+        assert len(self.lines) == expected, self.process.stderr.read() if self.process.stderr else ""
 
     def stop(self, signal_number: int = 15) -> tuple[int, str]:
         if self.process.poll() is None:

@@ -57,17 +57,19 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
     from ssohelper.serve import server
     from ssohelper.sso.envcreds import format_lines
 
-    found, endpoint = server.open_for(profile, serve_options(min_ttl), port=port, exposed=bind_exposed, imds=imds)
-    try:
-        sys.stdout.write(format_lines(endpoint.variables(), fmt))
-        sys.stdout.flush()
-        what = "instance metadata (IMDSv2)" if imds else "container credentials"
-        say(f"Serving {what} for profile '{found.profile}' at {endpoint.url}; Ctrl-C stops it.")
-        if imds:
-            say("IMDS clients send no secret: every local user and process can read these credentials.")
-        if bind_exposed:
-            say(f"Listening on {bind_exposed}: anyone who reaches that address can knock (the token is still needed).")
-        stopped_by = server.wait_for_stop()
-    finally:
-        endpoint.stop()
+    options = serve_options(min_ttl)
+    with server.StopSignals() as signals:  # from here on, a signal ends the wait and the cleanup runs
+        found, endpoint = server.open_for(profile, options, port=port, exposed=bind_exposed, imds=imds)
+        try:
+            sys.stdout.write(format_lines(endpoint.variables(), fmt))
+            sys.stdout.flush()
+            what = "instance metadata (IMDSv2)" if imds else "container credentials"
+            say(f"Serving {what} for profile '{found.profile}' at {endpoint.url}; Ctrl-C stops it.")
+            if imds:
+                say("IMDS clients send no secret: every local user and process can read these credentials.")
+            if bind_exposed:
+                say(f"Listening on {bind_exposed}: whoever reaches it can knock (the token is still needed).")
+            stopped_by = signals.wait()
+        finally:
+            endpoint.stop()
     say(f"Stopped ({stopped_by}); the token file is removed.")

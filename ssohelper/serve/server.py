@@ -166,22 +166,33 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
     return Endpoint(url, token, token_file, server, thread)
 
 
-def wait_for_stop() -> str:
-    """Block until Ctrl-C, SIGTERM or SIGHUP; return the signal's name."""
-    stop = threading.Event()
-    received: list[str] = []
+class StopSignals:
+    """Ctrl-C, SIGTERM and SIGHUP end the wait; installed before the server says it is up."""
 
-    def handler(number: int, frame: FrameType | None) -> None:
-        received.append(signal.Signals(number).name)
-        stop.set()
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 
-    names = ("SIGINT", "SIGTERM", "SIGHUP")
-    numbers = [getattr(signal, name) for name in names if hasattr(signal, name)]
-    previous = {number: signal.signal(number, handler) for number in numbers}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for number, old in previous.items():
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._received: list[str] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for name in self.NAMES:
+            if hasattr(signal, name):
+                number = getattr(signal, name)
+                self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, old in self._previous.items():
             signal.signal(number, old)
-    return received[0]
+
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        self._received.append(signal.Signals(number).name)
+        self._stop.set()
+
+    def wait(self) -> str:
+        """Block until one of the signals arrives; its name."""
+        while not self._stop.wait(0.5):
+            pass
+        return self._received[0]
