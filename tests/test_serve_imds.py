@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+
 import pytest
+from conftest import require
 from serving import raw
 
 from ssohelper.serve import server
@@ -92,3 +98,44 @@ def test_the_cap_holds_over_http(imds):
         token(imds, ttl="600")
     reply = raw(imds, method="PUT", path=TOKEN_PATH, headers={TTL_HEADER: "600"})
     assert reply.status == 429
+
+
+def test_the_owner_of_a_loopback_connection_is_found(imds):
+    from ssohelper.serve import peer
+
+    with socket.create_connection(("127.0.0.1", int(imds.rsplit(":", 1)[1]))) as sock:
+        mine = sock.getsockname()
+        assert peer.owner(mine, sock.getpeername()) == os.getuid()
+        assert peer.owner(mine, ("127.0.0.1", 1)) == -1  # no such connection: refused
+    assert peer.owner(mine, ("127.0.0.1", 1), table="/nonexistent") is None  # not Linux: unknown
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="switching to another user needs root")
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="the socket owner is known on Linux only")
+def test_another_local_user_is_refused(imds):
+    require(shutil.which("curl"), "curl")
+
+    def curl(*user: int) -> str:
+        done = subprocess.run(
+            [
+                "curl",
+                "-s",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "PUT",
+                "-H",
+                f"{TTL_HEADER}: 60",
+                imds + TOKEN_PATH,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            **({"user": user[0], "group": user[0], "extra_groups": []} if user else {}),
+        )
+        return done.stdout
+
+    assert curl() == "200"
+    assert curl(65534) == "403"

@@ -18,8 +18,8 @@ from types import FrameType
 from typing import Any, Protocol
 
 from ssohelper.errors import UsageError
-from ssohelper.serve import answers, tokenfile
-from ssohelper.serve.checks import Door, allowed_hosts, bind_address, credentials_refusal
+from ssohelper.serve import answers, peer, tokenfile
+from ssohelper.serve.checks import Door, Refusal, allowed_hosts, bind_address, credentials_refusal
 from ssohelper.serve.source import Supplier, profile_credentials
 from ssohelper.settings import ProcessOptions
 from ssohelper.sso.envcreds import ProfileCredentials
@@ -59,7 +59,11 @@ class _Handler(BaseHTTPRequestHandler):
     error_message_format = '{"Code": "Refused", "Message": "%(message)s"}'
 
     def _dispatch(self) -> None:
-        answer = self.server.app.answer(self.command, self.path, self.headers)
+        here = (self.server.server_name, self.server.server_port)
+        if self.server.same_user_only and not peer.allowed(self.client_address, here):
+            answer = answers.refused(Refusal(403, "only the user who started this server (or root) may ask"))
+        else:
+            answer = self.server.app.answer(self.command, self.path, self.headers)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -81,6 +85,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512  # 200 clients connecting at once are queued, not dropped
 
     app: App
+    same_user_only = False  # the IMDS mode, which has no token: see ssohelper.serve.peer
 
     def __init__(self, address: tuple[str, int]) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -159,6 +164,7 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
     token = tokenfile.new_token() if imds_role is None else ""
     door = Door(allowed_hosts(address, port), token.encode())
     server.app = Ecs(door, supplier) if imds_role is None else Imds(door, supplier, imds_role)
+    server.same_user_only = imds_role is not None
     token_file = tokenfile.write(token) if token else ""
     thread = threading.Thread(target=server.serve_forever, name="ssohelper-serve", daemon=True)
     thread.start()
