@@ -133,6 +133,26 @@ def test_a_slow_client_holds_only_its_own_connection(served):
         slow.close()
 
 
+def test_a_client_that_dribbles_its_request_is_cut_off(served):
+    """A byte every half second never trips a per-read timeout; the request's deadline does."""
+    port = int(served.url.split(":")[2].split("/")[0])
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as slow:
+        slow.settimeout(0.5)
+        try:
+            for byte in b"GET /credentials HTTP/1.1\r\nX-Padding: " + b"a" * 100:
+                slow.sendall(bytes([byte]))
+                assert good(served).status == 200  # others are served meanwhile
+                try:
+                    if slow.recv(100) == b"":
+                        break  # closed by the server
+                except TimeoutError:
+                    pass
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    assert time.monotonic() - started < CONNECTION_TIMEOUT + 3
+
+
 def _sdk_like(endpoint: server.Endpoint) -> Reply:
     """As botocore does: three attempts, a second apart."""
     for _ in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -55,6 +56,7 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
     Example: ssohelper serve --profile dev --format env > aws.env
     """
     from ssohelper.serve import server
+    from ssohelper.serve.peer import PROC_TCP
     from ssohelper.sso.envcreds import format_lines
 
     options = serve_options(min_ttl)
@@ -65,8 +67,8 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
             sys.stdout.flush()
             what = "instance metadata (IMDSv2)" if imds else "container credentials"
             say(f"Serving {what} for profile '{found.profile}' at {endpoint.url}; Ctrl-C stops it.")
-            if imds:
-                say("IMDS clients send no secret: every local user and process can read these credentials.")
+            if imds and not os.path.exists(PROC_TCP):
+                say("IMDS clients send no secret, and here the server can't tell users apart: any local user can ask.")
             if bind_exposed:
                 say(f"Listening on {bind_exposed}: whoever reaches it can knock (the token is still needed).")
             stopped_by = signals.wait()

@@ -1,16 +1,19 @@
 """The threaded HTTP server behind both modes, and its life: start, the variables, stop.
 
-One thread per connection, each with a socket timeout, so a client that sends nothing holds
-only its own thread, and only for CONNECTION_TIMEOUT; connections beyond MAX_CONNECTIONS are
-closed at once rather than queued without end.
+One thread per connection, and CONNECTION_TIMEOUT for the whole request, so a client that sends
+nothing, or a byte now and then, holds only its own thread, and only that long; connections
+beyond MAX_CONNECTIONS are closed at once rather than queued without end.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
+import socket
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +53,24 @@ class Ecs:
             return answers.failed(exc)
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A socket reader whose every read is bounded by what is left of one deadline for the whole
+    request: a client that sends a byte now and then (slowloris) is cut off all the same."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock, self._deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = CONNECTION_TIMEOUT
@@ -58,7 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
     error_content_type = answers.JSON
     error_message_format = '{"Code": "Refused", "Message": "%(message)s"}'
 
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + CONNECTION_TIMEOUT))
+
     def _dispatch(self) -> None:
+        self.connection.settimeout(CONNECTION_TIMEOUT)  # for the answer: the reading is over
         here = (self.server.server_name, self.server.server_port)
         if self.server.same_user_only and not peer.allowed(self.client_address, here):
             answer = answers.refused(Refusal(403, "only the user who started this server (or root) may ask"))
