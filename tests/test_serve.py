@@ -254,3 +254,19 @@ def test_a_bug_in_a_fetch_is_an_error_answer_and_the_server_goes_on(signed_in):
         assert good(endpoint).status == 200
     finally:
         endpoint.stop()
+
+
+def test_a_killed_servers_token_file_is_removed_by_the_next_one(signed_in):
+    from ssohelper import paths
+
+    folder = Path(paths.serve_dir())
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    orphan = folder / "token-999999999-0badc0de"  # no such process
+    orphan.write_text("f" * 64)
+    live = folder / f"token-{os.getpid()}-12345678"  # a running process: left alone
+    live.write_text("e" * 64)
+    _, endpoint = open_server()
+    try:
+        assert not orphan.exists() and live.exists()
+    finally:
+        endpoint.stop()

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ssohelper.errors import UsageError
 from ssohelper.serve import answers, peer, tokenfile
 from ssohelper.serve.checks import Door, Refusal, allowed_hosts, bind_address, credentials_refusal
+from ssohelper.serve.imds import Imds
 from ssohelper.serve.source import Supplier, profile_credentials
 from ssohelper.settings import ProcessOptions
 from ssohelper.sso.envcreds import ProfileCredentials
@@ -148,11 +149,12 @@ class Endpoint:
         """What an SDK needs: the URL, the token file and (for SDKs that don't read it) the token."""
         if not self.token_file:  # the IMDS mode: botocore's endpoint variable, and no IMDSv1 fallback
             return {"AWS_EC2_METADATA_SERVICE_ENDPOINT": self.url, "AWS_EC2_METADATA_V1_DISABLED": "true"}
-        values = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url}
-        if self.token_file:
-            values["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = self.token_file
-            if with_token:
-                values["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = self.token
+        values = {
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.url,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": self.token_file,
+        }
+        if with_token:
+            values["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = self.token
         return values
 
     def stop(self) -> None:
@@ -177,8 +179,6 @@ def open_for(
 
 def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None = None) -> Endpoint:
     """Start serving in a background thread: the ECS route, or the IMDS mode for ``imds_role``."""
-    from ssohelper.serve.imds import Imds
-
     server = _Server((address, port))
     try:  # bind first: the port (and so the Host allow-list) is known before anything is written
         server.server_bind()
@@ -191,7 +191,11 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
     door = Door(allowed_hosts(address, port), token.encode())
     server.app = Ecs(door, supplier) if imds_role is None else Imds(door, supplier, imds_role)
     server.same_user_only = imds_role is not None
-    token_file = tokenfile.write(token) if token else ""
+    try:
+        token_file = tokenfile.write(token) if token else ""
+    except BaseException:
+        server.server_close()
+        raise
     thread = threading.Thread(target=server.serve_forever, name="ssohelper-serve", daemon=True)
     thread.start()
     url = f"http://{address}:{port}" + (door.path if imds_role is None else "")
