@@ -35,6 +35,7 @@ def exec_command(
     command, so a program that runs for hours keeps getting fresh credentials.
 
     Example: ssohelper exec --profile dev -- terraform plan
+    (or: ssohelper exec --profile dev --server -- python long_job.py)
     """
     envcreds.refuse_nesting(os.environ, allow=allow_nested)
     if server:

@@ -16,7 +16,7 @@ LINE_FORMATS = ("env", "env-no-export", "powershell", "windows-cmd", "fish")
 min_ttl_option = click.option(
     "--min-ttl",
     metavar="MIN",
-    help=f"Minutes of validity served credentials keep; fresher ones are fetched below it "
+    help=f"Serve cached credentials while more than MIN minutes remain; below, fetch fresh ones "
     f"(default {DEFAULT_MIN_TTL // 60}, as credential-process).",
 )
 
@@ -53,7 +53,7 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
     AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, AWS_CONTAINER_AUTHORIZATION_TOKEN) on stdout, then
     serves until Ctrl-C or SIGTERM, and removes its token file.
 
-    Example: ssohelper serve --profile dev --format env > aws.env
+    Example: ssohelper serve --profile dev --format env > dev.env &
     """
     from ssohelper.serve import server
     from ssohelper.serve.peer import PROC_TCP
