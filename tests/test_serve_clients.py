@@ -170,3 +170,14 @@ def test_imds_mode_serves_boto3_through_the_token_step(signed_in):
         seen = boto3_in(env)
         assert seen["method"] == "iam-role" and seen["key"].startswith("ASIA")
         assert re.fullmatch(r"\d{12}", seen["account"])
+
+
+def test_debug_output_names_requests_but_never_a_secret(signed_in):
+    with Served("--profile", "dev", "--debug") as served:
+        url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
+        document = raw(url, headers={"Authorization": token}).json()
+        assert raw(url, headers={"Authorization": token[:-1] + "0"}).status == 401
+        code, err = served.stop()
+    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials HTTP/1.1" 401' in err
+    for secret in (token, document["SecretAccessKey"], document["Token"], document["AccessKeyId"]):
+        assert secret not in err
