@@ -42,8 +42,15 @@ def raw(url: str, *, method: str = "GET", path: str | None = None, headers: dict
     return Reply(int(head.split()[1]), body.decode(), time.monotonic() - started)
 
 
-def token_of(variables: dict) -> str:
-    return variables["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+def as_an_sdk(url: str, **request) -> Reply:
+    """As botocore asks: up to three attempts a second apart while the server answers 503 (a fetch
+    still under way on a loaded machine); refusals are final."""
+    for _ in range(3):
+        reply = raw(url, **request)
+        if reply.status != 503:
+            return reply
+        time.sleep(1)
+    return reply
 
 
 class Served:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ACCOUNT
-from serving import Reply, raw
+from serving import Reply, as_an_sdk, raw
 
 from ssohelper.cache import rolestore
 from ssohelper.serve import server
@@ -43,7 +43,7 @@ def served(signed_in):
 
 
 def good(endpoint: server.Endpoint) -> Reply:
-    return raw(endpoint.url, headers={"Authorization": endpoint.token})
+    return as_an_sdk(endpoint.url, headers={"Authorization": endpoint.token})
 
 
 def forget_cached_credentials() -> None:
@@ -60,7 +60,8 @@ def test_the_right_request_gets_the_ecs_document(served, signed_in):
     assert set(document) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"}
     assert document["AccessKeyId"].startswith("ASIA") and document["AccountId"] == ACCOUNT
     assert time.strptime(document["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
-    assert raw(served.url.replace("127.0.0.1", "localhost"), headers={"Authorization": served.token}).status == 200
+    by_name = served.url.replace("127.0.0.1", "localhost")
+    assert as_an_sdk(by_name, headers={"Authorization": served.token}).status == 200
     assert signed_in.calls["GetRoleCredentials"] == 1  # the start fetched; requests read the cache
 
 
@@ -153,21 +154,11 @@ def test_a_client_that_dribbles_its_request_is_cut_off(served):
     assert time.monotonic() - started < CONNECTION_TIMEOUT + 3
 
 
-def _sdk_like(endpoint: server.Endpoint) -> Reply:
-    """As botocore does: three attempts, a second apart."""
-    for _ in range(3):
-        reply = good(endpoint)
-        if reply.status == 200:
-            return reply
-        time.sleep(1)
-    return reply
-
-
 def test_200_requests_at_once_make_one_upstream_call(served, signed_in):
     forget_cached_credentials()
     before = signed_in.calls["GetRoleCredentials"]
     with ThreadPoolExecutor(200) as pool:
-        replies = list(pool.map(lambda _: _sdk_like(served), range(200)))
+        replies = list(pool.map(lambda _: good(served), range(200)))
     assert [reply.status for reply in replies] == [200] * 200
     assert len({reply.json()["AccessKeyId"] for reply in replies}) == 1
     assert signed_in.calls["GetRoleCredentials"] == before + 1
@@ -226,7 +217,7 @@ def test_an_expired_sign_in_is_an_error_answer_not_stale_keys(signed_in):
 def test_a_throttled_or_failing_portal_is_an_error_answer_in_time(served, signed_in, status):
     forget_cached_credentials()
     signed_in.fail_next("GetRoleCredentials", 3, status)  # every attempt of one fetch
-    reply = good(served)
+    reply = raw(served.url, headers={"Authorization": served.token})  # one attempt: its answer
     assert reply.status == 503 and reply.seconds < 2  # within the SDK's 2 s
     assert "AccessKeyId" not in reply.body and reply.json()["Message"]
     deadline = time.monotonic() + 20

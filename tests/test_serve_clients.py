@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_ssohelper
-from serving import Served, raw
+from serving import Served, as_an_sdk, raw
 from test_other_sdks import node_modules  # noqa: F401  (the fixture)
 
 CONTAINER_JS = Path(__file__).parent / "node" / "container.js"
@@ -83,7 +83,7 @@ def test_the_js_sdk_reads_the_server(signed_in, node_modules, kind):  # noqa: F8
         done = subprocess.run(["node", str(CONTAINER_JS), kind], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 0, done.stderr
         resolved = json.loads(done.stdout)
-        document = raw(
+        document = as_an_sdk(
             served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], headers={"Authorization": served.variables[TOKEN]}
         )
         assert resolved["accessKeyId"] == document.json()["AccessKeyId"]
@@ -129,7 +129,7 @@ def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
         url = exposed.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
         port = url.split(":")[2].split("/")[0]
         token = {"Authorization": exposed.variables[TOKEN]}
-        assert url.startswith("http://127.0.0.2:") and raw(url, headers=token).status == 200
+        assert url.startswith("http://127.0.0.2:") and as_an_sdk(url, headers=token).status == 200
         assert raw(url).status == 401  # the token is still needed
         assert raw(url, headers={**token, "Host": f"127.0.0.1:{port}"}).status == 403  # the Host must be this one
         assert raw(url, headers={**token, "Host": f"localhost:{port}"}).status == 403
@@ -175,7 +175,7 @@ def test_imds_mode_serves_boto3_through_the_token_step(signed_in):
 def test_debug_output_names_requests_but_never_a_secret(signed_in):
     with Served("--profile", "dev", "--debug") as served:
         url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
-        document = raw(url, headers={"Authorization": token}).json()
+        document = as_an_sdk(url, headers={"Authorization": token}).json()
         assert raw(url, headers={"Authorization": token[:-1] + "0"}).status == 401
         code, err = served.stop()
     assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials HTTP/1.1" 401' in err

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from conftest import require
-from serving import raw
+from serving import as_an_sdk, raw
 
 from ssohelper.serve import server
 from ssohelper.serve.imds import MAX_TOKENS, ROLE_PATH, TOKEN_HEADER, TOKEN_PATH, TTL_HEADER, TokenBook
@@ -34,7 +34,7 @@ def test_the_token_step_then_the_role_then_its_credentials(imds):
     session = token(imds)
     role = raw(imds, path=ROLE_PATH, headers={TOKEN_HEADER: session})
     assert (role.status, role.body) == (200, "Developer")
-    creds = raw(imds, path=ROLE_PATH + "Developer", headers={TOKEN_HEADER: session}).json()
+    creds = as_an_sdk(imds, path=ROLE_PATH + "Developer", headers={TOKEN_HEADER: session}).json()
     assert creds["Code"] == "Success" and creds["AccessKeyId"].startswith("ASIA") and creds["Token"]
 
 
