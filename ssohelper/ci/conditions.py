@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 Claims = Mapping[str, str | Sequence[str]]
 
@@ -31,7 +32,7 @@ def string_like(pattern: str, value: str) -> bool:
     return _like(pattern).fullmatch(value) is not None
 
 
-def _values(raw: object) -> list[str]:
+def as_list(raw: object) -> list[str]:
     return [str(v) for v in raw] if isinstance(raw, list) else [str(raw)]
 
 
@@ -70,7 +71,7 @@ def conditions_hold(condition: Mapping[str, Mapping[str, object]], claims: Claim
         if not isinstance(keys, Mapping):
             return False
         for key, wanted in keys.items():
-            if not _key_holds(operator, _values(wanted), _present(claims, key)):
+            if not _key_holds(operator, as_list(wanted), _present(claims, key)):
                 return False
     return True
 
@@ -79,8 +80,8 @@ def allows(policy: Mapping[str, object], action: str, principal: str, claims: Cl
     """Does a trust policy let ``principal`` (a federated provider ARN) do ``action`` with
     these token claims? An explicit Deny that matches wins over any Allow."""
     allowed = False
-    for statement in _statements(policy):
-        if not (_names(statement.get("Action"), action) and _federated(statement, principal)):
+    for statement in statements(policy):
+        if not (action_matches(statement.get("Action"), action) and _federated(statement, principal)):
             continue
         if conditions_hold(statement.get("Condition") or {}, claims):
             if statement.get("Effect") == "Deny":
@@ -89,14 +90,14 @@ def allows(policy: Mapping[str, object], action: str, principal: str, claims: Cl
     return allowed
 
 
-def _statements(policy: Mapping[str, object]) -> list[Mapping[str, object]]:
+def statements(policy: Mapping[str, object]) -> list[Mapping[str, Any]]:
     raw = policy.get("Statement")
     items = raw if isinstance(raw, list) else [raw]
     return [s for s in items if isinstance(s, Mapping)]
 
 
-def _names(raw: object, action: str) -> bool:
-    return any(string_like(str(a).lower(), action.lower()) for a in _values(raw) if raw is not None)
+def action_matches(raw: object, action: str) -> bool:
+    return any(string_like(str(a).lower(), action.lower()) for a in as_list(raw) if raw is not None)
 
 
 def _federated(statement: Mapping[str, object], principal: str) -> bool:
@@ -105,4 +106,4 @@ def _federated(statement: Mapping[str, object], principal: str) -> bool:
         return True
     if not isinstance(who, Mapping):
         return False
-    return principal in _values(who.get("Federated", []))
+    return principal in as_list(who.get("Federated", []))

@@ -8,7 +8,9 @@ read only to say which value is wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ssohelper.ci import conditions
 from ssohelper.ci.trust import GITHUB_ISSUER, STS_AUDIENCE, WEB_IDENTITY, exposure, has_wildcard
@@ -33,7 +35,7 @@ def review(policy: dict) -> list[Finding]:
     """Every mistake (and note) in each statement that trusts an OIDC provider."""
     findings: list[Finding] = []
     trusted = False
-    for statement in conditions._statements(policy):
+    for statement in conditions.statements(policy):
         for provider in _oidc_providers(statement):
             trusted = True
             findings += _review_statement(policy, statement, provider)
@@ -42,30 +44,32 @@ def review(policy: dict) -> list[Finding]:
     return findings
 
 
-def _oidc_providers(statement: dict) -> list[str]:
-    if statement.get("Effect") != "Allow" or not conditions._names(statement.get("Action"), WEB_IDENTITY):
+def _oidc_providers(statement: Mapping[str, Any]) -> list[str]:
+    if statement.get("Effect") != "Allow" or not conditions.action_matches(statement.get("Action"), WEB_IDENTITY):
         return []
     who = statement.get("Principal")
     federated = who.get("Federated", []) if isinstance(who, dict) else []
-    return [arn for arn in conditions._values(federated) if ":oidc-provider/" in arn]
+    return [arn for arn in conditions.as_list(federated) if ":oidc-provider/" in arn]
 
 
-def _condition_values(statement: dict, key: str) -> dict[str, list[str]]:
+def _condition_values(statement: Mapping[str, Any], key: str) -> dict[str, list[str]]:
     """Operator -> values for one condition key, matched case-insensitively as IAM does."""
     found: dict[str, list[str]] = {}
     for operator, keys in (statement.get("Condition") or {}).items():
         for name, values in keys.items() if isinstance(keys, dict) else ():
             if name.lower() == key.lower():
-                found.setdefault(operator, []).extend(conditions._values(values))
+                found.setdefault(operator, []).extend(conditions.as_list(values))
     return found
 
 
-def _review_statement(policy: dict, statement: dict, provider: str) -> list[Finding]:
+def _review_statement(policy: dict, statement: Mapping[str, Any], provider: str) -> list[Finding]:
     host = provider.split(":oidc-provider/", 1)[1]
     aud, sub = _condition_values(statement, f"{host}:aud"), _condition_values(statement, f"{host}:sub")
     findings = []
     if not aud:
-        findings.append(Finding(MISTAKE, "no-aud", f"no condition on {host}:aud: tokens minted for other audiences get in"))
+        findings.append(
+            Finding(MISTAKE, "no-aud", f"no condition on {host}:aud: tokens minted for other audiences get in")
+        )
     audience = next((v for values in aud.values() for v in values), STS_AUDIENCE)
     if _foreign_repository_gets_in(policy, provider, host, audience, sub):
         what = "any repository on GitHub" if host == GITHUB_ISSUER else f"any project on {host}"
@@ -83,7 +87,11 @@ def _foreign_repository_gets_in(
     """Evaluate the policy for a token of a repository whose owner nobody has listed."""
     if sub:  # patterns are judged one by one in _review_subjects, which names the value
         return False
-    probe = f"repo:{_PROBE_OWNER}/x:ref:refs/heads/main" if host == GITHUB_ISSUER else f"project_path:{_PROBE_OWNER}/x:ref_type:branch:ref:main"
+    probe = (
+        f"repo:{_PROBE_OWNER}/x:ref:refs/heads/main"
+        if host == GITHUB_ISSUER
+        else f"project_path:{_PROBE_OWNER}/x:ref_type:branch:ref:main"
+    )
     claims = {f"{host}:aud": audience, f"{host}:sub": probe}
     return conditions.allows(policy, WEB_IDENTITY, provider, claims)
 
@@ -105,7 +113,9 @@ def _review_subjects(operator: str, values: list[str], host: str) -> list[Findin
 
 def _never_matches(value: str, host: str) -> str:
     if host != GITHUB_ISSUER:
-        return f"'{value}' is not of the form project_path:GROUP/PROJECT:ref_type:branch|tag:ref:NAME: no token matches it"
+        return (
+            f"'{value}' is not of the form project_path:GROUP/PROJECT:ref_type:branch|tag:ref:NAME: no token matches it"
+        )
     if ":environment:" in value and ":ref:" in value:
         hint = "a job with an environment gets repo:ORG/REPO:environment:ENV, without the ref"
     elif ":environment:refs/" in value:

@@ -79,7 +79,9 @@ def exposure(sub: str) -> str | None:
     owner, _, name = repository.partition("/")
     where = "GitLab" if kind == "project_path" else "GitHub"
     if not sub.startswith(f"{kind}:") or not owner or has_wildcard(owner):
-        return f"'{sub}' lets in pipelines of repositories of any owner on {where}, including accounts anyone can create"
+        return (
+            f"'{sub}' lets in pipelines of repositories of any owner on {where}, including accounts anyone can create"
+        )
     return (
         f"'{sub}' lets in every repository of '{owner}' whose name matches '{name or '*'}', "
         "including ones created later and forks made inside it"
@@ -100,7 +102,9 @@ def check_spec(spec: RoleSpec) -> list[str]:
     for sub in found:
         wide = exposure(sub)
         if wide and not spec.allow_wildcard:
-            raise UsageError(f"refusing a subject that reaches beyond one repository: {wide}; add --allow-wildcard to accept that")
+            raise UsageError(
+                f"refusing a subject that reaches beyond one repository: {wide}; add --allow-wildcard to accept that"
+            )
         if wide:
             notes.append(f"warning: {wide} (--allow-wildcard)")
     if spec.pull_request:
