@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -123,4 +124,28 @@ def _check(role_name: str, profile: str | None) -> int:
         say(f"ci-role: {len(mistakes)} mistake(s) in the trust policy of {role_name} (exit {errors.EXIT_FINDINGS})")
         return errors.EXIT_FINDINGS
     click.echo(f"ok: the trust policy of {role_name} limits its OIDC tokens to named subjects")
+    return errors.EXIT_OK
+
+
+def audit_pipelines(path: str, output: str) -> int:
+    """``audit --ci``: findings with file and line, the commands to run; exit 10 on any."""
+    import dataclasses
+
+    from ssohelper.ci import scan
+
+    report = scan.scan(path)
+    if output == "json":
+        click.echo(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        for finding in report.findings:
+            job = f" (job {finding.job})" if finding.job else ""
+            how = "migrate-ci rewrites it" if finding.rewritable else "manual"
+            click.echo(f"{finding.path}:{finding.line}: {finding.kind} {finding.name}{job}; {how}")
+        if not report.findings:
+            click.echo(f"no static AWS keys found in {len(report.files)} pipeline file(s)")
+        for command in report.commands:
+            click.echo(f"run: {command}")
+    if report.findings:
+        say(f"ssohelper: {len(report.findings)} static key use(s) found in pipelines (exit {errors.EXIT_FINDINGS})")
+        return errors.EXIT_FINDINGS
     return errors.EXIT_OK
