@@ -54,6 +54,7 @@ class Ledger:
 
     root: str
     owns: Callable[[str], bool]
+    files: str = "your AWS config and credentials"  # those files, in words
 
 
 def aws_files() -> Ledger:

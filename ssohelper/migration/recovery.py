@@ -73,7 +73,7 @@ def _resolve(directory: str, ledger: Ledger) -> str | None:
     if backup is None:  # unreadable or not ours: nothing to go on; the folder is kept for the user
         return (
             f"ignored {display_path(directory)}/{PENDING}: unreadable, not written by you, or naming files other "
-            "than the ones this command edits; check those files, then remove that folder"
+            f"than {ledger.files}; check those files, then remove that folder"
         )
     states = [_state(entry) for entry in backup.files]
     planned = [read_saved(backup, entry, "planned") for entry in backup.files]
