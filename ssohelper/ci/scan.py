@@ -10,9 +10,14 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ssohelper.ci import pipelines, yamldoc
+from ssohelper.ci.lines import last_line
 from ssohelper.models import mask
+
+if TYPE_CHECKING:
+    import yaml
 
 KEY_INPUTS = ("aws-access-key-id", "aws-secret-access-key", "aws-session-token")
 CONFIGURE_ACTION = "aws-actions/configure-aws-credentials"
@@ -55,15 +60,22 @@ class _Scanner:
     def __init__(self, root: str, path: str) -> None:
         self.rel = yamldoc.relative(root, path)
         self.found: list[Finding] = []
+        self.covered: set[int] = set()  # lines of the entries already reported
 
-    def add(self, node: object, kind: str, name: str, job: str | None, rewritable: bool = False) -> None:
-        self.found.append(Finding(self.rel, yamldoc.line(node), kind, name, job, rewritable))  # type: ignore[arg-type]
+    def add(
+        self, key: yaml.Node, value: yaml.Node, kind: str, name: str, job: str | None, rewritable: bool = False
+    ) -> None:
+        """One finding per entry: an anchored step that jobs share is reported once, at its line."""
+        number = yamldoc.line(key)
+        if number not in self.covered:
+            self.found.append(Finding(self.rel, number, kind, name, job, rewritable))
+        self.covered.update(range(number, last_line(value) + 2))
 
     def env(self, node: object, job: str | None, kind: str = "env") -> None:
         for key, value in yamldoc.pairs(node):
             name = yamldoc.scalar(key) or ""
             if key_like(name) or any(key_like(ref) for ref in _SECRET_REF.findall(yamldoc.scalar(value) or "")):
-                self.add(key, kind, name, job)
+                self.add(key, value, kind, name, job)
 
     def steps(self, node: object, job: str | None) -> None:
         for step in yamldoc.entries(node):
@@ -71,9 +83,9 @@ class _Scanner:
             for key, value in yamldoc.pairs(yamldoc.get(step, "with")):
                 name = yamldoc.scalar(key) or ""
                 if name in KEY_INPUTS:
-                    self.add(key, "action-input", name, job, rewritable=configure)
+                    self.add(key, value, "action-input", name, job, rewritable=configure)
                 elif any(key_like(ref) for ref in _SECRET_REF.findall(yamldoc.scalar(value) or "")):
-                    self.add(key, "secret", name, job)
+                    self.add(key, value, "secret", name, job)
             self.env(yamldoc.get(step, "env"), job)
 
     def workflow(self, root: object) -> None:
@@ -98,13 +110,14 @@ class _Scanner:
 
     def text(self, document: yamldoc.Document) -> None:
         """Literal keys and ``aws configure set`` anywhere in the file, scripts included."""
-        reported = {f.line for f in self.found}
         for number, raw in enumerate(document.data.decode("utf-8", "replace").split("\n"), 1):
             for match in _LITERAL.finditer(raw):
                 self.found.append(Finding(self.rel, number, "literal-key", mask(match[1]), None, False))
-            for match in _CONFIGURE_SET.finditer(raw):
-                self.found.append(Finding(self.rel, number, "aws-configure", match[1], None, False))
-            if number not in reported:
+            configure = [
+                Finding(self.rel, number, "aws-configure", m[1], None, False) for m in _CONFIGURE_SET.finditer(raw)
+            ]
+            self.found += configure
+            if number not in self.covered and not configure:
                 for ref in _SECRET_REF.findall(raw):
                     if key_like(ref):
                         self.found.append(Finding(self.rel, number, "secret", ref, None, False))
@@ -124,7 +137,7 @@ def scan(root: str) -> Report:
         getattr(scanner, kind)(document.root)
         scanner.text(document)
         report.files.append(scanner.rel)
-        report.findings += sorted(set(scanner.found), key=lambda f: (f.line, f.kind, f.name))
+        report.findings += sorted(scanner.found, key=lambda f: (f.line, f.kind, f.name))
     report.commands = suggested_commands(report)
     return report
 

@@ -45,6 +45,7 @@ for _command in (
     audit.audit,
     audit.scp_policy,
     ci.ci_role,
+    ci.migrate_ci,
     completion.completion,
 ):
     cli.add_command(_command)

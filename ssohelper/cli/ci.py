@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ssohelper import errors
+from ssohelper.cli.edits import apply_plan, recover_first
+from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, profile_option, say
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
+    from ssohelper.ci.migrate import CiPlan
     from ssohelper.ci.trust import RoleSpec
 
 
@@ -149,3 +152,68 @@ def audit_pipelines(path: str, output: str) -> int:
         say(f"ssohelper: {len(report.findings)} static key use(s) found in pipelines (exit {errors.EXIT_FINDINGS})")
         return errors.EXIT_FINDINGS
     return errors.EXIT_OK
+
+
+@click.command("migrate-ci")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--role-arn", metavar="ARN", help="The role the workflows assume (what ci-role --apply printed).")
+@click.option("--region", metavar="R", help="aws-region for steps that don't set one.")
+@click.option("--dry-run", is_flag=True, help="Show the plan, the diff and the manual steps; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--rollback", is_flag=True, help="Restore the workflows from the latest migrate-ci backup.")
+@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
+@debug_option
+def migrate_ci(
+    path: str, role_arn: str | None, region: str | None, dry_run: bool, yes: bool, rollback: bool, force: bool
+) -> int:
+    """Rewrite GitHub workflows that pass AWS keys to assume a role with their OIDC token instead.
+
+    Each configure-aws-credentials step gets role-to-assume instead of its key inputs; each job
+    that uses it gets id-token: write, merged with its permissions. Every other byte stays.
+    Shows a plan and a masked diff first; backups live outside the repository. What it can't
+    rewrite (keys in env for run steps, GitLab jobs) is listed with the snippet to paste.
+
+    Example: ssohelper migrate-ci . --role-arn arn:aws:iam::111111111111:role/ci-acme-web --region eu-west-1 --dry-run
+    """
+    import shlex
+
+    from ssohelper.ci import migrate
+
+    if force and not rollback:
+        raise UsageError("--force goes with --rollback")
+    ledger = migrate.ledger(path)
+    recover_first(dry_run, ledger)
+    if rollback:
+        rollback_files(force, yes, ledger)
+        return errors.EXIT_OK
+    if not role_arn:
+        raise UsageError("--role-arn is required (ssohelper ci-role --apply prints it)")
+    plan = migrate.make_plan(path, role_arn, region)
+    _show(plan)
+    if not plan.rewrites:
+        say("Nothing to rewrite." + (" See the manual steps above." if plan.manual else ""))
+        return errors.EXIT_OK
+    if dry_run:
+        say("Dry run: nothing was changed.")
+        return errors.EXIT_OK
+    done = f"Rewrote {len(plan.rewrites)} file(s)."
+    apply_plan(plan.changes, yes=yes, done=done, command=f"migrate-ci {shlex.quote(path)}", ledger=ledger)
+    return errors.EXIT_OK
+
+
+def _show(plan: CiPlan) -> None:
+    for rewritten in plan.rewrites:
+        jobs = f"; id-token: write for job(s) {', '.join(rewritten.jobs)}" if rewritten.jobs else ""
+        click.echo(f"{rewritten.rel}: {rewritten.steps} step(s) rewritten{jobs}")
+    if plan.rewrites:
+        click.echo()
+        click.echo(plan.diff(), nl=False)
+    shown = set()
+    for step in plan.manual:
+        job = f" (job {step.job})" if step.job else ""
+        click.echo(f"manual: {step.path}:{step.line}{job}: {step.what}")
+        if (step.path, step.job, step.snippet) in shown:
+            continue  # the same snippet for the same job: once is enough
+        shown.add((step.path, step.job, step.snippet))
+        for line in step.snippet.splitlines():
+            click.echo(f"    {line}")
