@@ -70,6 +70,11 @@ def _render_text(report: AuditReport) -> None:
         click.echo("no static credentials and no broken credential_process lines found")
     if report.migrate_command:
         click.echo(f"to move them to SSO, run: {report.migrate_command}")
+    if report.roles_anywhere_command:
+        click.echo(
+            "on a machine that can use neither SSO nor OIDC (a server, a script), move them to IAM Roles "
+            f"Anywhere (aws_signing_helper credential-process): {report.roles_anywhere_command}"
+        )
     if report.long_term_keys:
         say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
 
