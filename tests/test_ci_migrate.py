@@ -205,6 +205,16 @@ def test_audit_ci_on_a_clean_folder_and_bad_input(cli, tmp_path):
     assert cli("migrate-ci", str(tmp_path)).code == errors.EXIT_USAGE
 
 
+def test_a_workflow_symlinked_from_outside_is_neither_read_nor_written(cli, tmp_path, repo):
+    root = repo("single-job")
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_bytes((root / ".github/workflows/deploy.yml").read_bytes())
+    (root / ".github/workflows/linked.yml").symlink_to(outside)
+    assert cli("migrate-ci", str(root), "--role-arn", ARN, "--yes").code == 0
+    assert outside.read_bytes() == (CORPUS / "single-job/repo/.github/workflows/deploy.yml").read_bytes()
+    assert cli("audit", "--ci", str(tmp_path / "missing")).code == errors.EXIT_USAGE
+
+
 def test_gitlab_includes_stay_inside_the_repository(cli, tmp_path):
     outside = tmp_path / "outside.yml"
     outside.write_text("job:\n  variables:\n    AWS_SECRET_ACCESS_KEY: x\n")

@@ -1,5 +1,6 @@
 """Which files in a repository are pipelines: GitHub workflows, composite actions, and
-.gitlab-ci.yml with the local files it includes (never a path outside the repository)."""
+.gitlab-ci.yml with the local files it includes. A path that leads outside the repository (a
+symlink, ``../``) is never one: migrate-ci must not write there."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def github_workflows(root: str) -> list[str]:
     found: list[str] = []
     for pattern in ("*.yml", "*.yaml"):
         found += glob.glob(os.path.join(glob.escape(root), ".github", "workflows", pattern))
-    return sorted(path for path in found if os.path.isfile(path))
+    return sorted(path for path in found if os.path.isfile(path) and _inside(root, path))
 
 
 def composite_actions(root: str) -> list[str]:
@@ -24,7 +25,7 @@ def composite_actions(root: str) -> list[str]:
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and (d == ".github" or not d.startswith(".")))
         found += [os.path.join(directory, name) for name in files if name in ACTION_FILES]
-    return sorted(found)
+    return sorted(path for path in found if _inside(root, path))
 
 
 def gitlab_files(root: str) -> list[str]:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
 @click.option("--ci", "pipelines", is_flag=True, help="Audit the CI pipelines under PATH (default: here) instead.")

@@ -155,7 +155,7 @@ def audit_pipelines(path: str, output: str) -> int:
 
 
 @click.command("migrate-ci")
-@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
 @click.option("--role-arn", metavar="ARN", help="The role the workflows assume (what ci-role --apply printed).")
 @click.option("--region", metavar="R", help="aws-region for steps that don't set one.")
 @click.option("--dry-run", is_flag=True, help="Show the plan, the diff and the manual steps; change nothing.")
