@@ -75,7 +75,10 @@ def test_migrate_ci_rewrites_the_corpus_as_expected(cli, repo, case):
         _only_edited_lines_differ(before[name], data)
     rewritten = [root / name for name in expected if name.startswith(".github/workflows/")]
     if rewritten:
-        _valid_workflows(rewritten)
+        _valid(rewritten, "vendor.github-workflows")
+    actions = [root / name for name in expected if name.endswith(("action.yml", "action.yaml"))]
+    if actions:
+        _valid(actions, "vendor.github-actions")
     again = cli("audit", "--ci", str(root), "--output", "json")
     assert not [f for f in json.loads(again.out)["findings"] if f["rewritable"]]  # nothing left to rewrite
     second = cli("migrate-ci", str(root), "--role-arn", ARN, "--region", "eu-west-1", "--yes")
@@ -93,10 +96,10 @@ def _only_edited_lines_differ(old: bytes, new: bytes) -> None:
             assert WRITABLE.search(line), line
 
 
-def _valid_workflows(files: list[Path]) -> None:
+def _valid(files: list[Path], schema: str) -> None:
     require(shutil.which("check-jsonschema"), "check-jsonschema (pip install check-jsonschema)")
     checked = subprocess.run(
-        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, files)],
+        ["check-jsonschema", "--builtin-schema", schema, *map(str, files)],
         capture_output=True,
         text=True,
         timeout=120,
