@@ -263,3 +263,35 @@ def test_check_passes_a_role_written_by_ci_role(cli, admin):
 def test_check_of_a_missing_role_is_a_clear_error(cli, admin):
     result = cli("ci-role", "--check", "no-such-role", "--profile", "admin")
     assert result.code == errors.EXIT_CONFIG and "no role named 'no-such-role'" in result.err
+
+
+@pytest.mark.parametrize(
+    ("condition", "code"),
+    [
+        ({"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}, "no-sub"),
+        (
+            {"StringLike": {"gitlab.com:aud": "https://gitlab.com", "gitlab.com:sub": "project_path:grp/*"}},
+            "wildcard-repository",
+        ),
+        (
+            {
+                "StringEquals": {
+                    "gitlab.com:aud": "https://gitlab.com",
+                    "gitlab.com:sub": "repo:grp/proj:ref:refs/heads/main",
+                }
+            },
+            "never-matches",
+        ),
+    ],
+)
+def test_check_knows_gitlab_subjects(cli, admin, condition, code):
+    provider = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": WEB_IDENTITY,
+        "Condition": condition,
+    }
+    name = _make_role(admin, {"Version": "2012-10-17", "Statement": [statement]})
+    result = cli("ci-role", "--check", name, "--profile", "admin")
+    assert result.code == errors.EXIT_FINDINGS and f"mistake: {code}:" in result.out, result.out
