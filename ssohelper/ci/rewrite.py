@@ -117,9 +117,10 @@ class _Rewriter:
 
     def action(self) -> None:
         steps = yamldoc.get(yamldoc.get(self.doc.root, "runs"), "steps")
-        if any([self.step(step, None) for step in yamldoc.entries(steps)]):
+        rewritten = [self.step(step, None) for step in yamldoc.entries(steps)]  # every step, no short cut
+        if steps is not None and any(rewritten):
             what = "every job that uses this action needs these permissions"
-            self.manual(steps, None, what, snippets.permissions())  # type: ignore[arg-type]
+            self.manual(steps, None, what, snippets.permissions())
 
     def result(self) -> Rewritten:
         if self.lines.changed:

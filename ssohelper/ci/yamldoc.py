@@ -76,11 +76,11 @@ def scalar(node: object) -> str | None:
 
 def pairs(node: object) -> list[tuple[yaml.Node, yaml.Node]]:
     """A mapping's (key, value) nodes in file order ([] for anything else)."""
-    return list(node.value) if is_mapping(node) else []  # type: ignore[attr-defined]
+    return list(getattr(node, "value", ())) if is_mapping(node) else []
 
 
 def entries(node: object) -> list[yaml.Node]:
-    return list(node.value) if is_sequence(node) else []  # type: ignore[attr-defined]
+    return list(getattr(node, "value", ())) if is_sequence(node) else []
 
 
 def get(node: object, key: str) -> yaml.Node | None:
