@@ -267,3 +267,24 @@ def test_an_interrupted_ci_apply_is_finished_and_a_foreign_journal_ignored(cli, 
     assert result.code == 0, result.err
     assert "finished the migration" in result.err and "naming files other than the pipeline files" in result.err
     assert workflow.read_bytes() == planned and bashrc.read_bytes() == b"# mine\n"
+
+
+def test_the_diff_masks_literal_keys_and_leaves_action_pins_readable(cli, tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    pin = "e3dd6a429d7300a6a4c196c26e071d42e0343502"
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    (workflows / "w.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: aws-actions/configure-aws-credentials@{pin}\n        with:\n"
+        f"          aws-access-key-id: AKIAIOSFODNN7EXAMPLE\n          aws-secret-access-key: {secret}\n"
+        "          aws-region: us-east-1\n"
+    )
+    result = cli("migrate-ci", str(tmp_path), "--role-arn", ARN, "--dry-run")
+    assert result.code == 0, result.err
+    assert (
+        "-          aws-access-key-id: AKIA****MPLE" in result.out
+        and "-          aws-secret-access-key: wJal****EKEY" in result.out
+    )
+    assert "AKIAIOSFODNN7EXAMPLE" not in result.out + result.err and secret not in result.out + result.err
+    assert f"configure-aws-credentials@{pin}" in result.out

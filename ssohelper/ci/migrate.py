@@ -31,7 +31,21 @@ class CiPlan:
     def diff(self) -> str:
         from ssohelper.migration.masking import masked_diff
 
-        return masked_diff([(r.path, r.before, r.after) for r in self.rewrites])
+        return masked_diff([(r.path, r.before, r.after) for r in self.rewrites], show=mask_pipeline_line)
+
+
+_PIN = re.compile(r"@([0-9a-f]{40})\b")  # an action pinned to a commit: public, not a key
+
+
+def mask_pipeline_line(line: str) -> str:
+    """A diff line of a pipeline file masked as every diff is, with its action pins left readable."""
+    from ssohelper.migration.masking import mask_line
+    from ssohelper.models import mask
+
+    masked = mask_line(line)
+    for pin in _PIN.findall(line):
+        masked = masked.replace(f"@{mask(pin)}", f"@{pin}")
+    return masked
 
 
 def ledger(root: str) -> Ledger:
