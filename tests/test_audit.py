@@ -46,7 +46,12 @@ def test_audit_finds_a_key_in_config_credentials_and_environment(static_everywhe
     assert lines[3].startswith("temporary key ASIA****JICE: AWS_ACCESS_KEY_ID in environment;")
     assert "credential_process of profile 'gone': /nonexistent/bin/helper: the program does not exist" in lines
     assert not any("'fine'" in line for line in lines)
-    assert lines[-1] == "to move them to SSO, run: ssohelper migrate-profiles ci old --sso-session corp --dry-run"
+    assert lines[-2] == "to move them to SSO, run: ssohelper migrate-profiles ci old --sso-session corp --dry-run"
+    assert "IAM Roles Anywhere (aws_signing_helper credential-process): ssohelper migrate-profiles ci old " in lines[-1]
+    assert lines[-1].endswith(
+        "--style roles-anywhere --certificate CERT.pem --private-key KEY.pem "
+        "--trust-anchor-arn ARN --profile-arn ARN --role-arn ARN --dry-run"
+    )
     assert "2 long-term access key(s) found (exit 10)" in result.err
     for secret in (SECRET, CONFIG_KEY, CREDS_KEY, ENV_KEY):
         assert secret not in result.out + result.err

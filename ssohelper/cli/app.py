@@ -13,7 +13,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, demo, exec_export_console, migrate, populate, process, session
+from ssohelper.cli import audit, ci, completion, demo, exec_export_console, migrate, populate, process, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -44,6 +44,8 @@ for _command in (
     exec_export_console.console,
     audit.audit,
     audit.scp_policy,
+    ci.ci_role,
+    ci.migrate_ci,
     completion.completion,
 ):
     cli.add_command(_command)

@@ -16,18 +16,29 @@ if TYPE_CHECKING:
 
 
 @click.command()
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
+@click.option("--ci", "pipelines", is_flag=True, help="Audit the CI pipelines under PATH (default: here) instead.")
 @debug_option
-def audit(output: str, online: bool) -> int:
+def audit(path: str | None, output: str, online: bool, pipelines: bool) -> int:
     """Find static AWS credentials: in ~/.aws/credentials, ~/.aws/config and the environment.
 
     Reports long-term (AKIA) and temporary (ASIA) keys with IDs masked, which profiles could
     move to SSO (and the migrate-profiles command to run), and credential_process lines whose
     program is missing. Exits 10 when a long-term key is found, for CI.
 
+    With --ci, finds static keys in the GitHub workflows, composite actions and GitLab CI
+    files under PATH instead, with file and line (exit 10 when any is found).
+
     Example: ssohelper audit --online --output json
     """
+    if pipelines or path is not None:
+        from ssohelper.cli.ci import audit_pipelines
+
+        if not pipelines or online:
+            raise errors.UsageError("PATH goes with --ci, and --online without it")
+        return audit_pipelines(path or ".", output)
     from ssohelper.migration.audit import collect
 
     report, material = collect()
@@ -59,6 +70,11 @@ def _render_text(report: AuditReport) -> None:
         click.echo("no static credentials and no broken credential_process lines found")
     if report.migrate_command:
         click.echo(f"to move them to SSO, run: {report.migrate_command}")
+    if report.roles_anywhere_command:
+        click.echo(
+            "on a machine that can use neither SSO nor OIDC (a server, a script), move them to IAM Roles "
+            f"Anywhere (aws_signing_helper credential-process): {report.roles_anywhere_command}"
+        )
     if report.long_term_keys:
         say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
 
