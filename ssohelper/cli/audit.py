@@ -16,18 +16,44 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json", "table", "csv"]),
+    default=None,
+    help="text (default) or json; with --org also table (default there) and csv.",
+)
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
+@click.option("--org", is_flag=True, help="Audit every account your sign-in reaches with --role-name instead.")
+@click.option("--role-name", metavar="ROLE", help="With --org: the role to use in each account.")
+@click.option("--sso-session", "-s", help="With --org: an [sso-session NAME] from ~/.aws/config.")
+@click.option("--accounts", "account_ids", metavar="ID,...", help="With --org: only these accounts.")
 @debug_option
-def audit(output: str, online: bool) -> int:
+def audit(
+    output: str | None,
+    online: bool,
+    org: bool,
+    role_name: str | None,
+    sso_session: str | None,
+    account_ids: str | None,
+) -> int:
     """Find static AWS credentials: in ~/.aws/credentials, ~/.aws/config and the environment.
 
     Reports long-term (AKIA) and temporary (ASIA) keys with IDs masked, which profiles could
     move to SSO (and the migrate-profiles command to run), and credential_process lines whose
-    program is missing. Exits 10 when a long-term key is found, for CI.
+    program is missing. With --org, reports every IAM user's active keys, console passwords
+    without MFA and root keys in each account the sign-in reaches with --role-name. Exits 10
+    when a long-term key is found, for CI.
 
     Example: ssohelper audit --online --output json
+    Example: ssohelper audit --org --role-name SecurityAudit --output csv > keys.csv
     """
+    if org:
+        from ssohelper.cli.orgaudit import run_org_audit
+
+        return run_org_audit(role_name, sso_session, account_ids, output or "table")
+    if role_name or sso_session or account_ids or output in ("table", "csv"):
+        raise errors.UsageError("--role-name, --sso-session, --accounts and --output table|csv go with --org")
+    output = output or "text"
     from ssohelper.migration.audit import collect
 
     report, material = collect()
