@@ -1,4 +1,4 @@
-"""Finding static keys and keeping new ones out: audit, scp-policy."""
+"""Finding static keys: audit (on this machine), and audit --org (ssohelper.cli.orgaudit)."""
 
 from __future__ import annotations
 
@@ -95,29 +95,3 @@ def _age_text(age: KeyAge) -> str:
     created = f"created {age.created} ({age.age_days} days ago)" if age.created else "creation date unknown"
     used = f"last used {age.last_used}" + (f" ({age.last_service})" if age.last_service else "")
     return f"{created}; {used if age.last_used else 'never used'}"
-
-
-@click.command("scp-policy")
-@click.option(
-    "--allow-principal",
-    "principals",
-    multiple=True,
-    metavar="ARN",
-    help="A break-glass principal ARN that stays exempt (repeatable; * and ? wildcards allowed).",
-)
-@click.option("--compact", is_flag=True, help="Print the policy without whitespace (fits more principals).")
-@debug_option
-def scp_policy(principals: tuple[str, ...], compact: bool) -> None:
-    """Print a service control policy that denies creating IAM users, access keys and console passwords.
-
-    Attach it in AWS Organizations so no new static keys appear once everyone uses SSO. The
-    output is checked against the 5,120-character SCP limit.
-
-    Example: ssohelper scp-policy --allow-principal arn:aws:iam::111111111111:role/BreakGlass
-    """
-    from ssohelper.migration.scp import scp_policy as build
-
-    text = build(principals, compact=compact)
-    click.echo(text)
-    if not principals:
-        say("note: no break-glass principal is exempt; add --allow-principal ARN for one")
