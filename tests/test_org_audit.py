@@ -11,6 +11,7 @@ import pytest
 from orgworld import AUDIT_ROLE, Org, PlantedKey, PlantedUser, build, mask
 
 from ssohelper import errors
+from ssohelper.emulator.proxy import Proxy
 from ssohelper.org.export import CSV_COLUMNS
 
 PLAN = {
@@ -179,3 +180,61 @@ def test_a_failing_account_is_reported_and_the_others_still_audited(cli, signed_
 def test_usage_errors(cli, config, args, message):
     result = cli("audit", *args)
     assert result.code == errors.EXIT_USAGE and message in result.err, result.err
+
+
+@pytest.fixture
+def iam_behind(org, monkeypatch):
+    """IAM reached through a proxy in front of moto that can refuse, throttle and count."""
+
+    def start(**knobs):
+        proxy = Proxy(org.moto_url, **knobs).start()
+        started.append(proxy)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", proxy.url)
+        return proxy
+
+    started: list[Proxy] = []
+    yield start
+    for proxy in started:
+        proxy.stop()
+
+
+def test_where_the_report_is_denied_users_and_keys_are_listed_instead_with_the_same_findings(
+    cli, signed_in, org, iam_behind
+):
+    proxy = iam_behind(deny={"GenerateCredentialReport", "GetCredentialReport"})
+    result = cli("audit", "--org", "--role-name", AUDIT_ROLE, "--output", "json")
+    assert result.code == errors.EXIT_FINDINGS, result.err
+    audited = [a for a in json.loads(result.out)["accounts"] if a["status"] == "audited"]
+    assert len(audited) == 5
+    for account in audited:
+        assert account["source"] == "listing"
+        assert account["note"] == "credential report unavailable (AccessDenied); users and keys were listed instead"
+        assert f"{account['account_id']}: credential report unavailable (AccessDenied)" in result.err
+        planted = org.planted[account["account_id"]]
+        assert sorted(k["access_key_id"] for k in account["access_keys"]) == sorted(mask(k) for k in planted)
+        unused = {k["access_key_id"] for k in account["access_keys"] if k["unused_90_days"]}
+        assert unused == {mask(k) for k in org.unused[account["account_id"]]}
+        assert {p["user"] for p in account["passwords_without_mfa"]} == org.passwords_without_mfa[account["account_id"]]
+    assert proxy.denied["GetCredentialReport"] == 5 and proxy.calls["ListUsers"] == 5
+    assert proxy.calls["GetAccessKeyLastUsed"] == 6  # one per active key
+
+
+def test_a_throttled_iam_is_paced_and_retried_and_nothing_is_lost(cli, signed_in, org, iam_behind):
+    proxy = iam_behind(rate=4, burst=2)
+    result = cli("audit", "--org", "--role-name", AUDIT_ROLE, "--output", "json")
+    assert result.code == errors.EXIT_FINDINGS, result.err
+    document = json.loads(result.out)
+    assert document["summary"]["active_keys"] == 6 and document["summary"]["accounts_unreachable"] == 1
+    assert sum(proxy.throttled.values()) > 0
+
+
+def test_an_account_throttled_out_is_unreachable_and_an_incomplete_clean_audit_exits_5(
+    cli, signed_in, org, iam_behind, monkeypatch
+):
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    iam_behind(rate=0.001, burst=1)  # one call per account, then throttled
+    result = cli("audit", "--org", "--role-name", AUDIT_ROLE, "--accounts", by_name(org, "clean"), "--output", "json")
+    assert result.code == errors.EXIT_AWS, result.err
+    (account,) = json.loads(result.out)["accounts"]
+    assert account["status"] == "unreachable" and "throttling" in account["note"]
+    assert "the audit is incomplete" in result.err

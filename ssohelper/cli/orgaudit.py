@@ -48,7 +48,12 @@ def run_org_audit(role_name: str | None, sso_session: str | None, account_ids: s
     else:
         click.echo(render(rows(audit), _COLUMNS, output), nl=False)
     _notes(audit)
-    return errors.EXIT_FINDINGS if audit.long_term_keys_found else errors.EXIT_OK
+    if audit.long_term_keys_found:
+        return errors.EXIT_FINDINGS
+    if audit.summary()["accounts_unreachable"]:
+        say(f"ssohelper: the audit is incomplete: some accounts were unreachable (exit {errors.EXIT_AWS})")
+        return errors.EXIT_AWS
+    return errors.EXIT_OK
 
 
 def _account_ids(text: str | None) -> list[str] | None:

@@ -46,8 +46,9 @@ def fetch(
     while call(iam, "generate_credential_report").get("State") != "COMPLETE":
         if waited >= total_wait:
             raise ReportTimedOut(f"the credential report was not ready after {int(waited)}s")
-        sleep(wait)
-        waited, wait = waited + wait, min(wait * 2, LONGEST_WAIT)
+        step = min(wait, total_wait - waited)  # never past the total
+        sleep(step)
+        waited, wait = waited + step, min(wait * 2, LONGEST_WAIT)
     found = _get(iam)
     if found is None:
         raise ReportTimedOut("the credential report was generated but could not be read")
