@@ -3,8 +3,9 @@ what moto lacks: latency, a throttle and refusals, and counts what it passes on.
 
 - ``latency``: seconds added to every request, throttled or not.
 - ``rate`` and ``burst``: a token bucket per signing access key (an account's role credentials,
-  so per account, as IAM throttles). A request with no token left is answered HTTP 400
-  ``Throttling`` ("Rate exceeded"), as IAM does, without reaching the upstream.
+  so per account, as IAM throttles), or one for every request with ``per_key=False``. A
+  request with no token left is answered HTTP 400 ``Throttling`` ("Rate exceeded"), as IAM
+  does, without reaching the upstream.
 - ``deny``: actions answered HTTP 403 ``AccessDenied``, as an IAM policy or SCP would.
 
 ``calls`` counts the requests passed upstream per action; ``throttled`` and ``denied`` count
@@ -51,11 +52,18 @@ class _Bucket:
 
 class Proxy:
     def __init__(
-        self, upstream: str, *, latency: float = 0.0, rate: float = 0.0, burst: float = 1.0, deny: Iterable[str] = ()
+        self,
+        upstream: str,
+        *,
+        latency: float = 0.0,
+        rate: float = 0.0,
+        burst: float = 1.0,
+        per_key: bool = True,
+        deny: Iterable[str] = (),
     ) -> None:
         self.upstream = urllib.parse.urlsplit(upstream)
         self.latency, self.rate, self.burst = latency, rate, max(burst, 1.0)
-        self.deny = set(deny)
+        self.deny, self.per_key = set(deny), per_key
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
         self.denied: Counter[str] = Counter()
@@ -96,7 +104,7 @@ class Proxy:
                 self.denied[action] += 1
                 return "AccessDenied"
             if self.rate > 0:
-                bucket = self._buckets.setdefault(key, _Bucket(self.rate, self.burst))
+                bucket = self._buckets.setdefault(key if self.per_key else "", _Bucket(self.rate, self.burst))
                 if not bucket.take():
                     self.throttled[action] += 1
                     return "Throttling"

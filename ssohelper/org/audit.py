@@ -19,12 +19,12 @@ from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
 from ssohelper.org import credreport
 from ssohelper.org.accounts import Candidate, Progress, candidates
 from ssohelper.org.calls import is_denied
-from ssohelper.org.clients import iam_client
+from ssohelper.org.clients import iam_clients
 from ssohelper.org.findings import AUDITED, LISTING, REPORT, UNREACHABLE, AccountAudit, OrgAudit
 from ssohelper.org.listing import users_from_listing
 from ssohelper.sso import accounts, clients, portal
 
-WORKERS = 8
+WORKERS = 16  # accounts at a time; a thread waiting for a report costs nothing
 
 
 def audit_org(
@@ -36,10 +36,11 @@ def audit_org(
     workers: int = WORKERS,
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
-    iam_for: Callable[[RoleCredentials], Any] = iam_client,
+    iam_for: Callable[[RoleCredentials], Any] | None = None,
 ) -> OrgAudit:
     """Audit every account the sign-in lists (or those in ``only``) through ``role_name``."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
+    make_iam = iam_for or iam_clients()
     sso = accounts.portal_client(session, workers)
     found = candidates(session, token, role_name, only=only, client=sso)
     results: dict[str, AccountAudit] = {
@@ -53,7 +54,7 @@ def audit_org(
         target = RoleTarget(session, candidate.account_id, role_name)
         try:
             credentials = portal.get_role_credentials(target, token, client=sso)
-            return audit_account(candidate, iam_for(credentials), now=now, sleep=sleep)
+            return audit_account(candidate, make_iam(credentials), now=now, sleep=sleep)
         except LoginRequired:
             raise
         except SsoHelperError as exc:

@@ -9,6 +9,8 @@ AWS_ENDPOINT_URL_ORGANIZATIONS), as the AWS CLI does.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from ssohelper.errors import ConfigError
@@ -26,23 +28,31 @@ def _retrying_config(*, max_pool_connections: int = 10) -> Any:
     return base.merge(Config(retries={"mode": "adaptive", "total_max_attempts": attempts}))
 
 
-def iam_client(credentials: RoleCredentials) -> Any:
-    """An IAM client acting with ``credentials`` (an account's role), paced per account."""
+def iam_clients() -> Callable[[RoleCredentials], Any]:
+    """A maker of IAM clients, one per account's credentials, all from one botocore session:
+    the IAM model is loaded once per audit rather than once per account."""
     import botocore.session
     from botocore.exceptions import BotoCoreError
 
-    try:
-        session = botocore.session.get_session()
-        return session.create_client(
-            "iam",
-            region_name="us-east-1",  # IAM is global; its endpoint lives in us-east-1
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-            config=_retrying_config(),
-        )
-    except BotoCoreError as exc:
-        raise ConfigError(f"cannot set up the AWS iam client: {exc}") from None
+    session = botocore.session.get_session()
+    lock = threading.Lock()  # creating clients from one session in parallel is not safe
+    config = _retrying_config()
+
+    def make(credentials: RoleCredentials) -> Any:
+        try:
+            with lock:
+                return session.create_client(
+                    "iam",
+                    region_name="us-east-1",  # IAM is global; its endpoint lives in us-east-1
+                    aws_access_key_id=credentials.access_key_id,
+                    aws_secret_access_key=credentials.secret_access_key,
+                    aws_session_token=credentials.session_token,
+                    config=config,
+                )
+        except BotoCoreError as exc:
+            raise ConfigError(f"cannot set up the AWS iam client: {exc}") from None
+
+    return make
 
 
 def organizations_client(profile: str | None) -> Any:
