@@ -145,7 +145,8 @@ def report(exe: str, env: dict[str, str], emu: Emulator, proxy: Proxy, args: arg
     keys_ok = summary["active_keys"] == args.accounts * args.users and summary["accounts_unreachable"] == 0
     ratio = wall / floor if floor else float("inf")
     print(
-        f"throttle: {args.rate:g} IAM calls/s, burst {args.burst:g}, for all accounts; {args.latency * 1000:.0f} ms a call"
+        f"throttle: {args.rate:g} IAM calls/s, burst {args.burst:g}, for all accounts; "
+        f"{args.latency * 1000:.0f} ms a call"
     )
     print(f"throttle floor: ({needed} IAM calls - burst) / rate = {floor:.2f} s")
     print(
