@@ -61,13 +61,7 @@ def scp_policy(
     from ssohelper.org import scp
 
     kinds = scp.parse_kinds(deny)
-    actions = [x for x in (apply_it, detach, check) if x]
-    if len(actions) > 1:
-        raise errors.UsageError("give one of --apply, --detach or --check")
-    if actions and not target:
-        raise errors.UsageError("--apply, --detach and --check need --target r-xxxx|ou-xxxx-xxxxxxxx|ACCOUNT")
-    if not actions and (target or profile or name):
-        raise errors.UsageError("--target, --profile and --name go with --apply, --detach or --check")
+    _check_modes([apply_it, detach, check], target, profile, name)
     if check:
         return _check(profile, str(target), scp.denied_actions(kinds), output)
     if detach:
@@ -80,6 +74,16 @@ def scp_policy(
         click.echo(text)
         return errors.EXIT_OK
     return _apply(profile, str(target), name, text)
+
+
+def _check_modes(modes: list[bool], target: str | None, profile: str | None, name: str | None) -> None:
+    chosen = sum(modes)
+    if chosen > 1:
+        raise errors.UsageError("give one of --apply, --detach or --check")
+    if chosen and not target:
+        raise errors.UsageError("--apply, --detach and --check need --target r-xxxx|ou-xxxx-xxxxxxxx|ACCOUNT")
+    if not chosen and (target or profile or name):
+        raise errors.UsageError("--target, --profile and --name go with --apply, --detach or --check")
 
 
 def _apply(profile: str | None, target: str, name: str | None, text: str) -> int:

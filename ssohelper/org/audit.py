@@ -37,9 +37,10 @@ def audit_org(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     iam_for: Callable[[RoleCredentials], Any] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> OrgAudit:
     """Audit every account the sign-in lists (or those in ``only``) through ``role_name``."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = clock().replace(microsecond=0)
     make_iam = iam_for or iam_clients()
     sso = accounts.portal_client(session, workers)
     found = candidates(session, token, role_name, only=only, client=sso)
