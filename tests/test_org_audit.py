@@ -179,6 +179,7 @@ def test_a_failing_account_is_reported_and_the_others_still_audited(cli, signed_
         (["--org", "--role-name", "R", "--accounts", "12345"], "12-digit account IDs"),
         (["--role-name", "R"], "go with --org"),
         (["--output", "csv"], "go with --org"),
+        (["--org", "--online", "--role-name", "R"], "--online is for this machine"),
     ],
 )
 def test_usage_errors(cli, config, args, message):

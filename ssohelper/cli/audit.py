@@ -50,6 +50,9 @@ def audit(
     if org:
         from ssohelper.cli.orgaudit import run_org_audit
 
+        if online:
+            raise errors.UsageError("--online is for this machine's keys; --org always asks IAM")
+
         return run_org_audit(role_name, sso_session, account_ids, output or "table")
     if role_name or sso_session or account_ids or output in ("table", "csv"):
         raise errors.UsageError("--role-name, --sso-session, --accounts and --output table|csv go with --org")
