@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import socket
@@ -91,6 +92,8 @@ def main() -> None:
     parser.add_argument("--burst", type=float, default=20.0)
     args = parser.parse_args()
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
 
     exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
     if not exe:
