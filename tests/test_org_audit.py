@@ -243,3 +243,19 @@ def test_an_account_throttled_out_is_unreachable_and_an_incomplete_clean_audit_e
     (account,) = json.loads(result.out)["accounts"]
     assert account["status"] == "unreachable" and "throttling" in account["note"]
     assert "the audit is incomplete" in result.err
+
+
+def test_the_readme_documents_every_json_field_and_the_csv_columns_in_order(cli, signed_in, org):
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    section = readme[
+        readme.index("**JSON schema** (`--output json`)") : readme.index("Example: `ssohelper audit --org")
+    ]
+    document = json.loads(cli("audit", "--org", "--role-name", AUDIT_ROLE, "--output", "json").out)
+    account = next(a for a in document["accounts"] if a["access_keys"] and a["passwords_without_mfa"])
+    fields = [*document, *document["summary"], *account, *account["access_keys"][0]]
+    fields += list(account["passwords_without_mfa"][0])
+    assert [f for f in fields if f"`{f}`" not in section and f"`{f}[]`" not in section] == []
+    columns = " ".join(section.split("columns in this\norder: ")[1].split("`.")[0].split())
+    assert columns.replace("`", "") == ", ".join(CSV_COLUMNS)
