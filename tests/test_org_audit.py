@@ -111,7 +111,7 @@ def test_finds_exactly_the_planted_keys_names_the_unreachable_account_and_exits_
     assert summary["unused_90_days"] == 2 and summary["passwords_without_mfa"] == 1
     expected = (
         f"6 active keys held by 5 users in 4 of 6 accounts; 2 unused for 90+ days; "
-        f"1 console passwords without MFA; 1 account unreachable ({missing})"
+        f"1 console password without MFA; 1 account unreachable ({missing})"
     )
     assert summary["text"] == expected
     assert expected in result.err and f"{missing}: unreachable" in result.err

@@ -102,7 +102,8 @@ class OrgAudit:
             f"{_plural(s['accounts'], 'account')}; {s['unused_90_days']} unused for {UNUSED_DAYS}+ days"
         )
         if s["passwords_without_mfa"]:
-            text += f"; {s['passwords_without_mfa']} console passwords without MFA"
+            passwords = s["passwords_without_mfa"]
+            text += f"; {passwords} console {_plural(passwords, 'password')} without MFA"
         if s["root_access_keys"]:
             text += f"; root access keys in {s['root_access_keys']} {_plural(s['root_access_keys'], 'account')}"
         unreachable = [a.account_id for a in self.accounts if a.status == UNREACHABLE]
