@@ -65,3 +65,27 @@ def test_other_refusals_are_raised_for_the_caller_to_act_on():
 
     with pytest.raises(ClientError):
         credreport.fetch(Denying(None, ["COMPLETE"]), now=NOW, sleep=pytest.fail)
+
+
+def test_root_keys_and_passwords_come_from_their_report_rows():
+    from ssohelper.org.export import rows
+    from ssohelper.org.findings import AUDITED, REPORT, AccountAudit, OrgAudit
+
+    header = "user,arn,password_enabled,mfa_active,access_key_1_active,access_key_2_active"
+    text = "\n".join(
+        [
+            header,
+            "<root_account>,arn:aws:iam::111111111111:root,not_supported,true,true,false",
+            "dave,arn:aws:iam::111111111111:user/dave,true,false,false,false",
+            "erin,arn:aws:iam::111111111111:user/erin,true,true,false,false",
+        ]
+    )
+    users, root = credreport.users_from_report(None, text)  # no active user keys: no IAM call
+    assert root is True and [u.name for u in users] == ["dave", "erin"]
+    account = AccountAudit("111111111111", "dev", AUDITED, REPORT, None, tuple(users), root)
+    audit = OrgAudit("Audit", NOW, (account,))
+    assert [(r["finding"], r["user"]) for r in rows(audit)] == [
+        ("password-without-mfa", "dave"),
+        ("root-access-key", "<root_account>"),
+    ]
+    assert audit.long_term_keys_found and "root access keys in 1 account" in audit.sentence()
