@@ -1,4 +1,4 @@
-"""audit and scp-policy: find static keys (masked) wherever they hide, and keep new ones out."""
+"""audit: find static keys (masked) wherever they hide."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import boto3
 import pytest
 
 from ssohelper import errors
-from ssohelper.migration import scp
 from ssohelper.migration.audit import key_kind
 
 CONFIG_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -100,25 +99,3 @@ def test_audit_online_reports_age_and_last_use_from_iam(isolated_home, moto_url,
 @pytest.mark.parametrize(("key", "kind"), [("AKIA1", "long-term"), ("ASIA1", "temporary"), ("ABIA1", "unknown")])
 def test_key_kinds(key, kind):
     assert key_kind(key) == kind
-
-
-def test_scp_policy_denies_user_and_key_creation_with_break_glass_exempt(cli):
-    arns = ["arn:aws:iam::111111111111:role/BreakGlass", "arn:aws:iam::*:user/emergency-*"]
-    result = cli("scp-policy", "--allow-principal", arns[0], "--allow-principal", arns[1])
-    assert result.code == 0
-    (statement,) = json.loads(result.out)["Statement"]
-    assert statement["Effect"] == "Deny" and statement["Sid"] == "PreventIAMUserCreation"
-    assert statement["Action"] == ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]
-    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalARN": arns}}
-    assert len(result.out.rstrip("\n")) <= scp.SCP_LIMIT
-    bare = cli("scp-policy")
-    assert "Condition" not in json.loads(bare.out)["Statement"][0] and "no break-glass principal" in bare.err
-
-
-def test_scp_policy_over_the_size_limit_is_refused(cli):
-    many = [f"--allow-principal=arn:aws:iam::{n:012d}:role/BreakGlassRoleNumber{n}" for n in range(100)]
-    result = cli("scp-policy", *many)
-    assert result.code == errors.EXIT_USAGE and result.out == ""
-    assert "over the 5120-character SCP limit; use --compact" in result.err
-    assert cli("scp-policy", "--compact", *many[:80]).code == 0
-    assert cli("scp-policy", "--allow-principal", "BreakGlass").code == errors.EXIT_USAGE

@@ -13,7 +13,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, ci, completion, demo, exec_export_console, migrate, populate, process, session
+from ssohelper.cli import audit, ci, completion, demo, exec_export_console, migrate, populate, process, scp, session
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -43,7 +43,7 @@ for _command in (
     exec_export_console.export,
     exec_export_console.console,
     audit.audit,
-    audit.scp_policy,
+    scp.scp_policy,
     ci.ci_role,
     ci.migrate_ci,
     completion.completion,
