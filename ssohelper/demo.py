@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ssohelper.models import RoleTarget, SsoSession, mask
+from ssohelper.settings import DEFAULT_SCOPE
 from ssohelper.sso.flow import BROWSER, DEVICE, FlowChoice
 
 ACCOUNT, ROLE = "111111111111", "Developer"
@@ -71,7 +72,7 @@ def _write_config(home: str, endpoint: str) -> str:
             "[sso-session demo]\n"
             f"sso_start_url = {endpoint}/start\n"
             "sso_region = us-east-1\n"
-            "sso_registration_scopes = sso:account:access\n\n"
+            f"sso_registration_scopes = {DEFAULT_SCOPE}\n\n"
             "[profile demo]\n"
             "sso_session = demo\n"
             f"sso_account_id = {ACCOUNT}\n"
@@ -90,7 +91,7 @@ def _demo_flow(*, browser: bool) -> FlowChoice:
 def run_demo(say: Callable[[str], None]) -> None:
     from ssohelper.emulator import Emulator
     from ssohelper.settings import ProcessOptions
-    from ssohelper.sso import credentials
+    from ssohelper.sso import credential_process
     from ssohelper.sso.login import Interaction, default_browser, ensure_login
 
     with Emulator(approve_after_polls=1, interval=1) as emulator, throwaway_home(emulator.url) as home:
@@ -112,10 +113,10 @@ def run_demo(say: Callable[[str], None]) -> None:
         say(f"   Refresh token and client secret: {outcome.secrets_location}.")
         target = RoleTarget(session, ACCOUNT, ROLE)
         options = ProcessOptions()
-        document = json.loads(credentials.fetch(target, options))
+        document = json.loads(credential_process.fetch(target, options))
         say(f"4. credential-process printed credentials for {ROLE} in {ACCOUNT}:")
         say(f"   AccessKeyId {mask(document['AccessKeyId'])}, expires {document['Expiration']}")
-        credentials.fetch(target, options)
+        credential_process.fetch(target, options)
         calls = emulator.calls["GetRoleCredentials"]
         say(f"5. A second call came from the cache: GetRoleCredentials was called {calls} time(s) in all.")
         say("6. botocore reads the same sign-in through its own SSO provider (profile demo):")

@@ -19,19 +19,22 @@ def serve_cached(argv: list[str]) -> int | None:
     If the entry is still missing, the lock stays held for the slow path in this process.
     """
     from ssohelper import target
+    from ssohelper.ini.profiles import parse
 
-    options = target.parse(argv)
+    options = parse(argv)
     if options is None:
         return None
     try:
+        from ssohelper import settings as loader
         from ssohelper.cache import rolestore
-        from ssohelper.settings import process_options
 
-        settings = process_options(options)
+        if "--debug" in options:
+            loader.listen(_debug)
+        settings = loader.process_options(options)
         if settings.store != "file":
             return None
         found = target.resolve(options)
-        if not _signed_in(found.token_file):
+        if rolestore.signed_out(found.token_file):
             return None  # signed out (by any tool): the slow path forgets the entry and says so
         name = found.entry_name
         output = _read(name, settings.min_ttl)
@@ -51,21 +54,14 @@ def serve_cached(argv: list[str]) -> int | None:
     if output is None:
         return None
     if "--debug" in options:
-        sys.stderr.write(f"ssohelper debug: cache hit for {name} (fast path)\n")
+        _debug(f"cache hit for {name} (fast path)")
     sys.stdout.write(output + "\n")
     sys.stdout.flush()
     return 0
 
 
-def _signed_in(token_file: str) -> bool:
-    """One stat: a logout by any tool (ssohelper, aws sso logout) deletes the token file."""
-    import os
-
-    try:
-        os.stat(token_file)
-    except OSError:
-        return False
-    return True
+def _debug(line: str) -> None:
+    sys.stderr.write(f"ssohelper debug: {line}\n")
 
 
 def _read(name: str, min_ttl: float) -> str | None:

@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass, field
 
 from ssohelper import paths
+from ssohelper.settings import DEFAULT_SCOPE
 
-DEFAULT_SCOPES = ("sso:account:access",)
+DEFAULT_SCOPES = (DEFAULT_SCOPE,)
 
 
 def epoch_now() -> float:
@@ -41,10 +42,26 @@ class SsoSession:
 
 
 @dataclass(frozen=True)
+class AccountRole:
+    """An (account, role) pair: a permission set in an account. ``account_name`` is the account's
+    display name where a listing gave it; it is not part of the pair's identity."""
+
+    account_id: str
+    role_name: str
+    account_name: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class RoleTarget:
+    """An (account, role) pair in a resolved sign-in session: what role credentials are fetched for."""
+
     session: SsoSession
     account_id: str
     role_name: str
+
+    @property
+    def role(self) -> AccountRole:
+        return AccountRole(self.account_id, self.role_name)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
-"""ssohelper's own settings file (INI), and every default, in one place. Stdlib only: the
-credential_process cache hit reads it.
+"""Every setting of ssohelper and its default, in one place, and where each value came from.
+
+A value comes from its command-line flag, else its environment variable, else ssohelper's own
+settings file (INI), else its default; ``Value.source`` says which, and ``--debug`` prints it.
+Stdlib only: the credential_process cache hit reads it.
 
     [credential-process]
     store = keyring          # or: file (default)
@@ -11,6 +14,8 @@ credential_process cache hit reads it.
 
     [aws]
     call_timeout_seconds = 30  # the deadline of each AWS call (or $SSOHELPER_CALL_TIMEOUT)
+
+A new setting is one line in ``SETTINGS``: its section, key, default, parser and words.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from ssohelper.errors import ConfigError, UsageError
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
     import configparser
+    from collections.abc import Callable
 
+# The scope every sign-in asks for: the AWS access portal's.
+DEFAULT_SCOPE = "sso:account:access"
 # botocore refreshes credential_process credentials 15 minutes (advisory) and 10 minutes
 # (mandatory) before they expire, so cached ones are handed out only with more than this left.
 # A token is refreshed when less than the same is left.
-DEFAULT_MIN_TTL = 15 * 60
+DEFAULT_MIN_TTL = 15 * 60.0
 # credential-process ends within this, lock waits included, unless it waits for a person: the Go SDK
 # kills it at 60 s. It is also the longest it waits for another ssohelper process (seconds).
 PROCESS_BUDGET = 55.0
@@ -37,6 +45,172 @@ LOGIN_WAIT = 15 * 60
 STORES = ("file", "keyring")
 # Where a session's refresh token and client secret go (see sso.secrets_policy).
 SECRETS_MODES = ("auto", "keyring", "file")
+ENV_CALL_TIMEOUT = "SSOHELPER_CALL_TIMEOUT"
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {text.strip()!r}")
+        return value
+
+    return parse
+
+
+def _at_least_zero(text: str, unit: str, scale: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number of {unit}, not {text.strip()!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise ValueError(f"must be zero or more, not {text.strip()}")
+    return value * scale
+
+
+def _minutes(text: str) -> float:
+    """Minutes in, seconds out."""
+    return _at_least_zero(text, "minutes", 60.0)
+
+
+def _seconds(text: str) -> float:
+    return _at_least_zero(text, "seconds", 1.0)
+
+
+def _timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 24 * 3600:
+        raise ValueError(f"must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
+_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True, "0": False, "no": False, "false": False, "off": False}
+
+
+def _boolean(text: str) -> bool:
+    value = _BOOLEANS.get(text.strip().lower())
+    if value is None:
+        raise ValueError("must be true or false")
+    return value
+
+
+class Setting:
+    """One setting: where the settings file keeps it (if it does), its variable, default and parser."""
+
+    __slots__ = ("default", "env", "key", "label", "parse", "section", "unit")
+
+    def __init__(
+        self,
+        section: str,
+        key: str | None,
+        default: object,
+        parse: Callable[[str], object],
+        label: str,
+        unit: str = "",
+        env: str | None = None,
+    ) -> None:
+        self.section, self.key, self.default, self.parse = section, key, default, parse
+        self.label, self.unit, self.env = label, unit, env
+
+
+# name: Setting(section, key in the settings file (None: flag only), default, parser, words, unit, variable)
+SETTINGS = {
+    "store": Setting("credential-process", "store", "file", _choice(*STORES), "role credential store"),
+    "min_ttl": Setting("credential-process", "min_ttl_minutes", DEFAULT_MIN_TTL, _minutes, "minimum time left", "min"),
+    "lock_timeout": Setting("credential-process", None, DEFAULT_LOCK_TIMEOUT, _seconds, "lock timeout", "s"),
+    "use_device_code": Setting("login", "use_device_code", False, _boolean, "use device code"),
+    "secrets": Setting("login", "secrets", "auto", _choice(*SECRETS_MODES), "secrets"),
+    "call_timeout": Setting("aws", "call_timeout_seconds", 30.0, _timeout, "call timeout", "s", ENV_CALL_TIMEOUT),
+}
+
+
+_UNITS = {"s": 1, "min": 60}
+
+
+class Value:
+    """A setting's value and where it came from: "flag --x", "environment $X", "settings file PATH" or "default"."""
+
+    __slots__ = ("name", "source", "value")
+
+    def __init__(self, name: str, value: object, source: str) -> None:
+        self.name, self.value, self.source = name, value, source
+
+    def __str__(self) -> str:
+        setting, value = SETTINGS[self.name], self.value
+        shown = f"{value / _UNITS[setting.unit]:g} {setting.unit}" if setting.unit else str(value).lower()  # type: ignore[operator]
+        return f"{setting.label} {shown} (from {self.source})"
+
+
+_listener: list[Callable[[str], object]] = []  # who hears each value as it is resolved (--debug)
+_told: set[str] = set()
+
+
+def listen(hear: Callable[[str], object]) -> None:
+    """Tell ``hear`` every setting once as it is resolved (with where it came from)."""
+    _listener[:] = [hear]
+
+
+def resolve(name: str, flag: str | None = None, flag_text: str | None = None) -> Value:
+    """Setting ``name``: ``flag_text`` (given as ``flag``), else its variable, else the settings file, else its default.
+
+    A bad flag is a UsageError (exit 2); a bad variable or settings file line, a ConfigError (exit 4)."""
+    setting = SETTINGS[name]
+    if flag_text is not None:
+        value = Value(name, _parsed(setting, flag_text, UsageError, str(flag)), f"flag {flag}")
+    elif setting.env and os.environ.get(setting.env):
+        value = Value(
+            name, _parsed(setting, os.environ[setting.env], ConfigError, setting.env), f"environment {setting.env}"
+        )
+    else:
+        value = _from_file(name, setting)
+    if _listener and str(value) not in _told:
+        _told.add(str(value))
+        _listener[0](str(value))
+    return value
+
+
+def _from_file(name: str, setting: Setting) -> Value:
+    parser = _parser() if setting.key else None
+    text = parser.get(setting.section, setting.key, fallback=None) if parser and setting.key else None
+    if text is None or not text.strip():
+        return Value(name, setting.default, "default")
+    path = paths.settings_file()
+    return Value(name, _parsed(setting, text, ConfigError, f"{path}: {setting.key}"), f"settings file {path}")
+
+
+def _parsed(setting: Setting, text: str, error: type[Exception], where: str) -> object:
+    try:
+        return setting.parse(text)
+    except ValueError as exc:
+        raise error(f"{where} {exc}") from None
+
+
+_parsed_files: dict[tuple, configparser.RawConfigParser] = {}  # read once while the file stays the same
+
+
+def _parser() -> configparser.RawConfigParser | None:
+    """The settings file parsed, or None when there is none."""
+    path = paths.settings_file()
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    version = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    if version in _parsed_files:
+        return _parsed_files[version]
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file") from None
+    _parsed_files.clear()
+    _parsed_files[version] = parser
+    return parser
 
 
 class ProcessOptions:
@@ -49,7 +223,7 @@ class ProcessOptions:
 
     def __init__(
         self,
-        store: str = "file",
+        store: str = SETTINGS["store"].default,  # type: ignore[assignment]
         min_ttl: float = DEFAULT_MIN_TTL,
         auto_login: bool = False,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
@@ -67,102 +241,28 @@ class ProcessOptions:
 
 
 def process_options(options: dict[str, str]) -> ProcessOptions:
-    """Merge credential-process options (as ``target.parse`` gives them) over the settings file."""
-    file_store, file_min_ttl = _read_settings()
-    store = options.get("--store", file_store)
-    if store not in STORES:
-        raise UsageError(f"--store must be one of {', '.join(STORES)}, not {store!r}")
-    min_ttl = _number(options["--min-ttl"], "--min-ttl") * 60 if "--min-ttl" in options else file_min_ttl
-    lock_timeout = (
-        _number(options["--lock-timeout"], "--lock-timeout") if "--lock-timeout" in options else DEFAULT_LOCK_TIMEOUT
-    )
-    return ProcessOptions(store, min_ttl, "--auto-login" in options, lock_timeout)
-
-
-def _number(text: str, option: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{option} must be a number, not {text!r}") from None
-    if not (value >= 0 and value != float("inf")):
-        raise UsageError(f"{option} must be zero or more, not {text}")
-    return value
+    """Merge credential-process options (as ``ini.profiles.parse`` gives them) over the settings file."""
+    store = resolve("store", "--store", options.get("--store")).value
+    min_ttl = resolve("min_ttl", "--min-ttl", options.get("--min-ttl")).value
+    lock_timeout = resolve("lock_timeout", "--lock-timeout", options.get("--lock-timeout")).value
+    return ProcessOptions(store, min_ttl, "--auto-login" in options, lock_timeout)  # type: ignore[arg-type]
 
 
 def load_process_settings() -> ProcessOptions:
     """The settings file alone (for status and the like)."""
-    store, min_ttl = _read_settings()
-    return ProcessOptions(store, min_ttl)
-
-
-def read_setting(section: str, key: str) -> str | None:
-    """One raw value from the settings file, or None."""
-    parser = _parser()
-    value = parser.get(section, key, fallback=None) if parser else None
-    return None if value is None else value.strip()
+    return process_options({})
 
 
 def secrets_mode(option: str | None = None) -> str:
     """``secrets`` from the command line (``login --secrets``), else ``[login] secrets``, else auto."""
-    if option is not None:
-        mode = option.strip().lower()
-        if mode not in SECRETS_MODES:
-            raise UsageError(f"--secrets must be one of {', '.join(SECRETS_MODES)}, not {option!r}")
-        return mode
-    parser = _parser()
-    mode = parser.get("login", "secrets", fallback="auto").strip().lower() if parser else "auto"
-    if mode not in SECRETS_MODES:
-        raise ConfigError(f"{paths.settings_file()}: secrets must be one of {', '.join(SECRETS_MODES)}, not {mode!r}")
-    return mode
+    return str(resolve("secrets", "--secrets", option).value)
 
 
-def _parser() -> configparser.RawConfigParser | None:
-    """The settings file parsed, or None when there is none."""
-    path = paths.settings_file()
-    if not os.path.exists(path):
-        return None
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file") from None
-    return parser
-
-
-def _read_settings() -> tuple[str, float]:
-    path = paths.settings_file()
-    parser = _parser()
-    if parser is None:
-        return "file", DEFAULT_MIN_TTL
-    section = "credential-process"
-    store = parser.get(section, "store", fallback="file").strip().lower()
-    if store not in STORES:
-        raise ConfigError(f"{path}: store must be one of {', '.join(STORES)}, not {store!r}")
-    try:
-        minutes = float(parser.get(section, "min_ttl_minutes", fallback=DEFAULT_MIN_TTL / 60))
-    except ValueError:
-        raise ConfigError(f"{path}: min_ttl_minutes must be a number of minutes") from None
-    if minutes < 0:
-        raise ConfigError(f"{path}: min_ttl_minutes must be zero or more")
-    return store, minutes * 60
-
-
-class LoginSettings:
+def use_device_code() -> bool:
     """``[login] use_device_code = true`` makes the device flow the default."""
-
-    __slots__ = ("use_device_code",)
-
-    def __init__(self, use_device_code: bool = False) -> None:
-        self.use_device_code = use_device_code
+    return bool(resolve("use_device_code").value)
 
 
-def load_login_settings() -> LoginSettings:
-    parser = _parser()
-    if parser is None:
-        return LoginSettings()
-    try:
-        return LoginSettings(use_device_code=parser.getboolean("login", "use_device_code", fallback=False))
-    except ValueError:
-        raise ConfigError(f"{paths.settings_file()}: [login] use_device_code must be true or false; fix it") from None
+def call_timeout() -> float:
+    """Seconds one AWS call may take: $SSOHELPER_CALL_TIMEOUT, else ``[aws] call_timeout_seconds``, else 30."""
+    return float(resolve("call_timeout").value)  # type: ignore[arg-type]

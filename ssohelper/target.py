@@ -1,8 +1,8 @@
 """Which cached role a credential-process call means: one rule for the fast and the slow path.
 
-Stdlib only, and light: the cache hit in ``fastpath`` parses its arguments with ``parse`` and
-resolves them with ``resolve``; the click command resolves the same options with the same
-``resolve``. Both raise the same errors, so the two paths cannot drift apart.
+Stdlib only, and light: the cache hit in ``fastpath`` parses its arguments with
+``ini.profiles.parse`` and resolves them with ``resolve``; the click command resolves the same
+options with the same ``resolve``. Both raise the same errors, so the two paths cannot drift apart.
 
 A profile or a named session needs the AWS config file. Parsing it costs time in proportion
 to its size, so a successful answer is remembered in a small private file beside the cache
@@ -12,275 +12,25 @@ file, another AWS_CONFIG_FILE, or a damaged memo simply means parsing again.
 
 from __future__ import annotations
 
-import os
-
 from ssohelper import paths
-from ssohelper.errors import ConfigError, UsageError
+from ssohelper.ini import profiles
+from ssohelper.ini.profiles import RoleRef
 
-# The credential-process options: long name -> short alias. The click command declares the
-# same set (a test compares them).
-VALUE_OPTIONS = {
-    "--profile": "-p",
-    "--sso-session": "-s",
-    "--start-url": None,
-    "--sso-region": None,
-    "--account-id": None,
-    "--role-name": None,
-    "--store": None,
-    "--min-ttl": None,
-    "--lock-timeout": None,
-}
-FLAGS = ("--auto-login", "--debug")
-_SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
-_TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    _Rule = Callable[[str, dict[str, dict], str], "Target"]
+    from ssohelper.ini.profiles import Rule
 
 
-class Target:
-    """One role: a named session or a start URL (legacy), an account and a role.
-
-    A plain class: a dataclass would import dataclasses on the hot path.
-    """
-
-    __slots__ = ("account_id", "region", "role_name", "session_name", "start_url")
-
-    def __init__(self, session_name: str | None, start_url: str, region: str, account_id: str, role_name: str) -> None:
-        self.session_name = session_name
-        self.start_url = start_url
-        self.region = region
-        self.account_id = account_id
-        self.role_name = role_name
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Target) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
-
-    def __repr__(self) -> str:
-        return "Target(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
-
-    @property
-    def token_file(self) -> str:
-        """The session's token file (the AWS CLI's rule: sha1 of the session name, else the URL)."""
-        return paths.sso_token_file(paths.session_key_input(self.session_name, self.start_url))
-
-    @property
-    def entry_name(self) -> str:
-        """The role-credential cache entry of this role."""
-        from ssohelper.cache import rolestore
-
-        return rolestore.target_entry_name(self.session_name, self.start_url, self.account_id, self.role_name)
-
-
-def parse(argv: list[str]) -> dict[str, str] | None:
-    """The options of a plain credential-process command line; None for anything else (help, typos).
-
-    Accepts what click accepts for these options: ``--opt value``, ``--opt=value``, ``-p value``
-    and ``-pvalue``. A flag's presence is recorded with an empty value.
-    """
-    options: dict[str, str] = {}
-    args = iter(argv)
-    for arg in args:
-        if arg in FLAGS:
-            options[arg] = ""
-            continue
-        if arg[:2] in _SHORT:
-            key, value, inline = _SHORT[arg[:2]], arg[2:], len(arg) > 2
-        else:
-            key, eq, value = arg.partition("=")
-            inline = bool(eq)
-            if key not in VALUE_OPTIONS:
-                return None
-        if not inline:
-            value = next(args, "")
-        if not value:
-            return None
-        options[key] = value
-    return options
-
-
-def resolve(options: dict[str, str], *, config: dict[str, dict] | None = None) -> Target:
+def resolve(options: dict[str, str], *, config: dict[str, dict] | None = None) -> RoleRef:
     """The role these options name, or the UsageError/ConfigError both paths report.
 
     ``config`` maps raw section headers to their values (as ``ini.read.read_sections`` gives);
     when None, the config file is read only if the options need it.
     """
-    if "--profile" in options:
-        if any(name in options for name in _TARGET_OPTIONS):
-            raise UsageError("--profile takes no --sso-session, --start-url, --account-id or --role-name")
-        return _remembered("p", options["--profile"], config, _from_profile)
-    if "--sso-session" in options and ("--start-url" in options or "--sso-region" in options):
-        raise UsageError("give --sso-session, or --start-url with --sso-region, not both")
-    account, role = options.get("--account-id"), options.get("--role-name")
-    if not (account and role):
-        raise UsageError("give --account-id and --role-name, or --profile")
-    check_account_id(account)
-    if "--sso-session" in options:
-        found = _remembered("s", options["--sso-session"], config, _from_session)
-        return Target(found.session_name, found.start_url, found.region, account, role)
-    if "--start-url" in options and "--sso-region" in options:
-        return Target(None, options["--start-url"], options["--sso-region"], account, role)
-    if "--start-url" in options or "--sso-region" in options:
-        raise UsageError("--start-url and --sso-region go together")
-    raise UsageError("give --sso-session, or --start-url with --sso-region")
+    return profiles.resolve(options, lambda kind, name, rule: _remembered(kind, name, config, rule))
 
 
-def check_account_id(account: str) -> None:
-    if not (len(account) == 12 and account.isdigit()):
-        raise UsageError(f"--account-id must be 12 digits, not {account!r}")
-
-
-def profile_session(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
-    """A native SSO profile's session: ``sso_session`` (even an empty one wins, as in botocore), or
-    the legacy ``sso_start_url`` with ``sso_region``. Account and role are left empty."""
-    if "sso_session" in values:
-        return session_values(values["sso_session"].strip(), sessions, config_path, referenced_by=name)
-    if "sso_start_url" in values:
-        return Target(
-            None,
-            need(values, "sso_start_url", name, config_path),
-            need(values, "sso_region", name, config_path),
-            "",
-            "",
-        )
-    raise ConfigError(
-        f"profile '{name}' in {_display(config_path)} has no sso_session or sso_start_url, and no "
-        "credential_process that runs ssohelper; add one, or pass --sso-session"
-    )
-
-
-def profile_target(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> Target:
-    """A native SSO profile's role: its session, ``sso_account_id`` and ``sso_role_name``."""
-    found = profile_session(name, values, sessions, config_path)
-    found.account_id = need(values, "sso_account_id", name, config_path)
-    found.role_name = need(values, "sso_role_name", name, config_path)
-    return found
-
-
-def session_values(
-    name: str, sessions: dict[str, dict], config_path: str, *, referenced_by: str | None = None
-) -> Target:
-    """A named [sso-session]: its start URL and region (account and role left empty)."""
-    values = sessions.get(name)
-    if values is None:
-        via = f" (used by profile '{referenced_by}')" if referenced_by else ""
-        raise ConfigError(
-            f"no [sso-session {name}] section in {_display(config_path)}{via}; add it with sso_start_url and sso_region"
-        )
-    where = f"sso-session '{name}'"
-    return Target(
-        name,
-        need(values, "sso_start_url", where, config_path, is_profile=False),
-        need(values, "sso_region", where, config_path, is_profile=False),
-        "",
-        "",
-    )
-
-
-def need(values: dict, key: str, owner: str, config_path: str, *, is_profile: bool = True) -> str:
-    value = values.get(key)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    owner_text = f"profile '{owner}'" if is_profile else owner
-    raise ConfigError(f"{owner_text} in {_display(config_path)} is missing '{key}'; add it")
-
-
-def _display(path: str) -> str:
-    from ssohelper.ini.read import display_path  # only for messages: not on the hot path
-
-    return display_path(path)
-
-
-def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True) -> Target:
-    """The role (or with ``role_needed`` False, just the session) a profile names: natively with
-    ``sso_*`` keys, or through a credential_process that runs ssohelper (followed one level)."""
-    return _from_profile(name, config, config_path, role_needed=role_needed)
-
-
-def _from_profile(
-    name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True, nested: bool = False
-) -> Target:
-    profiles, sessions = split_sections(config)
-    values = profiles.get(name)
-    if values is None:
-        raise ConfigError(f"profile '{name}' not found in {_display(config_path)}")
-    options = process_options(values)
-    if options is None:
-        rule = profile_target if role_needed else profile_session
-        return rule(name, values, sessions, config_path)
-    if "--profile" in options:
-        if nested:
-            raise ConfigError(
-                f"profile '{name}' in {_display(config_path)}: its credential_process names another profile "
-                "that runs ssohelper; name a native SSO profile or a session"
-            )
-        return _from_profile(options["--profile"], config, config_path, role_needed=role_needed, nested=True)
-    if not role_needed and "--sso-session" in options:
-        return session_values(options["--sso-session"], sessions, config_path)
-    try:  # the same rule credential-process itself applies to these options
-        return resolve(options, config=config)
-    except UsageError as exc:
-        raise ConfigError(
-            f"profile '{name}' in {_display(config_path)}: its credential_process runs ssohelper "
-            f"incorrectly ({exc}); fix it"
-        ) from None
-
-
-def process_options(values: dict) -> dict[str, str] | None:
-    """A profile's credential_process options when it runs ssohelper and botocore would use it
-    (botocore's SSO provider comes first, so a profile with ``sso_*`` keys never runs it)."""
-    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
-        return None
-    return ssohelper_process_options(values["credential_process"])
-
-
-def ssohelper_process_options(command: str) -> dict[str, str] | None:
-    """The options of a credential_process line that runs ``ssohelper credential-process``.
-
-    None when the line runs another program. The line is split shell-style, as botocore does,
-    and its options are read with credential-process's own grammar (``target.parse``).
-    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
-    """
-    import shlex
-
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if "credential-process" not in words:
-        return None
-    at = words.index("credential-process")
-    program = words[:at]
-    runs_ssohelper = bool(program) and (
-        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
-    )
-    if not runs_ssohelper:
-        return None
-    return parse(words[at + 1 :]) or {}
-
-
-def _from_session(name: str, config: dict[str, dict], config_path: str) -> Target:
-    return session_values(name, split_sections(config)[1], config_path)
-
-
-def split_sections(config: dict[str, dict]) -> tuple[dict[str, dict], dict[str, dict]]:
-    """The config file's profiles and sso-sessions by name, from its sections by raw header."""
-    from ssohelper.ini.read import section_kind
-
-    profiles: dict[str, dict] = {}
-    sessions: dict[str, dict] = {}
-    for header, values in config.items():  # the last duplicate wins, as in botocore
-        kind = section_kind(header)
-        if kind and kind[0] == "profile":
-            profiles[kind[1]] = values
-        elif kind and kind[0] == "sso-session":
-            sessions[kind[1]] = values
-    return profiles, sessions
-
-
-def _remembered(kind: str, name: str, config: dict[str, dict] | None, rule: _Rule) -> Target:
+def _remembered(kind: str, name: str, config: dict[str, dict] | None, rule: Rule) -> RoleRef:
     """``rule(name, config, path)``, remembered per config file version when the file is read here."""
     path = paths.aws_config_file()
     if config is not None:
@@ -289,11 +39,11 @@ def _remembered(kind: str, name: str, config: dict[str, dict] | None, rule: _Rul
 
     known = memo.recall(kind, name, path, 5)
     if known is not None:
-        return Target(known[0] if known[0] != "\0" else None, *known[1:])
+        return RoleRef(known[0] if known[0] != "\0" else None, *known[1:])
     from ssohelper.ini.read import read_sections
 
     version = memo.stamp(path)  # before reading: a change while we read makes the memo stale
-    found: Target = rule(name, read_sections(path), path)
+    found = rule(name, read_sections(path), path)
     session = found.session_name if found.session_name is not None else "\0"
     memo.remember(
         kind, name, path, version, [session, found.start_url, found.region, found.account_id, found.role_name]

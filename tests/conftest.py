@@ -1,24 +1,25 @@
-"""Shared fixtures. Every test runs in a private HOME: the real ~/.aws is never read or written."""
+"""Shared fixtures. Every test runs in a private HOME: the real ~/.aws is never read or written.
+
+Helpers that tests import by name live in helpers.py; this file holds fixtures only."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import REPO, Result, free_port, require, write_config
+from hypothesis import settings
 
 from ssohelper.emulator import Emulator
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "tests" / "data"
-ACCOUNT = "111111111111"
-ROLE = "Developer"
+# Tests never assert wall-clock times: hypothesis's per-example deadline fails on a loaded machine.
+settings.register_profile("ssohelper", deadline=None)
+settings.load_profile("ssohelper")
 
 _CLEARED = (
     "AWS_PROFILE",
@@ -40,22 +41,6 @@ _CLEARED = (
     "AWS_MAX_ATTEMPTS",
     "SSOHELPER_DEBUG",
 )
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
-def require(condition: object, what: str) -> None:
-    """Skip the test when a test dependency is missing; under CI=true, fail instead.
-
-    Use it for dependencies (tools, packages), not for platforms: a Linux-only test is a plain skipif.
-    """
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(f"missing test dependency under CI=true: {what}", pytrace=False)
-    pytest.skip(f"missing test dependency: {what}")
 
 
 @pytest.fixture(autouse=True)
@@ -124,39 +109,9 @@ def emulator(monkeypatch: pytest.MonkeyPatch):
         yield emu
 
 
-def write_config(home: Path, start_url: str = "https://corp.awsapps.com/start", extra: str = "") -> Path:
-    path = home / ".aws" / "config"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(
-        "[sso-session corp]\n"
-        f"sso_start_url = {start_url}\n"
-        "sso_region = us-east-1\n"
-        "sso_registration_scopes = sso:account:access\n\n"
-        "[profile dev]\n"
-        "sso_session = corp\n"
-        f"sso_account_id = {ACCOUNT}\n"
-        f"sso_role_name = {ROLE}\n"
-        "region = us-east-1\n\n"
-        "[profile legacy]\n"
-        f"sso_start_url = {start_url}\n"
-        "sso_region = us-east-1\n"
-        f"sso_account_id = {ACCOUNT}\n"
-        f"sso_role_name = {ROLE}\n"
-        "region = us-east-1\n" + extra
-    )
-    return path
-
-
 @pytest.fixture
 def config(isolated_home: Path) -> Path:
     return write_config(isolated_home)
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -171,29 +126,6 @@ def cli(capsys: pytest.CaptureFixture[str]):
         return Result(code, captured.out, captured.err)
 
     return invoke
-
-
-def ssohelper_cmd() -> list[str]:
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
-    return [exe] if exe else [sys.executable, "-m", "ssohelper"]
-
-
-def run_ssohelper(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-    """The installed console script in a subprocess, with the test's environment."""
-    return subprocess.run(
-        ssohelper_cmd() + list(args),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env or dict(os.environ),
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -285,3 +217,33 @@ def _wait_until_unlocked(env: dict, deadline: float) -> None:
         if time.time() > deadline:
             pytest.fail(f"the test Secret Service never unlocked: {done.stderr.strip().splitlines()[-1:]}")
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def aws_cli() -> list[str]:
+    """The AWS CLI v1 for the interop tests, kept off the test venv's PATH so it never shadows `aws`.
+
+    $SSOHELPER_AWS_CLI names an `aws` executable (.ci/run sets it); without it the AWS CLI is
+    installed once into its own venv under .pytest_cache. Missing, it skips locally and fails under CI=true.
+    """
+    exe = os.environ.get("SSOHELPER_AWS_CLI", "") or _aws_cli_here()
+    require(
+        exe and os.access(exe, os.X_OK),
+        "the AWS CLI v1: set SSOHELPER_AWS_CLI to an `aws` executable (.ci/run does); without it the tests "
+        "run `python -m venv` and `pip install awscli` into .pytest_cache, which failed here",
+    )
+    return [exe]
+
+
+def _aws_cli_here() -> str:
+    """`aws` in a venv of this Python version under .pytest_cache, made the first time ('' if that fails)."""
+    folder = REPO / ".pytest_cache" / f"awscli-py{sys.version_info.major}{sys.version_info.minor}"
+    exe = folder / "bin" / "aws"
+    if exe.is_file():
+        return str(exe)
+    made = subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], capture_output=True, timeout=300)
+    if made.returncode != 0:
+        return ""
+    pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "awscli>=1.32"]
+    done = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+    return str(exe) if done.returncode == 0 and exe.is_file() else ""

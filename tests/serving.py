@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from conftest import ssohelper_cmd
+from helpers import ssohelper_cmd
 
 
 @dataclass

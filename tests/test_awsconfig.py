@@ -6,7 +6,7 @@ import os
 import sys
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError

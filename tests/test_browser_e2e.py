@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require, run_ssohelper
+from helpers import require, run_ssohelper
 
 from ssohelper import errors
 

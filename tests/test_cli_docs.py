@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from conftest import REPO, ssohelper_cmd
+from helpers import REPO, ssohelper_cmd
 
 from ssohelper.cli.app import cli
 

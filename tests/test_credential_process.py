@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
+from helpers import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
 
 from ssohelper import errors
 from ssohelper.cache import rolestore
@@ -40,12 +40,14 @@ def assert_valid_document(text: str) -> dict:
     return document
 
 
-def test_aws_cli_and_boto3_run_it_and_the_second_call_is_cached(signed_in, isolated_home, moto_url, monkeypatch):
+def test_aws_cli_and_boto3_run_it_and_the_second_call_is_cached(
+    signed_in, isolated_home, moto_url, monkeypatch, aws_cli
+):
     command = " ".join(ssohelper_cmd() + list(ARGS))
     write_config(isolated_home, extra=f"\n[profile proc]\ncredential_process = {command}\nregion = us-east-1\n")
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     aws = subprocess.run(
-        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "proc"],
+        [*aws_cli, "sts", "get-caller-identity", "--profile", "proc"],
         capture_output=True,
         text=True,
         timeout=60,

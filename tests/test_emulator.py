@@ -23,6 +23,7 @@ from botocore import UNSIGNED
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from helpers import popen_interruptible
 
 from ssohelper.emulator import Emulator
 
@@ -576,7 +577,7 @@ def test_module_entry_point(tmp_path: Path) -> None:
         "--accounts",
         str(accounts),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = popen_interruptible(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline() if process.stdout else ""
         match = re.fullmatch(r"ssohelper emulator listening on (http://127\.0\.0\.1:\d+)\n", line)

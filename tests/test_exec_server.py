@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ssohelper_cmd
+from helpers import ssohelper_cmd
 
 from ssohelper import paths
 

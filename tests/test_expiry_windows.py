@@ -12,7 +12,7 @@ from ssohelper import fastpath
 from ssohelper.cache import rolestore
 from ssohelper.errors import LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
-from ssohelper.sso import credentials, tokencache
+from ssohelper.sso import credential_process, tokencache
 from ssohelper.sso.login import usable_token
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ def cache_entry(seconds_left: float) -> None:
     """A cached role, and its session's token file (expired, so a miss ends in login required)."""
     tokencache.save_token(CORP, Token(CORP.start_url, CORP.region, "expired", T - 60))
     creds = RoleCredentials("ASIAEXAMPLEEXAMPLE", "secret", "session", T + seconds_left, "111111111111")
-    rolestore.FileStore().write(credentials.target_entry(TARGET), rolestore.encode_entry(creds))
+    rolestore.FileStore().write(credential_process.target_entry(TARGET), rolestore.encode_entry(creds))
 
 
 @pytest.mark.parametrize("seconds_left, hit", [(15 * 60 + 1, True), (15 * 60, False), (15 * 60 - 1, False)])
@@ -34,10 +34,12 @@ def test_cached_credentials_need_more_than_15_minutes(seconds_left, hit):
     cache_entry(seconds_left)
     with freeze_time(NOW):
         if hit:
-            assert '"AccessKeyId":"ASIAEXAMPLEEXAMPLE"' in credentials.fetch(TARGET, credentials.ProcessOptions())
+            assert '"AccessKeyId":"ASIAEXAMPLEEXAMPLE"' in credential_process.fetch(
+                TARGET, credential_process.ProcessOptions()
+            )
         else:  # a miss goes on to the token, and there is none
             with pytest.raises(LoginRequired):
-                credentials.fetch(TARGET, credentials.ProcessOptions())
+                credential_process.fetch(TARGET, credential_process.ProcessOptions())
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, free_port, run_ssohelper
+from helpers import ACCOUNT, ROLE, free_port, run_ssohelper
 
 from ssohelper import errors
 from ssohelper.errors import Busy
@@ -118,7 +118,7 @@ def test_lock_waits_count_against_the_budget(signed_in):
     from ssohelper.cache import rolestore
     from ssohelper.models import RoleTarget
     from ssohelper.sso import deadline
-    from ssohelper.sso.credentials import ProcessOptions, fetch, target_entry
+    from ssohelper.sso.credential_process import ProcessOptions, fetch, target_entry
 
     target = RoleTarget(CORP, ACCOUNT, ROLE)
     code = (

@@ -4,12 +4,13 @@ profiles whose credential_process runs ssohelper. All over loopback against the 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
-from conftest import run_ssohelper, write_config
+from helpers import run_ssohelper, sigint_raises, write_config
 
-from ssohelper import errors, target
-from ssohelper.ini import awsconfig
+from ssohelper import errors
+from ssohelper.ini import awsconfig, profiles
 
 # 45 accounts: three ListAccounts pages of 20; roles listed out of order on purpose
 MANY = {
@@ -150,7 +151,7 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
     ],
 )
 def test_credential_process_lines_are_split_shell_style(line, expected):
-    assert target.ssohelper_process_options(line) == expected
+    assert profiles.ssohelper_process_options(line) == expected
 
 
 def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):
@@ -180,8 +181,15 @@ def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in):
     token = tokencache.load_token(session)
     assert token is not None
     signed_in.configure(latency=3)  # every ListAccountRoles call is still running at the Ctrl-C
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
+
+    def ctrl_c_once_16_calls_run() -> None:  # not after a fixed time: a loaded machine starts them late
+        deadline = time.time() + 30
+        while signed_in.calls["ListAccountRoles"] < 16 and time.time() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=ctrl_c_once_16_calls_run, daemon=True).start()
+    with sigint_raises(), pytest.raises(KeyboardInterrupt):
         accounts.roles_by_account(session, token, list(MANY), workers=16)
     running = [t for t in threading.enumerate() if t.name.startswith("ssohelper-roles")]
     assert running  # returned at once: the calls in flight were left behind, not waited for

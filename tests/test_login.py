@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
+from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper import errors
 from ssohelper.models import SsoSession
@@ -63,7 +63,7 @@ def emulator_user_code(text: str) -> str | None:
     return None
 
 
-def test_boto3_and_aws_cli_use_the_login(cli, config, emulator, moto_url, monkeypatch):
+def test_boto3_and_aws_cli_use_the_login(cli, config, emulator, moto_url, monkeypatch, aws_cli):
     assert cli("login", "--profile", "dev", "--no-browser").code == 0
     # botocore fixes the token cache directory at import, so each client runs in its own process
     script = "import boto3; print(boto3.Session(profile_name='dev').get_credentials().access_key)"
@@ -73,7 +73,7 @@ def test_boto3_and_aws_cli_use_the_login(cli, config, emulator, moto_url, monkey
     assert emulator.calls["GetRoleCredentials"] == 1
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     aws = subprocess.run(
-        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "dev", "--output", "json"],
+        [*aws_cli, "sts", "get-caller-identity", "--profile", "dev", "--output", "json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -174,7 +174,7 @@ def test_throttling_and_server_errors_give_one_line(cli, config, emulator, monke
 
 
 def test_a_closed_port_gives_one_line(cli, config, monkeypatch):
-    from conftest import free_port
+    from helpers import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", url)
@@ -320,10 +320,10 @@ def run_on_terminal(args: list[str], until: str, timeout: float = 30) -> tuple[s
     import pty
     import select
 
-    from conftest import ssohelper_cmd
+    from helpers import popen_interruptible, ssohelper_cmd
 
     leader, follower = pty.openpty()
-    process = subprocess.Popen(
+    process = popen_interruptible(
         ssohelper_cmd() + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower
     )
     os.close(follower)

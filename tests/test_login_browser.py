@@ -17,10 +17,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import free_port, run_ssohelper, ssohelper_cmd
+from helpers import free_port, popen_interruptible, run_ssohelper, ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.sso import pkce
+from ssohelper.sso import callback
 
 
 def login(*args: str) -> subprocess.CompletedProcess:
@@ -143,7 +143,7 @@ def test_a_device_code_setting_makes_the_device_flow_the_default(config, emulato
 
 def start_login(*args: str) -> tuple[subprocess.Popen, str]:
     """Start ssohelper login and read stderr until it prints the authorize URL."""
-    process = subprocess.Popen(
+    process = popen_interruptible(
         [*ssohelper_cmd(), "login", "--sso-session", "corp", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -183,7 +183,7 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(config, emulator, htt
     assert "interrupted" in rest and "Traceback" not in rest
     assert not token_file(isolated_home).exists()
     assert not list(token_file(isolated_home).parent.glob(".tmp-*"))
-    with pkce.CallbackListener(port, state="s"):  # the listener's port was released
+    with callback.CallbackListener(port, state="s"):  # the listener's port was released
         pass
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import ssohelper_cmd
+from helpers import ssohelper_cmd
 
 from ssohelper import errors
 from ssohelper.migration import backups, masking, planner
@@ -66,7 +66,7 @@ def legacy_setup(isolated_home, emulator, moto, cli):
     return {"user": user, "key_id": key_id, "secret": secret, "aws": aws}
 
 
-def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator, cli):
+def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator, cli, aws_cli):
     aws = legacy_setup["aws"]
     before = {name: (aws / name).read_bytes() for name in ("config", "credentials")}
     result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
@@ -83,7 +83,7 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert "aws_access_key_id" not in credentials
     assert stat.S_IMODE((aws / "credentials").stat().st_mode) == 0o640  # mode kept
     cli_run = subprocess.run(
-        [sys.executable, "-m", "awscli", "sts", "get-caller-identity", "--profile", "work"],
+        [*aws_cli, "sts", "get-caller-identity", "--profile", "work"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -336,13 +336,14 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
     from botocore.configloader import build_profile_map, raw_config_parse
 
     from ssohelper.ini.editor import parse_ini
-    from ssohelper.migration.rewrite import Target, rewrite_config, survey
+    from ssohelper.migration.rewrite import rewrite_config, survey
+    from ssohelper.models import AccountRole
 
     name = 'dev\'s "big" box'
     credentials = parse_ini(f"[{name}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n", "credentials")
     config = parse_ini("", "config")
     (profile,) = survey(config, credentials).static
-    text = rewrite_config(config, {profile.name: Target("111111111111", "R")}, sso_session="corp")
+    text = rewrite_config(config, {profile.name: AccountRole("111111111111", "R")}, sso_session="corp")
     (tmp_path / "config").write_text(text)
     profiles = build_profile_map(raw_config_parse(str(tmp_path / "config")))["profiles"]
     assert "credential_process" in profiles[name]
@@ -353,7 +354,7 @@ def test_on_a_terminal_the_user_picks_the_role_and_confirms(legacy_setup, emulat
     import select
     import time
 
-    from conftest import ssohelper_cmd
+    from helpers import ssohelper_cmd
 
     emulator.configure(
         accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Admin", "Developer", "ReadOnly"]}}
@@ -467,11 +468,12 @@ def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
 def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, role):
     from botocore.compat import compat_shell_split
 
-    from ssohelper.migration.rewrite import Target, process_command
-    from ssohelper.target import ssohelper_process_options
+    from ssohelper.ini.profiles import ssohelper_process_options
+    from ssohelper.migration.rewrite import process_command
+    from ssohelper.models import AccountRole
 
     program = planner.credential_command()[0]
-    line = process_command(program, session, Target("111111111111", role))
+    line = process_command(program, session, AccountRole("111111111111", role))
     tail = ["credential-process", "--sso-session", session, "--account-id", "111111111111", "--role-name", role]
     assert compat_shell_split(line)[-len(tail) :] == tail  # botocore's ProcessProvider split
     assert ssohelper_process_options(line) == {

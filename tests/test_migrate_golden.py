@@ -27,7 +27,8 @@ import pytest
 from botocore.configloader import build_profile_map, raw_config_parse
 
 from ssohelper.ini.editor import parse_ini
-from ssohelper.migration.rewrite import Target, rewrite_config, rewrite_credentials, survey
+from ssohelper.migration.rewrite import rewrite_config, rewrite_credentials, survey
+from ssohelper.models import AccountRole
 
 CASES_DIR = Path(__file__).resolve().parent / "data" / "migrate"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").is_file())
@@ -92,11 +93,11 @@ def surveyed(name: str) -> Any:
 def rewritten(name: str) -> tuple[str, str]:
     """The rewrite of every profile the survey found static, as migrate-profiles does it."""
     case = load(name)
-    targets = {profile.name: Target(ACCOUNT, ROLE) for profile in surveyed(name).static}
+    targets = {profile.name: AccountRole(ACCOUNT, ROLE) for profile in surveyed(name).static}
     return rewrite_both(case, targets)
 
 
-def rewrite_both(case: Case, targets: dict[str, Target]) -> tuple[str, str]:
+def rewrite_both(case: Case, targets: dict[str, AccountRole]) -> tuple[str, str]:
     """Both files' new texts, as planner.make_plan makes them (each document edited in place)."""
     config, credentials = docs(case)
     config_text = rewrite_config(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import errors, paths
 from ssohelper.migration import backups, recovery

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import paths
 from ssohelper.cache.fileio import TEMP_PREFIX

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd
+from helpers import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd
 
 from ssohelper import errors
 from ssohelper.errors import ConfigError

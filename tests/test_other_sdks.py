@@ -21,7 +21,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, ROLE, require, run_ssohelper, ssohelper_cmd, write_config
+from helpers import ACCOUNT, ROLE, require, run_ssohelper, ssohelper_cmd, write_config
 
 from ssohelper.models import SsoSession
 from ssohelper.sso import tokencache

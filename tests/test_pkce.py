@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from ssohelper.sso import pkce
+from ssohelper.sso import callback, pkce
 from ssohelper.sso.flow import BROWSER, DEVICE, choose_flow
 
 
@@ -35,59 +35,59 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def wait(listener: pkce.CallbackListener, seconds: float = 5) -> pkce.Callback | None:
+def wait(listener: callback.CallbackListener, seconds: float = 5) -> callback.Callback | None:
     import time
 
     return listener.wait(deadline=time.time() + seconds, clock=time.time)
 
 
 def test_the_first_callback_counts_and_later_ones_are_ignored():
-    with pkce.CallbackListener(state="s1") as listener:
+    with callback.CallbackListener(state="s1") as listener:
         status, page = get(f"{listener.redirect_uri}?code=first&state=s1")
         assert status == 200 and "close this page" in page
         status, page = get(f"{listener.redirect_uri}?error=access_denied&state=s1")
         assert status == 200 and "already answered" in page
-        assert wait(listener) == pkce.Callback("first", "s1", None)
+        assert wait(listener) == callback.Callback("first", "s1", None)
 
 
 def test_other_paths_get_a_404_and_do_not_settle_anything():
-    with pkce.CallbackListener(state="s") as listener:
+    with callback.CallbackListener(state="s") as listener:
         base = listener.redirect_uri.rsplit("/oauth/callback", 1)[0]
         assert get(f"{base}/favicon.ico")[0] == 404
         assert get(f"{base}/?code=x&state=y")[0] == 404
         assert get(f"{listener.redirect_uri}?state=only")[0] == 400
         assert wait(listener, seconds=0.1) is None  # still waiting: nothing counted
         get(f"{listener.redirect_uri}?error=access_denied&state=s")
-        assert wait(listener) == pkce.Callback(None, "s", "access_denied")
+        assert wait(listener) == callback.Callback(None, "s", "access_denied")
 
 
 def test_a_callback_with_another_state_gets_a_400_and_the_wait_goes_on():
-    with pkce.CallbackListener(state="mine") as listener:
+    with callback.CallbackListener(state="mine") as listener:
         for query in ("error=access_denied&state=other", "code=c&state=other", "code=c", "error=x"):
             status, page = get(f"{listener.redirect_uri}?{query}")
             assert status == 400 and "ignored" in page
         assert wait(listener, seconds=0.1) is None  # any local page cannot end the sign-in
         assert get(f"{listener.redirect_uri}?code=real&state=mine")[0] == 200
-        assert wait(listener) == pkce.Callback("real", "mine", None)
+        assert wait(listener) == callback.Callback("real", "mine", None)
 
 
 def test_an_idle_connection_does_not_block_the_callback_or_the_close():
     import time
 
-    with pkce.CallbackListener(state="s") as listener:
+    with callback.CallbackListener(state="s") as listener:
         # a browser's speculative preconnect: connected, never sends a request
         with socket.create_connection(("127.0.0.1", listener.port), timeout=2) as idle:
             status, _ = get(f"{listener.redirect_uri}?code=c&state=s")
             assert status == 200
-            assert wait(listener) == pkce.Callback("c", "s", None)
+            assert wait(listener) == callback.Callback("c", "s", None)
             started = time.monotonic()
             listener.close()  # returns although the idle connection is still open
             assert idle.fileno() != -1
-        assert time.monotonic() - started < pkce.CLOSE_TIMEOUT
+        assert time.monotonic() - started < callback.CLOSE_TIMEOUT
 
 
 def test_the_listener_is_bound_to_127_0_0_1_only():
-    with pkce.CallbackListener(state="s") as listener:
+    with callback.CallbackListener(state="s") as listener:
         assert listener.redirect_uri == f"http://127.0.0.1:{listener.port}/oauth/callback"
         # another loopback address on the same port is not served: the socket is not on 0.0.0.0
         with pytest.raises(OSError), socket.create_connection(("127.0.0.2", listener.port), timeout=2):
@@ -95,23 +95,23 @@ def test_the_listener_is_bound_to_127_0_0_1_only():
 
 
 def test_a_fixed_port_is_used_and_a_busy_one_is_a_config_error():
-    from conftest import free_port
+    from helpers import free_port
 
     from ssohelper.errors import ConfigError
 
     port = free_port()
-    with pkce.CallbackListener(port, state="s") as listener:
+    with callback.CallbackListener(port, state="s") as listener:
         assert listener.port == port
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1 port {port}"):
-            pkce.CallbackListener(port, state="s")
-    with pkce.CallbackListener(port, state="s"):  # closed means closed: the port is free again
+            callback.CallbackListener(port, state="s")
+    with callback.CallbackListener(port, state="s"):  # closed means closed: the port is free again
         pass
 
 
 def test_the_wait_ends_at_the_deadline_and_reports_the_time_left():
     clock = iter([100.0, 399.0, 700.0, 701.0])
     seen: list[float] = []
-    with pkce.CallbackListener(state="s") as listener:
+    with callback.CallbackListener(state="s") as listener:
         answer = listener.wait(deadline=700.0, clock=lambda: next(clock), on_wait=seen.append)
     assert answer is None
     assert seen == [600.0, 301.0]

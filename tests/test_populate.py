@@ -9,11 +9,11 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 
 from ssohelper import errors, paths
 from ssohelper.migration.generated import profile_names
-from ssohelper.sso.accounts import AccountRole
+from ssohelper.models import AccountRole
 
 ACCOUNTS = {
     "111111111111": {"name": "dev", "roles": ["Developer", "ReadOnly"]},
@@ -188,7 +188,7 @@ def test_a_bad_template_is_a_usage_error(cli, home):
 
 
 def access(*items: tuple[str, str, str]) -> list[AccountRole]:
-    return [AccountRole(*item) for item in items]
+    return [AccountRole(account, role, account_name=name) for account, name, role in items]
 
 
 @pytest.mark.parametrize(
@@ -226,12 +226,12 @@ def test_dry_run_never_prints_a_neighbouring_profiles_static_keys(cli, home):
 
 
 def test_a_failure_placing_the_secrets_after_the_apply_is_only_a_warning(cli, home, monkeypatch):
-    from ssohelper.sso import secrets_policy
+    from ssohelper.sso import vault
 
     def broken(**_: object) -> None:
         raise OSError("keyring backend went away")
 
-    monkeypatch.setattr(secrets_policy, "apply_configured", broken)
+    monkeypatch.setattr(vault, "settle_configured", broken)
     result = cli("populate", "--sso-session", "corp", "--yes")
     assert result.code == 0, result.err
     assert "[profile sandbox.Admin]" in config_text(home)  # the apply stands

@@ -209,7 +209,7 @@ def test_the_generator_reaches(workdir: Path, what: str) -> None:
     def found(config: Generated) -> bool:
         return bool(REACHES[what](config, botocore_view(write(workdir, config))))
 
-    quick = settings(max_examples=2000, database=None, phases=[Phase.generate])  # no shrinking
+    quick = settings(max_examples=2000, database=None, phases=[Phase.generate], deadline=None)  # no shrinking
     assert found(find(configs(), found, settings=quick))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
+from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper import errors
 from ssohelper.ini import awsconfig
@@ -82,7 +82,7 @@ def test_exec_passes_a_signal_through(signed_in, tmp_path):
     import signal
     import subprocess
 
-    from conftest import ssohelper_cmd
+    from helpers import ssohelper_cmd
 
     ready = tmp_path / "ready"
     child = subprocess.Popen(
@@ -217,7 +217,7 @@ def test_an_unknown_partition_asks_for_the_endpoint():
 
 
 def test_an_unreachable_sign_in_endpoint_is_one_line(signed_in, cli, monkeypatch):
-    from conftest import free_port
+    from helpers import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", f"http://127.0.0.1:{free_port()}")
     result = cli("console", "--profile", "dev", "--print")

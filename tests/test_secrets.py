@@ -10,7 +10,7 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper
+from helpers import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.models import SsoSession
@@ -173,18 +173,18 @@ def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, isolated_home, em
 
 def test_a_locked_keyring_still_hands_out_role_credentials(cli, config, emulator):
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import credentials
+    from ssohelper.sso import credential_process
 
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     store = rolestore.KeyringRoleStore(LockedKeyring())
     assert store.write("s-corp+1+R", "x") is False
     target = RoleTarget(CORP, ACCOUNT, ROLE)
-    original = credentials.open_store
+    original = credential_process.open_store
     try:
-        credentials.open_store = lambda kind: store
-        document = json.loads(credentials.fetch(target, credentials.ProcessOptions(store="keyring")))
+        credential_process.open_store = lambda kind: store
+        document = json.loads(credential_process.fetch(target, credential_process.ProcessOptions(store="keyring")))
     finally:
-        credentials.open_store = original
+        credential_process.open_store = original
     assert document["AccessKeyId"].startswith("ASIA")
 
 

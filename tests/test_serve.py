@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT
+from helpers import ACCOUNT
 from serving import Reply, as_an_sdk, raw
 
 from ssohelper.cache import rolestore
@@ -21,7 +21,7 @@ from ssohelper.serve import server
 from ssohelper.serve.server import CONNECTION_TIMEOUT
 from ssohelper.settings import ProcessOptions
 from ssohelper.sso import tokencache
-from ssohelper.sso.credentials import target_entry
+from ssohelper.sso.credential_process import target_entry
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_ssohelper
+from helpers import run_ssohelper
 from serving import Served, as_an_sdk, raw
 from test_other_sdks import node_modules  # noqa: F401  (the fixture)
 

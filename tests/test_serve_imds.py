@@ -8,7 +8,7 @@ import socket
 import subprocess
 
 import pytest
-from conftest import require
+from helpers import require
 from serving import as_an_sdk, raw
 
 from ssohelper.serve import server

@@ -15,7 +15,16 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
+from helpers import (
+    ACCOUNT,
+    AS_OTHER_USER,
+    OTHER_UID,
+    ROLE,
+    require_other_user,
+    run_ssohelper,
+    ssohelper_cmd,
+    write_config,
+)
 from test_secrets import PROCESS_ONLY
 
 from ssohelper.models import SsoSession
@@ -250,8 +259,7 @@ def test_an_unreadable_token_file_is_named_not_called_signed_out(config, isolate
 
 
 def _as_nobody(config: Path, args: tuple[str, ...]) -> list[subprocess.CompletedProcess]:
-    if shutil.which("setpriv") is None:
-        pytest.fail("running as root needs setpriv (util-linux) to test as another user")
+    require_other_user()
     base = Path(tempfile.mkdtemp(prefix="ssohelper-nobody-"))
     try:
         base.chmod(0o755)
@@ -259,16 +267,17 @@ def _as_nobody(config: Path, args: tuple[str, ...]) -> list[subprocess.Completed
         (home / ".aws" / "sso" / "cache").mkdir(parents=True)
         shutil.copy(config, home / ".aws" / "config")
         for directory in (home, home / ".aws", home / ".aws" / "sso", home / ".aws" / "sso" / "cache"):
-            os.chown(directory, 65534, 65534)
+            os.chown(directory, OTHER_UID, OTHER_UID)
         env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
         env.update(XDG_CONFIG_HOME=str(home / ".config"), AWS_CONFIG_FILE=str(home / ".aws" / "config"))
         env["AWS_SHARED_CREDENTIALS_FILE"] = str(home / ".aws" / "credentials")
         root_owned = home / ".aws" / "sso" / "cache" / Path(tokencache.token_path(CORP)).name
         root_owned.write_text("{}")
         root_owned.chmod(0o600)  # written by root, as sudo aws sso login does
-        setpriv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         return [
-            subprocess.run([*setpriv, *ssohelper_cmd(), *argv], capture_output=True, text=True, env=env, timeout=60)
+            subprocess.run(
+                [*AS_OTHER_USER, *ssohelper_cmd(), *argv], capture_output=True, text=True, env=env, timeout=60
+            )
             for argv in (args, ("status",))
         ]
     finally:
@@ -340,7 +349,7 @@ def test_logout_all_goes_on_past_a_token_file_it_cannot_trust(cli, isolated_home
     planted, ours = cache / "00planted.json", cache / "ffours.json"  # the untrusted one comes first
     planted.write_text(body)
     ours.write_text(body)
-    os.chown(planted, 65534, 65534)  # another user's file (the tests run as root)
+    os.chown(planted, OTHER_UID, OTHER_UID)  # another user's file (the tests run as root)
     result = cli("logout", "--all")
     assert result.code == 0, result.err
     assert "Also removed 1 other token file(s)" in result.err and not ours.exists()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd
+from helpers import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd
 
 from ssohelper import errors
 
@@ -35,7 +35,7 @@ def expire_locally(home: Path) -> dict:
     return raw
 
 
-# --- D3: a sign-in waiting for a person never blocks a caller whose token is still valid ---
+# --- a sign-in waiting for a person never blocks a caller whose token is still valid ---
 
 
 def test_a_waiting_login_force_does_not_block_credential_process(cli, config, emulator, isolated_home):
@@ -132,7 +132,7 @@ def test_parallel_sign_ins_still_share_one_device_code(cli, config, emulator, is
     assert emulator.calls["StartDeviceAuthorization"] == 1
 
 
-# --- D9 and issue 8 item 4: refresh answers that are lost, or carry no new refresh token ---
+# --- refresh answers that are lost, or carry no new refresh token ---
 
 
 @pytest.mark.parametrize("attempts", ["1", "3"])
@@ -214,7 +214,7 @@ def test_kill_9_during_refresh_never_tears_the_token_file(cli, config, emulator,
     assert outcomes["old"] and outcomes["new"], outcomes  # the kills landed on both sides of the write
 
 
-# --- newcomer items 6, 8 and 9 ---
+# --- conflicting or bad options are usage errors; a skipped sign-in or a too-long TTL is said ---
 
 
 @pytest.mark.parametrize(

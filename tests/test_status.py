@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import ACCOUNT, ROLE, run_ssohelper, write_config
+from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper.models import SsoSession
 from ssohelper.sso.status import status

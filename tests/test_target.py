@@ -6,12 +6,13 @@ import os
 import time
 
 import pytest
-from conftest import ACCOUNT, ROLE, write_config
+from helpers import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors, fastpath, target
 from ssohelper.cache import rolestore
 from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
+from ssohelper.ini import profiles
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.sso import tokencache
 
@@ -93,7 +94,7 @@ def test_fast_and_slow_paths_agree(warm, cli, capsys, argv, expected):
 
 def test_the_fast_path_knows_exactly_the_commands_options():
     declared = {opt for param in credential_process.params for opt in param.opts + param.secondary_opts}
-    known = set(target.VALUE_OPTIONS) | {s for s in target.VALUE_OPTIONS.values() if s} | set(target.FLAGS)
+    known = set(profiles.VALUE_OPTIONS) | {s for s in profiles.VALUE_OPTIONS.values() if s} | set(profiles.FLAGS)
     assert declared == known
 
 
@@ -158,7 +159,7 @@ def test_a_tampered_memo_is_ignored(warm):
     ],
 )
 def test_argument_lists_parse_or_are_left_to_click(argv, expected):
-    assert target.parse(argv) == expected
+    assert profiles.parse(argv) == expected
 
 
 @pytest.mark.parametrize("name", ["corp", None])
@@ -167,15 +168,15 @@ def test_the_fast_and_slow_paths_name_the_same_files_and_locks(name, isolated_ho
 
     from ssohelper import paths
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import credentials, login
+    from ssohelper.sso import credential_process, login
 
     url = "https://corp.awsapps.com/start"
     session = SsoSession(url, "us-east-1", name)
-    fast = target.Target(name, url, "us-east-1", ACCOUNT, ROLE)
+    fast = profiles.RoleRef(name, url, "us-east-1", ACCOUNT, ROLE)
     key = hashlib.sha1((name or url).encode()).hexdigest()  # the AWS CLI's rule
     assert paths.session_key(session.token_key_input) == tokencache.token_key(session) == key
     assert fast.token_file == tokencache.token_path(session) == os.path.join(paths.sso_cache_dir(), key + ".json")
-    assert fast.entry_name == credentials.target_entry(RoleTarget(session, ACCOUNT, ROLE))
+    assert fast.entry_name == credential_process.target_entry(RoleTarget(session, ACCOUNT, ROLE))
     locks = {rolestore.lock_path(fast.entry_name), tokencache.lock_path(session), login.signin_lock_path(session)}
     assert {os.path.dirname(p) for p in locks} == {paths.lock_dir()}
     assert sorted(os.path.basename(p).split("-", 1)[0] for p in locks) == ["role", "session", "signin"]

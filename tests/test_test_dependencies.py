@@ -1,9 +1,16 @@
-"""A missing test dependency skips locally and fails under CI=true (conftest.require)."""
+"""The test set-up: a missing test dependency skips locally and fails under CI=true
+(helpers.require); the test extras shadow no tool; Ctrl-C reaches children of a background runner."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
+import signal
+import subprocess
+import sys
+
 import pytest
-from conftest import require
+from helpers import popen_interruptible, require
 
 
 @pytest.mark.parametrize("ci", ["true", "1", "True"])
@@ -26,3 +33,27 @@ def test_a_missing_dependency_skips_locally(monkeypatch, ci):
 def test_a_present_dependency_neither_skips_nor_fails(monkeypatch):
     monkeypatch.setenv("CI", "true")
     require("/usr/bin/gnome-keyring-daemon", "gnome-keyring")
+
+
+def test_the_test_extras_leave_the_users_aws_cli_alone():
+    """Installing '.[test]' must not put an `aws` on the venv's PATH: the AWS CLI v1 for the interop
+    tests comes from its own venv (the aws_cli fixture)."""
+    extras = [r for r in importlib.metadata.requires("ssohelper") or [] if "extra ==" in r and "test" in r]
+    assert extras, "the test extras were not found in the installed metadata"
+    names = {re.split(r"[ ;<>=!~\[]", requirement, maxsplit=1)[0].lower() for requirement in extras}
+    assert not names & {"awscli", "aws-cli", "awscliv2"}, names
+
+
+def test_a_child_started_while_sigint_is_ignored_still_takes_ctrl_c():
+    """A runner started as a background job ignores SIGINT; popen_interruptible gives the child the default."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        plain = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        child = popen_interruptible([sys.executable, "-c", probe], stdout=subprocess.PIPE, text=True)
+        out, _ = child.communicate(timeout=60)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert plain.stdout.strip() == "False"  # an ignored signal stays ignored across exec
+    assert out.strip() == "True"
+    assert signal.getsignal(signal.SIGINT) is previous

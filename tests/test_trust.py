@@ -1,4 +1,4 @@
-"""Trust nothing another user can write (issue 9, D1): cache entries, memos, locks and tokens.
+"""Trust nothing another user can write: cache entries, memos, locks and tokens.
 
 The tests run as root, so "another user" is simulated by chown to uid 65534 (nobody).
 """
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNT, ROLE, run_ssohelper
+from helpers import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper import errors, paths, target
 from ssohelper.cache import fileio, rolestore

@@ -1,6 +1,6 @@
 """Private, atomic, trusted file access (stdlib only; used on the credential_process hot path).
 
-Trust rule (DESIGN decision 3): a file ssohelper reads as a cache, lock, memo or token entry is
+Trust rule: a file ssohelper reads as a cache, lock, memo or token entry is
 used only if the opened file is a regular file of the user's with no group or world write bit,
 is not a symlink (O_NOFOLLOW), and sits in a directory of the user's that is not group- or
 world-writable (group write is fine for the user's own private group). Both checks are fstat

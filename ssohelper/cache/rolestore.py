@@ -53,6 +53,17 @@ def target_entry_name(session_name: str | None, start_url: str, account_id: str,
     return entry_name(session_id(session_name, start_url), account_id, role_name)
 
 
+def signed_out(token_file: str) -> bool:
+    """Whether a session's cached role credentials must no longer be served: a sign-out by any
+    tool (``ssohelper logout``, ``aws sso logout``) deletes the session's token file, and that
+    ends its cached credentials too. One stat, so the cache hit can afford it."""
+    try:
+        os.stat(token_file)
+    except OSError:
+        return True
+    return False
+
+
 def split_entry_name(name: str) -> tuple[str, str, str] | None:
     """(session id, account, role) back from an entry name; None if it is not one of ours."""
     parts = name.split("+")

@@ -13,7 +13,19 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, credentials, demo, migrate, populate, process, serve, session
+from ssohelper.cli import (
+    audit,
+    ci,
+    completion,
+    demo,
+    exec_export_console,
+    migrate,
+    populate,
+    process,
+    scp,
+    serve,
+    session,
+)
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -39,12 +51,14 @@ for _command in (
     migrate.migrate_profiles,
     populate.populate,
     demo.demo,
-    credentials.exec_command,
-    credentials.export,
-    credentials.console,
+    exec_export_console.exec_command,
+    exec_export_console.export,
+    exec_export_console.console,
     serve.serve,
     audit.audit,
-    audit.scp_policy,
+    scp.scp_policy,
+    ci.ci_role,
+    ci.migrate_ci,
     completion.completion,
 ):
     cli.add_command(_command)

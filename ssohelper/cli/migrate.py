@@ -10,11 +10,12 @@ import click
 
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.options import account_id_checked, debug_option, say, style_choice
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
     from ssohelper.migration import planner
+    from ssohelper.migration.rolesanywhere import RolesAnywhere
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -42,7 +43,15 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
 @click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
-@style_option
+@style_choice(
+    "roles-anywhere",
+    help_text="credential_process through ssohelper, native sso_session keys, or IAM Roles Anywhere's signing helper.",
+)
+@click.option("--certificate", metavar="FILE", help="roles-anywhere: the X.509 certificate.")
+@click.option("--private-key", metavar="FILE", help="roles-anywhere: the certificate's private key.")
+@click.option("--trust-anchor-arn", metavar="ARN", help="roles-anywhere: the trust anchor.")
+@click.option("--profile-arn", metavar="ARN", help="roles-anywhere: the Roles Anywhere profile.")
+@click.option("--role-arn", metavar="ARN", help="roles-anywhere: the role to assume.")
 @click.option(
     "--command",
     "command",
@@ -70,6 +79,11 @@ def migrate_profiles(
     role_name: str | None,
     offline: bool,
     style: str,
+    certificate: str | None,
+    private_key: str | None,
+    trust_anchor_arn: str | None,
+    profile_arn: str | None,
+    role_arn: str | None,
     command: str | None,
     dry_run: bool,
     yes: bool,
@@ -99,10 +113,11 @@ def migrate_profiles(
     if rollback:
         rollback_files(force, yes)
         return
-    if not sso_session:
+    anywhere = _roles_anywhere(style, certificate, private_key, trust_anchor_arn, profile_arn, role_arn)
+    if not sso_session and anywhere is None:
         raise UsageError("--sso-session is required")
     request = planner.Request(
-        sso_session=sso_session,
+        sso_session=sso_session or "",
         only=profiles,
         start_url=start_url,
         sso_region=sso_region,
@@ -112,6 +127,7 @@ def migrate_profiles(
         offline=offline,
         style=style,
         command=command,
+        roles_anywhere=anywhere,
     )
     _migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
 
@@ -137,3 +153,17 @@ def _migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_k
         for outcome in planner.retire_keys(plan):
             reason = f": {outcome.reason}" if outcome.reason else ""
             say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+
+
+def _roles_anywhere(style: str, *values: str | None) -> RolesAnywhere | None:
+    """The five roles-anywhere settings, all of them with that style and none without it."""
+    from ssohelper.migration import rolesanywhere
+
+    names = "--certificate, --private-key, --trust-anchor-arn, --profile-arn and --role-arn"
+    if style != "roles-anywhere":
+        if any(values):
+            raise UsageError(f"{names} go with --style roles-anywhere")
+        return None
+    if not all(values):
+        raise UsageError(f"--style roles-anywhere needs {names}")
+    return rolesanywhere.checked(*(str(v) for v in values))

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ssohelper import settings
 from ssohelper.models import SsoSession
 from ssohelper.sso.login import Interaction, default_browser
 
@@ -22,6 +23,7 @@ def _enable_debug(ctx: click.Context, param: click.Parameter, value: bool) -> No
         handler.setFormatter(logging.Formatter("ssohelper debug: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.DEBUG)
+        settings.listen(log.debug)  # each setting once, with where it came from
 
 
 def debug_enabled() -> bool:
@@ -107,7 +109,7 @@ def session_options(func: Any) -> Any:
 def account_id_checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A click callback: an account ID is 12 digits (credential-process's rule, ssohelper.target)."""
     if value is not None:
-        from ssohelper.target import check_account_id
+        from ssohelper.ini.profiles import check_account_id
 
         check_account_id(value)
     return value
@@ -152,10 +154,17 @@ def auto_login_ui(session: SsoSession) -> Interaction | None:
     return ui
 
 
-style_option = click.option(
-    "--style",
-    type=click.Choice(["process", "native"]),
-    default="process",
-    show_default=True,
-    help="credential_process through ssohelper, or native sso_session keys.",
-)
+def style_choice(
+    *extra: str, help_text: str = "credential_process through ssohelper, or native sso_session keys."
+) -> Any:
+    """``--style``: the profile styles every command writes, plus ``extra`` ones of its own."""
+    return click.option(
+        "--style",
+        type=click.Choice(["process", "native", *extra]),
+        default="process",
+        show_default=True,
+        help=help_text,
+    )
+
+
+style_option = style_choice()

@@ -38,7 +38,7 @@ def credential_process(**values: str | bool | None) -> None:
             --account-id 111111111111 --role-name Developer
     """
     from ssohelper.sso import deadline
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
 
     # The same options dict the fast path builds, resolved by the same rules.
     options = {

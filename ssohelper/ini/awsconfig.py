@@ -6,8 +6,10 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from ssohelper import paths, target
+from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
+from ssohelper.ini import profiles
+from ssohelper.ini.profiles import RoleRef
 from ssohelper.ini.read import Section, display_path, read_sections
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
 
@@ -28,7 +30,7 @@ class AwsConfig:
 
     def resolve_session(self, *, profile: str | None = None, sso_session: str | None = None) -> SsoSession:
         if sso_session is not None:
-            return self._session(target.session_values(sso_session, self.sso_sessions, self.config_path))
+            return self._session(profiles.session_values(sso_session, self.sso_sessions, self.config_path))
         name = profile or default_profile()
         session = self._session(self._target(name, role_needed=False))
         port = _redirect_port(self.profiles.get(name, {}), f"profile '{name}'", self.config_path)
@@ -69,12 +71,12 @@ class AwsConfig:
                 found.setdefault(session.token_key_input, session)
         return list(found.values())
 
-    def _target(self, name: str, *, role_needed: bool) -> target.Target:
+    def _target(self, name: str, *, role_needed: bool) -> RoleRef:
         if name not in self.profiles:  # only in the credentials file (else "not found"): no SSO there
-            return target.profile_session(name, self.profile(name), self.sso_sessions, self.config_path)
-        return target.from_profile(name, self.sections, self.config_path, role_needed=role_needed)
+            return profiles.profile_session(name, self.profile(name), self.sso_sessions, self.config_path)
+        return profiles.from_profile(name, self.sections, self.config_path, role_needed=role_needed)
 
-    def _session(self, found: target.Target) -> SsoSession:
+    def _session(self, found: RoleRef) -> SsoSession:
         if found.session_name is None:
             return SsoSession(start_url=found.start_url, region=found.region)
         values = self.sso_sessions.get(found.session_name, {})
@@ -148,5 +150,5 @@ def load(config_path: str | None = None, credentials_path: str | None = None) ->
 def from_sections(
     config_path: str, config: dict[str, Section], credentials_path: str, credentials: dict[str, Section]
 ) -> AwsConfig:
-    profiles, sessions = target.split_sections(config)
-    return AwsConfig(config_path, credentials_path, profiles, sessions, credentials, config)
+    by_name, sessions = profiles.split_sections(config)
+    return AwsConfig(config_path, credentials_path, by_name, sessions, credentials, config)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.errors import AwsError, ConfigError, SsoHelperError
-from ssohelper.migration.rewrite import StaticProfile, Target
-from ssohelper.models import SsoSession, Token, mask
+from ssohelper.migration.rewrite import StaticProfile
+from ssohelper.models import AccountRole, SsoSession, Token, mask
 from ssohelper.sso import accounts, clients, deadline
 
 log = logging.getLogger("ssohelper")
@@ -60,12 +60,12 @@ def caller_identity(profile: StaticProfile) -> dict:
 
 @dataclass
 class Resolution:
-    targets: dict[str, Target]
+    targets: dict[str, AccountRole]
     sources: dict[str, str]  # profile -> how its target was found
     skipped: list[tuple[str, str]]  # (profile, reason): keys stay untouched
 
 
-def parse_map(values: Sequence[str]) -> dict[str, Target]:
+def parse_map(values: Sequence[str]) -> dict[str, AccountRole]:
     """``--map PROFILE=ACCOUNT_ID:ROLE_NAME`` values."""
     result = {}
     for value in values:
@@ -73,7 +73,7 @@ def parse_map(values: Sequence[str]) -> dict[str, Target]:
         account, _, role = rest.partition(":")
         if not (name and account.isdigit() and len(account) == 12 and role):
             raise ConfigError(f"--map {value!r}: expected PROFILE=ACCOUNT_ID:ROLE_NAME (a 12-digit account ID)")
-        result[name] = Target(account, role)
+        result[name] = AccountRole(account, role)
     return result
 
 
@@ -81,7 +81,7 @@ def resolve_targets(
     profiles: Sequence[StaticProfile],
     *,
     session: SsoSession,
-    mapped: Mapping[str, Target],
+    mapped: Mapping[str, AccountRole],
     account_id: str | None,
     role_name: str | None,
     offline: bool,
@@ -91,7 +91,7 @@ def resolve_targets(
     """Map each profile to an account and role; the first rule that applies wins.
 
     Roles are listed once per account, all accounts together (one client, in parallel)."""
-    found: dict[str, Target | tuple[str, str] | str] = {}  # a target, (account, how), or why skipped
+    found: dict[str, AccountRole | tuple[str, str] | str] = {}  # a target, (account, how), or why skipped
     sources: dict[str, str] = {}
     for profile in profiles:
         if profile.name in mapped:
@@ -110,7 +110,7 @@ def resolve_targets(
         if isinstance(value, tuple):
             account, how = value
             try:
-                value = Target(account, _pick_role(name, account, roles[account], choose, role_name))
+                value = AccountRole(account, _pick_role(name, account, roles[account], choose, role_name))
             except _Skip as skip:
                 value = str(skip)
             sources[name] = sys.intern(f"account {how}, {_role_source(roles[account], role_name)}")  # 20,000 alike

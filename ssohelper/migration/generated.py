@@ -20,18 +20,17 @@ from dataclasses import dataclass, field
 
 from ssohelper.errors import UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
+from ssohelper.ini.profiles import ssohelper_process_options
 from ssohelper.migration.rewrite import (
     SSO_KEYS,
     STYLES,
-    Target,
     config_profiles,
     edit_section,
     new_header,
     profile_items,
     session_section,
 )
-from ssohelper.sso.accounts import AccountRole
-from ssohelper.target import ssohelper_process_options
+from ssohelper.models import AccountRole
 
 MARKER = ("ssohelper_generated", "populate")
 DEFAULT_TEMPLATE = "{account_name}.{role_name}"
@@ -98,7 +97,7 @@ def _clashes(names: dict[AccountRole, str]) -> list[list[AccountRole]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-def generated_target(doc: IniFile, header: str) -> tuple[str, Target] | None:
+def generated_target(doc: IniFile, header: str) -> tuple[str, AccountRole] | None:
     """(sso-session, target) of a profile populate generated; None for any other profile."""
     if doc.get(header, MARKER[0]) != MARKER[1]:
         return None
@@ -108,7 +107,7 @@ def generated_target(doc: IniFile, header: str) -> tuple[str, Target] | None:
         options = ssohelper_process_options(process) or {}
         session, account, role = (options.get(k) for k in ("--sso-session", "--account-id", "--role-name"))
     if session and account and role:
-        return session, Target(account, role)
+        return session, AccountRole(account, role)
     return None
 
 
@@ -152,8 +151,7 @@ def plan(
 
 
 def _items(settings: Settings, item: AccountRole) -> list[tuple[str, str]]:
-    target = Target(item.account_id, item.role_name)
-    body = profile_items(settings.style, settings.command, settings.sso_session, target)
+    body = profile_items(settings.style, settings.command, settings.sso_session, item)
     return [MARKER, *body, ("region", settings.region)]
 
 

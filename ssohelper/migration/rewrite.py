@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
 from ssohelper.ini.read import section_kind
+from ssohelper.models import AccountRole
+from ssohelper.settings import DEFAULT_SCOPE
 
 STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes")
@@ -24,13 +26,7 @@ _ALREADY = (
     ("credential_process", "uses credential_process"),
     ("role_arn", "assumes a role (role_arn)"),
 )
-STYLES = ("process", "native")
-
-
-@dataclass(frozen=True)
-class Target:
-    account_id: str
-    role_name: str
+STYLES = ("process", "native", "roles-anywhere")
 
 
 @dataclass(frozen=True)
@@ -131,13 +127,16 @@ def quote(word: str) -> str:
     return shlex.quote(word)
 
 
-def process_command(command: str, sso_session: str, target: Target) -> str:
+def process_command(command: str, sso_session: str, target: AccountRole) -> str:
     """The credential_process line; ``command`` is already quoted, every other word is quoted here."""
     words = ("--sso-session", sso_session, "--account-id", target.account_id, "--role-name", target.role_name)
     return f"{command} credential-process " + " ".join(quote(word) for word in words)
 
 
-def profile_items(style: str, command: str, sso_session: str, target: Target) -> list[tuple[str, str]]:
+def profile_items(style: str, command: str, sso_session: str, target: AccountRole) -> list[tuple[str, str]]:
+    """The keys a migrated profile gets. For roles-anywhere, ``command`` is the whole line."""
+    if style == "roles-anywhere":
+        return [("credential_process", command)]
     if style == "native":
         return [
             ("sso_session", sso_session),
@@ -173,13 +172,13 @@ def new_header(name: str) -> str | None:
 
 def session_section(sso_session: str, start_url: str, region: str) -> tuple[str, list[tuple[str, str]]]:
     """A new ``[sso-session NAME]`` section, as migrate and populate create it."""
-    items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", "sso:account:access")]
+    items = [("sso_start_url", start_url), ("sso_region", region), ("sso_registration_scopes", DEFAULT_SCOPE)]
     return f"sso-session {sso_session}", items
 
 
 def rewrite_config(
     config: IniFile,
-    targets: Mapping[str, Target],
+    targets: Mapping[str, AccountRole],
     *,
     sso_session: str,
     style: str = "process",
@@ -190,7 +189,7 @@ def rewrite_config(
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")
     headers = config_profiles(config)
-    drop_from_config = STATIC_KEYS + (SSO_KEYS if style == "process" else ())
+    drop_from_config = STATIC_KEYS + (SSO_KEYS if style != "native" else ())
     config_edits = {}
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"
@@ -212,7 +211,7 @@ def rewrite_config(
     return config.render()
 
 
-def rewrite_credentials(credentials: IniFile, targets: Mapping[str, Target]) -> str:
+def rewrite_credentials(credentials: IniFile, targets: Mapping[str, AccountRole]) -> str:
     """Edit ``credentials`` in place: the static keys of ``targets``' profiles go; its new text."""
     edits = {
         name: edit_section(credentials, name, STATIC_KEYS, []) for name in targets if credentials.has_section(name)

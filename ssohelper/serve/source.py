@@ -27,7 +27,7 @@ ANSWER_WAIT = 1.5
 
 def profile_credentials(profile: str | None, options: ProcessOptions) -> envcreds.ProfileCredentials:
     """Role credentials for ``profile`` through credential-process's cache, locks and refresh."""
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
 
     return envcreds.profile_credentials(profile, fetch_document=lambda target: fetch(target, options))
 

@@ -11,21 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from typing import Any
 
-from ssohelper.models import SsoSession, Token
+from ssohelper.models import AccountRole, SsoSession, Token
 from ssohelper.sso import clients, portal
 
 WORKERS = 16
 Progress = Callable[[int, int], None]  # (done, total), called from the calling thread only
-
-
-@dataclass(frozen=True)
-class AccountRole:
-    account_id: str
-    account_name: str
-    role_name: str
 
 
 def portal_client(session: SsoSession, workers: int = WORKERS) -> Any:
@@ -83,7 +75,7 @@ def list_access(
     names = {account["accountId"]: account.get("accountName", "") for account in accounts}
     roles = roles_by_account(session, token, names, client=client, workers=workers, progress=progress)
     return [
-        AccountRole(account_id, names[account_id], role)
+        AccountRole(account_id, role, account_name=names[account_id])
         for account_id, account_roles in roles.items()
         for role in account_roles or ()
     ]

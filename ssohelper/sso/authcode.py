@@ -11,11 +11,11 @@ import logging
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import LoginFailed
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import answers, clients, oidc, pkce, tokencache
+from ssohelper.sso import answers, callback, clients, oidc, pkce
 from ssohelper.sso.interaction import Interaction
+from ssohelper.sso.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 AUTH_CODE_GRANT = "authorization_code"
@@ -37,16 +37,15 @@ def authorize_url(
     return f"{endpoint}/authorize?{encoded}&code_challenge={code_challenge}"
 
 
-def sign_in(
-    session: SsoSession, ui: Interaction, client: Any, store: KeyringStore | None, *, port: int | None
-) -> Token:
+def sign_in(vault: TokenVault, ui: Interaction, client: Any, *, port: int | None) -> Token:
     """Run the browser flow once; LoginFailed on a denial, a refused code or a timeout.
 
     Only a callback carrying this sign-in's state ends the wait (the listener refuses others).
     """
-    registration = oidc.registration(session, client, store, now=ui.clock(), auth_code=True)
+    session = vault.session
+    registration = oidc.registration(vault, client, now=ui.clock(), auth_code=True)
     verifier, state = pkce.new_verifier(), pkce.new_state()
-    with pkce.CallbackListener(port, state=state) as listener:  # bound before the browser opens
+    with callback.CallbackListener(port, state=state) as listener:  # bound before the browser opens
         url = authorize_url(
             clients.endpoint_url(client),
             registration["clientId"],
@@ -58,13 +57,13 @@ def sign_in(
         ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) in the browser; if none opens, open:\n  {url}")
         ui.open_url(url)
         log.debug("listening for the callback on %s", listener.redirect_uri)
-        answer = listener.wait(deadline=ui.clock() + pkce.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
+        answer = listener.wait(deadline=ui.clock() + callback.OVERALL_TIMEOUT, clock=ui.clock, on_wait=ui.on_wait)
         redirect_uri = listener.redirect_uri
     code = _checked_code(session, answer)
-    return exchange(session, client, registration, code, verifier, redirect_uri, store, now=ui.clock())
+    return exchange(vault, client, registration, code, verifier, redirect_uri, now=ui.clock())
 
 
-def _checked_code(session: SsoSession, answer: pkce.Callback | None) -> str:
+def _checked_code(session: SsoSession, answer: callback.Callback | None) -> str:
     again = f"run {session.login_command()} to try again"
     if answer is None:
         raise LoginFailed(f"no answer from the browser for '{session.label}' within 10 minutes; {again}")
@@ -77,17 +76,10 @@ def _checked_code(session: SsoSession, answer: pkce.Callback | None) -> str:
 
 
 def exchange(
-    session: SsoSession,
-    client: Any,
-    registration: dict,
-    code: str,
-    verifier: str,
-    redirect_uri: str,
-    store: KeyringStore | None,
-    *,
-    now: float,
+    vault: TokenVault, client: Any, registration: dict, code: str, verifier: str, redirect_uri: str, *, now: float
 ) -> Token:
     """CreateToken with grant type authorization_code; a refused code ends the sign-in (exit 6)."""
+    session = vault.session
     from botocore.exceptions import ClientError
 
     with clients.calling("SSO OIDC CreateToken", session):
@@ -106,7 +98,7 @@ def exchange(
             if error not in _CODE_REJECTIONS:
                 raise
             if error == "InvalidClientException":  # the next sign-in registers again
-                tokencache.delete_registration(session, store)
+                vault.forget_registration()
             raise LoginFailed(
                 f"SSO OIDC did not accept the sign-in code for '{session.label}' ({error}); "
                 f"run {session.login_command()} to try again"

@@ -14,7 +14,7 @@ from typing import Any
 
 from ssohelper.errors import AwsError, ConfigError, LoginRequired, SsoHelperError
 from ssohelper.models import SsoSession
-from ssohelper.sso import deadline
+from ssohelper.settings import call_timeout
 
 log = logging.getLogger("ssohelper")
 
@@ -37,7 +37,7 @@ def config(*, signed: bool = False, max_pool_connections: int = 10) -> Any:
     if not attempts.isdigit() or int(attempts) < 1:
         raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
-    per_read = min(deadline.call_timeout(), 30)  # the overall deadline is enforced around the call
+    per_read = min(call_timeout(), 30)  # the overall deadline is enforced around the call
     unsigned: dict[str, Any] = {} if signed else {"signature_version": UNSIGNED}
     return Config(
         **unsigned,

@@ -12,22 +12,17 @@ inside 55 s, because the Go SDK kills it at 60 s.
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from ssohelper import paths
-from ssohelper.errors import AwsError, ConfigError
-from ssohelper.settings import PROCESS_BUDGET, read_setting
+from ssohelper.errors import AwsError
+from ssohelper.settings import ENV_CALL_TIMEOUT, PROCESS_BUDGET, call_timeout
 
 T = TypeVar("T")
-__all__ = ["PROCESS_BUDGET", "TimedOut", "budget", "call_timeout", "remaining", "run"]
-
-DEFAULT_CALL_TIMEOUT = 30.0
-ENV_CALL_TIMEOUT = "SSOHELPER_CALL_TIMEOUT"
+__all__ = ["PROCESS_BUDGET", "TimedOut", "budget", "remaining", "run"]
 
 
 class TimedOut(AwsError):
@@ -35,25 +30,6 @@ class TimedOut(AwsError):
 
 
 _budget_end: contextvars.ContextVar[float | None] = contextvars.ContextVar("ssohelper_budget_end", default=None)
-
-
-def call_timeout() -> float:
-    """Seconds one AWS call may take: $SSOHELPER_CALL_TIMEOUT, else ``call_timeout_seconds``
-    in the ``[aws]`` section of the settings file, else 30."""
-    text = os.environ.get(ENV_CALL_TIMEOUT)
-    where = ENV_CALL_TIMEOUT
-    if not text:
-        text = read_setting("aws", "call_timeout_seconds")
-        where = f"{paths.settings_file()}: call_timeout_seconds"
-    if not text:
-        return DEFAULT_CALL_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 24 * 3600:
-        raise ConfigError(f"{where} must be a positive number of seconds, not {text!r}")
-    return seconds
 
 
 @contextmanager

@@ -63,7 +63,7 @@ def profile_credentials(
 
 def _cached_document(target: RoleTarget) -> str:
     from ssohelper.settings import load_process_settings
-    from ssohelper.sso.credentials import fetch
+    from ssohelper.sso.credential_process import fetch
 
     return fetch(target, load_process_settings())
 

@@ -75,11 +75,11 @@ def choose_flow(
 
 def choose_flow_here(*, use_device_code: bool, named_session: bool, redirect_port: int | None) -> FlowChoice:
     """``choose_flow`` with this process's environment, platform and settings file."""
-    from ssohelper.settings import load_login_settings
+    from ssohelper import settings
 
     return choose_flow(
         use_device_code=use_device_code,
-        device_setting=load_login_settings().use_device_code,
+        device_setting=settings.use_device_code(),
         named_session=named_session,
         redirect_port=redirect_port,
         env=os.environ,

@@ -1,8 +1,9 @@
 """Signing in: reuse a valid token, refresh a stale one, or run the browser or device flow.
 
-Two locks per session. The session lock covers a refresh and each write of the token: it is
-held for a second, so a caller whose token is still valid is never blocked by a sign-in. The
-sign-in lock covers the wait for a person, so parallel callers open at most one browser.
+The session's ``TokenVault`` owns the token, its secrets and its two locks. The session lock
+covers a refresh and each write of the token: it is held for a second, so a caller whose token
+is still valid is never blocked by a sign-in. The sign-in lock covers the wait for a person, so
+parallel callers open at most one browser.
 """
 
 from __future__ import annotations
@@ -16,21 +17,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths, settings
-from ssohelper.cache import locks
+from ssohelper import settings
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import authcode, clients, deadline, oidc, secrets_policy, tokencache
+from ssohelper.sso import authcode, clients, oidc
 from ssohelper.sso.flow import FlowChoice, has_display
 from ssohelper.sso.interaction import Interaction
-from ssohelper.sso.secrets_policy import Notify, Placement
+from ssohelper.sso.secrets_policy import UNSET, Notify, Placement, report
+from ssohelper.sso.vault import TokenVault, signin_lock_path
 
 log = logging.getLogger("ssohelper")
 
 REFRESH_WINDOW = settings.DEFAULT_MIN_TTL
 LOGIN_LOCK_TIMEOUT = settings.LOGIN_WAIT
-UNSET: Any = secrets_policy.UNSET
+__all__ = [
+    "UNSET",
+    "Interaction",
+    "LoginOutcome",
+    "default_browser",
+    "ensure_login",
+    "signin_lock_path",
+    "usable_token",
+]
 
 
 @dataclass(frozen=True)
@@ -40,15 +49,6 @@ class LoginOutcome:
     token_path: str
     secrets_location: str
     placement: Placement | None = None
-
-
-def signin_lock_path(session: SsoSession) -> str:
-    """Held while a person signs in (device code or browser): one sign-in at a time per session."""
-    return paths.lock_file("signin", tokencache.token_key(session))
-
-
-def _session_lock(session: SsoSession, timeout: float, what: str) -> Any:
-    return locks.file_lock(tokencache.lock_path(session), timeout=deadline.remaining(timeout), what=what)
 
 
 def default_browser() -> Callable[[str], Any] | None:
@@ -67,7 +67,7 @@ def ensure_login(
     reject: str | None = None,
     flow: FlowChoice | None = None,
     secrets: str | None = None,
-    notify: Notify = secrets_policy.report,
+    notify: Notify = report,
 ) -> LoginOutcome:
     """Make sure ``session`` has a token with at least ``min_ttl`` seconds left.
 
@@ -75,35 +75,39 @@ def ensure_login(
     to sign in when one is needed (None: the device flow, without saying why). ``secrets`` is
     auto, keyring or file (default: the settings file); see ``secrets_policy``.
     """
-    signin_wait = deadline.remaining(lock_timeout)
-    with locks.file_lock(signin_lock_path(session), timeout=signin_wait, what=f"sign-in to {session.label}"):
-        with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
-            placement = secrets_policy.apply(session, mode=secrets, store=store, notify=notify)
+    vault = TokenVault(session, mode=secrets, store=store, notify=notify)
+    with vault.signin_lock(lock_timeout):
+        with vault.lock(lock_timeout, f"refresh of {session.label}"):
+            cached = vault.settle()
             action, current = None, None
-            try:
-                if not force:
-                    action, current = _current(
-                        session, placement, reject, min_ttl, oidc_client, now=ui.clock(), notify=notify
-                    )
-            except AwsError as exc:  # the refresh failed: a new sign-in settles it
-                log.debug("the refresh failed (%s); signing in again", exc)
-                if isinstance(exc, oidc.RefreshLost):
-                    ui.notify(f"{exc}; signing in again.")
-                action, current = None, None
+            if not force:
+                action, current = _current_or_sign_in(vault, cached, ui, reject, min_ttl, oidc_client)
             if action and current:
-                return _outcome(action, session, current, placement)
+                return _outcome(vault, action, current)
         client = oidc_client or clients.client("sso-oidc", session.region)
         if flow is not None:
             ui.notify(flow.describe())
-        registrations = placement.registration_store
         # the wait for a person: under the sign-in lock only, never the session lock
         if flow is not None and flow.browser:
-            token = authcode.sign_in(session, ui, client, registrations, port=flow.redirect_port)
+            token = authcode.sign_in(vault, ui, client, port=flow.redirect_port)
         else:
-            token = _device_login(session, ui, client, registrations)
-        with _session_lock(session, lock_timeout, f"saving the sign-in to {session.label}"):
-            secrets_policy.save(session, token, placement, notify=notify)
-        return _outcome("signed-in", session, token, placement)
+            token = _device_login(vault, ui, client)
+        with vault.lock(lock_timeout, f"saving the sign-in to {session.label}"):
+            vault.save(token)
+        return _outcome(vault, "signed-in", token)
+
+
+def _current_or_sign_in(
+    vault: TokenVault, cached: Token | None, ui: Interaction, reject: str | None, min_ttl: float, oidc_client: Any
+) -> tuple[str | None, Token | None]:
+    """``_current``, except that a failed refresh means: sign in again."""
+    try:
+        return _current(vault, cached, reject, min_ttl, oidc_client, now=ui.clock())
+    except AwsError as exc:
+        log.debug("the refresh failed (%s); signing in again", exc)
+        if isinstance(exc, oidc.RefreshLost):
+            ui.notify(f"{exc}; signing in again.")
+        return None, None
 
 
 def usable_token(
@@ -115,19 +119,20 @@ def usable_token(
     clock: Callable[[], float] = epoch_now,
     oidc_client: Any = None,
     reject: str | None = None,
-    notify: Notify = secrets_policy.report,
+    notify: Notify = report,
 ) -> Token:
     """A token with ``min_ttl`` left, refreshed silently if needed; LoginRequired otherwise.
 
     ``reject`` is an access token the server refused: it counts as expired.
     """
-    token = _accepted(tokencache.load_token(session), reject)
+    vault = TokenVault(session, store=store, notify=notify)
+    token = _accepted(vault.peek(), reject)
     if token and token.seconds_left(clock()) > min_ttl:
         return token
-    with _session_lock(session, lock_timeout, f"refresh of {session.label}"):
-        placement = secrets_policy.apply(session, store=store, notify=notify)
+    with vault.lock(lock_timeout, f"refresh of {session.label}"):
+        cached = vault.settle()
         try:
-            action, token = _current(session, placement, reject, min_ttl, oidc_client, now=clock(), notify=notify)
+            action, token = _current(vault, cached, reject, min_ttl, oidc_client, now=clock())
         except AwsError as exc:  # the refresh failed or was lost: a still-valid token beats failing
             if token and token.seconds_left(clock()) > 0:
                 return token
@@ -135,7 +140,7 @@ def usable_token(
                 raise LoginRequired(f"{exc}; run: {session.login_command()}") from None
             raise
         if action is None and token is not None and reject is not None and token.access_token == reject:
-            secrets_policy.save(session, token, placement, notify=notify)  # marked expired: login signs in anew
+            vault.save(token)  # marked expired: login signs in anew
     if action and token:
         return token
     if token and token.seconds_left(clock()) > 0:
@@ -144,23 +149,18 @@ def usable_token(
 
 
 def _current(
-    session: SsoSession,
-    placement: Placement,
-    reject: str | None,
-    min_ttl: float,
-    oidc_client: Any,
-    *,
-    now: float,
-    notify: Notify,
+    vault: TokenVault, cached: Token | None, reject: str | None, min_ttl: float, oidc_client: Any, *, now: float
 ) -> tuple[str | None, Token | None]:
-    """Under the session lock: ("reused", token) if the cache has ``min_ttl`` left (another
-    process may have just renewed it), ("refreshed", token) after a refresh, else (None, stale)."""
-    token = _accepted(tokencache.load_token(session, placement.store), reject)
+    """Under the session lock, given the ``cached`` token: ("reused", token) if it has ``min_ttl``
+    left (another process may have just renewed it), ("refreshed", token) after a refresh, else
+    (None, stale)."""
+    label = vault.session.label
+    token = _accepted(cached, reject)
     if token and token.seconds_left(now) > min_ttl:
-        log.debug("the token for %s has %d min left", session.label, token.seconds_left(now) // 60)
+        log.debug("the token for %s has %d min left", label, token.seconds_left(now) // 60)
         return "reused", token
-    log.debug("the token for %s is %s", session.label, "stale" if token else "missing")
-    refreshed = _try_refresh(session, token, placement, oidc_client, now=now, notify=notify)
+    log.debug("the token for %s is %s", label, "stale" if token else "missing")
+    refreshed = _try_refresh(vault, token, oidc_client, now=now)
     return ("refreshed", refreshed) if refreshed else (None, token)
 
 
@@ -175,13 +175,12 @@ def _login_needed(session: SsoSession, token: Token | None, now: float) -> str:
     return f"SSO session '{session.label}' {state}; run: {session.login_command()}"
 
 
-def _try_refresh(
-    session: SsoSession, token: Token | None, placement: Placement, oidc_client: Any, *, now: float, notify: Notify
-) -> Token | None:
+def _try_refresh(vault: TokenVault, token: Token | None, oidc_client: Any, *, now: float) -> Token | None:
     if token is None or not (token.refresh_token and token.client_id and token.client_secret):
         return None
     if token.registration_expires_at and token.registration_expires_at <= now:
         return None
+    session = vault.session
     try:
         fresh = oidc.refresh(session, oidc_client or clients.client("sso-oidc", session.region), token, now=now)
     except oidc.RefreshRejected as exc:  # network trouble or throttling propagate: they need no new sign-in
@@ -189,17 +188,18 @@ def _try_refresh(
             raise
         log.debug("the refresh token was not accepted; a new sign-in is needed")
         return None
-    secrets_policy.save(session, fresh, placement, notify=notify)
+    vault.save(fresh)
     log.debug("refreshed the access token for %s", session.label)
     return fresh
 
 
-def _device_login(session: SsoSession, ui: Interaction, client: Any, store: KeyringStore | None) -> Token:
-    registration = oidc.registration(session, client, store, now=ui.clock())
+def _device_login(vault: TokenVault, ui: Interaction, client: Any) -> Token:
+    session = vault.session
+    registration = oidc.registration(vault, client, now=ui.clock())
     try:
         device = oidc.start(session, client, registration, now=ui.clock())
     except oidc.ClientRejected:
-        registration = oidc.registration(session, client, store, now=ui.clock(), renew=True)
+        registration = oidc.registration(vault, client, now=ui.clock(), renew=True)
         device = oidc.start(session, client, registration, now=ui.clock())
     url = device.verification_uri_complete or device.verification_uri
     ui.notify(f"Sign in to AWS IAM Identity Center ({session.label}) at:\n  {url}")
@@ -208,6 +208,5 @@ def _device_login(session: SsoSession, ui: Interaction, client: Any, store: Keyr
     return oidc.poll(session, client, registration, device, clock=ui.clock, sleep=ui.sleep, on_wait=ui.on_wait)
 
 
-def _outcome(action: str, session: SsoSession, token: Token, placement: Placement) -> LoginOutcome:
-    where = tokencache.secrets_location(session, placement.store)
-    return LoginOutcome(action, token, tokencache.token_path(session), where, placement)
+def _outcome(vault: TokenVault, action: str, token: Token) -> LoginOutcome:
+    return LoginOutcome(action, token, vault.path, vault.location(), vault.placement)

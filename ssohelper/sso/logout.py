@@ -18,7 +18,8 @@ from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession, Token
 from ssohelper.sso import awscli_cache, portal, tokencache
-from ssohelper.sso.login import UNSET
+from ssohelper.sso.secrets_policy import UNSET
+from ssohelper.sso.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 
@@ -35,9 +36,9 @@ class LogoutResult:
 def logout(
     session: SsoSession, *, client: Any = None, store: KeyringStore | None = UNSET, config: AwsConfig | None = None
 ) -> LogoutResult:
-    store = keyringstore.secure_keyring() if store is UNSET else store
+    vault = TokenVault(session, store=store)
     try:
-        token = tokencache.load_token(session, store)
+        token = vault.load()
     except ConfigError as exc:  # a token file someone else could have written: never sent, but removed
         token, server = None, f"not signed out on the server ({exc})"
     else:
@@ -47,8 +48,8 @@ def logout(
             server = "signed out" if portal.logout(session, token, client=client) else "already signed out"
         except SsoHelperError as exc:  # still forget it locally: the user asked to be signed out
             server = f"not signed out on the server ({exc})"
-    removed = tokencache.delete_token(session, store)
-    tokencache.delete_registration(session, store)
+    removed = vault.delete()
+    store = vault.keyring
     sid = rolestore.session_id(session.name, session.start_url)
     roles = 0
     if store is not None:

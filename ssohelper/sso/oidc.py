@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginFailed
 from ssohelper.models import SsoSession, Token, epoch_now
 from ssohelper.sso import answers, clients, deadline, tokencache
-from ssohelper.sso.pkce import REDIRECT_URI_WITHOUT_PORT
+from ssohelper.sso.callback import REDIRECT_URI_WITHOUT_PORT
+from ssohelper.sso.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 
@@ -55,20 +55,13 @@ class DeviceAuthorization:
     interval: int
 
 
-def registration(
-    session: SsoSession,
-    oidc: Any,
-    store: KeyringStore | None,
-    *,
-    now: float,
-    renew: bool = False,
-    auth_code: bool = False,
-) -> dict:
+def registration(vault: TokenVault, oidc: Any, *, now: float, renew: bool = False, auth_code: bool = False) -> dict:
     """A cached client registration, reused until 15 minutes before it expires.
 
     ``auth_code`` registers for the browser flow: its grant types, the loopback redirect URI
     without a port, and the start URL as issuer, as the AWS CLI v2 does."""
-    cached = None if renew else tokencache.load_registration(session, store, auth_code)
+    session = vault.session
+    cached = None if renew else vault.registration(auth_code)
     if cached and cached["expiresAt"] - now > REGISTRATION_MARGIN:
         log.debug("reusing client registration %s", cached["clientId"][:8])
         return cached
@@ -93,7 +86,7 @@ def registration(
         "clientSecret": response["clientSecret"],
         "expiresAt": float(response["clientSecretExpiresAt"]),
     }
-    tokencache.save_registration(session, fresh, store, auth_code)
+    vault.save_registration(fresh, auth_code)
     log.debug("registered a new client %s", fresh["clientId"][:8])
     return fresh
 

@@ -9,30 +9,26 @@
 - the token file did not already hold them from another tool (``aws sso login``): ssohelper
   never moves secrets out of a file another tool wrote.
 
-Otherwise they stay in the 0600 token file, as the AWS CLI keeps them. The rule is applied again
-on every login, refresh, status and migrate; a move is reported through ``notify``.
+Otherwise they stay in the 0600 token file, as the AWS CLI keeps them. ``sso.vault`` applies the
+rule on every login, refresh, status and migrate, and moves secrets that sit elsewhere.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import settings
-from ssohelper.cache import keyringstore, locks
+from ssohelper.cache import keyringstore
 from ssohelper.cache.keyringstore import KeyringStore
-from ssohelper.errors import Busy
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
-from ssohelper.models import SsoSession, Token
+from ssohelper.models import SsoSession
 from ssohelper.sso import tokencache
 
 UNSET: Any = object()
-MOVE_WAIT = 5.0  # seconds status or migrate wait for a refresh under way before leaving the move to it
-log = logging.getLogger("ssohelper")
 Notify = Callable[[str], None]
 
 
@@ -128,70 +124,3 @@ def _written_by_another_tool(session: SsoSession) -> bool:
     if not (raw.get("refreshToken") or raw.get("clientSecret")):
         return False
     return raw.get("clientId") not in tokencache.registration_client_ids(session)
-
-
-def save(session: SsoSession, token: Token, placement: Placement, *, notify: Notify = report) -> str:
-    """Write ``token`` with its secrets where ``placement`` says; report a move. Returns the path."""
-    before = tokencache.secrets_place(session, placement.store)
-    path = tokencache.save_token(session, token, placement.target)
-    if before == "keyring" and placement.store is not None and tokencache.secrets_place(session, None) == "file":
-        placement.store.delete("token/" + tokencache.token_key(session))
-    after = tokencache.secrets_place(session, placement.store)
-    if before and after and before != after:
-        what = f"the refresh token and client secret of '{session.label}'"
-        notify(f"moved {what} {_move(before, after)}: {placement.reason}")
-    return path
-
-
-def _move(before: str, after: str) -> str:
-    names = {"file": "the token file", "keyring": "the OS keyring"}
-    return f"from {names[before]} to {names[after]}"
-
-
-def apply(
-    session: SsoSession,
-    *,
-    mode: str | None = None,
-    store: KeyringStore | None = UNSET,
-    config: AwsConfig | None = None,
-    notify: Notify = report,
-) -> Placement:
-    """Apply the rule to the token already cached for ``session``, moving its secrets if needed."""
-    placement = decide(session, mode=mode, store=store, config=config)
-    if tokencache.secrets_place(session, placement.store) in (None, placement.where):
-        return placement
-    try:  # re-entrant: login and refresh already hold it
-        with locks.file_lock(tokencache.lock_path(session), timeout=MOVE_WAIT, what=f"refresh of {session.label}"):
-            now = tokencache.secrets_place(session, placement.store)
-            token = tokencache.load_token(session, placement.store)
-            if token is not None and now not in (None, placement.where):
-                save(session, token, placement, notify=notify)
-    except Busy:  # a sign-in or refresh is under way; it applies the rule itself
-        log.debug("the session lock of %s is busy; not moving its secrets now", session.label)
-    return placement
-
-
-def apply_configured(*, notify: Notify = report) -> None:
-    """Apply the rule to every session in the AWS config (after migrate-profiles changed it)."""
-    config = awsconfig.load()
-    mode, store = settings.secrets_mode(), keyringstore.secure_keyring()
-    for session in config.sessions():
-        apply(session, mode=mode, store=store, config=config, notify=notify)
-
-
-def explain(
-    session: SsoSession,
-    *,
-    mode: str | None = None,
-    store: KeyringStore | None = UNSET,
-    config: AwsConfig | None = None,
-    notify: Notify = report,
-) -> SecretsStatus:
-    """Where ``session``'s secrets are now and why (applying the rule first)."""
-    placement = apply(session, mode=mode, store=store, config=config, notify=notify)
-    if tokencache.read_raw(session) is None:
-        goes = "the OS keyring" if placement.where == "keyring" else "the token file"
-        where = f"none yet (a sign-in puts them in {goes})"
-    else:
-        where = tokencache.secrets_location(session, placement.store)
-    return SecretsStatus(where, placement.reason, placement.warnings)

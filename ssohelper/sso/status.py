@@ -16,8 +16,8 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
-from ssohelper.sso import secrets_policy, tokencache
 from ssohelper.sso.secrets_policy import UNSET
+from ssohelper.sso.vault import TokenVault
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,16 @@ def _session_status(
 ) -> SessionStatus:
     sid = rolestore.session_id(session.name, session.start_url)
     roles = tuple(sorted(cached.get(sid, []), key=lambda r: (r.account_id, r.role_name)))
+    vault = TokenVault(session, store=store)
     try:  # applies the secrets rule first: it may move them
-        secrets = secrets_policy.explain(session, store=store)
-        token = tokencache.load_token(session, store)
+        secrets = vault.explain()
+        token = vault.load()
     except ConfigError as exc:  # an unreadable or untrusted token file: say so, go on with the others
-        path = tokencache.token_path(session)
         return SessionStatus(
             session.label,
             session.start_url,
             session.region,
-            path,
+            vault.path,
             "cannot tell",
             None,
             None,
@@ -124,12 +124,12 @@ def _session_status(
         name=session.label,
         start_url=session.start_url,
         region=session.region,
-        token_path=tokencache.token_path(session),
+        token_path=vault.path,
         state=state,
         expires_at=token.expires_at if token else None,
         seconds_left=left,
         can_refresh=can_refresh,
-        secrets_location=tokencache.secrets_location(session, store) if can_refresh else None,
+        secrets_location=vault.location() if can_refresh else None,
         secrets_where=secrets.where,
         secrets_reason=secrets.reason,
         warnings=secrets.warnings,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ssohelper import paths
@@ -81,9 +82,30 @@ def _write_json(path: str, value: dict) -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class Cached:
+    """The cached token and where its refresh token and client secret are: "file", "keyring" or None."""
+
+    token: Token | None
+    place: str | None
+
+
+def read(session: SsoSession, store: KeyringStore | None) -> Cached:
+    """The cached token, its secrets from ``store`` if they are not in the file, in one reading."""
+    raw = _read_json(token_path(session))
+    kept = None
+    if store is not None and raw is not None and not raw.get("refreshToken"):
+        kept = store.get(_secrets_name(session))
+    in_file = raw is not None and bool(raw.get("refreshToken") or raw.get("clientSecret"))
+    return Cached(_token(session, raw, kept), "file" if in_file else ("keyring" if kept else None))
+
+
 def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token | None:
     """The cached token, or None when absent or unreadable. Secrets come from ``store`` if given."""
-    raw = _read_json(token_path(session))
+    return read(session, store).token
+
+
+def _token(session: SsoSession, raw: dict | None, kept: dict | None) -> Token | None:
     if raw is None or not isinstance(raw.get("accessToken"), str):
         return None
     try:
@@ -92,11 +114,9 @@ def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token 
     except (KeyError, TypeError, ValueError, AttributeError):  # a foreign or damaged file
         return None
     client_secret, refresh_token = raw.get("clientSecret"), raw.get("refreshToken")
-    if store is not None and not refresh_token:
-        kept = store.get("token/" + token_key(session)) or {}
-        if kept.get("clientId") == raw.get("clientId"):
-            client_secret = client_secret or kept.get("clientSecret")
-            refresh_token = kept.get("refreshToken")
+    if kept and kept.get("clientId") == raw.get("clientId"):
+        client_secret = client_secret or kept.get("clientSecret")
+        refresh_token = kept.get("refreshToken")
     return Token(
         start_url=raw.get("startUrl", session.start_url),
         region=raw.get("region", session.region),
@@ -109,8 +129,33 @@ def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token 
     )
 
 
+def _secrets_name(session: SsoSession) -> str:
+    return "token/" + token_key(session)
+
+
 def save_token(session: SsoSession, token: Token, store: KeyringStore | None = None) -> str:
-    """Write the token file atomically (0600); returns its path."""
+    """Write the token file atomically (0600), its secrets in ``store`` if given; returns its path."""
+    _save(session, token, store)
+    return token_path(session)
+
+
+def replace(
+    session: SsoSession, token: Token, target: KeyringStore | None, keyring: KeyringStore | None
+) -> tuple[str | None, str | None]:
+    """Write ``token``, its secrets in ``target`` (None: the file). Returns where they were and
+    where they are now; a copy left in ``keyring`` when they went to the file is removed."""
+    raw = _read_json(token_path(session)) or {}
+    before = "file" if raw.get("refreshToken") or raw.get("clientSecret") else None
+    if before is None and keyring is not None and keyring.get(_secrets_name(session)):
+        before = "keyring"
+    after = _save(session, token, target)
+    if before == "keyring" and after == "file" and keyring is not None:
+        keyring.delete(_secrets_name(session))
+    return before, after
+
+
+def _save(session: SsoSession, token: Token, store: KeyringStore | None) -> str | None:
+    """Write the token file; returns where its secrets went ("keyring", "file"; None: it has none)."""
     raw: dict = {
         "startUrl": token.start_url,
         "region": token.region,
@@ -125,12 +170,11 @@ def save_token(session: SsoSession, token: Token, store: KeyringStore | None = N
     secrets = {k: v for k, v in secrets.items() if v}
     kept = False  # a locked keyring: keep them in the file, as the AWS CLI does
     if store is not None and secrets:
-        kept = store.set("token/" + token_key(session), {"clientId": token.client_id, **secrets})
+        kept = store.set(_secrets_name(session), {"clientId": token.client_id, **secrets})
     if not kept:
         raw.update(secrets)
-    path = token_path(session)
-    _write_json(path, raw)
-    return path
+    _write_json(token_path(session), raw)
+    return "keyring" if kept else ("file" if secrets else None)
 
 
 def secrets_place(session: SsoSession, store: KeyringStore | None) -> str | None:
@@ -138,7 +182,7 @@ def secrets_place(session: SsoSession, store: KeyringStore | None) -> str | None
     raw = _read_json(token_path(session)) or {}
     if raw.get("refreshToken") or raw.get("clientSecret"):
         return "file"
-    if store is not None and store.get("token/" + token_key(session)):
+    if store is not None and store.get(_secrets_name(session)):
         return "keyring"
     return None
 
@@ -155,7 +199,7 @@ def secrets_location(session: SsoSession, store: KeyringStore | None) -> str:
 
 def delete_token(session: SsoSession, store: KeyringStore | None = None) -> bool:
     if store is not None:
-        store.delete("token/" + token_key(session))
+        store.delete(_secrets_name(session))
     return remove_quietly(token_path(session))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +52,7 @@ def fetch(
 
     Lock waits and AWS calls end within the caller's ``deadline.budget``, if any. The role lock
     covers the fetch, never the wait for a person: an --auto-login sign-in runs without it, so
-    other callers for the role are not kept waiting (DESIGN decision 8)."""
+    other callers for the role are not kept waiting."""
     store, name = open_store(options.store), target_entry(target)
     hit = _cached(store, name, target, options.min_ttl, clock())
     if hit:
@@ -103,10 +102,10 @@ def _fetch_locked(
 def _cached(
     store: rolestore.FileStore | rolestore.KeyringRoleStore, name: str, target: RoleTarget, min_ttl: float, now: float
 ) -> str | None:
-    """A cached document, unless the session's token file is gone: a logout by any tool (even
-    ``aws sso logout``) ends the cached credentials too, and the entry is forgotten."""
+    """A cached document, unless the session was signed out (``rolestore.signed_out``): then the
+    entry is forgotten."""
     hit = rolestore.decode_entry(store.read(name), now=now, min_ttl=min_ttl)
-    if hit and not os.path.exists(tokencache.token_path(target.session)):
+    if hit and rolestore.signed_out(tokencache.token_path(target.session)):
         log.debug("the token file of %s is gone (a logout): not serving cached credentials", target.session.label)
         store.delete(name)
         return None

@@ -1,0 +1,199 @@
+"""Shared helpers for the tests: constants, the CLI in a subprocess, the other user, the AWS CLI v1.
+
+Fixtures live in conftest.py; everything a test imports by name lives here (``from helpers import ...``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+ACCOUNT = "111111111111"
+ROLE = "Developer"
+
+OTHER_UID = 65534  # nobody: the tests run as root and act as this user through setpriv
+AS_OTHER_USER = ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups"]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require(condition: object, what: str) -> None:
+    """Skip the test when a test dependency is missing; under CI=true, fail instead.
+
+    Use it for dependencies (tools, packages), not for platforms: a Linux-only test is a plain skipif.
+    """
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"missing test dependency under CI=true: {what}", pytrace=False)
+    pytest.skip(f"missing test dependency: {what}")
+
+
+def write_config(home: Path, start_url: str = "https://corp.awsapps.com/start", extra: str = "") -> Path:
+    path = home / ".aws" / "config"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        "[sso-session corp]\n"
+        f"sso_start_url = {start_url}\n"
+        "sso_region = us-east-1\n"
+        "sso_registration_scopes = sso:account:access\n\n"
+        "[profile dev]\n"
+        "sso_session = corp\n"
+        f"sso_account_id = {ACCOUNT}\n"
+        f"sso_role_name = {ROLE}\n"
+        "region = us-east-1\n\n"
+        "[profile legacy]\n"
+        f"sso_start_url = {start_url}\n"
+        "sso_region = us-east-1\n"
+        f"sso_account_id = {ACCOUNT}\n"
+        f"sso_role_name = {ROLE}\n"
+        "region = us-east-1\n" + extra
+    )
+    return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def ssohelper_cmd() -> list[str]:
+    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
+    return [exe] if exe else [sys.executable, "-m", "ssohelper"]
+
+
+def run_ssohelper(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The installed console script in a subprocess, with the test's environment."""
+    return subprocess.run(
+        ssohelper_cmd() + list(args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- Ctrl-C: a runner started as a background job ignores SIGINT, and an ignored signal stays
+# ignored across fork and exec. A test that sends SIGINT must give its target the default back.
+
+
+def popen_interruptible(args: list[str], **kwargs: Any) -> subprocess.Popen:
+    """subprocess.Popen whose child takes SIGINT as Ctrl-C even when this process ignores it.
+
+    A handled signal is reset to its default across exec, so the parent handles SIGINT while it
+    starts the child (no code runs in the child between fork and exec, so threads are no concern).
+    """
+    with sigint_raises():
+        return subprocess.Popen(args, **kwargs)
+
+
+@contextlib.contextmanager
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in this process for the block, whatever the runner set."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --- The other user: uid 65534 must be able to start this interpreter and import ssohelper.
+
+
+def other_user_cannot_run_python() -> str:
+    """Why uid 65534 cannot start this interpreter with ssohelper importable ('' when it can)."""
+    probe = subprocess.run([*AS_OTHER_USER, *ssohelper_cmd(), "--version"], capture_output=True, text=True, timeout=60)
+    if probe.returncode == 0:
+        return ""
+    blocked = _first_closed_directory()
+    where = f"{blocked} is not searchable by others (mode {blocked.stat().st_mode & 0o777:o})" if blocked else ""
+    said = (probe.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"uid {OTHER_UID} cannot run {ssohelper_cmd()[0]}: {where or said}"
+
+
+def _first_closed_directory() -> Path | None:
+    """The first directory on the way to the interpreter, its library or ssohelper that others can't enter."""
+    import ssohelper
+
+    ends = [Path(os.path.realpath(sys.executable)), Path(sys.base_prefix), Path(sys.prefix)]
+    ends.append(Path(ssohelper.__file__).resolve().parent)
+    for end in ends:
+        for directory in reversed(end.parents):
+            if directory.is_dir() and not directory.stat().st_mode & 0o001:
+                return directory
+    return None
+
+
+def require_other_user() -> None:
+    """setpriv and an interpreter uid 65534 can run; under CI=true a missing one fails the set-up."""
+    if shutil.which("setpriv") is None:
+        pytest.fail("running as root needs setpriv (util-linux) to test as another user")
+    why = other_user_cannot_run_python()
+    require(not why, why + " (.ci/run grants it; locally, a venv outside such a directory)")
+
+
+def kill_writers(entry: str, old: str, new: str, rounds: int, seed: int) -> dict[str, int]:
+    """Start a process that rewrites the role-cache entry (``old``, then ``new`` and ``old`` in turn)
+    and kill -9 it at a random instant, ``rounds`` times; count what each kill left behind.
+
+    Run it in a fresh single-threaded interpreter (``python -c``): it forks, and forking a threaded
+    process such as the test runner is unsafe.
+    """
+    import random
+    import time
+
+    from ssohelper.cache import rolestore
+
+    path = Path(rolestore.entry_path(entry))
+    rng, seen = random.Random(seed), {"torn": 0, "temps_left": 0, "most_temps": 0}
+    for _ in range(rounds):
+        ready_r, ready_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the writer: never returns
+            try:
+                store, i = rolestore.FileStore(), 0
+                store.write(entry, old)
+                os.write(ready_w, b"r")
+                while True:
+                    store.write(entry, (new, old)[i % 2])
+                    i += 1
+            finally:
+                os._exit(1)
+        os.close(ready_w)
+        os.read(ready_r, 1)
+        os.close(ready_r)
+        time.sleep(rng.uniform(0, 0.004))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        seen["torn"] += path.read_text() not in (old, new)
+        temps = len([n for n in os.listdir(path.parent) if n.startswith(".tmp-")])
+        seen["temps_left"] += temps
+        seen["most_temps"] = max(seen["most_temps"], temps)
+    return seen
+
+
+KILL_WRITERS = "import json, sys; import helpers; print(json.dumps(helpers.kill_writers(*sys.argv[1:4], 200, 9)))"
