@@ -15,6 +15,7 @@ import click
 from ssohelper import __version__, errors
 from ssohelper.cli import (
     audit,
+    ci,
     completion,
     configure,
     demo,
@@ -22,6 +23,8 @@ from ssohelper.cli import (
     migrate,
     populate,
     process,
+    scp,
+    serve,
     session,
 )
 from ssohelper.cli.options import debug_enabled, debug_option, say
@@ -53,8 +56,11 @@ for _command in (
     exec_export_console.exec_command,
     exec_export_console.export,
     exec_export_console.console,
+    serve.serve,
     audit.audit,
-    audit.scp_policy,
+    scp.scp_policy,
+    ci.ci_role,
+    ci.migrate_ci,
     completion.completion,
 ):
     cli.add_command(_command)

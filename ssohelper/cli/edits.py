@@ -11,33 +11,38 @@ from ssohelper.cli.options import confirm_apply, say
 from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
-    from ssohelper.migration.backups import Backup, FileChange
+    from ssohelper.migration.backups import Backup, FileChange, Ledger
     from ssohelper.models import SsoSession
 
 
-def recover_first(dry_run: bool) -> None:
+def recover_first(dry_run: bool, ledger: Ledger | None = None) -> None:
     """Finish or undo an apply a crash interrupted, and say which; a dry run only warns."""
     from ssohelper.migration import recovery
 
     if dry_run:
-        if recovery.interrupted():
+        if recovery.interrupted(ledger):
             say("ssohelper: a change was interrupted; the next run without --dry-run finishes or undoes it")
         return
-    for report in recovery.recover():
+    for report in recovery.recover(ledger):
         say(f"ssohelper: {report}")
 
 
-def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str) -> Backup:
-    """Ask, apply with backups, say how to undo, then place the sign-in secrets again.
+def apply_plan(
+    changes: list[FileChange], *, yes: bool, done: str, command: str, ledger: Ledger | None = None
+) -> Backup:
+    """Ask, apply with backups, say how to undo; after an edit of the AWS files, place the
+    sign-in secrets again.
 
     The files are changed by then: a failure placing the secrets is a warning, not a failure."""
     from ssohelper.migration import backups
     from ssohelper.sso import vault
 
     confirm_apply(yes)
-    backup = backups.apply(changes)
+    backup = backups.apply(changes, ledger)
     say(f"{done} Backups: {backup.directory}")
     say(f"Undo with: ssohelper {command} --rollback")
+    if ledger is not None:
+        return backup  # not the AWS files: no profile changed how it signs in
     try:
         vault.settle_configured()  # native profiles may now need the secrets in the token file
     except Exception as exc:
@@ -48,14 +53,14 @@ def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str)
     return backup
 
 
-def rollback(force: bool, yes: bool, reactivate: bool = False) -> None:
+def rollback(force: bool, yes: bool, reactivate: bool = False, ledger: Ledger | None = None) -> None:
     """Show what the latest backup puts back, ask, keep edits made since (--force), restore;
     then say which restored keys are Inactive, and reactivate them when asked."""
     from ssohelper.migration import keystate
     from ssohelper.migration import rollback as restoring
     from ssohelper.migration.masking import masked_diff
 
-    plan = restoring.plan_rollback()
+    plan = restoring.plan_rollback(ledger)
     if not force:
         restoring.refuse_edited(plan)
     click.echo(masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)

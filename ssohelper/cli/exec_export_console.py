@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import click
 
 from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.cli.serve import min_ttl_option, serve_options
 from ssohelper.sso import envcreds
 
 _PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (default: AWS_PROFILE, else default)."
@@ -29,9 +31,18 @@ def _credentials(profile: str | None, region: str | None = None) -> envcreds.Pro
 @profile_option(_PROFILE_HELP)
 @click.option("--region", help="Sets AWS_REGION and AWS_DEFAULT_REGION (default: the environment, the profile).")
 @click.option("--allow-nested", is_flag=True, help="Run even inside another 'ssohelper exec'.")
+@click.option("--server", is_flag=True, help="Give the command a private credential server instead of keys.")
+@min_ttl_option
 @debug_option
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def exec_command(profile: str | None, region: str | None, allow_nested: bool, command: tuple[str, ...]) -> int:
+def exec_command(
+    profile: str | None,
+    region: str | None,
+    allow_nested: bool,
+    server: bool,
+    min_ttl: str | None,
+    command: tuple[str, ...],
+) -> int:
     """Run a command (default: your $SHELL) with the profile's role credentials in its environment.
 
     It gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
@@ -39,11 +50,26 @@ def exec_command(profile: str | None, region: str | None, allow_nested: bool, co
     The region is --region, else AWS_REGION/AWS_DEFAULT_REGION, else the profile's, as in
     the SDKs. Options go before --; its exit code and signals are its own.
 
+    With --server it gets AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE instead of keys: a server that lives as long as the
+    command, so a program that runs for hours keeps getting fresh credentials.
+
     Example: ssohelper exec --profile dev -- terraform plan
+    (or: ssohelper exec --profile dev --server -- python long_job.py)
     """
     envcreds.refuse_nesting(os.environ, allow=allow_nested)
-    found = _credentials(profile, region)
     argv = command or (os.environ.get("SHELL") or "/bin/sh",)
+    if server:
+        from ssohelper.serve import child
+        from ssohelper.serve.server import open_for
+
+        found, endpoint = open_for(profile, serve_options(min_ttl))
+        if region:  # --region outranks the environment and the profile, as without --server
+            found = dataclasses.replace(found, region=region)
+        return child.run(argv, child.child_environment(os.environ, found, endpoint), endpoint)
+    if min_ttl is not None:
+        raise click.UsageError("--min-ttl applies to --server only")
+    found = _credentials(profile, region)
     if not command:
         say(f"Starting {argv[0]} with the credentials of '{found.profile}'; exit it to return.")
     return envcreds.run(argv, envcreds.child_environment(os.environ, found))

@@ -11,13 +11,14 @@ import click
 from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import reactivate_keys as reactivate_recorded
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.options import account_id_checked, debug_option, say, style_choice
 from ssohelper.cli.output import chosen_format, output_options, show_document
 from ssohelper.cli.session import with_sign_in
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
     from ssohelper.migration import planner
+    from ssohelper.migration.rolesanywhere import RolesAnywhere
 
 
 def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str | None:
@@ -45,7 +46,15 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
 @click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
 @click.option("--role-name", help="Use this role (permission set) for every profile.")
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
-@style_option
+@style_choice(
+    "roles-anywhere",
+    help_text="credential_process through ssohelper, native sso_session keys, or IAM Roles Anywhere's signing helper.",
+)
+@click.option("--certificate", metavar="FILE", help="roles-anywhere: the X.509 certificate.")
+@click.option("--private-key", metavar="FILE", help="roles-anywhere: the certificate's private key.")
+@click.option("--trust-anchor-arn", metavar="ARN", help="roles-anywhere: the trust anchor.")
+@click.option("--profile-arn", metavar="ARN", help="roles-anywhere: the Roles Anywhere profile.")
+@click.option("--role-arn", metavar="ARN", help="roles-anywhere: the role to assume.")
 @click.option(
     "--command",
     "command",
@@ -79,6 +88,11 @@ def migrate_profiles(
     role_name: str | None,
     offline: bool,
     style: str,
+    certificate: str | None,
+    private_key: str | None,
+    trust_anchor_arn: str | None,
+    profile_arn: str | None,
+    role_arn: str | None,
     command: str | None,
     dry_run: bool,
     yes: bool,
@@ -114,9 +128,11 @@ def migrate_profiles(
     if reactivate_keys:
         reactivate_recorded()
         return
-    sso_session = sso_session or only_session()
+    anywhere = _roles_anywhere(style, certificate, private_key, trust_anchor_arn, profile_arn, role_arn)
+    if anywhere is None:
+        sso_session = sso_session or only_session()
     request = planner.Request(
-        sso_session=sso_session,
+        sso_session=sso_session or "",
         only=profiles,
         start_url=start_url,
         sso_region=sso_region,
@@ -126,6 +142,7 @@ def migrate_profiles(
         offline=offline,
         style=style,
         command=command,
+        roles_anywhere=anywhere,
     )
     run_migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys, fmt=fmt)
 
@@ -184,3 +201,17 @@ def _retire(plan: planner.Plan, directory: str) -> None:
         if p.name in done
     ]
     keystate.record(directory, keys)
+
+
+def _roles_anywhere(style: str, *values: str | None) -> RolesAnywhere | None:
+    """The five roles-anywhere settings, all of them with that style and none without it."""
+    from ssohelper.migration import rolesanywhere
+
+    names = "--certificate, --private-key, --trust-anchor-arn, --profile-arn and --role-arn"
+    if style != "roles-anywhere":
+        if any(values):
+            raise UsageError(f"{names} go with --style roles-anywhere")
+        return None
+    if not all(values):
+        raise UsageError(f"--style roles-anywhere needs {names}")
+    return rolesanywhere.checked(*(str(v) for v in values))

@@ -19,10 +19,13 @@ def _json_alias(ctx: click.Context, param: click.Parameter, value: bool) -> None
         ctx.meta["ssohelper.output.json"] = True
 
 
-def output_options(func: Any) -> Any:
-    """``--output json|table|text`` as in the AWS CLI, and ``--json`` as a short alias.
+def output_options(func: Any = None, *, extra: tuple[str, ...] = ()) -> Any:
+    """``--output json|table|text`` as in the AWS CLI (plus ``extra`` formats a command also
+    prints, such as csv), and ``--json`` as a short alias.
 
     Without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output`` setting, else table."""
+    if func is None:
+        return lambda wrapped: output_options(wrapped, extra=extra)
     func = click.option(
         "--json",
         is_flag=True,
@@ -30,11 +33,12 @@ def output_options(func: Any) -> Any:
         callback=_json_alias,
         help="The same as --output json.",
     )(func)
+    more = "".join(f"; {name}" for name in extra)
     return click.option(
         "--output",
         "output",
-        type=click.Choice(FORMATS),
-        help="json: one JSON document; table: for people; text: tab-separated, no header "
+        type=click.Choice(FORMATS + extra),
+        help=f"json: one JSON document; table: for people; text: tab-separated, no header{more} "
         "(default: AWS_DEFAULT_OUTPUT, else the profile's output setting, else table).",
     )(func)
 

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--latency", type=float, default=0.0, metavar="SECONDS")
     add("--dribble-ms", type=int, default=0, metavar="MS", help="send each answer one byte every MS ms")
+    add(
+        "--sts-endpoint",
+        metavar="URL",
+        help="issue role credentials by STS AssumeRole at URL (moto in server mode), so that they "
+        "act in the role's account",
+    )
     add("--accounts", metavar="FILE", help="JSON fixture {account_id: {name, email, roles}}")
     return parser
 

@@ -41,6 +41,7 @@ class Settings:
     bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
     dribble_ms: int = 0  # send API (and console federation) answers one byte every N ms (0: at once)
     refresh_grace: bool = False  # True: a rotated-out refresh token is accepted once more
+    sts_endpoint: str | None = None  # role credentials from STS AssumeRole there (moto): tied to the account
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -60,6 +61,7 @@ _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "rotate_refresh_tokens": (bool,),
     "refresh_grace": (bool,),
     "latency": (int, float),
+    "sts_endpoint": (str, type(None)),
 }
 
 

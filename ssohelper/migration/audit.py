@@ -63,6 +63,8 @@ class AuditReport:
     keys: tuple[KeyFinding, ...]
     processes: tuple[ProcessFinding, ...]
     migrate_command: str | None
+    # for machines that can use neither SSO nor OIDC (servers, scripts): IAM Roles Anywhere
+    roles_anywhere_command: str | None = None
 
     @property
     def long_term_keys(self) -> int:
@@ -102,7 +104,12 @@ def collect(environ: Mapping[str, str] = os.environ) -> tuple[AuditReport, list[
         secret, token = environ.get("AWS_SECRET_ACCESS_KEY"), environ.get("AWS_SESSION_TOKEN")
         material.append(KeyMaterial(finding, env_key, secret, token, environ.get("AWS_REGION")))
     processes = tuple(p for name, values in profiles.items() if (p := check_process(name, values)))
-    report = AuditReport(tuple(m.finding for m in material), processes, migrate_command(movable, config_sections))
+    report = AuditReport(
+        tuple(m.finding for m in material),
+        processes,
+        migrate_command(movable, config_sections),
+        roles_anywhere_command(movable),
+    )
     return report, material
 
 
@@ -151,6 +158,15 @@ def migrate_command(movable: Mapping[str, StaticProfile], config_sections: Mappi
     session = shlex.quote(sessions[0]) if len(sessions) == 1 else "NAME"
     names = " ".join(shlex.quote(name) for name in sorted(movable))
     return f"ssohelper migrate-profiles {names} --sso-session {session} --dry-run"
+
+
+def roles_anywhere_command(movable: Mapping[str, StaticProfile]) -> str | None:
+    """The migrate-profiles line that moves the profiles to IAM Roles Anywhere (a dry run first)."""
+    if not movable:
+        return None
+    names = " ".join(shlex.quote(name) for name in sorted(movable))
+    settings = "--certificate CERT.pem --private-key KEY.pem --trust-anchor-arn ARN --profile-arn ARN --role-arn ARN"
+    return f"ssohelper migrate-profiles {names} --style roles-anywhere {settings} --dry-run"
 
 
 def check_process(profile: str, values: Section) -> ProcessFinding | None:

@@ -26,10 +26,10 @@ def migrate_document(plan: planner.Plan) -> dict[str, Any]:
     targets = plan.resolution.targets
     return {
         "command": "migrate-profiles",
-        "sso_session": plan.request.sso_session,
-        "session_added": not plan.session.in_config,
+        "sso_session": plan.request.sso_session or None,
+        "session_added": plan.session is not None and not plan.session.in_config,
         "style": plan.request.style,
-        "credential_process": plan.command if plan.request.style == "process" else None,
+        "credential_process": plan.command if plan.request.style in ("process", "roles-anywhere") else None,
         "files": _files(plan.changes),
         "profiles": [
             {

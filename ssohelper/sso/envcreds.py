@@ -11,7 +11,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,8 @@ from ssohelper.sso.tokencache import format_time
 
 NESTED_MARKER = "SSOHELPER_EXEC_PROFILE"
 FORMATS = ("process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish")
-_DROPPED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+# Removed from a child's environment: profile selection would confuse SDKs given credentials.
+DROPPED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,14 @@ def render(found: ProfileCredentials, fmt: str) -> str:
             "Region": found.region,
         }
         return json.dumps(document, separators=(",", ":")) + "\n"
+    return format_lines(variables(found), fmt)
+
+
+def format_lines(values: Mapping[str, str], fmt: str) -> str:
+    """Variable assignments in one of the shell formats (env, env-no-export, powershell, ...)."""
     if fmt not in _LINE_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    return "".join(_LINE_FORMATS[fmt].format(k, v) + "\n" for k, v in variables(found).items())
+    return "".join(_LINE_FORMATS[fmt].format(k, v) + "\n" for k, v in values.items())
 
 
 def refuse_nesting(environ: Mapping[str, str], *, allow: bool) -> None:
@@ -145,7 +152,7 @@ def refuse_nesting(environ: Mapping[str, str], *, allow: bool) -> None:
 
 def child_environment(environ: Mapping[str, str], found: ProfileCredentials) -> dict[str, str]:
     """The command's environment: the credentials in, profile selection out (it would confuse SDKs)."""
-    env = {k: v for k, v in environ.items() if k not in _DROPPED}
+    env = {k: v for k, v in environ.items() if k not in DROPPED}
     env.update(variables(found))
     env[NESTED_MARKER] = found.profile
     return env
@@ -157,11 +164,18 @@ def run(argv: Sequence[str], env: dict[str, str]) -> int:
         raise UsageError("give a command to run after --, e.g. ssohelper exec --profile dev -- aws s3 ls")
     sys.stdout.flush()
     sys.stderr.flush()
-    try:
+    with launch_errors(argv):
         if os.name == "posix":
             os.execvpe(argv[0], list(argv), env)
         return subprocess.call(list(argv), env=env)  # Windows: no exec; Ctrl-C reaches both processes
+
+
+@contextmanager
+def launch_errors(argv: Sequence[str]) -> Iterator[None]:
+    """Starting a command: not found is 127; found but not runnable (EACCES, ENOEXEC, ...) is 126, as in shells."""
+    try:
+        yield
     except FileNotFoundError:
         raise CommandNotFound(f"command not found: {argv[0]}") from None
-    except OSError as exc:  # as shells do: found but not runnable (EACCES, ENOEXEC, ...) is 126
+    except OSError as exc:
         raise CannotRun(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
