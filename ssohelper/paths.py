@@ -90,6 +90,11 @@ def role_cache_dir() -> str:
     return os.path.join(user_cache_dir(), "credentials")
 
 
+def serve_dir() -> str:
+    """Credential-server token files: beside the role credentials, in the runtime dir when there is one."""
+    return os.path.join(os.path.dirname(role_cache_dir()), "serve")
+
+
 def lock_dir() -> str:
     return os.path.join(role_cache_dir(), "locks")
 

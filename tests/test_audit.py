@@ -1,4 +1,4 @@
-"""audit and scp-policy: find static keys (masked) wherever they hide, and keep new ones out."""
+"""audit: find static keys (masked) wherever they hide."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import boto3
 import pytest
 
 from ssohelper import errors
-from ssohelper.migration import scp
 from ssohelper.migration.audit import key_kind
 
 CONFIG_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -46,7 +45,12 @@ def test_audit_finds_a_key_in_config_credentials_and_environment(static_everywhe
     assert lines[3].startswith("temporary key ASIA****JICE: AWS_ACCESS_KEY_ID in environment;")
     assert "credential_process of profile 'gone': /nonexistent/bin/helper: the program does not exist" in lines
     assert not any("'fine'" in line for line in lines)
-    assert lines[-1] == "to move them to SSO, run: ssohelper migrate-profiles ci old --sso-session corp --dry-run"
+    assert lines[-2] == "to move them to SSO, run: ssohelper migrate-profiles ci old --sso-session corp --dry-run"
+    assert "IAM Roles Anywhere (aws_signing_helper credential-process): ssohelper migrate-profiles ci old " in lines[-1]
+    assert lines[-1].endswith(
+        "--style roles-anywhere --certificate CERT.pem --private-key KEY.pem "
+        "--trust-anchor-arn ARN --profile-arn ARN --role-arn ARN --dry-run"
+    )
     assert "2 long-term access key(s) found (exit 10)" in result.err
     for secret in (SECRET, CONFIG_KEY, CREDS_KEY, ENV_KEY):
         assert secret not in result.out + result.err
@@ -86,34 +90,15 @@ def test_audit_online_reports_age_and_last_use_from_iam(isolated_home, moto_url,
     keys = {k["profile"]: k for k in json.loads(result.out)["keys"]}
     legacy = keys["legacy"]["iam"]
     assert legacy["error"] is None and legacy["age_days"] == 0 and legacy["created"].endswith("Z")
+    assert legacy["status"] == "active"
     assert keys["bogus"]["iam"]["error"].startswith("IAM refused: ")
     assert key["SecretAccessKey"] not in result.out and key["AccessKeyId"] not in result.out
     text = cli("audit", "--online").out
-    assert "  IAM: created " in text and "(0 days ago)" in text
+    assert "  IAM: Active; created " in text and "(0 days ago)" in text
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    assert "  IAM: Inactive; created " in cli("audit", "--online").out
 
 
 @pytest.mark.parametrize(("key", "kind"), [("AKIA1", "long-term"), ("ASIA1", "temporary"), ("ABIA1", "unknown")])
 def test_key_kinds(key, kind):
     assert key_kind(key) == kind
-
-
-def test_scp_policy_denies_user_and_key_creation_with_break_glass_exempt(cli):
-    arns = ["arn:aws:iam::111111111111:role/BreakGlass", "arn:aws:iam::*:user/emergency-*"]
-    result = cli("scp-policy", "--allow-principal", arns[0], "--allow-principal", arns[1])
-    assert result.code == 0
-    (statement,) = json.loads(result.out)["Statement"]
-    assert statement["Effect"] == "Deny" and statement["Sid"] == "PreventIAMUserCreation"
-    assert statement["Action"] == ["iam:CreateUser", "iam:CreateAccessKey", "iam:CreateLoginProfile"]
-    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalARN": arns}}
-    assert len(result.out.rstrip("\n")) <= scp.SCP_LIMIT
-    bare = cli("scp-policy")
-    assert "Condition" not in json.loads(bare.out)["Statement"][0] and "no break-glass principal" in bare.err
-
-
-def test_scp_policy_over_the_size_limit_is_refused(cli):
-    many = [f"--allow-principal=arn:aws:iam::{n:012d}:role/BreakGlassRoleNumber{n}" for n in range(100)]
-    result = cli("scp-policy", *many)
-    assert result.code == errors.EXIT_USAGE and result.out == ""
-    assert "over the 5120-character SCP limit; use --compact" in result.err
-    assert cli("scp-policy", "--compact", *many[:80]).code == 0
-    assert cli("scp-policy", "--allow-principal", "BreakGlass").code == errors.EXIT_USAGE

@@ -220,7 +220,7 @@ def test_kill_9_during_refresh_never_tears_the_token_file(cli, config, emulator,
 @pytest.mark.parametrize(
     "args",
     [
-        ["login", "-s", "corp", "--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"],
+        ["login", "--profile", "dev", "--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"],
         ["login", "--profile", "dev", "--sso-session", "corp"],
         ["logout", "--all", "-s", "corp"],
         ["status", "--profile", "dev", "--start-url", "https://x", "--sso-region", "us-east-1"],
@@ -231,6 +231,16 @@ def test_conflicting_options_are_usage_errors(cli, config, args):
     assert result.code == errors.EXIT_USAGE, result.err
     assert "Traceback" not in result.err
     assert "give one of --profile, --sso-session or --start-url" in result.err or "--all signs out" in result.err
+
+
+def test_login_to_a_session_of_that_name_with_another_url_is_refused(cli, config):
+    before = config.read_bytes()
+    url = ["--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"]
+    result = cli("login", "-s", "corp", *url)
+    assert result.code == errors.EXIT_CONFIG
+    assert "sso_start_url https://corp.awsapps.com/start (you gave https://other.awsapps.com/start)" in result.err
+    assert "sso_region us-east-1 (you gave eu-west-1); nothing was changed" in result.err
+    assert config.read_bytes() == before
 
 
 def test_auto_login_without_terminal_or_browser_says_it_was_skipped(cli, config, emulator):

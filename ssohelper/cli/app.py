@@ -13,7 +13,20 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
-from ssohelper.cli import audit, completion, demo, exec_export_console, migrate, populate, process, session
+from ssohelper.cli import (
+    audit,
+    ci,
+    completion,
+    configure,
+    demo,
+    exec_export_console,
+    migrate,
+    populate,
+    process,
+    scp,
+    serve,
+    session,
+)
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
@@ -31,6 +44,7 @@ def cli() -> None:
 
 
 for _command in (
+    configure.configure,
     session.login,
     session.logout,
     session.status,
@@ -42,8 +56,11 @@ for _command in (
     exec_export_console.exec_command,
     exec_export_console.export,
     exec_export_console.console,
+    serve.serve,
     audit.audit,
-    audit.scp_policy,
+    scp.scp_policy,
+    ci.ci_role,
+    ci.migrate_ci,
     completion.completion,
 ):
     cli.add_command(_command)

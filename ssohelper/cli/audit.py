@@ -1,4 +1,4 @@
-"""Finding static keys and keeping new ones out: audit, scp-policy."""
+"""Finding static keys: audit (on this machine), and audit --org (ssohelper.cli.orgaudit)."""
 
 from __future__ import annotations
 
@@ -10,37 +10,83 @@ import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, say
+from ssohelper.cli.output import chosen_format, output_options, text_cell
 
 if TYPE_CHECKING:
     from ssohelper.migration.audit import AuditReport, KeyAge
 
 
 @click.command()
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@output_options(extra=("csv",))
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
+@click.option("--ci", "pipelines", is_flag=True, help="Audit the CI pipelines under PATH (default: here) instead.")
+@click.option("--org", is_flag=True, help="Audit every account your sign-in reaches with --role-name instead.")
+@click.option("--role-name", metavar="ROLE", help="With --org: the role to use in each account.")
+@click.option("--sso-session", "-s", help="With --org: an [sso-session NAME] from ~/.aws/config.")
+@click.option("--accounts", "account_ids", metavar="ID,...", help="With --org: only these accounts.")
 @debug_option
-def audit(output: str, online: bool) -> int:
+def audit(
+    path: str | None,
+    output: str | None,
+    online: bool,
+    pipelines: bool,
+    org: bool,
+    role_name: str | None,
+    sso_session: str | None,
+    account_ids: str | None,
+) -> int:
     """Find static AWS credentials: in ~/.aws/credentials, ~/.aws/config and the environment.
 
     Reports long-term (AKIA) and temporary (ASIA) keys with IDs masked, which profiles could
     move to SSO (and the migrate-profiles command to run), and credential_process lines whose
-    program is missing. Exits 10 when a long-term key is found, for CI.
+    program is missing. With --org, reports every IAM user's active keys, console passwords
+    without MFA and root keys in each account the sign-in reaches with --role-name. Exits 10
+    when a long-term key is found, for CI.
+
+    With --ci, finds static keys in the GitHub workflows, composite actions and GitLab CI
+    files under PATH instead, with file and line (exit 10 when any is found).
 
     Example: ssohelper audit --online --output json
+    Example: ssohelper audit --org --role-name SecurityAudit --output csv > keys.csv
     """
+    if pipelines and org:
+        raise errors.UsageError("--ci and --org are two different audits; pick one")
+    if pipelines or path is not None:
+        from ssohelper.cli.ci import audit_pipelines
+
+        if not pipelines or online:
+            raise errors.UsageError("PATH goes with --ci, and --online without it")
+        if output == "csv":
+            raise errors.UsageError("--output csv goes with --org")
+        return audit_pipelines(path or ".", chosen_format(output))
+    if org:
+        from ssohelper.cli.orgaudit import run_org_audit
+
+        if online:
+            raise errors.UsageError("--online is for this machine's keys; --org always asks IAM")
+
+        return run_org_audit(role_name, sso_session, account_ids, chosen_format(output))
+    if role_name or sso_session or account_ids or output == "csv":
+        raise errors.UsageError("--role-name, --sso-session, --accounts and --output csv go with --org")
     from ssohelper.migration.audit import collect
 
+    fmt = chosen_format(output)
     report, material = collect()
     if online:
         from ssohelper.migration.keyage import with_key_ages
 
         report = with_key_ages(report, material)
-    if output == "json":
-        document = dataclasses.asdict(report)
-        document["long_term_keys"] = report.long_term_keys
+    document = dataclasses.asdict(report)
+    document["long_term_keys"] = report.long_term_keys
+    if fmt == "json":
         click.echo(json.dumps(document, indent=2))
+    elif fmt == "text":
+        _render_rows(document)
     else:
         _render_text(report)
+    if report.long_term_keys:
+        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
     return errors.EXIT_FINDINGS if report.long_term_keys else errors.EXIT_OK
 
 
@@ -59,8 +105,23 @@ def _render_text(report: AuditReport) -> None:
         click.echo("no static credentials and no broken credential_process lines found")
     if report.migrate_command:
         click.echo(f"to move them to SSO, run: {report.migrate_command}")
-    if report.long_term_keys:
-        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
+    if report.roles_anywhere_command:
+        click.echo(
+            "on a machine that can use neither SSO nor OIDC (a server, a script), move them to IAM Roles "
+            f"Anywhere (aws_signing_helper credential-process): {report.roles_anywhere_command}"
+        )
+
+
+def _render_rows(document: dict) -> None:
+    """One tab-separated row per key (with IAM's status and dates under --online) and per broken
+    credential_process; an empty field for none."""
+    for key in document["keys"]:
+        iam = key["iam"] or {}
+        fields = [key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]]
+        fields += [iam.get("status"), iam.get("created"), iam.get("last_used")]
+        click.echo("\t".join(text_cell(value) for value in ["key", *fields]))
+    for process in document["processes"]:
+        click.echo("\t".join(["process", process["profile"], process["program"], process["problem"]]))
 
 
 def _age_text(age: KeyAge) -> str:
@@ -68,30 +129,5 @@ def _age_text(age: KeyAge) -> str:
         return age.error
     created = f"created {age.created} ({age.age_days} days ago)" if age.created else "creation date unknown"
     used = f"last used {age.last_used}" + (f" ({age.last_service})" if age.last_service else "")
-    return f"{created}; {used if age.last_used else 'never used'}"
-
-
-@click.command("scp-policy")
-@click.option(
-    "--allow-principal",
-    "principals",
-    multiple=True,
-    metavar="ARN",
-    help="A break-glass principal ARN that stays exempt (repeatable; * and ? wildcards allowed).",
-)
-@click.option("--compact", is_flag=True, help="Print the policy without whitespace (fits more principals).")
-@debug_option
-def scp_policy(principals: tuple[str, ...], compact: bool) -> None:
-    """Print a service control policy that denies creating IAM users, access keys and console passwords.
-
-    Attach it in AWS Organizations so no new static keys appear once everyone uses SSO. The
-    output is checked against the 5,120-character SCP limit.
-
-    Example: ssohelper scp-policy --allow-principal arn:aws:iam::111111111111:role/BreakGlass
-    """
-    from ssohelper.migration.scp import scp_policy as build
-
-    text = build(principals, compact=compact)
-    click.echo(text)
-    if not principals:
-        say("note: no break-glass principal is exempt; add --allow-principal ARN for one")
+    status = f"{age.status.capitalize()}; " if age.status else ""
+    return f"{status}{created}; {used if age.last_used else 'never used'}"

@@ -177,10 +177,17 @@ def auto_login_ui(session: SsoSession) -> Interaction | None:
     return ui
 
 
-style_option = click.option(
-    "--style",
-    type=click.Choice(["process", "native"]),
-    default="process",
-    show_default=True,
-    help="credential_process through ssohelper, or native sso_session keys.",
-)
+def style_choice(
+    *extra: str, help_text: str = "credential_process through ssohelper, or native sso_session keys."
+) -> Any:
+    """``--style``: the profile styles every command writes, plus ``extra`` ones of its own."""
+    return click.option(
+        "--style",
+        type=click.Choice(["process", "native", *extra]),
+        default="process",
+        show_default=True,
+        help=help_text,
+    )
+
+
+style_option = style_choice()

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--throttle-rate", type=float, default=0.0, metavar="N", help="answer 429 past N portal calls a second")
     add("--throttle-burst", type=int, default=0, metavar="N", help="calls the throttle lets through at once")
     add("--answer-bytes", type=int, default=0, metavar="N", help="pad every portal answer to N bytes")
+    add(
+        "--sts-endpoint",
+        metavar="URL",
+        help="issue role credentials by STS AssumeRole at URL (moto in server mode), so that they "
+        "act in the role's account",
+    )
     add("--accounts", metavar="FILE", help="JSON fixture {account_id: {name, email, roles}}")
     return parser
 

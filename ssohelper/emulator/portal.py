@@ -8,6 +8,7 @@ import string
 import time
 from typing import Any
 
+from ssohelper.emulator import sts
 from ssohelper.emulator.state import Session, State
 from ssohelper.emulator.wire import portal_error
 
@@ -27,9 +28,11 @@ def get_role_credentials(state: State, query: Query, token: str | None) -> dict[
     with state.lock:
         account = state.accounts.get(account_id)
         assigned = account is not None and role_name in account.get("roles", [])
-        role_ttl = state.settings.role_ttl
+        role_ttl, sts_endpoint = state.settings.role_ttl, state.settings.sts_endpoint
     if not assigned:
         raise portal_error("ForbiddenException", "No access")
+    if sts_endpoint:  # keys the STS endpoint ties to the account, for IAM calls made with them
+        return {"roleCredentials": sts.assume_role(sts_endpoint, account_id, role_name, role_ttl)}
     credentials = {
         "accessKeyId": "ASIA" + _random(_KEY_ALPHABET, 16),
         "secretAccessKey": _random(_SECRET_ALPHABET, 40),

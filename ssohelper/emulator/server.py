@@ -291,6 +291,11 @@ class Emulator:
         with self._state.lock:
             return self._state.throttled
 
+    def accept_credentials(self, access_key_id: str, secret_access_key: str) -> None:
+        """Let /federation accept credentials issued elsewhere (say, STS AssumeRole in moto)."""
+        with self._state.lock:
+            self._state.role_keys[access_key_id] = secret_access_key
+
     def approve(self, user_code: str) -> None:
         self._state.approve(user_code)
 

@@ -45,6 +45,7 @@ class Settings:
     throttle_rate: float = 0.0  # portal calls a second past which it answers 429 (0: never)
     throttle_burst: int = 0  # calls the throttle lets through at once (0: as many as throttle_rate)
     answer_bytes: int = 0  # portal answers padded to this many bytes (0: as they are)
+    sts_endpoint: str | None = None  # role credentials from STS AssumeRole there (moto): tied to the account
 
     def replace(self, **changes: Any) -> Settings:
         for name, value in changes.items():
@@ -65,6 +66,7 @@ _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "refresh_grace": (bool,),
     "latency": (int, float),
     "throttle_rate": (int, float),
+    "sts_endpoint": (str, type(None)),
 }
 
 

@@ -35,6 +35,7 @@ class KeyAge:
     last_used: str | None = None
     last_service: str | None = None
     error: str | None = None
+    status: str | None = None  # "active" or "inactive", as IAM lists the key
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class AuditReport:
     keys: tuple[KeyFinding, ...]
     processes: tuple[ProcessFinding, ...]
     migrate_command: str | None
+    # for machines that can use neither SSO nor OIDC (servers, scripts): IAM Roles Anywhere
+    roles_anywhere_command: str | None = None
 
     @property
     def long_term_keys(self) -> int:
@@ -101,7 +104,12 @@ def collect(environ: Mapping[str, str] = os.environ) -> tuple[AuditReport, list[
         secret, token = environ.get("AWS_SECRET_ACCESS_KEY"), environ.get("AWS_SESSION_TOKEN")
         material.append(KeyMaterial(finding, env_key, secret, token, environ.get("AWS_REGION")))
     processes = tuple(p for name, values in profiles.items() if (p := check_process(name, values)))
-    report = AuditReport(tuple(m.finding for m in material), processes, migrate_command(movable, config_sections))
+    report = AuditReport(
+        tuple(m.finding for m in material),
+        processes,
+        migrate_command(movable, config_sections),
+        roles_anywhere_command(movable),
+    )
     return report, material
 
 
@@ -145,11 +153,20 @@ def migrate_command(movable: Mapping[str, StaticProfile], config_sections: Mappi
     if not movable:
         return None
     sessions = [kind[1] for h in config_sections if (kind := section_kind(h)) and kind[0] == "sso-session"]
+    if not sessions:  # the way in: the session, a sign-in, then the migration
+        return "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION --migrate --dry-run"
     session = shlex.quote(sessions[0]) if len(sessions) == 1 else "NAME"
-    if not sessions:  # migrate-profiles creates the session from these
-        session += " --start-url URL --sso-region REGION"
     names = " ".join(shlex.quote(name) for name in sorted(movable))
     return f"ssohelper migrate-profiles {names} --sso-session {session} --dry-run"
+
+
+def roles_anywhere_command(movable: Mapping[str, StaticProfile]) -> str | None:
+    """The migrate-profiles line that moves the profiles to IAM Roles Anywhere (a dry run first)."""
+    if not movable:
+        return None
+    names = " ".join(shlex.quote(name) for name in sorted(movable))
+    settings = "--certificate CERT.pem --private-key KEY.pem --trust-anchor-arn ARN --profile-arn ARN --role-arn ARN"
+    return f"ssohelper migrate-profiles {names} --style roles-anywhere {settings} --dry-run"
 
 
 def check_process(profile: str, values: Section) -> ProcessFinding | None:

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ MANIFEST = "manifest.json"
 PENDING = "pending"
 LOCK = ".lock"
 LOCK_WAIT = 30.0  # seconds; an apply writes two files
+_FOLDER = re.compile(r"\d{8}T\d{6}-\d{9}")  # a backup folder is named by its time; nothing else is one
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,20 @@ class FileChange:
     path: str
     before: bytes | None  # None: the file did not exist
     after: bytes
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Where one kind of edit keeps its backups and journals, and which files they may name."""
+
+    root: str
+    owns: Callable[[str], bool]
+    files: str = "your AWS config and credentials"  # those files, in words
+
+
+def aws_files() -> Ledger:
+    """migrate-profiles and populate: ~/.aws/config and ~/.aws/credentials, backups in backup_dir()."""
+    return Ledger(paths.backup_dir(), _edited_by_migrations)
 
 
 @dataclass(frozen=True)
@@ -74,27 +90,28 @@ def writing(path: str, outcome: str = "nothing was changed") -> Iterator[None]:
 
 
 @contextmanager
-def edit_lock() -> Iterator[None]:
-    """One editing command at a time (migrate, rollback, recovery, populate)."""
-    root = paths.backup_dir()
+def edit_lock(ledger: Ledger | None = None) -> Iterator[None]:
+    """One editing command at a time per ledger (migrate, rollback, recovery, populate)."""
+    root = (ledger or aws_files()).root
     with writing(root):
         ensure_private_dir(root)
     with locks.file_lock(os.path.join(root, LOCK), timeout=LOCK_WAIT, what="another migration"):
         yield
 
 
-def apply(changes: list[FileChange]) -> Backup:
+def apply(changes: list[FileChange], ledger: Ledger | None = None) -> Backup:
     """Write every change, or none of them. Returns the backup that --rollback will use."""
     changes = [c for c in changes if c.after != (c.before or b"")]  # no empty file where none was
-    with edit_lock():
+    root = (ledger or aws_files()).root
+    with edit_lock(ledger):
         for change in changes:
             if snapshot(change.path) != change.before:
                 raise NotApplied(
                     f"{display_path(change.path)} changed since the plan was made; "
                     "nothing was written: run the command again"
                 )
-        with writing(paths.backup_dir()):
-            backup = _record_intent(changes)
+        with writing(root):
+            backup = _record_intent(changes, root)
         written: list[FileChange] = []
         try:
             for change in changes:
@@ -145,11 +162,11 @@ def restore_file(path: str, data: bytes | None) -> None:
         replace(path, data)
 
 
-def _record_intent(changes: list[FileChange]) -> Backup:
+def _record_intent(changes: list[FileChange], root: str) -> Backup:
     """The backup folder: each file's contents before and after, then ``pending``."""
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
-    directory = ensure_private_dir(os.path.join(paths.backup_dir(), stamp))
+    directory = ensure_private_dir(os.path.join(root, stamp))
     files = []
     for index, change in enumerate(changes):
         name = f"{index}-{os.path.basename(change.path)}"
@@ -200,31 +217,32 @@ def read_saved(backup: Backup, entry: dict, key: str = "backup") -> bytes | None
     return data if digest(data) == expected else None
 
 
-def list_backups() -> list[Backup]:
+def list_backups(ledger: Ledger | None = None) -> list[Backup]:
     """Every migration's backup, newest first. Unreadable ones are left out."""
     found = []
-    for directory in folders():
-        backup = read_json(directory, MANIFEST)
+    for directory in folders(ledger):
+        backup = read_json(directory, MANIFEST, ledger)
         if backup is not None:
             found.append(backup)
     return found
 
 
-def folders() -> list[str]:
+def folders(ledger: Ledger | None = None) -> list[str]:
+    root = (ledger or aws_files()).root
     try:
-        names = sorted(os.listdir(paths.backup_dir()), reverse=True)
+        names = sorted(os.listdir(root), reverse=True)
     except OSError:
         return []
-    return [os.path.join(paths.backup_dir(), name) for name in names if not name.startswith(".")]
+    return [os.path.join(root, name) for name in names if _FOLDER.fullmatch(name)]
 
 
-def read_json(directory: str, name: str) -> Backup | None:
+def read_json(directory: str, name: str, ledger: Ledger | None = None) -> Backup | None:
     """A manifest or journal that only the user could have written (the trust rule), and that
     names only the AWS config and credentials files; None for anything else."""
     try:
         raw = json.loads(read_trusted(os.path.join(directory, name)))
         backup = Backup(directory, raw["created"], raw["files"], bool(raw.get("rolled_back")))
-        if all(_edited_by_migrations(entry["path"]) for entry in backup.files):
+        if all((ledger or aws_files()).owns(entry["path"]) for entry in backup.files):
             return backup
     except (OSError, ValueError, KeyError, TypeError):
         pass

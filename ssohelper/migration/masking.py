@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from ssohelper.ini.diff import diff_parts
@@ -33,16 +33,21 @@ _PLAIN_KEYS = {
 _SECRET_TOKEN = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|[A-Za-z0-9/+=]{24,}")
 
 
-def masked_diff(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> str:
-    """Unified diffs of (path, old, new) contents, with key material masked."""
-    return "".join(masked_diff_parts(files))
+def masked_diff(
+    files: Sequence[tuple[str, bytes | None, bytes | None]], show: Callable[[str], str] | None = None
+) -> str:
+    """Unified diffs of (path, old, new) contents, with key material masked (by ``show``, which
+    masks more than mask_line does, never less)."""
+    return "".join(masked_diff_parts(files, show))
 
 
-def masked_diff_parts(files: Sequence[tuple[str, bytes | None, bytes | None]]) -> Iterator[str]:
+def masked_diff_parts(
+    files: Sequence[tuple[str, bytes | None, bytes | None]], show: Callable[[str], str] | None = None
+) -> Iterator[str]:
     """masked_diff() hunk by hunk, to print a big one without holding it whole."""
     for path, old, new in files:  # one file at a time: a big file's diff is as big as the file
         with gc_paused():  # a generator: the pause lasts while its parts are printed
-            yield from diff_parts(_text(old), _text(new), display_path(path), show=mask_line)
+            yield from diff_parts(_text(old), _text(new), display_path(path), show=show or mask_line)
 
 
 def _text(data: bytes | None) -> str:

@@ -10,15 +10,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ssohelper import paths
-from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.editor import IniFile, parse_bytes
-from ssohelper.ini.read import Section, display_path, parse_sections
-from ssohelper.migration import backups, masking
+from ssohelper.ini.read import Section, parse_sections
+from ssohelper.migration import backups, masking, rolesanywhere, sessions
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
 from ssohelper.migration.masking import gc_paused
 from ssohelper.migration.rewrite import Survey, quote, rewrite_config, rewrite_credentials, survey
+from ssohelper.migration.rolesanywhere import RolesAnywhere
 from ssohelper.models import AccountRole, SsoSession, mask
 from ssohelper.sso.login import usable_token
 
@@ -35,12 +35,13 @@ class Request:
     offline: bool = False
     style: str = "process"
     command: str | None = None  # the program credential_process runs; None: this ssohelper
+    roles_anywhere: RolesAnywhere | None = None  # the settings of --style roles-anywhere
 
 
 @dataclass(frozen=True)
 class Plan:
     request: Request
-    session: SsoSession
+    session: SsoSession | None  # None: roles-anywhere uses no SSO session
     config: FileChange
     credentials: FileChange
     survey: Survey
@@ -88,15 +89,9 @@ def credential_command(override: str | None = None) -> tuple[str, str]:
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
-    if request.sso_session in config.sso_sessions:
-        return config.resolve_session(sso_session=request.sso_session), None
-    if not (request.start_url and request.sso_region):
-        raise ConfigError(
-            f"no [sso-session {request.sso_session}] in {display_path(config.config_path)}; "
-            "pass --start-url and --sso-region to create it"
-        )
-    session = SsoSession(start_url=request.start_url, region=request.sso_region, name=request.sso_session)
-    return session, (request.start_url, request.sso_region)
+    """The request's session, and (start URL, region) when its section is still to be added."""
+    session = sessions.requested(request.sso_session, request.start_url, request.sso_region, config=config)
+    return session, None if session.in_config else (session.start_url, session.region)
 
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
@@ -112,18 +107,9 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
     # Not paused: online discovery makes botocore clients, which are full of cycles. The parsed
     # files are gone by now: botocore parses the whole config file again for each client, and
     # both at once made the peak memory of 20,000 profiles 305 MiB.
-    resolution = resolve_targets(
-        found.static,
-        session=session,
-        mapped=request.mapped or {},
-        account_id=request.account_id,
-        role_name=request.role_name,
-        offline=request.offline,
-        token=lambda: usable_token(session),
-        choose=choose,
-    )
+    resolution = _resolve(request, found, session, choose)
     gc.collect()  # discovery's botocore garbage (cycles): before the pause below, not after it
-    command, note = credential_command(request.command)
+    command, note = _command(request)
     with gc_paused():  # one file at a time: each is parsed again, edited in place, and dropped
         config_after = rewrite_config(
             parse_bytes(config_bytes or b"", config_path),
@@ -146,6 +132,29 @@ def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:
         command,
         note,
     )
+
+
+def _resolve(request: Request, found: Survey, session: SsoSession | None, choose: Chooser | None) -> Resolution:
+    if request.roles_anywhere is not None:
+        return rolesanywhere.resolve(found.static, request.roles_anywhere)
+    assert session is not None
+    return resolve_targets(
+        found.static,
+        session=session,
+        mapped=request.mapped or {},
+        account_id=request.account_id,
+        role_name=request.role_name,
+        offline=request.offline,
+        token=lambda: usable_token(session),
+        choose=choose,
+    )
+
+
+def _command(request: Request) -> tuple[str, str]:
+    if request.roles_anywhere is None:
+        return credential_command(request.command)
+    helper = rolesanywhere.SIGNING_HELPER
+    return request.roles_anywhere.command(), f"credential_process runs {helper} (IAM Roles Anywhere; install it here)"
 
 
 def _decoded(data: bytes | None, path: str) -> str:
@@ -178,12 +187,12 @@ def _survey(
     config: bytes | None,
     credentials_path: str,
     credentials: bytes | None,
-) -> tuple[SsoSession, tuple[str, str] | None, Survey]:
+) -> tuple[SsoSession | None, tuple[str, str] | None, Survey]:
     """Parse both files losslessly and survey them; the documents are dropped afterwards."""
     config_doc = parse_bytes(config or b"", config_path)
     credentials_doc = parse_bytes(credentials or b"", credentials_path)
     model = awsconfig.from_sections(config_path, sessions, credentials_path, {})
-    session, new_session = resolve_session(model, request)
+    session, new_session = resolve_session(model, request) if request.roles_anywhere is None else (None, None)
     return session, new_session, survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
 
 
@@ -243,6 +252,6 @@ def table(plan: Plan) -> str:
         lines.append(f"{name}: skipped, keys kept: {reason}")
     for name, reason in plan.survey.skipped:
         lines.append(f"{name}: left alone: {reason}")
-    if plan.request.style == "process" and plan.resolution.targets:
+    if plan.request.style != "native" and plan.resolution.targets:
         lines.append(plan.command_note)
     return "\n".join(line.rstrip() for line in lines) + "\n"

@@ -19,6 +19,8 @@ from ssohelper.migration.backups import (
     MANIFEST,
     PENDING,
     Backup,
+    Ledger,
+    aws_files,
     commit,
     digest,
     edit_lock,
@@ -32,26 +34,28 @@ from ssohelper.migration.backups import (
 )
 
 
-def interrupted() -> list[str]:
+def interrupted(ledger: Ledger | None = None) -> list[str]:
     """Backup folders of applies that did not finish (recover() deals with them)."""
-    return [d for d in folders() if not os.path.exists(os.path.join(d, MANIFEST))]
+    return [d for d in folders(ledger) if not os.path.exists(os.path.join(d, MANIFEST))]
 
 
-def recover() -> list[str]:
+def recover(ledger: Ledger | None = None) -> list[str]:
     """Finish or undo any apply a crash interrupted; one line per folder says which.
 
     Called first by every command that edits the config files. Also removes ssohelper's stale
-    temp files beside them, which may hold keys."""
-    for path in (paths.aws_config_file(), paths.aws_credentials_file()):
-        remove_stale_temps(os.path.dirname(os.path.realpath(path)))
-    if not os.path.isdir(paths.backup_dir()):
+    temp files beside the AWS files, which may hold keys."""
+    if ledger is None:
+        for path in (paths.aws_config_file(), paths.aws_credentials_file()):
+            remove_stale_temps(os.path.dirname(os.path.realpath(path)))
+    ledger = ledger or aws_files()
+    if not os.path.isdir(ledger.root):
         return []  # no migration ever started here
-    with edit_lock(), writing(paths.backup_dir(), "an interrupted migration is still pending"):
-        reports = [_resolve(directory) for directory in reversed(folders())]
+    with edit_lock(ledger), writing(ledger.root, "an interrupted migration is still pending"):
+        reports = [_resolve(directory, ledger) for directory in reversed(folders(ledger))]
     return [report for report in reports if report]
 
 
-def _resolve(directory: str) -> str | None:
+def _resolve(directory: str, ledger: Ledger) -> str | None:
     """Finish, undo or clear one unfinished backup folder (None: it is a finished one)."""
     if not _ours(directory):
         if os.path.exists(os.path.join(directory, PENDING)):
@@ -63,13 +67,13 @@ def _resolve(directory: str) -> str | None:
         return None
     remove_stale_temps(directory)
     if os.path.exists(os.path.join(directory, MANIFEST)):  # died while committing
-        commit(read_json(directory, MANIFEST) or Backup(directory, "", [], False))
+        commit(read_json(directory, MANIFEST, ledger) or Backup(directory, "", [], False))
         return None
-    backup = read_json(directory, PENDING)
+    backup = read_json(directory, PENDING, ledger)
     if backup is None:  # unreadable or not ours: nothing to go on; the folder is kept for the user
         return (
             f"ignored {display_path(directory)}/{PENDING}: unreadable, not written by you, or naming files other "
-            "than your AWS config and credentials; check both files, then remove that folder"
+            f"than {ledger.files}; check those files, then remove that folder"
         )
     states = [_state(entry) for entry in backup.files]
     planned = [read_saved(backup, entry, "planned") for entry in backup.files]

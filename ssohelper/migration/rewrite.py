@@ -26,7 +26,7 @@ _ALREADY = (
     ("credential_process", "uses credential_process"),
     ("role_arn", "assumes a role (role_arn)"),
 )
-STYLES = ("process", "native")
+STYLES = ("process", "native", "roles-anywhere")
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,9 @@ def process_command(command: str, sso_session: str, target: AccountRole) -> str:
 
 
 def profile_items(style: str, command: str, sso_session: str, target: AccountRole) -> list[tuple[str, str]]:
+    """The keys a migrated profile gets. For roles-anywhere, ``command`` is the whole line."""
+    if style == "roles-anywhere":
+        return [("credential_process", command)]
     if style == "native":
         return [
             ("sso_session", sso_session),
@@ -186,7 +189,7 @@ def rewrite_config(
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}")
     headers = config_profiles(config)
-    drop_from_config = STATIC_KEYS + (SSO_KEYS if style == "process" else ())
+    drop_from_config = STATIC_KEYS + (SSO_KEYS if style != "native" else ())
     config_edits = {}
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"

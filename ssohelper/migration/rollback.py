@@ -9,7 +9,7 @@ from ssohelper.cache.fileio import write_atomic
 from ssohelper.errors import NotApplied
 from ssohelper.ini.read import display_path
 from ssohelper.migration import backups
-from ssohelper.migration.backups import Backup
+from ssohelper.migration.backups import Backup, Ledger
 
 
 @dataclass(frozen=True)
@@ -24,15 +24,16 @@ class Restore:
 class RollbackPlan:
     backup: Backup
     restores: list[Restore]
+    ledger: Ledger | None = None  # None: the AWS config and credentials files
 
     @property
     def edited(self) -> list[Restore]:
         return [r for r in self.restores if r.edited]
 
 
-def plan_rollback() -> RollbackPlan:
+def plan_rollback(ledger: Ledger | None = None) -> RollbackPlan:
     """What rolling back the latest migration would write; nothing is written."""
-    backup = next((b for b in backups.list_backups() if not b.rolled_back), None)
+    backup = next((b for b in backups.list_backups(ledger) if not b.rolled_back), None)
     if backup is None:
         raise NotApplied("there is no migration to roll back (see --list-backups)")
     restores = []
@@ -45,7 +46,7 @@ def plan_rollback() -> RollbackPlan:
             )
         current = backups.snapshot(entry["path"])
         restores.append(Restore(entry["path"], current, saved, backups.digest(current) != entry["after_sha256"]))
-    return RollbackPlan(backup, restores)
+    return RollbackPlan(backup, restores, ledger)
 
 
 def refuse_edited(plan: RollbackPlan) -> None:
@@ -61,7 +62,7 @@ def rollback(plan: RollbackPlan, *, force: bool = False) -> str | None:
     migration are first saved in the backup folder; returns where (None: nothing to save)."""
     if not force:
         refuse_edited(plan)
-    with backups.edit_lock():
+    with backups.edit_lock(plan.ledger):
         for restore in plan.restores:
             if backups.snapshot(restore.path) != restore.current:
                 raise NotApplied(f"{display_path(restore.path)} changed while you were asked; nothing was changed")

@@ -6,22 +6,26 @@ many callers wait), so ``exec`` after a ``credential-process`` hit costs no call
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.errors import CannotRun, CommandNotFound, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleCredentials, RoleTarget
-from ssohelper.sso.tokencache import format_time, parse_time
+from ssohelper.settings import ProcessOptions
+from ssohelper.sso.tokencache import format_time
 
 NESTED_MARKER = "SSOHELPER_EXEC_PROFILE"
 FORMATS = ("process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish")
-_DROPPED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+# Removed from a child's environment: profile selection would confuse SDKs given credentials.
+DROPPED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
 
 @dataclass(frozen=True)
@@ -41,22 +45,36 @@ def profile_credentials(
     *,
     environ: Mapping[str, str] = os.environ,
     fetch_document: Callable[[RoleTarget], str] | None = None,
+    ask_mfa: Callable[[str], str] | None = None,
+    region: str | None = None,
+    options: ProcessOptions | None = None,
 ) -> ProfileCredentials:
-    """Role credentials for a profile (native SSO or ssohelper credential_process), via the cache."""
+    """Role credentials for a profile, chained or not, via the cache: a native SSO profile,
+    one whose credential_process runs ssohelper, or one with ``role_arn`` and
+    ``source_profile`` leading to either (assumed with STS; ``ask_mfa`` asks for an MFA code).
+
+    The region is ``region``, else AWS_REGION or AWS_DEFAULT_REGION, else the profile's, else
+    the session's, as in the SDKs."""
+    from ssohelper.sso import chain
+
     config = awsconfig.load()
     name = profile or awsconfig.default_profile()
-    target = config.resolve_target(name)
-    document = json.loads((fetch_document or _cached_document)(target))
-    credentials = RoleCredentials(
-        access_key_id=document["AccessKeyId"],
-        secret_access_key=document["SecretAccessKey"],
-        session_token=document["SessionToken"],
-        expires_at=parse_time(document["Expiration"]),
-        account_id=document.get("AccountId", target.account_id),
-    )
-    region = config.profiles.get(name, {}).get("region") or environ.get("AWS_REGION")
-    region = region or environ.get("AWS_DEFAULT_REGION")
-    return ProfileCredentials(name, target, credentials, region if isinstance(region, str) else None)
+    fetch = fetch_document or _cached_document
+    if chain.is_chained(config, name):
+        from ssohelper.settings import load_process_settings
+
+        found = chain.resolve(config, name)
+        target = found.target
+        settings = options or load_process_settings()
+        credentials = chain.credentials(found, settings, fetch_base=fetch, ask_mfa=ask_mfa)
+    else:
+        target = config.resolve_target(name)
+        credentials = chain.from_document(fetch(target))
+        if credentials.account_id is None:
+            credentials = dataclasses.replace(credentials, account_id=target.account_id)
+    chosen = region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    chosen = chosen or config.profiles.get(name, {}).get("region") or target.session.region
+    return ProfileCredentials(name, target, credentials, chosen if isinstance(chosen, str) else None)
 
 
 def _cached_document(target: RoleTarget) -> str:
@@ -113,9 +131,14 @@ def render(found: ProfileCredentials, fmt: str) -> str:
             "Region": found.region,
         }
         return json.dumps(document, separators=(",", ":")) + "\n"
+    return format_lines(variables(found), fmt)
+
+
+def format_lines(values: Mapping[str, str], fmt: str) -> str:
+    """Variable assignments in one of the shell formats (env, env-no-export, powershell, ...)."""
     if fmt not in _LINE_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    return "".join(_LINE_FORMATS[fmt].format(k, v) + "\n" for k, v in variables(found).items())
+    return "".join(_LINE_FORMATS[fmt].format(k, v) + "\n" for k, v in values.items())
 
 
 def refuse_nesting(environ: Mapping[str, str], *, allow: bool) -> None:
@@ -129,7 +152,7 @@ def refuse_nesting(environ: Mapping[str, str], *, allow: bool) -> None:
 
 def child_environment(environ: Mapping[str, str], found: ProfileCredentials) -> dict[str, str]:
     """The command's environment: the credentials in, profile selection out (it would confuse SDKs)."""
-    env = {k: v for k, v in environ.items() if k not in _DROPPED}
+    env = {k: v for k, v in environ.items() if k not in DROPPED}
     env.update(variables(found))
     env[NESTED_MARKER] = found.profile
     return env
@@ -141,11 +164,18 @@ def run(argv: Sequence[str], env: dict[str, str]) -> int:
         raise UsageError("give a command to run after --, e.g. ssohelper exec --profile dev -- aws s3 ls")
     sys.stdout.flush()
     sys.stderr.flush()
-    try:
+    with launch_errors(argv):
         if os.name == "posix":
             os.execvpe(argv[0], list(argv), env)
         return subprocess.call(list(argv), env=env)  # Windows: no exec; Ctrl-C reaches both processes
+
+
+@contextmanager
+def launch_errors(argv: Sequence[str]) -> Iterator[None]:
+    """Starting a command: not found is 127; found but not runnable (EACCES, ENOEXEC, ...) is 126, as in shells."""
+    try:
+        yield
     except FileNotFoundError:
         raise CommandNotFound(f"command not found: {argv[0]}") from None
-    except OSError as exc:  # as shells do: found but not runnable (EACCES, ENOEXEC, ...) is 126
+    except OSError as exc:
         raise CannotRun(f"cannot run {argv[0]}: {exc.strerror or exc}") from None

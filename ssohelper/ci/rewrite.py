@@ -1,0 +1,138 @@
+"""migrate-ci's rewrite of one GitHub workflow or composite action, line by line.
+
+Each ``configure-aws-credentials`` step that passes keys gets ``role-to-assume`` where its first
+key input was, its key inputs removed and its other inputs kept; each job that uses such a step
+(directly, through a local composite action, or by calling a local reusable workflow) gets
+``id-token: write`` (see ``permissions``). Every line no edit touches stays byte for byte. What
+can't be rewritten safely is returned as a manual step with the snippet to paste.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ssohelper.ci import permissions, snippets, yamldoc
+from ssohelper.ci.lines import Lines, last_line
+from ssohelper.ci.scan import KEY_INPUTS, uses_configure_action
+
+if TYPE_CHECKING:
+    import yaml
+
+
+@dataclass(frozen=True)
+class Manual:
+    path: str
+    line: int
+    job: str | None
+    what: str
+    snippet: str
+
+
+@dataclass
+class Rewritten:
+    path: str  # absolute
+    rel: str
+    before: bytes
+    after: bytes
+    steps: int = 0
+    jobs: list[str] = field(default_factory=list)
+    manual: list[Manual] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    role_arn: str
+    region: str | None
+    rewritten_locally: frozenset[str]  # ``uses:`` values of local actions and workflows rewritten
+
+
+class _Rewriter:
+    def __init__(self, document: yamldoc.Document, rel: str, target: Target) -> None:
+        self.doc, self.target = document, target
+        self.lines = Lines(document.data)
+        self.out = Rewritten(document.path, rel, document.data, document.data)
+        self.done: set[int] = set()  # step nodes already rewritten (an alias repeats a node)
+
+    def manual(self, node: yaml.Node, job: str | None, what: str, snippet: str = "") -> None:
+        self.out.manual.append(Manual(self.out.rel, yamldoc.line(node), job, what, snippet))
+
+    def step(self, step: yaml.Node, job: str | None) -> bool:
+        """Rewrite one step if it is a configure step with keys; True if the job needs OIDC."""
+        uses = yamldoc.scalar(yamldoc.get(step, "uses")) or ""
+        if uses.startswith("./") and uses.rstrip("/") in self.target.rewritten_locally:
+            return True
+        if not uses_configure_action(step):
+            return False
+        inputs = yamldoc.get(step, "with")
+        keys = [(k, v) for k, v in yamldoc.pairs(inputs) if yamldoc.scalar(k) in KEY_INPUTS]
+        if id(step) in self.done:
+            return True
+        if not keys:
+            return False
+        assert inputs is not None
+        if getattr(inputs, "flow_style", False):
+            self.manual(
+                inputs,
+                job,
+                "the step's inputs are in flow style",
+                snippets.step(self.target.role_arn, self.target.region),
+            )
+            return False
+        if yamldoc.get(inputs, "role-to-assume") is not None:
+            what = "the step assumes a role with the keys; make that role trust the OIDC provider instead"
+            self.manual(inputs, job, what, snippets.step(self.target.role_arn, self.target.region))
+            return False
+        self._replace_inputs(inputs, keys, job)
+        self.done.add(id(step))
+        self.out.steps += 1
+        return True
+
+    def _replace_inputs(self, inputs: yaml.Node, keys: list, job: str | None) -> None:
+        column = keys[0][0].start_mark.column
+        new = [" " * column + f"role-to-assume: {self.target.role_arn}"]
+        if yamldoc.get(inputs, "aws-region") is None:
+            if self.target.region:
+                new.append(" " * column + f"aws-region: {self.target.region}")
+            else:
+                self.manual(inputs, job, "the step has no aws-region input: add one (or pass --region)")
+        for index, (key, value) in enumerate(keys):
+            self.lines.replace(key.start_mark.line, last_line(value) + 1, new if index == 0 else [])
+
+    def workflow(self) -> None:
+        root = self.doc.root
+        workflow_permissions = yamldoc.get(root, "permissions")
+        for key, job in yamldoc.pairs(yamldoc.get(root, "jobs")):
+            name = yamldoc.scalar(key)
+            calls = (yamldoc.scalar(yamldoc.get(job, "uses")) or "").split("@")[0]
+            needs = calls.startswith("./") and calls in self.target.rewritten_locally
+            for step in yamldoc.entries(yamldoc.get(job, "steps")):
+                needs = self.step(step, name) or needs
+            if needs:
+                why = permissions.grant(self.lines, key, job, workflow_permissions)
+                if why:
+                    self.manual(key, name, f"give the job id-token: write: {why}", snippets.permissions())
+                else:
+                    self.out.jobs.append(str(name))
+
+    def action(self) -> None:
+        steps = yamldoc.get(yamldoc.get(self.doc.root, "runs"), "steps")
+        rewritten = [self.step(step, None) for step in yamldoc.entries(steps)]  # every step, no short cut
+        if steps is not None and any(rewritten):
+            what = "every job that uses this action needs these permissions"
+            self.manual(steps, None, what, snippets.permissions())
+
+    def result(self) -> Rewritten:
+        if self.lines.changed:
+            self.out.after = self.lines.result()
+        return self.out
+
+
+def rewrite(document: yamldoc.Document, rel: str, target: Target, *, action: bool = False) -> Rewritten:
+    """The planned contents of one workflow (or composite action) and its manual steps."""
+    rewriter = _Rewriter(document, rel, target)
+    if action:
+        rewriter.action()
+    else:
+        rewriter.workflow()
+    return rewriter.result()

@@ -1,0 +1,219 @@
+"""CI without IAM users: ci-role (the OIDC role a pipeline assumes) and migrate-ci (the workflows)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ssohelper import errors
+from ssohelper.cli.edits import apply_plan, recover_first
+from ssohelper.cli.edits import rollback as rollback_files
+from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.errors import UsageError
+
+if TYPE_CHECKING:
+    from ssohelper.ci.migrate import CiPlan
+    from ssohelper.ci.trust import RoleSpec
+
+
+def _spec(options: dict[str, Any]) -> RoleSpec:
+    from ssohelper.ci.trust import GITHUB_ISSUER, STS_AUDIENCE, RoleSpec
+
+    github, gitlab = options["github"], options["gitlab"]
+    if bool(github) == bool(gitlab):
+        raise UsageError("give one of --github ORG/REPO or --gitlab GROUP/PROJECT")
+    if gitlab and (options["environments"] or options["pull_request"]):
+        raise UsageError("--environment and --pull-request are GitHub subjects; GitLab has --branch and --tag")
+    if github and options["gitlab_host"]:
+        raise UsageError("--gitlab-host goes with --gitlab")
+    host = GITHUB_ISSUER if github else (options["gitlab_host"] or "gitlab.com").removeprefix("https://").rstrip("/")
+    audience = options["audience"] or (STS_AUDIENCE if github else f"https://{host}")
+    repository = (github or gitlab).strip("/")
+    return RoleSpec(
+        platform="github" if github else "gitlab",
+        repository=repository,
+        role_name=options["role_name"] or _default_name(repository),
+        branches=options["branches"],
+        tags=options["tags"],
+        environments=options["environments"],
+        pull_request=options["pull_request"],
+        host=host,
+        audience=audience,
+        policy_arns=options["policy_arns"],
+        max_session_duration=options["max_session_duration"],
+        allow_wildcard=options["allow_wildcard"],
+    )
+
+
+def _default_name(repository: str) -> str:
+    name = "ci-" + "-".join(part for part in repository.replace("*", "").replace("?", "").split("/") if part)
+    return name[:64]
+
+
+@click.command("ci-role")
+@click.option("--github", metavar="ORG/REPO", help="The GitHub repository whose workflows assume the role.")
+@click.option("--gitlab", metavar="GROUP/PROJECT", help="The GitLab project whose pipelines assume the role.")
+@click.option("--gitlab-host", metavar="HOST", help="A self-managed GitLab's host (default gitlab.com).")
+@click.option("--branch", "branches", multiple=True, metavar="B", help="A branch (or pattern like release/*).")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (or pattern like v*).")
+@click.option("--environment", "environments", multiple=True, metavar="E", help="A GitHub deployment environment.")
+@click.option("--pull-request", is_flag=True, help="Workflows run for pull requests (GitHub).")
+@click.option("--role-name", metavar="NAME", help="The role's name (default ci-ORG-REPO).")
+@click.option(
+    "--policy-arn", "policy_arns", multiple=True, metavar="ARN", help="A managed policy to attach (repeatable)."
+)
+@click.option("--max-session-duration", type=click.IntRange(3600, 43200), default=3600, show_default=True, metavar="S")
+@click.option("--audience", metavar="AUD", help="The token audience (default sts.amazonaws.com; GitLab: https://HOST).")
+@click.option("--allow-wildcard", is_flag=True, help="Accept a subject that could match other repositories.")
+@click.option(
+    "--format", "output", type=click.Choice(["json", "cloudformation", "terraform"]), default="json", show_default=True
+)
+@click.option("--apply", is_flag=True, help="Create or update the provider and the role in IAM (with --profile).")
+@profile_option("The profile with IAM rights, for --apply and --check.")
+@click.option("--check", "check", metavar="ROLE_NAME", help="Report the mistakes in an existing role's trust policy.")
+@debug_option
+def ci_role(**options: Any) -> int:
+    """Write the IAM role a CI pipeline assumes with its OIDC token, instead of holding keys.
+
+    The trust policy conditions on both aud and sub with StringEquals; patterns stay inside
+    one repository (StringLike). Prints it as JSON, CloudFormation or Terraform; --apply
+    creates it; --check ROLE_NAME audits a role someone else wrote (exit 10 on a mistake).
+
+    Example: ssohelper ci-role --github acme/web --branch main --environment prod --format terraform
+    """
+    if options["check"]:
+        return _check(options["check"], options["profile"])
+    from ssohelper.ci import render, trust
+
+    spec = _spec(options)
+    for note in trust.check_spec(spec):
+        say(note)
+    if not options["apply"]:
+        click.echo(render.render(spec, str(options["output"])), nl=False)
+        return errors.EXIT_OK
+    if options["output"] != "json":
+        raise UsageError("--apply prints the role ARN; --format goes without it")
+    return _apply(spec, options["profile"])
+
+
+def _apply(spec: RoleSpec, profile: str | None) -> int:
+    from ssohelper.ci import iam
+
+    applied = iam.apply_role(spec, iam=iam.admin_client("iam", profile), sts=iam.admin_client("sts", profile))
+    for change in applied.changes:
+        say(f"ci-role: {change}")
+    for note in applied.notes:
+        say(f"ci-role: {note}")
+    if not applied.changes:
+        say("ci-role: the provider and the role already match; nothing changed")
+    click.echo(applied.role_arn)
+    return errors.EXIT_OK
+
+
+def _check(role_name: str, profile: str | None) -> int:
+    from ssohelper.ci import iam, review
+    from ssohelper.errors import ConfigError
+
+    role = iam.get_role(iam.admin_client("iam", profile), role_name)
+    if role is None:
+        raise ConfigError(f"there is no role named '{role_name}' in that account")
+    findings = review.review(iam.trust_document(role))
+    for finding in findings:
+        click.echo(f"{finding.severity}: {finding.code}: {finding.message}")
+    mistakes = [f for f in findings if f.severity == review.MISTAKE]
+    if mistakes:
+        say(f"ci-role: {len(mistakes)} mistake(s) in the trust policy of {role_name} (exit {errors.EXIT_FINDINGS})")
+        return errors.EXIT_FINDINGS
+    click.echo(f"ok: the trust policy of {role_name} limits its OIDC tokens to named subjects")
+    return errors.EXIT_OK
+
+
+def audit_pipelines(path: str, output: str) -> int:
+    """``audit --ci``: findings with file and line, the commands to run; exit 10 on any."""
+    import dataclasses
+
+    from ssohelper.ci import scan
+
+    report = scan.scan(path)
+    if output == "json":
+        click.echo(json.dumps(dataclasses.asdict(report), indent=2))
+    else:
+        for finding in report.findings:
+            job = f" (job {finding.job})" if finding.job else ""
+            how = "migrate-ci rewrites it" if finding.rewritable else "manual"
+            click.echo(f"{finding.path}:{finding.line}: {finding.kind} {finding.name}{job}; {how}")
+        if not report.findings:
+            click.echo(f"no static AWS keys found in {len(report.files)} pipeline file(s)")
+        for command in report.commands:
+            click.echo(f"run: {command}")
+    if report.findings:
+        say(f"ssohelper: {len(report.findings)} static key use(s) found in pipelines (exit {errors.EXIT_FINDINGS})")
+        return errors.EXIT_FINDINGS
+    return errors.EXIT_OK
+
+
+@click.command("migrate-ci")
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--role-arn", metavar="ARN", help="The role the workflows assume (what ci-role --apply printed).")
+@click.option("--region", metavar="R", help="aws-region for steps that don't set one.")
+@click.option("--dry-run", is_flag=True, help="Show the plan, the diff and the manual steps; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--rollback", is_flag=True, help="Restore the workflows from the latest migrate-ci backup.")
+@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
+@debug_option
+def migrate_ci(
+    path: str, role_arn: str | None, region: str | None, dry_run: bool, yes: bool, rollback: bool, force: bool
+) -> int:
+    """Rewrite GitHub workflows that pass AWS keys to assume a role with their OIDC token instead.
+
+    Each configure-aws-credentials step gets role-to-assume instead of its key inputs; each job
+    that uses it gets id-token: write, merged with its permissions. Every other byte stays.
+    Shows a plan and a masked diff first; backups live outside the repository. What it can't
+    rewrite (keys in env for run steps, GitLab jobs) is listed with the snippet to paste.
+
+    Example: ssohelper migrate-ci . --role-arn arn:aws:iam::111111111111:role/ci-acme-web --region eu-west-1 --dry-run
+    """
+    import shlex
+
+    from ssohelper.ci import migrate
+
+    if force and not rollback:
+        raise UsageError("--force goes with --rollback")
+    ledger = migrate.ledger(path)
+    recover_first(dry_run, ledger)
+    if rollback:
+        rollback_files(force, yes, ledger=ledger)
+        return errors.EXIT_OK
+    if not role_arn:
+        raise UsageError("--role-arn is required (ssohelper ci-role --apply prints it)")
+    plan = migrate.make_plan(path, role_arn, region)
+    _show(plan)
+    if not plan.rewrites:
+        say("Nothing to rewrite." + (" See the manual steps above." if plan.manual else ""))
+        return errors.EXIT_OK
+    if dry_run:
+        say("Dry run: nothing was changed.")
+        return errors.EXIT_OK
+    done = f"Rewrote {len(plan.rewrites)} file(s)."
+    apply_plan(plan.changes, yes=yes, done=done, command=f"migrate-ci {shlex.quote(path)}", ledger=ledger)
+    return errors.EXIT_OK
+
+
+def _show(plan: CiPlan) -> None:
+    for rewritten in plan.rewrites:
+        jobs = f"; id-token: write for job(s) {', '.join(rewritten.jobs)}" if rewritten.jobs else ""
+        click.echo(f"{rewritten.rel}: {rewritten.steps} step(s) rewritten{jobs}")
+    if plan.rewrites:
+        click.echo()
+        click.echo(plan.diff(), nl=False)
+    shown = set()
+    for step in plan.manual:
+        job = f" (job {step.job})" if step.job else ""
+        click.echo(f"manual: {step.path}:{step.line}{job}: {step.what}")
+        if (step.path, step.job, step.snippet) in shown:
+            continue  # the same snippet for the same job: once is enough
+        shown.add((step.path, step.job, step.snippet))
+        for line in step.snippet.splitlines():
+            click.echo(f"    {line}")

@@ -1,0 +1,47 @@
+"""The server's token: 256 random bits, in a 0600 file in a 0700 directory of the user's."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from ssohelper import paths
+from ssohelper.cache import fileio
+
+TOKEN_BYTES = 32  # 256 bits
+
+
+def new_token() -> str:
+    """64 hex digits: safe in a header, and in every shell format the server prints."""
+    return secrets.token_hex(TOKEN_BYTES)
+
+
+def write(token: str) -> str:
+    """Write the token (no newline: botocore refuses a header value holding one); return the path."""
+    directory = fileio.ensure_private_dir(paths.serve_dir())
+    _remove_orphans(directory)
+    path = os.path.join(directory, f"token-{os.getpid()}-{secrets.token_hex(4)}")
+    fileio.write_atomic(path, token.encode("ascii"), mode=0o600)
+    return path
+
+
+def remove(path: str) -> None:
+    fileio.remove_quietly(path)
+
+
+def _remove_orphans(directory: str) -> None:
+    """Token files of servers that are gone (killed with SIGKILL, so they could not clean up)."""
+    for name in os.listdir(directory):
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "token" and parts[1].isdigit() and not _running(int(parts[1])):
+            fileio.remove_quietly(os.path.join(directory, name))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process, or no way to tell: leave its file alone
+        return True
+    return True

@@ -1,0 +1,92 @@
+"""Helpers for the credential-server tests: raw HTTP requests (so a test controls every header),
+and the server itself running in a subprocess as a user starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from helpers import ssohelper_cmd
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    seconds: float
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+def raw(url: str, *, method: str = "GET", path: str | None = None, headers: dict | list | None = None) -> Reply:
+    """One request with exactly the headers given (a Host header is added only if absent)."""
+    parts = urlsplit(url)
+    lines = [f"{method} {path if path is not None else parts.path} HTTP/1.1"]
+    given = list(headers.items() if isinstance(headers, dict) else headers or [])
+    if not any(name.lower() == "host" for name, _ in given):
+        given.append(("Host", parts.netloc))
+    lines += [f"{name}: {value}" for name, value in given]
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return Reply(int(head.split()[1]), body.decode(), time.monotonic() - started)
+
+
+def as_an_sdk(url: str, **request) -> Reply:
+    """As botocore asks: up to three attempts a second apart while the server answers 503 (a fetch
+    still under way on a loaded machine); refusals are final."""
+    for _ in range(3):
+        reply = raw(url, **request)
+        if reply.status != 503:
+            return reply
+        time.sleep(1)
+    return reply
+
+
+class Served:
+    """``ssohelper serve ...`` in a subprocess; ``variables`` are the lines it printed."""
+
+    def __init__(self, *args: str, env: dict | None = None) -> None:
+        self.process = subprocess.Popen(
+            [*ssohelper_cmd(), "serve", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env or dict(os.environ),
+        )
+        self.variables: dict[str, str] = {}
+        self.lines: list[str] = []
+        assert self.process.stdout is not None
+        expected = 2 if "--imds" in args else 3
+        for line in self.process.stdout:  # the lines come first, then it serves
+            self.lines.append(line)
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            self.variables[name] = value
+            if len(self.lines) == expected:
+                break
+        assert len(self.lines) == expected, self.process.stderr.read() if self.process.stderr else ""
+
+    def stop(self, signal_number: int = 15) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal_number)
+        _, err = self.process.communicate(timeout=20)
+        return self.process.returncode, err
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate(timeout=20)

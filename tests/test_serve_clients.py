@@ -1,0 +1,183 @@
+"""Real clients read the credential server: boto3, the AWS CLI v1 and the JS SDK v3, started as a
+user starts them (``ssohelper serve`` in a subprocess), with STS from moto."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import run_ssohelper
+from serving import Served, as_an_sdk, raw
+from test_other_sdks import node_modules  # noqa: F401  (the fixture)
+
+CONTAINER_JS = Path(__file__).parent / "node" / "container.js"
+TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+BOTO3 = """
+import json, boto3
+session = boto3.Session()
+creds = session.get_credentials()
+account = session.client("sts", region_name="us-east-1").get_caller_identity()["Account"]
+print(json.dumps({"method": creds.method, "key": creds.access_key, "account": account}))
+"""
+
+
+@pytest.fixture
+def signed_in(cli, config, emulator, moto_url, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    return emulator
+
+
+def client_env(variables: dict, *, drop: tuple[str, ...] = ()) -> dict:
+    env = {**os.environ, **variables}
+    for name in drop:
+        env.pop(name, None)
+    return env
+
+
+def boto3_in(env: dict) -> dict:
+    done = subprocess.run([sys.executable, "-c", BOTO3], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("secret", [TOKEN_FILE, TOKEN])
+def test_boto3_reads_the_server(signed_in, secret):
+    """With the token file (the host), or with the token alone (as `docker run -e` passes it)."""
+    with Served("--profile", "dev") as served:
+        other = TOKEN if secret == TOKEN_FILE else TOKEN_FILE
+        seen = boto3_in(client_env(served.variables, drop=(other,)))
+        assert seen["method"] == "container-role" and seen["key"].startswith("ASIA")
+        assert re.fullmatch(r"\d{12}", seen["account"])
+        assert signed_in.calls["GetRoleCredentials"] == 1  # serve fetched once; the client read its cache
+        code, err = served.stop()
+    assert code == 0 and "Stopped (SIGTERM)" in err
+
+
+def test_the_aws_cli_v1_reads_the_server(signed_in, aws_cli):
+    with Served("--profile", "dev") as served:
+        aws = subprocess.run(
+            [*aws_cli, "sts", "get-caller-identity", "--output", "json"],
+            capture_output=True,
+            text=True,
+            env=client_env(served.variables, drop=(TOKEN,)),
+            timeout=60,
+        )
+        assert aws.returncode == 0, aws.stderr
+        assert re.fullmatch(r"\d{12}", json.loads(aws.stdout)["Account"])
+
+
+@pytest.mark.parametrize("kind", ["metadata", "chain"])
+def test_the_js_sdk_reads_the_server(signed_in, node_modules, kind):  # noqa: F811
+    """fromContainerMetadata reads the token variable; the default chain (fromHttp) the token file."""
+    with Served("--profile", "dev") as served:
+        env = client_env(served.variables, drop=(TOKEN_FILE,) if kind == "metadata" else (TOKEN,))
+        env.update(NODE_PATH=node_modules, NODE_NO_WARNINGS="1")
+        done = subprocess.run(["node", str(CONTAINER_JS), kind], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        resolved = json.loads(done.stdout)
+        document = as_an_sdk(
+            served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], headers={"Authorization": served.variables[TOKEN]}
+        )
+        assert resolved["accessKeyId"] == document.json()["AccessKeyId"]
+        assert resolved["expiration"] == document.json()["Expiration"].replace("Z", ".000Z")
+        assert re.fullmatch(r"\d{12}", resolved["caller"])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "pattern"),
+    [
+        ("env", r"export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127\.0\.0\.1:\d+/credentials\n"),
+        ("env-no-export", r"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127\.0\.0\.1:\d+/credentials\n"),
+        ("powershell", r'\$Env:AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127\.0\.0\.1:\d+/credentials"\n'),
+        ("windows-cmd", r"set AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127\.0\.0\.1:\d+/credentials\n"),
+        ("fish", r'set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI "http://127\.0\.0\.1:\d+/credentials"\n'),
+    ],
+)
+def test_serve_prints_the_variables_in_the_export_formats(signed_in, fmt, pattern):
+    with Served("--profile", "dev", "--format", fmt) as served:
+        assert re.fullmatch(pattern, served.lines[0])
+        assert "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in served.lines[1]
+        assert re.search(r"AWS_CONTAINER_AUTHORIZATION_TOKEN\W+[0-9a-f]{64}\W*$", served.lines[2])
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, stop):
+    with Served("--profile", "dev") as served:
+        token_file = Path(served.variables[TOKEN_FILE])
+        assert token_file.exists()
+        code, err = served.stop(stop)
+    assert code == 0 and f"Stopped ({stop.name})" in err
+    assert not token_file.exists()
+    assert served.variables[TOKEN] not in err
+
+
+def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
+    with Served("--profile", "dev") as served:
+        url = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        assert url.startswith("http://127.0.0.1:")
+        with pytest.raises(ConnectionRefusedError):  # not 0.0.0.0: another address of the host is closed
+            raw(url.replace("127.0.0.1", "127.0.0.2"), headers={"Authorization": served.variables[TOKEN]})
+    with Served("--profile", "dev", "--bind-exposed", "127.0.0.2") as exposed:
+        url = exposed.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        port = url.split(":")[2].split("/")[0]
+        token = {"Authorization": exposed.variables[TOKEN]}
+        assert url.startswith("http://127.0.0.2:") and as_an_sdk(url, headers=token).status == 200
+        assert raw(url).status == 401  # the token is still needed
+        assert raw(url, headers={**token, "Host": f"127.0.0.1:{port}"}).status == 403  # the Host must be this one
+        assert raw(url, headers={**token, "Host": f"localhost:{port}"}).status == 403
+        assert boto3_in(client_env(exposed.variables, drop=(TOKEN,)))["method"] == "container-role"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--bind-exposed", "0.0.0.0"), "not 0.0.0.0"),
+        (("--bind-exposed", "my-host"), "IPv4 address"),
+        (("--bind-exposed", "::1"), "IPv6"),
+        (("--min-ttl", "soon"), "--min-ttl must be a number"),
+    ],
+)
+def test_serve_refuses_bad_options(signed_in, args, message):
+    result = run_ssohelper("serve", "--profile", "dev", *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(signed_in):
+    with Served("--profile", "dev") as served:
+        port = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"].split(":")[2].split("/")[0]
+        result = run_ssohelper("serve", "--profile", "dev", "--port", port)
+    assert result.returncode == 2 and f"can't listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_serve_without_a_sign_in_exits_3(config, emulator):
+    result = run_ssohelper("serve", "--profile", "dev")
+    assert result.returncode == 3 and "ssohelper login --sso-session corp" in result.stderr
+    assert result.stdout == ""
+
+
+def test_imds_mode_serves_boto3_through_the_token_step(signed_in):
+    with Served("--profile", "dev", "--imds") as served:
+        assert served.variables["AWS_EC2_METADATA_V1_DISABLED"] == "true"
+        env = client_env(served.variables, drop=("AWS_EC2_METADATA_DISABLED",))
+        seen = boto3_in(env)
+        assert seen["method"] == "iam-role" and seen["key"].startswith("ASIA")
+        assert re.fullmatch(r"\d{12}", seen["account"])
+
+
+def test_debug_output_names_requests_but_never_a_secret(signed_in):
+    with Served("--profile", "dev", "--debug") as served:
+        url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
+        document = as_an_sdk(url, headers={"Authorization": token}).json()
+        assert raw(url, headers={"Authorization": token[:-1] + ("0" if token[-1] != "0" else "1")}).status == 401
+        code, err = served.stop()
+    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials HTTP/1.1" 401' in err
+    for secret in (token, document["SecretAccessKey"], document["Token"], document["AccessKeyId"]):
+        assert secret not in err
