@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import REPO, Result, free_port, require, write_config
+from helpers import CHAINED, REPO, Result, free_port, require, write_config
 from hypothesis import settings
 
 from ssohelper.emulator import Emulator
@@ -138,6 +138,15 @@ def moto_url():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture
+def chained(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.MonkeyPatch, cli) -> str:
+    """Signed in to corp, with the CHAINED profiles over dev and STS from moto; moto's URL."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    write_config(isolated_home, extra=CHAINED)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    return moto_url
 
 
 @pytest.fixture(scope="session")

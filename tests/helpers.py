@@ -70,6 +70,59 @@ def write_config(home: Path, start_url: str = "https://corp.awsapps.com/start", 
     return path
 
 
+# Profiles chained from dev (role_arn + source_profile), for write_config(extra=CHAINED).
+ADMIN_ARN = "arn:aws:iam::222222222222:role/Admin"
+AUDIT_ARN = "arn:aws:iam::333333333333:role/Audit"
+CHAINED = f"""
+[profile prod-admin]
+role_arn = {ADMIN_ARN}
+source_profile = dev
+role_session_name = alice
+external_id = ext-123
+duration_seconds = 1800
+region = eu-west-2
+
+[profile audit]
+role_arn = {AUDIT_ARN}
+source_profile = prod-admin
+
+[profile with-mfa]
+role_arn = {ADMIN_ARN}
+source_profile = dev
+mfa_serial = arn:aws:iam::111111111111:mfa/alice
+
+[profile loop-a]
+role_arn = {ADMIN_ARN}
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = {ADMIN_ARN}
+source_profile = loop-a
+"""
+
+
+def caller_arn(document: dict, moto_url: str) -> str:
+    """Who moto's STS says the keys of a credential_process document (or an ECS one) belong to."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=moto_url,
+        region_name="us-east-1",
+        aws_access_key_id=document["AccessKeyId"],
+        aws_secret_access_key=document["SecretAccessKey"],
+        aws_session_token=document.get("SessionToken") or document["Token"],
+    )
+    return sts.get_caller_identity()["Arn"]
+
+
+def assume_role_calls(role_arn: str) -> int:
+    """How many times moto's STS (in this process, server mode) has assumed ``role_arn`` so far."""
+    from moto.sts.models import sts_backends
+
+    return sum(role.role_arn == role_arn for role in sts_backends[role_arn.split(":")[4]]["aws"].assumed_roles)
+
+
 @dataclass
 class Result:
     code: int

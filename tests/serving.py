@@ -7,11 +7,21 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from helpers import ssohelper_cmd
+
+BOTO3 = """
+import json, boto3
+session = boto3.Session()
+creds = session.get_credentials()
+identity = session.client("sts", region_name="us-east-1").get_caller_identity()
+print(json.dumps({"method": creds.method, "key": creds.access_key, "account": identity["Account"],
+                  "arn": identity["Arn"]}))
+"""
 
 
 @dataclass
@@ -51,6 +61,21 @@ def as_an_sdk(url: str, **request) -> Reply:
             return reply
         time.sleep(1)
     return reply
+
+
+def client_env(variables: dict, *, drop: tuple[str, ...] = ()) -> dict:
+    """The test's environment with the server's variables, less ``drop``."""
+    env = {**os.environ, **variables}
+    for name in drop:
+        env.pop(name, None)
+    return env
+
+
+def boto3_in(env: dict) -> dict:
+    """boto3 in a subprocess: how it found credentials, the key, and who STS says it is."""
+    done = subprocess.run([sys.executable, "-c", BOTO3], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 class Served:

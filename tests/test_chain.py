@@ -8,62 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
-import pytest
-from helpers import ACCOUNT, ROLE, run_ssohelper
+from helpers import ACCOUNT, ADMIN_ARN, ROLE, caller_arn, run_ssohelper
 
 from ssohelper import errors, paths
-
-ADMIN_ARN = "arn:aws:iam::222222222222:role/Admin"
-AUDIT_ARN = "arn:aws:iam::333333333333:role/Audit"
-CHAINED = f"""
-[profile prod-admin]
-role_arn = {ADMIN_ARN}
-source_profile = dev
-role_session_name = alice
-external_id = ext-123
-duration_seconds = 1800
-region = eu-west-2
-
-[profile audit]
-role_arn = {AUDIT_ARN}
-source_profile = prod-admin
-
-[profile with-mfa]
-role_arn = {ADMIN_ARN}
-source_profile = dev
-mfa_serial = arn:aws:iam::111111111111:mfa/alice
-
-[profile loop-a]
-role_arn = {ADMIN_ARN}
-source_profile = loop-b
-
-[profile loop-b]
-role_arn = {ADMIN_ARN}
-source_profile = loop-a
-"""
-
-
-@pytest.fixture
-def chained(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.MonkeyPatch, cli) -> str:
-    from helpers import write_config
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
-    write_config(isolated_home, extra=CHAINED)
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return moto_url
-
-
-def caller_arn(document: dict, moto_url: str) -> str:
-    sts = boto3.client(
-        "sts",
-        endpoint_url=moto_url,
-        region_name="us-east-1",
-        aws_access_key_id=document["AccessKeyId"],
-        aws_secret_access_key=document["SecretAccessKey"],
-        aws_session_token=document["SessionToken"],
-    )
-    return sts.get_caller_identity()["Arn"]
 
 
 def test_export_assumes_the_role_from_the_sso_credentials(chained, cli, emulator):

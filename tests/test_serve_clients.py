@@ -4,28 +4,19 @@ user starts them (``ssohelper serve`` in a subprocess), with STS from moto."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from helpers import run_ssohelper
-from serving import Served, as_an_sdk, raw
+from serving import Served, as_an_sdk, boto3_in, client_env, raw
 from test_other_sdks import node_modules  # noqa: F401  (the fixture)
 
 CONTAINER_JS = Path(__file__).parent / "node" / "container.js"
 TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
-BOTO3 = """
-import json, boto3
-session = boto3.Session()
-creds = session.get_credentials()
-account = session.client("sts", region_name="us-east-1").get_caller_identity()["Account"]
-print(json.dumps({"method": creds.method, "key": creds.access_key, "account": account}))
-"""
 
 
 @pytest.fixture
@@ -33,19 +24,6 @@ def signed_in(cli, config, emulator, moto_url, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     return emulator
-
-
-def client_env(variables: dict, *, drop: tuple[str, ...] = ()) -> dict:
-    env = {**os.environ, **variables}
-    for name in drop:
-        env.pop(name, None)
-    return env
-
-
-def boto3_in(env: dict) -> dict:
-    done = subprocess.run([sys.executable, "-c", BOTO3], capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("secret", [TOKEN_FILE, TOKEN])

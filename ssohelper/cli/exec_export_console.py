@@ -63,7 +63,7 @@ def exec_command(
         from ssohelper.serve import child
         from ssohelper.serve.server import open_for
 
-        found, endpoint = open_for(profile, serve_options(min_ttl))
+        found, endpoint = open_for(profile, serve_options(min_ttl), ask_mfa=_ask_mfa())
         if region:  # --region outranks the environment and the profile, as without --server
             found = dataclasses.replace(found, region=region)
         return child.run(argv, child.child_environment(os.environ, found, endpoint), endpoint)

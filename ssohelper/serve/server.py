@@ -14,6 +14,7 @@ import socket
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -167,10 +168,17 @@ class Endpoint:
 
 
 def open_for(
-    profile: str | None, options: ProcessOptions, *, port: int = 0, exposed: str | None = None, imds: bool = False
+    profile: str | None,
+    options: ProcessOptions,
+    *,
+    port: int = 0,
+    exposed: str | None = None,
+    imds: bool = False,
+    ask_mfa: Callable[[str], str] | None = None,
 ) -> tuple[ProfileCredentials, Endpoint]:
-    """Fetch once (a profile that can't be served fails here, with its exit code), then serve it."""
-    found = profile_credentials(profile, options)
+    """Fetch once (a profile that can't be served fails here, with its exit code), then serve it.
+    Only this first fetch may ask for an MFA code (``ask_mfa``); the server's own fetches can't."""
+    found = profile_credentials(profile, options, ask_mfa)
     supplier = Supplier(found.profile, options)
     role = found.target.role_name if imds else None
     endpoint = start(supplier, address=bind_address(exposed), port=port, imds_role=role)

@@ -25,12 +25,17 @@ log = logging.getLogger("ssohelper")
 ANSWER_WAIT = 1.5
 
 
-def profile_credentials(profile: str | None, options: ProcessOptions) -> envcreds.ProfileCredentials:
+def profile_credentials(
+    profile: str | None, options: ProcessOptions, ask_mfa: Callable[[str], str] | None = None
+) -> envcreds.ProfileCredentials:
     """Role credentials for ``profile``, chained or not, through credential-process's cache,
-    locks and refresh (a chained profile's MFA can't be asked for here: no terminal)."""
+    locks and refresh. A chained profile's MFA code is asked with ``ask_mfa``; without it (the
+    server's own fetches: no terminal) the fetch fails with LoginRequired rather than waiting."""
     from ssohelper.sso.credential_process import fetch
 
-    return envcreds.profile_credentials(profile, fetch_document=lambda target: fetch(target, options), options=options)
+    return envcreds.profile_credentials(
+        profile, fetch_document=lambda target: fetch(target, options), options=options, ask_mfa=ask_mfa
+    )
 
 
 Produce = Callable[[str | None, ProcessOptions], envcreds.ProfileCredentials]
