@@ -6,6 +6,8 @@ migrated profiles are checked with boto3 and the AWS CLI.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import uuid
 from pathlib import Path
@@ -21,6 +23,7 @@ MOTO_ACCOUNT = "123456789012"
 URL = "https://corp.awsapps.com/start"
 CONFIGURE = ["configure", "--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1"]
 PROFILES = ("default", "work", "ops")
+SESSION_KEY = hashlib.sha1(b"corp").hexdigest()  # the token file of [sso-session corp]
 
 
 def iam_key(moto_url: str) -> tuple[str, str]:
@@ -162,3 +165,47 @@ def test_migrate_to_a_new_session_signs_in_on_a_terminal(newcomer, moto_url):
     assert b"not signed in" in seen and b"signing in now" in seen and b"Signed in to 'corp'" in seen
     assert no_static_keys(newcomer)
     assert caller_with_boto3("work", moto_url) == MOTO_ACCOUNT
+
+
+def test_a_start_url_or_region_that_is_not_one_is_refused(cli, newcomer):
+    url = cli("configure", "--sso-session", "corp", "--start-url", "URL", "--sso-region", "us-east-1", "--yes")
+    assert url.code == errors.EXIT_USAGE and "start URL 'URL' is not an https:// URL" in url.err
+    region = cli("configure", "--sso-session", "corp", "--start-url", URL, "--sso-region", "REGION", "--yes")
+    assert region.code == errors.EXIT_USAGE and "region 'REGION' is not an AWS region name" in region.err
+    assert not (newcomer / "config").exists()
+    spaced = [*CONFIGURE[:-1], " us-east-1 ", "--yes", "--no-browser"]
+    assert cli(*spaced).code == 0
+    assert "sso_region = us-east-1\n" in (newcomer / "config").read_text()
+    again = cli(*spaced)  # the same session, not one "with another region"
+    assert again.code == 0 and "Nothing to change" in again.err, again.err
+
+
+def test_a_typo_on_the_terminal_is_asked_again(newcomer):
+    converse(
+        ["configure", "--no-browser"],
+        [
+            (b"SSO session name", b"corp\n"),
+            (b"SSO start URL", b"htps://corp.awsapps.com/start\n"),
+            (b"is not an https:// URL", URL.encode() + b"\n"),
+            (b"SSO region", b"eu-west1\n"),
+            (b"is not an AWS region name", b"eu-west-1 \n"),
+            (b"Choice", b"4\n"),
+            (b"Apply these changes?", b"y\n"),
+        ],
+    )
+    assert (
+        (newcomer / "config")
+        .read_text()
+        .startswith(f"[sso-session corp]\nsso_start_url = {URL}\nsso_region = eu-west-1\n")
+    )
+
+
+def test_a_sign_in_to_another_start_url_is_not_reused(cli, newcomer):
+    typo = "https://crop.awsapps.com/start"
+    first = cli("configure", "--sso-session", "corp", "--start-url", typo, "--sso-region", "us-east-1", "--dry-run")
+    assert first.code == 0 and not (newcomer / "config").exists(), first.err
+    fixed = cli(*CONFIGURE, "--yes", "--no-browser")
+    assert fixed.code == 0, fixed.err
+    assert "Already signed in" not in fixed.err and "Signed in to 'corp'" in fixed.err
+    token = json.loads(next((newcomer / "sso" / "cache").glob(f"{SESSION_KEY}.json")).read_text())
+    assert token["startUrl"] == URL

@@ -190,3 +190,29 @@ def test_every_suggestion_in_the_product_is_followed_here():
             suggested.add("login")
     assert suggested, "no suggestions found: the pattern is stale"
     assert suggested <= FOLLOWED, suggested - FOLLOWED
+
+
+def test_login_to_a_missing_session_suggests_configure(cli, isolated_home, emulator):
+    first = cli("login", "--sso-session", "corp")
+    assert first.code == errors.EXIT_CONFIG
+    followed = cli(*suggestion(first.err, URL=URL, REGION="us-east-1"), "--no-browser", "--yes")
+    assert followed.code == 0, followed.err
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+
+
+def test_a_missing_profile_names_the_ones_there_or_suggests_configure(cli, isolated_home, emulator):
+    write(
+        isolated_home,
+        SESSION + f"[profile dev]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n",
+    )
+    named = cli("export")
+    assert named.code == errors.EXIT_CONFIG
+    assert "profile 'default' not found in ~/.aws/config; name one with --profile or AWS_PROFILE: dev" in named.err
+    write(isolated_home, "")
+    first = cli("export")
+    assert first.code == errors.EXIT_CONFIG
+    given = ["--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1", "--no-browser", "--yes"]
+    one = ["--profile", "default", "--account-id", ACCOUNT, "--role-name", ROLE]
+    followed = cli(*suggestion(first.err), *given, *one)
+    assert followed.code == 0, followed.err
+    assert cli("export").code == 0

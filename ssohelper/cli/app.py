@@ -39,6 +39,9 @@ def cli() -> None:
     """Retire static AWS access keys: sign in with IAM Identity Center, serve short-lived
     role credentials to every SDK, and migrate old profiles.
 
+    New here, with access keys in ~/.aws/credentials? Run: ssohelper audit, then ssohelper
+    configure (it asks for your start URL and region, signs you in, and moves the profiles).
+
     Example: ssohelper login --sso-session corp
     """
 

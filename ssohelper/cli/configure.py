@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,13 +63,24 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def _ask(value: str | None, question: str, option: str) -> str:
-    """The option's value, else the answer of the person at the terminal, else a usage error."""
+def _ask(value: str | None, question: str, option: str, check: Callable[[str], str | None] | None = None) -> str:
+    """The option's value, else the answer of the person at the terminal (asked again while
+    ``check`` refuses it), else a usage error."""
     if value:
         return value
     if not _interactive():
         raise UsageError(f"give {option} (there is no terminal to ask on)")
-    return str(click.prompt(question, err=True)).strip()
+    return str(click.prompt(question, err=True, value_proc=_answer_checked(check))).strip()
+
+
+def _answer_checked(check: Callable[[str], str | None] | None) -> Callable[[str], str]:
+    def answer(text: str) -> str:
+        try:
+            return (check(text) if check else text.strip()) or ""
+        except UsageError as refused:
+            raise click.BadParameter(str(refused)) from None
+
+    return answer
 
 
 @click.command("configure")
@@ -111,8 +123,8 @@ def configure(**values: Any) -> None:
     config = awsconfig.load()
     url, region = given.start_url, given.sso_region
     if name not in config.sso_sessions:
-        url = _ask(url, "SSO start URL", "--start-url")
-        region = _ask(region, "SSO region", "--sso-region")
+        url = _ask(url, "SSO start URL", "--start-url", sessions.checked_url)
+        region = _ask(region, "SSO region", "--sso-region", sessions.checked_region)
     session = sessions.requested(name, url, region, config=config)
     recover_first(given.dry_run)
     action = sign_in(session, no_browser=given.no_browser, use_device_code=given.use_device_code)

@@ -26,7 +26,7 @@ class AwsConfig:
 
     def profile(self, name: str) -> Section:
         if name not in self.profiles and name not in self.credentials:
-            raise ConfigError(f"profile '{name}' not found in {display_path(self.config_path)}")
+            raise profiles.missing_profile(name, {*self.profiles, *self.credentials}, self.config_path)
         return self.profiles.get(name, {})
 
     def resolve_session(self, *, profile: str | None = None, sso_session: str | None = None) -> SsoSession:

@@ -10,6 +10,7 @@ own option grammar (``parse``), which therefore lives here too.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
@@ -169,7 +170,9 @@ def session_values(
     if values is None:
         via = f" (used by profile '{referenced_by}')" if referenced_by else ""
         raise ConfigError(
-            f"no [sso-session {name}] section in {_display(config_path)}{via}; add it with sso_start_url and sso_region"
+            f"no [sso-session {name}] section in {_display(config_path)}{via}; "
+            "add it with sso_start_url and sso_region, "
+            f"or with: ssohelper configure --sso-session {name} --start-url URL --sso-region REGION"
         )
     where = f"sso-session '{name}'"
     return RoleRef(
@@ -195,6 +198,13 @@ def _display(path: str) -> str:
     return display_path(path)
 
 
+def missing_profile(name: str, known: Iterable[str], config_path: str) -> ConfigError:
+    """The error for a profile the config lacks, naming the ones it has (or how to make one)."""
+    names = ", ".join(sorted(known))
+    hint = f"name one with --profile or AWS_PROFILE: {names}" if names else "create one with: ssohelper configure"
+    return ConfigError(f"profile '{name}' not found in {_display(config_path)}; {hint}")
+
+
 def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True) -> RoleRef:
     """The role (or with ``role_needed`` False, just the session) a profile names: natively with
     ``sso_*`` keys, or through a credential_process that runs ssohelper (followed one level)."""
@@ -207,7 +217,7 @@ def _from_profile(
     profiles, sessions = split_sections(config)
     values = profiles.get(name)
     if values is None:
-        raise ConfigError(f"profile '{name}' not found in {_display(config_path)}")
+        raise missing_profile(name, profiles, config_path)
     options = process_options(values)
     if options is None:
         rule = profile_target if role_needed else profile_session

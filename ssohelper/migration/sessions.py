@@ -3,6 +3,9 @@ one to add. A name that the config already holds with another URL or region is r
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini import awsconfig
@@ -20,6 +23,7 @@ def requested(
     """The session ``name``: as the config has it (the URL and region, when given, must match),
     else a new one from the URL and region (``in_config`` False), else a ConfigError that says
     how to create it."""
+    start_url, region = checked_url(start_url), checked_region(region)
     config = config or awsconfig.load()
     if name in config.sso_sessions:
         session = config.resolve_session(sso_session=name)
@@ -33,6 +37,30 @@ def requested(
             f"create it with: ssohelper configure --sso-session {name} --start-url URL --sso-region REGION"
         )
     return SsoSession(start_url=start_url, region=region, name=name, in_config=False)
+
+
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def checked_url(start_url: str | None) -> str | None:
+    """A start URL as given, without surrounding blanks; a UsageError unless it is an https:// URL."""
+    url = (start_url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise UsageError(f"start URL {url!r} is not an https:// URL (one looks like https://corp.awsapps.com/start)")
+    return url
+
+
+def checked_region(region: str | None) -> str | None:
+    """A region as given, without surrounding blanks; a UsageError unless it looks like one."""
+    name = (region or "").strip()
+    if not name:
+        return None
+    if not REGION.fullmatch(name):
+        raise UsageError(f"region {name!r} is not an AWS region name (such as us-east-1 or eu-west-1)")
+    return name
 
 
 def refuse_conflict(session: SsoSession, start_url: str | None, region: str | None, config_path: str) -> None:

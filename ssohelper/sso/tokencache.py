@@ -108,6 +108,8 @@ def load_token(session: SsoSession, store: KeyringStore | None = None) -> Token 
 def _token(session: SsoSession, raw: dict | None, kept: dict | None) -> Token | None:
     if raw is None or not isinstance(raw.get("accessToken"), str):
         return None
+    if raw.get("startUrl", session.start_url) != session.start_url:  # a sign-in to another start URL
+        return None
     try:
         expires_at = parse_time(raw["expiresAt"])
         registration_expires_at = parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
