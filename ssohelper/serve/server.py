@@ -78,7 +78,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ssohelper"
     sys_version = ""
     error_content_type = answers.JSON
-    error_message_format = '{"Code": "Refused", "Message": "%(message)s"}'
+    # the fixed explanation, never the message: that one quotes the client's request line
+    error_message_format = '{"Code": "Refused", "Message": "%(explain)s"}'
 
     def setup(self) -> None:
         super().setup()
@@ -121,6 +122,9 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:  # HTTPServer's own looks the name up in DNS: not needed
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a bug: logged, not printed
+        log.debug("serve: a request from %s failed", client_address[0], exc_info=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
