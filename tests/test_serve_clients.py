@@ -9,10 +9,11 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from helpers import run_ssohelper
+from helpers import run_ssohelper, ssohelper_cmd
 from serving import Served, as_an_sdk, raw
 from test_other_sdks import node_modules  # noqa: F401  (the fixture)
 
@@ -106,6 +107,25 @@ def test_serve_prints_the_variables_in_the_export_formats(signed_in, fmt, patter
         assert re.fullmatch(pattern, served.lines[0])
         assert "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in served.lines[1]
         assert re.search(r"AWS_CONTAINER_AUTHORIZATION_TOKEN\W+[0-9a-f]{64}\W*$", served.lines[2])
+
+
+def test_serve_makes_a_redirect_that_holds_the_token_private(signed_in, tmp_path):
+    """``serve > dev.env`` as a shell makes it: with the umask, 0644, readable by every user."""
+    out = tmp_path / "dev.env"
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.fchmod(fd, 0o644)
+    process = subprocess.Popen([*ssohelper_cmd(), "serve", "--profile", "dev"], stdout=fd, stderr=subprocess.PIPE)
+    os.close(fd)
+    try:
+        for _ in range(300):
+            if out.read_text().count("\n") == 3 or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert "AWS_CONTAINER_AUTHORIZATION_TOKEN=" in out.read_text()
+        assert out.stat().st_mode & 0o777 == 0o600
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])

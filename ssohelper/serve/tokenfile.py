@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 
 from ssohelper import paths
 from ssohelper.cache import fileio
@@ -23,6 +24,16 @@ def write(token: str) -> str:
     path = os.path.join(directory, f"token-{os.getpid()}-{secrets.token_hex(4)}")
     fileio.write_atomic(path, token.encode("ascii"), mode=0o600)
     return path
+
+
+def keep_output_private(fd: int) -> None:
+    """Output about to hold the token: a regular file of the user's loses group and other access
+    first (a shell redirect creates it with the umask, often 0644, for every user to read)."""
+    if os.name != "posix":
+        return
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077:
+        os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o700)
 
 
 def remove(path: str) -> None:
