@@ -43,7 +43,7 @@ def exec_command(
         from ssohelper.serve.server import open_for
 
         found, endpoint = open_for(profile, serve_options(min_ttl))
-        return child.run(command, child.child_environment(os.environ, found, endpoint), endpoint)
+        return child.run(command, os.environ, found, endpoint)
     if min_ttl is not None:
         raise click.UsageError("--min-ttl applies to --server only")
     found = envcreds.profile_credentials(profile)
