@@ -139,6 +139,23 @@ def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, 
     assert served.variables[TOKEN] not in err
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_at_once_while_its_first_fetch_hangs(signed_in, stop):
+    """The portal dribbles (a call may take 30 s): a stop request must not wait for it."""
+    from test_serve import forget_cached_credentials
+
+    forget_cached_credentials()
+    signed_in.configure(dribble_ms=300)
+    process = subprocess.Popen(
+        [*ssohelper_cmd(), "serve", "--profile", "dev"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(2)  # well into the fetch
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130 and "interrupted" in err, err
+    assert out == ""  # no lines, no token: there is no server
+
+
 def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
     with Served("--profile", "dev") as served:
         url = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]

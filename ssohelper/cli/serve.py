@@ -61,8 +61,9 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
     from ssohelper.sso.envcreds import format_lines
 
     options = serve_options(min_ttl)
-    with server.StopSignals() as signals:  # from here on, a signal ends the wait and the cleanup runs
+    with server.StopSignals() as signals:  # a signal interrupts the first fetch, then ends the wait
         found, endpoint = server.open_for(profile, options, port=port, exposed=bind_exposed, imds=imds)
+        signals.serving()
         try:
             if not imds:  # the lines hold the token
                 keep_output_private(sys.stdout.fileno())

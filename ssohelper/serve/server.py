@@ -207,11 +207,13 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
 
 
 class StopSignals:
-    """Ctrl-C, SIGTERM and SIGHUP end the wait; installed before the server says it is up."""
+    """Ctrl-C, SIGTERM and SIGHUP end the wait; installed before the server says it is up. Until
+    ``serving()``, while the first fetch may hang on the portal, they interrupt it at once."""
 
     NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 
     def __init__(self) -> None:
+        self._serving = False
         self._stop = threading.Event()
         self._received: list[str] = []
         self._previous: dict[int, Any] = {}
@@ -227,7 +229,13 @@ class StopSignals:
         for number, old in self._previous.items():
             signal.signal(number, old)
 
+    def serving(self) -> None:
+        """From now on a signal ends the wait, and the cleanup runs."""
+        self._serving = True
+
     def _handle(self, number: int, frame: FrameType | None) -> None:
+        if not self._serving:
+            raise KeyboardInterrupt
         self._received.append(signal.Signals(number).name)
         self._stop.set()
 
