@@ -167,6 +167,14 @@ def test_a_slow_client_holds_only_its_own_connection(served):
         slow.close()
 
 
+def test_a_request_head_past_the_limit_is_refused(served):
+    """Many big headers on many connections would take gigabytes: the whole head is capped."""
+    padding = [(f"X-Pad-{i}", "a" * 8000) for i in range(4)]  # each line and the count are within http.server's
+    reply = raw(served.url, headers=[("Authorization", served.token), *padding])
+    assert reply.status == 431 and "AccessKeyId" not in reply.body
+    assert good(served).status == 200
+
+
 def test_a_client_that_dribbles_its_request_is_cut_off(served):
     """A byte every half second never trips a per-read timeout; the request's deadline does."""
     port = int(served.url.split(":")[2].split("/")[0])

@@ -7,6 +7,7 @@ beyond MAX_CONNECTIONS are closed at once rather than queued without end.
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import signal
@@ -32,6 +33,7 @@ log = logging.getLogger("ssohelper")
 
 CONNECTION_TIMEOUT = 2.0
 MAX_CONNECTIONS = 256
+MAX_REQUEST_BYTES = 16384  # an SDK's request is under 1 KiB
 
 
 class App(Protocol):
@@ -56,10 +58,12 @@ class Ecs:
 
 class _DeadlineReader(io.RawIOBase):
     """A socket reader whose every read is bounded by what is left of one deadline for the whole
-    request: a client that sends a byte now and then (slowloris) is cut off all the same."""
+    request: a client that sends a byte now and then (slowloris) is cut off all the same. And by
+    MAX_REQUEST_BYTES in all: else 100 header lines of 64 KiB each, on every connection at once,
+    would hold gigabytes (a request head past it is 431)."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock, self._deadline = sock, deadline
+        self._sock, self._deadline, self._bytes_left = sock, deadline, MAX_REQUEST_BYTES
 
     def readable(self) -> bool:
         return True
@@ -68,8 +72,12 @@ class _DeadlineReader(io.RawIOBase):
         left = self._deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the request took too long")
+        if self._bytes_left <= 0:
+            raise http.client.LineTooLong("request")
         self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        got = self._sock.recv_into(memoryview(buffer)[: self._bytes_left])
+        self._bytes_left -= got
+        return got
 
 
 class _Handler(BaseHTTPRequestHandler):
