@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from helpers import ssohelper_cmd
+from test_other_sdks import node_modules  # noqa: F401  (the fixture)
+from test_serve_clients import CONTAINER_JS
 
 from ssohelper import paths
 
@@ -118,6 +121,18 @@ def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
     assert child.returncode == 3, err
     assert out == f"got {number.name}\n"
     assert token_files() == []
+
+
+def test_the_js_sdk_under_exec_server_skips_the_default_profile(signed_in, config, node_modules):  # noqa: F811
+    """The JS SDK's default chain, too, reads the server and not a default profile's keys."""
+    config.with_name("credentials").write_text(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n"
+    )
+    env = dict(os.environ, NODE_PATH=node_modules, NODE_NO_WARNINGS="1")
+    child = exec_server("node", str(CONTAINER_JS), "chain", env=env)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert json.loads(out)["accessKeyId"].startswith("ASIA")  # the server's, not AKIA... from the file
 
 
 EARLY = """
