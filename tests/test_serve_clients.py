@@ -214,7 +214,10 @@ def test_debug_output_names_requests_but_never_a_secret(signed_in):
         url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
         document = as_an_sdk(url, headers={"Authorization": token}).json()
         assert raw(url, headers={"Authorization": token[:-1] + "0"}).status == 401
+        assert raw(url, path=f"/credentials?token={token}").status == 401  # a client's mistakes
+        assert raw(url, path=f"/{token}").status == 401
+        assert raw(url, path=f"/credentials?{token} x").status == 400  # malformed: http.server quotes it
         code, err = served.stop()
-    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials HTTP/1.1" 401' in err
+    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials" 401' in err
     for secret in (token, document["SecretAccessKey"], document["Token"], document["AccessKeyId"]):
         assert secret not in err

@@ -63,6 +63,7 @@ class Imds:
 
     def __init__(self, door: Door, supplier: Supplier, role_name: str, book: TokenBook | None = None) -> None:
         self.door, self.supplier, self.role_name = door, supplier, role_name
+        self.routes = frozenset({TOKEN_PATH, ROLE_PATH, ROLE_PATH + role_name})
         self.book = book or TokenBook()
 
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer:

@@ -37,6 +37,8 @@ MAX_REQUEST_BYTES = 16384  # an SDK's request is under 1 KiB
 
 
 class App(Protocol):
+    routes: frozenset[str]  # the paths it answers, for the log
+
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer: ...
 
 
@@ -45,6 +47,7 @@ class Ecs:
 
     def __init__(self, door: Door, supplier: Supplier) -> None:
         self.door, self.supplier = door, supplier
+        self.routes = frozenset({door.path})
 
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer:
         refused = credentials_refusal(self.door, method, path, headers)
@@ -111,8 +114,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
-    def log_message(self, format: str, *args: Any) -> None:  # the path and status; never a header
-        log.debug("serve: %s %s", self.client_address[0], format % args)
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """The method, the path if it is a route, and the status: a client that put its token in
+        the query or the path must not find it in the --debug log."""
+        path = getattr(self, "path", "")  # none when the request line was malformed
+        shown = path if path in self.server.app.routes else "(another path)"
+        log.debug('serve: %s "%s %s" %s', self.client_address[0], self.command, shown, code)
+
+    def log_message(self, format: str, *args: Any) -> None:  # errors: the status, never the request line
+        codes = [arg for arg in args if isinstance(arg, int)]
+        log.debug("serve: %s %s", self.client_address[0], f"refused ({codes[0]})" if codes else "request failed")
 
 
 class _Server(ThreadingHTTPServer):
