@@ -180,6 +180,7 @@ def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
         (("--bind-exposed", "my-host"), "IPv4 address"),
         (("--bind-exposed", "::1"), "IPv6"),
         (("--min-ttl", "soon"), "--min-ttl must be a number"),
+        (("--imds", "--bind-exposed", "127.0.0.2"), "IMDS clients send no secret"),  # no token to check
     ],
 )
 def test_serve_refuses_bad_options(signed_in, args, message):

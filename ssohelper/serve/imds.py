@@ -91,7 +91,7 @@ class Imds:
         values = headers.get_all(TTL_HEADER) or []
         text = values[0].strip() if len(values) == 1 else ""
         # ASCII digits only, and few: int() refuses "²" and 5,000 digits with a ValueError
-        ttl = int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else 0
+        ttl = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
         if not 1 <= ttl <= MAX_TTL:
             return answers.refused(Refusal(400, f"{TTL_HEADER} must be 1 to {MAX_TTL}"))
         return answers.text(self.book.issue(ttl))

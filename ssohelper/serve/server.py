@@ -193,6 +193,8 @@ def open_for(
     profile: str | None, options: ProcessOptions, *, port: int = 0, exposed: str | None = None, imds: bool = False
 ) -> tuple[ProfileCredentials, Endpoint]:
     """Fetch once (a profile that can't be served fails here, with its exit code), then serve it."""
+    if imds and exposed is not None:  # no token: the Host check alone would let anyone who reaches it in
+        raise UsageError("--imds can't be exposed: IMDS clients send no secret; serve it on 127.0.0.1 only")
     found = profile_credentials(profile, options)
     supplier = Supplier(found.profile, options)
     role = found.target.role_name if imds else None
