@@ -25,6 +25,7 @@ class SsoSession:
     name: str | None = None
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     redirect_port: int | None = None  # sso_redirect_port: a fixed port for the browser callback
+    in_config: bool = field(default=True, compare=False)  # False: an [sso-session] still to be written
 
     @property
     def token_key_input(self) -> str:
@@ -36,6 +37,8 @@ class SsoSession:
         return self.name if self.name is not None else self.start_url
 
     def login_command(self) -> str:
+        if self.name is not None and not self.in_config:  # login writes the section, then signs in
+            return f"ssohelper login --sso-session {self.name} --start-url {self.start_url} --sso-region {self.region}"
         if self.name is not None:
             return f"ssohelper login --sso-session {self.name}"
         return f"ssohelper login --start-url {self.start_url} --sso-region {self.region}"

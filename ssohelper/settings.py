@@ -14,6 +14,10 @@ Stdlib only: the credential_process cache hit reads it.
 
     [aws]
     call_timeout_seconds = 30  # the deadline of each AWS call (or $SSOHELPER_CALL_TIMEOUT)
+    portal_max_rate = 10       # portal calls a second at most (default: paced only after a 429)
+
+    [list]
+    cache_max_age_minutes = 60 # how long a listing is served from the cache (0: no cache)
 
 A new setting is one line in ``SETTINGS``: its section, key, default, parser and words.
 """
@@ -87,6 +91,20 @@ def _timeout(text: str) -> float:
     return seconds
 
 
+# Portal calls a second a listing may make, at most (the portal allows about 20 per caller).
+MAX_PORTAL_RATE = 1000.0
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 1 <= rate <= MAX_PORTAL_RATE:
+        raise ValueError(f"must be a number of calls a second from 1 to {MAX_PORTAL_RATE:g}, not {text.strip()!r}")
+    return rate
+
+
 _BOOLEANS = {"1": True, "yes": True, "true": True, "on": True, "0": False, "no": False, "false": False, "off": False}
 
 
@@ -124,6 +142,8 @@ SETTINGS = {
     "use_device_code": Setting("login", "use_device_code", False, _boolean, "use device code"),
     "secrets": Setting("login", "secrets", "auto", _choice(*SECRETS_MODES), "secrets"),
     "call_timeout": Setting("aws", "call_timeout_seconds", 30.0, _timeout, "call timeout", "s", ENV_CALL_TIMEOUT),
+    "portal_max_rate": Setting("aws", "portal_max_rate", None, _rate, "portal calls a second at most"),
+    "listing_max_age": Setting("list", "cache_max_age_minutes", 3600.0, _minutes, "listing cache age", "min"),
 }
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pty
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,3 +200,39 @@ def kill_writers(entry: str, old: str, new: str, rounds: int, seed: int) -> dict
 
 
 KILL_WRITERS = "import json, sys; import helpers; print(json.dumps(helpers.kill_writers(*sys.argv[1:4], 200, 9)))"
+
+
+def converse(args: list[str], script: list[tuple[bytes, bytes]], timeout: float = 60) -> bytes:
+    """Run ssohelper on a pseudo-terminal, answer each prompt as it appears, and require exit 0.
+
+    Returns all it showed on the terminal."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(ssohelper_cmd() + args, stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    try:
+        for prompt, answer in script:
+            deadline = time.time() + timeout
+            while prompt not in seen and time.time() < deadline:
+                if select.select([leader], [], [], 0.2)[0]:
+                    seen += _read(leader)
+            assert prompt in seen, seen.decode(errors="replace")
+            os.write(leader, answer)
+        code = process.wait(timeout)
+        while select.select([leader], [], [], 0.2)[0]:
+            more = _read(leader)
+            if not more:
+                break
+            seen += more
+        assert code == 0, seen.decode(errors="replace")
+    finally:
+        process.kill()
+        os.close(leader)
+    return seen
+
+
+def _read(terminal: int) -> bytes:
+    try:
+        return os.read(terminal, 65536)
+    except OSError:  # the terminal closed: the process ended
+        return b""

@@ -90,10 +90,13 @@ def test_audit_online_reports_age_and_last_use_from_iam(isolated_home, moto_url,
     keys = {k["profile"]: k for k in json.loads(result.out)["keys"]}
     legacy = keys["legacy"]["iam"]
     assert legacy["error"] is None and legacy["age_days"] == 0 and legacy["created"].endswith("Z")
+    assert legacy["status"] == "active"
     assert keys["bogus"]["iam"]["error"].startswith("IAM refused: ")
     assert key["SecretAccessKey"] not in result.out and key["AccessKeyId"] not in result.out
     text = cli("audit", "--online").out
-    assert "  IAM: created " in text and "(0 days ago)" in text
+    assert "  IAM: Active; created " in text and "(0 days ago)" in text
+    iam.update_access_key(UserName=user, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+    assert "  IAM: Inactive; created " in cli("audit", "--online").out
 
 
 @pytest.mark.parametrize(("key", "kind"), [("AKIA1", "long-term"), ("ASIA1", "temporary"), ("ABIA1", "unknown")])

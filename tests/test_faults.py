@@ -29,7 +29,7 @@ COMMANDS = {
         ["credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE],
         "GetRoleCredentials",
     ),
-    "list": (["list", "--sso-session", "corp"], "ListAccounts"),
+    "list": (["list", "--sso-session", "corp", "--refresh"], "ListAccounts"),
     "migrate": (
         ["migrate-profiles", "--sso-session", "corp", "--account-id", ACCOUNT, "--offline", "--dry-run"],
         "ListAccountRoles",
@@ -239,7 +239,7 @@ def test_a_refresh_with_a_garbage_lifetime_is_refused(cli, config, emulator, iso
     emulator.configure(token_ttl=300)  # inside the 15-minute refresh window
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     emulator.fail_next("CreateToken", count=5, status=200, body='{"accessToken": "a", "expiresIn": 99999999999999}')
-    result = cli("list", "--sso-session", "corp")
+    result = cli("list", "--sso-session", "corp", "--refresh")
     assert result.code == 0  # the refresh failed, but the current token is still valid for 5 minutes
     token = isolated_home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")
     assert json.loads(token.read_text())["accessToken"] != "a"
@@ -253,9 +253,9 @@ def test_faults_can_be_asked_for_over_http(signed_in, cli):
     request = urllib.request.Request(f"{signed_in.url}/_emulator/fail", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200
-    result = cli("list", "--sso-session", "corp")
+    result = cli("list", "--sso-session", "corp", "--refresh")
     assert result.code == errors.EXIT_AWS and "ListAccounts" in result.err
-    assert cli("list", "--sso-session", "corp").code == 0  # count=1: the next call is normal
+    assert cli("list", "--sso-session", "corp", "--refresh").code == 0  # count=1: the next call is normal
 
 
 @pytest.mark.parametrize(

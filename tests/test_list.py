@@ -12,9 +12,10 @@ from helpers import run_ssohelper, sigint_raises, write_config
 from ssohelper import errors
 from ssohelper.ini import awsconfig, profiles
 
-# 45 accounts: three ListAccounts pages of 20; roles listed out of order on purpose
+# 205 accounts: three ListAccounts pages of 100; roles listed out of order on purpose
 MANY = {
-    f"{900000000000 - n:012d}": {"name": f"acct-{n:02d}", "roles": ["Zeta", "Alpha", f"Role{n % 3}"]} for n in range(45)
+    f"{900000000000 - n:012d}": {"name": f"acct-{n:03d}", "roles": ["Zeta", "Alpha", f"Role{n % 3}"]}
+    for n in range(205)
 }
 
 
@@ -39,7 +40,7 @@ def test_pages_accounts_and_lists_every_role_once_sorted(cli, signed_in):
     assert result.code == 0, result.err
     assert json.loads(result.out) == expected_rows()
     assert signed_in.calls["ListAccounts"] == 3
-    assert signed_in.calls["ListAccountRoles"] == 45
+    assert signed_in.calls["ListAccountRoles"] == 205
     assert result.err == ""  # no progress line: stderr is not a terminal
 
 
@@ -51,7 +52,7 @@ def test_the_call_deadline_is_per_page_not_per_listing(cli, signed_in, monkeypat
     assert result.code == 0, result.err
     assert json.loads(result.out) == expected_rows()
     signed_in.configure(latency=1.5)
-    result = cli("list", "--sso-session", "corp", "--output", "json")
+    result = cli("list", "--sso-session", "corp", "--output", "json", "--refresh")
     assert result.code == errors.EXIT_AWS and "timed out" in result.err, result.err
 
 
@@ -61,7 +62,7 @@ def test_throttled_calls_are_retried_and_counted(cli, signed_in):
     result = cli("list", "--sso-session", "corp", "--output", "json")
     assert result.code == 0, result.err
     assert json.loads(result.out) == expected_rows()
-    assert signed_in.calls["ListAccountRoles"] == 45 + 4
+    assert signed_in.calls["ListAccountRoles"] == 205 + 4
     assert signed_in.calls["ListAccounts"] == 3 + 1
 
 
@@ -159,14 +160,14 @@ def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):
 
     from test_login import run_on_terminal
 
-    signed_in.configure(latency=0.3)  # 3 pages + 3 rounds of 16 accounts: about 2 s
-    process, seen, terminal = run_on_terminal(["list", "--sso-session", "corp", "--output", "json"], until="45/45")
+    signed_in.configure(latency=0.1)  # 3 pages + 13 rounds of 16 accounts: about 1.6 s
+    process, seen, terminal = run_on_terminal(["list", "--sso-session", "corp", "--output", "json"], until="205/205")
     try:
         stdout, _ = process.communicate(timeout=30)
     finally:
         os.close(terminal)
     assert process.returncode == 0
-    assert "Listing roles, accounts done: " in seen and "45/45" in seen
+    assert "Listing roles, accounts done: " in seen and "205/205" in seen
     assert json.loads(stdout) == expected_rows()  # stdout stays clean
 
 

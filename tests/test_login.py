@@ -359,8 +359,8 @@ def test_with_nothing_configured_login_says_what_to_add(cli):
     result = cli("login")
     assert result.code == errors.EXIT_CONFIG
     assert result.err.strip() == (
-        "ssohelper: no SSO session in ~/.aws/config: add an [sso-session NAME] "
-        "section, or pass --start-url URL --sso-region REGION"
+        "ssohelper: no SSO session in ~/.aws/config; create one with: "
+        "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION"
     )
 
 

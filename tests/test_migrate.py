@@ -108,6 +108,30 @@ def test_deactivate_keys_after_the_profile_works(legacy_setup, moto, cli):
     assert key_status(moto, legacy_setup["user"], legacy_setup["key_id"]) == "Inactive"
 
 
+def test_a_rollback_after_deactivate_keys_says_so_and_reactivates_when_asked(legacy_setup, moto, cli):
+    assert cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys").code == 0
+    user, key_id = legacy_setup["user"], legacy_setup["key_id"]
+    assert key_status(moto, user, key_id) == "Inactive"
+    rolled = cli("migrate-profiles", "--rollback", "--yes")
+    assert rolled.code == 0, rolled.err
+    assert "warning: the keys restored for work were deactivated after this migration and are Inactive" in rolled.err
+    assert "reactivate them with: ssohelper migrate-profiles --reactivate-keys" in rolled.err
+    assert key_status(moto, user, key_id) == "Inactive"  # never silently
+    assert legacy_setup["secret"] in (legacy_setup["aws"] / "credentials").read_text()
+    again = cli("migrate-profiles", "--reactivate-keys")  # the suggestion, followed
+    assert again.code == 0, again.err
+    assert f"work: key {key_id[:4]}****{key_id[-4:]} reactivated" in again.err
+    assert key_status(moto, user, key_id) == "Active"
+    assert cli("migrate-profiles", "--reactivate-keys").code == errors.EXIT_NOT_APPLIED  # nothing left to do
+
+
+def test_rollback_with_reactivate_keys(legacy_setup, moto, cli):
+    assert cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys").code == 0
+    rolled = cli("migrate-profiles", "--rollback", "--reactivate-keys", "--yes")
+    assert rolled.code == 0, rolled.err
+    assert key_status(moto, legacy_setup["user"], legacy_setup["key_id"]) == "Active"
+
+
 def test_keys_stay_when_the_new_profile_does_not_work(legacy_setup, moto, cli, emulator):
     emulator.fail_next("GetRoleCredentials", count=50, status=500)
     result = cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys")
@@ -350,36 +374,15 @@ def test_odd_profile_names_get_a_header_botocore_reads_back(tmp_path):
 
 
 def test_on_a_terminal_the_user_picks_the_role_and_confirms(legacy_setup, emulator, moto):
-    import pty
-    import select
-    import time
-
-    from helpers import ssohelper_cmd
+    from helpers import converse
 
     emulator.configure(
         accounts={MOTO_ACCOUNT: {"name": "moto", "email": "m@example.com", "roles": ["Admin", "Developer", "ReadOnly"]}}
     )
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [*ssohelper_cmd(), "migrate-profiles", "--sso-session", "corp"],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=follower,
+    seen = converse(
+        ["migrate-profiles", "--sso-session", "corp"],
+        [(b"Role number", b"3\n"), (b"Apply these changes?", b"y\n")],
     )
-    os.close(follower)
-    seen = b""
-    try:
-        for prompt, answer in ((b"Role number", b"3\n"), (b"Apply these changes?", b"y\n")):
-            deadline = time.time() + 30
-            while prompt not in seen and time.time() < deadline:
-                if select.select([leader], [], [], 0.2)[0]:
-                    seen += os.read(leader, 4096)
-            assert prompt in seen, seen.decode(errors="replace")
-            os.write(leader, answer)
-        assert process.wait(60) == 0
-    finally:
-        process.kill()
-        os.close(leader)
     assert b"1. Admin" in seen and b"3. ReadOnly" in seen
     config = (legacy_setup["aws"] / "config").read_text()
     assert f"--account-id {MOTO_ACCOUNT} --role-name ReadOnly" in config

@@ -163,22 +163,31 @@ def test_without_a_terminal_it_needs_yes(home):
 def test_start_url_creates_the_missing_session(cli, home, emulator):
     url = ["--start-url", "https://corp.awsapps.com/start", "--sso-region", "us-east-1"]
     result = cli("populate", "--sso-session", "new", *url)
-    assert result.code == errors.EXIT_LOGIN_REQUIRED  # the listing needs a sign-in to that URL
-    assert "run: ssohelper login --start-url https://corp.awsapps.com/start --sso-region us-east-1" in result.err
+    assert result.code == errors.EXIT_LOGIN_REQUIRED  # the listing needs a sign-in to that session
+    suggested = "ssohelper login --sso-session new --start-url https://corp.awsapps.com/start --sso-region us-east-1"
+    assert f"run: {suggested}" in result.err
     missing = cli("populate", "--sso-session", "nope")
     assert missing.code == errors.EXIT_CONFIG
-    assert "no [sso-session nope] in ~/.aws/config; pass --start-url and --sso-region to create it" in missing.err
-    assert cli("login", *url, "--no-browser").code == 0
+    assert "no [sso-session nope] in ~/.aws/config; create it with: ssohelper configure --sso-session nope" in (
+        missing.err
+    )
+    assert cli(*suggested.split()[1:], "--no-browser").code == 0  # the suggestion adds the section and signs in
+    assert "[sso-session new]" in config_text(home)
     result = cli(
         "populate", "--sso-session", "new", *url, "--template", "{sso_session}-{account_id}-{role_name}", "--yes"
     )
     assert result.code == 0, result.err
-    assert "[sso-session new] is added; then run: ssohelper login --sso-session new" in result.out
     found = sections(config_text(home))
     assert found["sso-session new"].startswith(
         "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
     )
     assert "--sso-session new --account-id 333333333333 --role-name Admin" in found["profile new-333333333333-Admin"]
+
+
+def test_the_only_session_is_used_without_sso_session(cli, home, emulator):
+    result = cli("populate", "--dry-run")
+    assert result.code == 0, result.err
+    assert "--sso-session corp --account-id" in result.out
 
 
 def test_a_bad_template_is_a_usage_error(cli, home):

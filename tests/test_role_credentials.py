@@ -24,7 +24,8 @@ PROCESS_PROFILE = (
 
 
 @pytest.fixture
-def signed_in(cli, isolated_home, emulator):
+def signed_in(cli, isolated_home, emulator, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION")  # the environment's region would win over the profile's
     write_config(isolated_home, extra=PROCESS_PROFILE)
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     return emulator
@@ -46,6 +47,35 @@ def test_exec_passes_credentials_region_and_the_exit_code(signed_in, monkeypatch
     assert signed_in.calls["GetRoleCredentials"] == 1
     again = run_ssohelper("exec", "--profile", "dev", "--", "sh", "-c", 'test -n "$AWS_SESSION_TOKEN"')
     assert again.returncode == 0 and signed_in.calls["GetRoleCredentials"] == 1  # the same cache entry
+
+
+def test_exec_region_order_is_the_sdks(signed_in, monkeypatch):
+    show = ["--", "sh", "-c", 'echo "$AWS_REGION $AWS_DEFAULT_REGION"']
+    assert run_ssohelper("exec", "--profile", "proc", *show).stdout.split() == ["eu-west-3", "eu-west-3"]
+    monkeypatch.setenv("AWS_REGION", "us-west-2")  # the environment wins over the profile
+    assert run_ssohelper("exec", "--profile", "proc", *show).stdout.split() == ["us-west-2", "us-west-2"]
+    given = run_ssohelper("exec", "--profile", "proc", "--region", "ap-south-1", *show)
+    assert given.stdout.split() == ["ap-south-1", "ap-south-1"]  # --region wins over both
+    monkeypatch.delenv("AWS_REGION")
+    assert run_ssohelper("exec", "--profile", "dev", *show).stdout.split() == ["us-east-1", "us-east-1"]
+
+
+@pytest.mark.parametrize("args", [["--regoin", "us-west-2"], ["--profil", "proc"], ["--nope"]])
+def test_exec_takes_an_unknown_option_for_a_usage_error(signed_in, args):
+    result = run_ssohelper("exec", *args, "--", "true")
+    assert result.returncode == errors.EXIT_USAGE, result.stderr
+    assert "command not found" not in result.stderr
+
+
+def test_exec_without_a_command_starts_the_shell(signed_in, monkeypatch, tmp_path):
+    shell = tmp_path / "myshell"
+    shell.write_text('#!/bin/sh\necho "shell with $AWS_ACCESS_KEY_ID"\n')
+    shell.chmod(0o755)
+    monkeypatch.setenv("SHELL", str(shell))
+    result = run_ssohelper("exec", "--profile", "proc")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("shell with ASIA")
+    assert "exit it to return" in result.stderr
 
 
 def test_exec_refuses_to_nest_unless_allowed(signed_in, monkeypatch):

@@ -177,12 +177,12 @@ def test_a_refresh_answer_without_a_new_refresh_token_keeps_the_old_one(cli, con
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     first = expire_locally(isolated_home)
     emulator.reset_calls()
-    assert cli("list", "--sso-session", "corp").code == 0
+    assert cli("list", "--sso-session", "corp", "--refresh").code == 0
     second = json.loads(token_path(isolated_home).read_text())
     assert second["refreshToken"] == first["refreshToken"]
     assert second["accessToken"] != first["accessToken"]
     expire_locally(isolated_home)
-    assert cli("list", "--sso-session", "corp").code == 0  # the kept refresh token still works
+    assert cli("list", "--sso-session", "corp", "--refresh").code == 0  # the kept refresh token still works
     assert emulator.calls["CreateToken"] == 2
     assert json.loads(token_path(isolated_home).read_text())["refreshToken"] == first["refreshToken"]
 
@@ -193,14 +193,14 @@ def test_kill_9_during_refresh_never_tears_the_token_file(cli, config, emulator,
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     started = time.monotonic()
     expire_locally(isolated_home)
-    assert run_ssohelper("list", "--sso-session", "corp").returncode == 0
+    assert run_ssohelper("list", "--sso-session", "corp", "--refresh").returncode == 0
     full = time.monotonic() - started
     rng = random.Random(9)
     outcomes = {"old": 0, "new": 0}
     for _ in range(50):
         before = expire_locally(isolated_home)
         process = subprocess.Popen(
-            [*ssohelper_cmd(), "list", "--sso-session", "corp"],
+            [*ssohelper_cmd(), "list", "--sso-session", "corp", "--refresh"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -220,7 +220,7 @@ def test_kill_9_during_refresh_never_tears_the_token_file(cli, config, emulator,
 @pytest.mark.parametrize(
     "args",
     [
-        ["login", "-s", "corp", "--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"],
+        ["login", "--profile", "dev", "--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"],
         ["login", "--profile", "dev", "--sso-session", "corp"],
         ["logout", "--all", "-s", "corp"],
         ["status", "--profile", "dev", "--start-url", "https://x", "--sso-region", "us-east-1"],
@@ -231,6 +231,16 @@ def test_conflicting_options_are_usage_errors(cli, config, args):
     assert result.code == errors.EXIT_USAGE, result.err
     assert "Traceback" not in result.err
     assert "give one of --profile, --sso-session or --start-url" in result.err or "--all signs out" in result.err
+
+
+def test_login_to_a_session_of_that_name_with_another_url_is_refused(cli, config):
+    before = config.read_bytes()
+    url = ["--start-url", "https://other.awsapps.com/start", "--sso-region", "eu-west-1"]
+    result = cli("login", "-s", "corp", *url)
+    assert result.code == errors.EXIT_CONFIG
+    assert "sso_start_url https://corp.awsapps.com/start (you gave https://other.awsapps.com/start)" in result.err
+    assert "sso_region us-east-1 (you gave eu-west-1); nothing was changed" in result.err
+    assert config.read_bytes() == before
 
 
 def test_auto_login_without_terminal_or_browser_says_it_was_skipped(cli, config, emulator):

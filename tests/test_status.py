@@ -25,8 +25,8 @@ def test_status_json_shows_sessions_and_cached_roles_without_secrets(cli, isolat
     document = json.loads(result.stdout)
     by_name = {s["name"]: s for s in document["sessions"]}
     corp = by_name["corp"]
-    assert corp["state"] == "signed in" and corp["can_refresh"] is True
-    assert corp["secrets_location"].startswith("the token file")
+    assert corp["state"] == "signed-in" and corp["can_refresh"] is True
+    assert corp["secrets_store"] == "file"
     assert 3000 < corp["seconds_left"] <= 3600
     (role,) = corp["roles"]
     assert (role["account_id"], role["role_name"], role["store"]) == (ACCOUNT, ROLE, "file")
@@ -72,8 +72,8 @@ def test_a_keyring_backend_that_cannot_load_means_no_secure_keyring(config, emul
     result = run_ssohelper("status", "--output", "json", "--debug")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert document["keyring_backend"].startswith("none (") and document["secure_keyring"] == "none"
-    assert document["sessions"][0]["secrets_location"].startswith("the token file")
+    assert document["keyring_backend"] is None and document["secure_keyring"] is None
+    assert document["sessions"][0]["secrets_store"] == "file"
     assert "no secure keyring: keyring could not load a backend (ModuleNotFoundError" in result.stderr
     logout = run_ssohelper("logout", "--sso-session", "corp")
     assert logout.returncode == 0, logout.stderr

@@ -17,6 +17,7 @@ from ssohelper.cli import (
     audit,
     ci,
     completion,
+    configure,
     demo,
     exec_export_console,
     migrate,
@@ -43,6 +44,7 @@ def cli() -> None:
 
 
 for _command in (
+    configure.configure,
     session.login,
     session.logout,
     session.status,

@@ -10,6 +10,7 @@ import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, say
+from ssohelper.cli.output import chosen_format, output_options, text_cell
 
 if TYPE_CHECKING:
     from ssohelper.migration.audit import AuditReport, KeyAge
@@ -17,12 +18,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--output",
-    type=click.Choice(["text", "json", "table", "csv"]),
-    default=None,
-    help="text (default) or json; with --org also table (default there) and csv.",
-)
+@output_options(extra=("csv",))
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
 @click.option("--ci", "pipelines", is_flag=True, help="Audit the CI pipelines under PATH (default: here) instead.")
 @click.option("--org", is_flag=True, help="Audit every account your sign-in reaches with --role-name instead.")
@@ -61,32 +57,36 @@ def audit(
 
         if not pipelines or online:
             raise errors.UsageError("PATH goes with --ci, and --online without it")
-        if output in ("table", "csv"):
-            raise errors.UsageError("--output table|csv go with --org")
-        return audit_pipelines(path or ".", output or "text")
+        if output == "csv":
+            raise errors.UsageError("--output csv goes with --org")
+        return audit_pipelines(path or ".", chosen_format(output))
     if org:
         from ssohelper.cli.orgaudit import run_org_audit
 
         if online:
             raise errors.UsageError("--online is for this machine's keys; --org always asks IAM")
 
-        return run_org_audit(role_name, sso_session, account_ids, output or "table")
-    if role_name or sso_session or account_ids or output in ("table", "csv"):
-        raise errors.UsageError("--role-name, --sso-session, --accounts and --output table|csv go with --org")
-    output = output or "text"
+        return run_org_audit(role_name, sso_session, account_ids, chosen_format(output))
+    if role_name or sso_session or account_ids or output == "csv":
+        raise errors.UsageError("--role-name, --sso-session, --accounts and --output csv go with --org")
     from ssohelper.migration.audit import collect
 
+    fmt = chosen_format(output)
     report, material = collect()
     if online:
         from ssohelper.migration.keyage import with_key_ages
 
         report = with_key_ages(report, material)
-    if output == "json":
-        document = dataclasses.asdict(report)
-        document["long_term_keys"] = report.long_term_keys
+    document = dataclasses.asdict(report)
+    document["long_term_keys"] = report.long_term_keys
+    if fmt == "json":
         click.echo(json.dumps(document, indent=2))
+    elif fmt == "text":
+        _render_rows(document)
     else:
         _render_text(report)
+    if report.long_term_keys:
+        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
     return errors.EXIT_FINDINGS if report.long_term_keys else errors.EXIT_OK
 
 
@@ -110,8 +110,18 @@ def _render_text(report: AuditReport) -> None:
             "on a machine that can use neither SSO nor OIDC (a server, a script), move them to IAM Roles "
             f"Anywhere (aws_signing_helper credential-process): {report.roles_anywhere_command}"
         )
-    if report.long_term_keys:
-        say(f"ssohelper: {report.long_term_keys} long-term access key(s) found (exit {errors.EXIT_FINDINGS})")
+
+
+def _render_rows(document: dict) -> None:
+    """One tab-separated row per key (with IAM's status and dates under --online) and per broken
+    credential_process; an empty field for none."""
+    for key in document["keys"]:
+        iam = key["iam"] or {}
+        fields = [key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]]
+        fields += [iam.get("status"), iam.get("created"), iam.get("last_used")]
+        click.echo("\t".join(text_cell(value) for value in ["key", *fields]))
+    for process in document["processes"]:
+        click.echo("\t".join(["process", process["profile"], process["program"], process["problem"]]))
 
 
 def _age_text(age: KeyAge) -> str:
@@ -119,4 +129,5 @@ def _age_text(age: KeyAge) -> str:
         return age.error
     created = f"created {age.created} ({age.age_days} days ago)" if age.created else "creation date unknown"
     used = f"last used {age.last_used}" + (f" ({age.last_service})" if age.last_service else "")
-    return f"{created}; {used if age.last_used else 'never used'}"
+    status = f"{age.status.capitalize()}; " if age.status else ""
+    return f"{status}{created}; {used if age.last_used else 'never used'}"

@@ -184,7 +184,7 @@ def migrate_ci(
     ledger = migrate.ledger(path)
     recover_first(dry_run, ledger)
     if rollback:
-        rollback_files(force, yes, ledger)
+        rollback_files(force, yes, ledger=ledger)
         return errors.EXIT_OK
     if not role_arn:
         raise UsageError("--role-arn is required (ssohelper ci-role --apply prints it)")

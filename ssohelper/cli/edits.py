@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper.cli.options import confirm_apply, say
+from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
-    from ssohelper.migration.backups import FileChange, Ledger
+    from ssohelper.migration.backups import Backup, FileChange, Ledger
+    from ssohelper.models import SsoSession
 
 
 def recover_first(dry_run: bool, ledger: Ledger | None = None) -> None:
@@ -24,7 +27,9 @@ def recover_first(dry_run: bool, ledger: Ledger | None = None) -> None:
         say(f"ssohelper: {report}")
 
 
-def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str, ledger: Ledger | None = None) -> None:
+def apply_plan(
+    changes: list[FileChange], *, yes: bool, done: str, command: str, ledger: Ledger | None = None
+) -> Backup:
     """Ask, apply with backups, say how to undo; after an edit of the AWS files, place the
     sign-in secrets again.
 
@@ -37,7 +42,7 @@ def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str,
     say(f"{done} Backups: {backup.directory}")
     say(f"Undo with: ssohelper {command} --rollback")
     if ledger is not None:
-        return  # not the AWS files: no profile changed how it signs in
+        return backup  # not the AWS files: no profile changed how it signs in
     try:
         vault.settle_configured()  # native profiles may now need the secrets in the token file
     except Exception as exc:
@@ -45,10 +50,13 @@ def apply_plan(changes: list[FileChange], *, yes: bool, done: str, command: str,
             f"ssohelper: warning: the change is applied, but placing the sign-in secrets failed ({exc}); "
             "'ssohelper status' places them again"
         )
+    return backup
 
 
-def rollback(force: bool, yes: bool, ledger: Ledger | None = None) -> None:
-    """Show what the latest backup puts back, ask, keep edits made since (--force), restore."""
+def rollback(force: bool, yes: bool, reactivate: bool = False, ledger: Ledger | None = None) -> None:
+    """Show what the latest backup puts back, ask, keep edits made since (--force), restore;
+    then say which restored keys are Inactive, and reactivate them when asked."""
+    from ssohelper.migration import keystate
     from ssohelper.migration import rollback as restoring
     from ssohelper.migration.masking import masked_diff
 
@@ -56,8 +64,58 @@ def rollback(force: bool, yes: bool, ledger: Ledger | None = None) -> None:
     if not force:
         restoring.refuse_edited(plan)
     click.echo(masked_diff([(r.path, r.current, r.saved) for r in plan.restores]), nl=False)
+    inactive = keystate.recorded(plan.backup.directory)
+    if inactive:
+        names = ", ".join(k.profile for k in inactive)
+        say(f"warning: the keys restored for {names} were deactivated after this migration and are Inactive")
     confirm_apply(yes, "Restore these files?")
     saved_in = restoring.rollback(plan, force=force)
     if saved_in:
         say(f"Your edits since the change are saved in {saved_in}.")
     say(f"Restored the files saved before the change of {plan.backup.created}.")
+    if inactive:
+        asked = not reactivate and sys.stdin.isatty() and click.confirm("Reactivate them?", default=False, err=True)
+        if reactivate or asked:
+            reactivate_keys(plan.backup.directory)
+        else:
+            say("They stay Inactive; reactivate them with: ssohelper migrate-profiles --reactivate-keys")
+
+
+def reactivate_keys(directory: str | None = None) -> None:
+    """Set the keys a rolled-back migration deactivated Active again, and report each."""
+    from ssohelper.errors import NotApplied
+    from ssohelper.migration import keystate
+
+    if directory is None:
+        latest = keystate.latest_rolled_back()
+        if latest is None:
+            raise NotApplied("no rolled-back migration has deactivated keys to reactivate")
+        directory = latest.directory
+    for outcome in keystate.reactivate(directory):
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+
+
+def add_session(name: str, start_url: str | None, region: str | None) -> SsoSession:
+    """The session ``name``; its section is added to ~/.aws/config first (with a backup) when
+    missing. One of that name with another URL or region is refused, with nothing written."""
+    from ssohelper.migration import backups, sessions
+
+    session = sessions.requested(name, start_url, region)
+    change = None if session.in_config else sessions.session_change(session)
+    if change is None:
+        return session
+    recover_first(dry_run=False)
+    backup = backups.apply([change])
+    say(f"Added [sso-session {name}] to {display_path(change.path)}. Backup: {backup.directory}")
+    return sessions.requested(name, start_url, region)
+
+
+def only_session() -> str:
+    """The config's only sso-session, for a command given no --sso-session (as login picks it)."""
+    from ssohelper.ini import awsconfig
+    from ssohelper.migration import sessions
+
+    name = sessions.unique_session(awsconfig.load())
+    say(f"Using the only sso-session, '{name}'.")
+    return name

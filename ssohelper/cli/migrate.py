@@ -8,9 +8,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ssohelper.cli.edits import apply_plan, recover_first
+from ssohelper.cli.edits import apply_plan, only_session, recover_first
+from ssohelper.cli.edits import reactivate_keys as reactivate_recorded
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import account_id_checked, debug_option, say, style_choice
+from ssohelper.cli.options import (
+    account_id_checked,
+    complete_account_ids,
+    complete_role_names,
+    debug_option,
+    say,
+    style_choice,
+)
+from ssohelper.cli.output import chosen_format, output_options, show_document
+from ssohelper.cli.session import with_sign_in
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -40,8 +50,15 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     metavar="PROFILE=ACCOUNT_ID:ROLE_NAME",
     help="Map one profile explicitly (repeatable).",
 )
-@click.option("--account-id", callback=account_id_checked, help="Use this account for every profile.")
-@click.option("--role-name", help="Use this role (permission set) for every profile.")
+@click.option(
+    "--account-id",
+    callback=account_id_checked,
+    help="Use this account for every profile.",
+    shell_complete=complete_account_ids,
+)
+@click.option(
+    "--role-name", help="Use this role (permission set) for every profile.", shell_complete=complete_role_names
+)
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
 @style_choice(
     "roles-anywhere",
@@ -59,6 +76,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     help="What credential_process runs (default: this ssohelper's absolute path), e.g. ssohelper.",
 )
 @click.option("--dry-run", is_flag=True, help="Show the plan and the diff; change nothing.")
+@output_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.option(
     "--deactivate-keys",
@@ -66,6 +84,11 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     help="After the new profiles work, mark the old access keys Inactive (never deleted).",
 )
 @click.option("--rollback", is_flag=True, help="Restore the files from the latest migration's backups.")
+@click.option(
+    "--reactivate-keys",
+    is_flag=True,
+    help="Set the keys --deactivate-keys made Inactive Active again (with --rollback, or after it).",
+)
 @click.option("--list-backups", is_flag=True, help="List the migration backups.")
 @click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
 @debug_option
@@ -89,8 +112,10 @@ def migrate_profiles(
     yes: bool,
     deactivate_keys: bool,
     rollback: bool,
+    reactivate_keys: bool,
     list_backups: bool,
     force: bool,
+    output: str | None,
 ) -> None:
     """Rewrite static-key profiles in ~/.aws/config and ~/.aws/credentials to use SSO.
 
@@ -104,6 +129,7 @@ def migrate_profiles(
 
     if force and not rollback:
         raise UsageError("--force goes with --rollback")
+    fmt = chosen_format(output, default="table")  # a plan to confirm is for people unless asked
     recover_first(dry_run)  # a crash mid-apply: finish or undo it first
     if list_backups:
         for backup in backups.list_backups():
@@ -111,11 +137,14 @@ def migrate_profiles(
             click.echo(f"{backup.created}  {backup.directory}{state}")
         return
     if rollback:
-        rollback_files(force, yes)
+        rollback_files(force, yes, reactivate=reactivate_keys)
+        return
+    if reactivate_keys:
+        reactivate_recorded()
         return
     anywhere = _roles_anywhere(style, certificate, private_key, trust_anchor_arn, profile_arn, role_arn)
-    if not sso_session and anywhere is None:
-        raise UsageError("--sso-session is required")
+    if anywhere is None:
+        sso_session = sso_session or only_session()
     request = planner.Request(
         sso_session=sso_session or "",
         only=profiles,
@@ -129,30 +158,63 @@ def migrate_profiles(
         command=command,
         roles_anywhere=anywhere,
     )
-    _migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys)
+    run_migrate(request, dry_run=dry_run, yes=yes, deactivate_keys=deactivate_keys, fmt=fmt)
 
 
-def _migrate(request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool) -> None:
-    from ssohelper.migration import planner
+def run_migrate(
+    request: planner.Request, *, dry_run: bool, yes: bool, deactivate_keys: bool, fmt: str = "table"
+) -> bool:
+    """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
+    from ssohelper.migration import plandoc, planner
+    from ssohelper.migration.sessions import requested
 
-    plan = planner.make_plan(request, choose=_choose_on_terminal)
-    click.echo(planner.table(plan), nl=False)
+    plan = with_sign_in(
+        lambda: planner.make_plan(request, choose=_choose_on_terminal),
+        lambda: requested(request.sso_session, request.start_url, request.sso_region),
+    )
+    if fmt != "table":
+        show_document(plandoc.migrate_document(plan), fmt)
+    else:
+        click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
         say("Nothing to migrate.")
-        return
-    click.echo()
-    for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
-        click.echo(part, nl=False)
+        return False
+    if fmt == "table":
+        click.echo()
+        for part in plan.diff_parts():  # hunk by hunk: the diff of 20,000 profiles is big
+            click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
-        return
-    apply_plan(
+        return True
+    backup = apply_plan(
         plan.changes, yes=yes, done=f"Migrated {len(plan.resolution.targets)} profile(s).", command="migrate-profiles"
     )
     if deactivate_keys:
-        for outcome in planner.retire_keys(plan):
-            reason = f": {outcome.reason}" if outcome.reason else ""
-            say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+        _retire(plan, backup.directory)
+    return True
+
+
+def _retire(plan: planner.Plan, directory: str) -> None:
+    """Deactivate the migrated keys, report each, and record those made Inactive for a rollback."""
+    from ssohelper.migration import keystate, planner
+
+    outcomes = planner.retire_keys(plan)
+    for outcome in outcomes:
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+    done = {o.profile for o in outcomes if o.result == "deactivated"}
+    keys = [
+        keystate.Deactivated(
+            p.name,
+            p.access_key_id or "",
+            plan.request.sso_session,
+            plan.resolution.targets[p.name].account_id,
+            plan.resolution.targets[p.name].role_name,
+        )
+        for p in plan.survey.static
+        if p.name in done
+    ]
+    keystate.record(directory, keys)
 
 
 def _roles_anywhere(style: str, *values: str | None) -> RolesAnywhere | None:

@@ -81,6 +81,29 @@ def complete_sessions(ctx: click.Context, param: click.Parameter, incomplete: st
     return _config_names("sso-session", incomplete)
 
 
+def _cached_rows() -> list[tuple[str, str, str]]:
+    """Every row of the listing cache, for completion: no network call, and never a failure."""
+    from ssohelper.cache import listing
+
+    try:
+        return list(listing.every_row())
+    except Exception:  # completion offers nothing rather than fail
+        return []
+
+
+def complete_account_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Account IDs from the listing cache whose ID or account name starts with what was typed,
+    each with its account name as help."""
+    from click.shell_completion import CompletionItem
+
+    names = {a: n for a, n, _ in _cached_rows() if a.startswith(incomplete) or n.startswith(incomplete)}
+    return [CompletionItem(account, help=names[account]) for account in sorted(names)]
+
+
+def complete_role_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return sorted({role for _, _, role in _cached_rows() if role.startswith(incomplete)})
+
+
 def profile_option(help_text: str) -> Any:
     """``--profile``/``-p`` with completion from the config (AWS_PROFILE, else default, when absent)."""
     return click.option("--profile", "-p", help=help_text, shell_complete=complete_profiles)

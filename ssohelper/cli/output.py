@@ -19,8 +19,13 @@ def _json_alias(ctx: click.Context, param: click.Parameter, value: bool) -> None
         ctx.meta["ssohelper.output.json"] = True
 
 
-def output_options(func: Any) -> Any:
-    """``--output json|table|text`` as in the AWS CLI, and ``--json`` as a short alias."""
+def output_options(func: Any = None, *, extra: tuple[str, ...] = ()) -> Any:
+    """``--output json|table|text`` as in the AWS CLI (plus ``extra`` formats a command also
+    prints, such as csv), and ``--json`` as a short alias.
+
+    Without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output`` setting, else table."""
+    if func is None:
+        return lambda wrapped: output_options(wrapped, extra=extra)
     func = click.option(
         "--json",
         is_flag=True,
@@ -28,18 +33,44 @@ def output_options(func: Any) -> Any:
         callback=_json_alias,
         help="The same as --output json.",
     )(func)
+    more = "".join(f"; {name}" for name in extra)
     return click.option(
         "--output",
         "output",
-        type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="json: one JSON document; table: aligned columns; text: tab-separated, no header.",
+        type=click.Choice(FORMATS + extra),
+        help=f"json: one JSON document; table: for people; text: tab-separated, no header{more} "
+        "(default: AWS_DEFAULT_OUTPUT, else the profile's output setting, else table).",
     )(func)
 
 
-def chosen_format(output: str) -> str:
-    return "json" if click.get_current_context().meta.get("ssohelper.output.json") else output
+def chosen_format(output: str | None, *, default: str | None = None) -> str:
+    """--output, or --json, else ``default``, else the AWS CLI's defaults; --json with another
+    --output is a usage error."""
+    from ssohelper.errors import UsageError
+
+    if click.get_current_context().meta.get("ssohelper.output.json"):
+        if output not in (None, "json"):
+            raise UsageError(f"--json means --output json; give one of them, not --json with --output {output}")
+        return "json"
+    return output or default or default_output()
+
+
+def default_output() -> str:
+    """AWS_DEFAULT_OUTPUT, else the ``output`` of the profile in use, else table (as the AWS CLI;
+    a format ssohelper does not print, such as yaml, counts as none)."""
+    import os
+
+    from ssohelper.errors import SsoHelperError
+    from ssohelper.ini import awsconfig
+
+    chosen = os.environ.get("AWS_DEFAULT_OUTPUT")
+    if chosen not in FORMATS:
+        try:
+            config = awsconfig.load()
+        except SsoHelperError:
+            return "table"
+        chosen = config.profiles.get(awsconfig.default_profile(), {}).get("output")
+    return chosen if isinstance(chosen, str) and chosen in FORMATS else "table"
 
 
 def render(rows: Sequence[dict[str, str]], columns: Sequence[tuple[str, str]], output: str) -> str:
@@ -54,19 +85,36 @@ def render(rows: Sequence[dict[str, str]], columns: Sequence[tuple[str, str]], o
     return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n" for line in table)
 
 
+def text_cell(value: object) -> str:
+    """A JSON value as a field of ``--output text``: null is empty, booleans are lowercase."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def show_document(document: dict[str, Any], fmt: str) -> None:
+    """A plan as ``--output json`` (one document) or ``text`` (a row per profile, no header)."""
+    from ssohelper.migration.plandoc import rows
+
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo("".join("\t".join(text_cell(v) for v in row) + "\n" for row in rows(document)), nl=False)
+
+
 @contextmanager
-def progress_on_terminal(what: str, *, after: float = 1.0) -> Iterator[Callable[[int, int], None] | None]:
-    """A ``(done, total)`` callback that shows ``what: done/total`` on stderr once ``after``
-    seconds have passed; None when stderr is not a terminal (pipes and SDKs get nothing)."""
+def progress_on_terminal(what: str, *, after: float = 1.0) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A ``(done, total, pace)`` callback that shows ``what: done/total (pace)`` on stderr once
+    ``after`` seconds have passed; None when stderr is not a terminal (pipes and SDKs get nothing)."""
     if not sys.stderr.isatty():
         yield None
         return
     start, shown = time.monotonic(), [False]
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, pace: str = "") -> None:
         if time.monotonic() - start >= after:
             shown[0] = True
-            click.echo(f"\r{what}: {done}/{total}", err=True, nl=False)
+            click.echo(f"\r{what}: {done}/{total}{f' ({pace})' if pace else ''}\033[K", err=True, nl=False)
 
     try:
         yield update

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from ssohelper.cli.edits import add_session
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
-from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render, text_cell
 from ssohelper.errors import UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
 from ssohelper.ini.read import display_path
 from ssohelper.settings import SECRETS_MODES
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
-    from ssohelper.sso.status import SessionStatus
+    from ssohelper.models import SsoSession
+    from ssohelper.sso.status import SessionStatus, StatusReport
 
 
 @click.command()
@@ -56,10 +61,48 @@ def login(
 
     Example: ssohelper login --sso-session corp --no-browser
     """
+    if sso_session and (start_url or sso_region):  # the section is written first when missing
+        session = add_session(sso_session, start_url, sso_region)
+    else:
+        session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
+    sign_in(
+        session,
+        no_browser=no_browser,
+        use_device_code=use_device_code,
+        redirect_port=redirect_port,
+        force=force,
+        secrets=secrets,
+    )
+
+
+def with_sign_in(make: Callable[[], T], session: Callable[[], SsoSession]) -> T:
+    """``make()``; when it needs a sign-in and a person is at the terminal, sign in as ``login``
+    does and ``make()`` again (without a terminal the exit-3 message names the login to run)."""
+    from ssohelper.errors import LoginRequired
+
+    try:
+        return make()
+    except LoginRequired as exc:
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            raise
+        say(f"ssohelper: {exc}; signing in now")
+    sign_in(session())
+    return make()
+
+
+def sign_in(
+    session: SsoSession,
+    *,
+    no_browser: bool = False,
+    use_device_code: bool = False,
+    redirect_port: int | None = None,
+    force: bool = False,
+    secrets: str | None = None,
+) -> str:
+    """login's sign-in and its report; returns what it did (reused, refreshed, signed-in)."""
     from ssohelper.sso.flow import choose_flow_here
     from ssohelper.sso.login import ensure_login
 
-    session = resolve_session(profile, sso_session, start_url, sso_region)
     choice = choose_flow_here(
         use_device_code=use_device_code,
         named_session=session.name is not None,
@@ -78,6 +121,7 @@ def login(
         say(f"  why: {outcome.placement.reason}")
         for warning in outcome.placement.warnings:
             say(f"  warning: {warning}")
+    return outcome.action
 
 
 @click.command()
@@ -121,14 +165,15 @@ def logout(
 
 @click.command()
 @session_options
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@output_options
 @debug_option
 def status(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str | None
 ) -> None:
     """Show each SSO session's sign-in state, cached role credentials, and where secrets are kept.
 
-    No secrets are shown. --output json prints one JSON document on stdout.
+    No secrets are shown. --output json prints one JSON document on stdout (schema in the
+    README); text prints tab-separated rows.
 
     Example: ssohelper status --output json
     """
@@ -137,14 +182,34 @@ def status(
     from ssohelper.sso.logout import configured_sessions
     from ssohelper.sso.status import status as read_status
 
+    fmt = chosen_format(output)
     if profile or sso_session or start_url or sso_region:  # --sso-region alone: the usage error of login
-        sessions = [resolve_session(profile, sso_session, start_url, sso_region)]
+        sessions = [resolve_session(profile, sso_session, start_url, sso_region, note=say)]
     else:
         sessions = configured_sessions(awsconfig.load())
     report = read_status(sessions)
-    if output == "json":
-        click.echo(json.dumps(report.as_dict(), indent=2))
-        return
+    if fmt == "json":
+        click.echo(json.dumps(report.document(), indent=2))
+    elif fmt == "text":
+        click.echo(_status_rows(report.document()), nl=False)
+    else:
+        _status_table(report)
+
+
+_SESSION_FIELDS = ("name", "state", "expires_at", "seconds_left", "can_refresh", "secrets_store")
+_ROLE_FIELDS = ("account_id", "role_name", "expires_at", "seconds_left", "store")
+
+
+def _status_rows(document: dict) -> str:
+    """One tab-separated row per session and per cached role; null is an empty field."""
+    rows = []
+    for item in document["sessions"]:
+        rows.append(["session", *(item[k] for k in _SESSION_FIELDS)])
+        rows.extend(["role", item["name"], *(role[k] for k in _ROLE_FIELDS)] for role in item["roles"])
+    return "".join("\t".join(text_cell(value) for value in row) + "\n" for row in rows)
+
+
+def _status_table(report: StatusReport) -> None:
     for item in report.sessions:
         click.echo(_session_line(item))
         if item.error is not None:
@@ -182,23 +247,51 @@ def _session_line(item: SessionStatus) -> str:
 @click.command("list")
 @session_options
 @output_options
+@click.option("--refresh", is_flag=True, help="Ask the portal again instead of using the cached listing.")
 @debug_option
 def list_roles(
-    profile: str | None, sso_session: str | None, start_url: str | None, sso_region: str | None, output: str
+    profile: str | None,
+    sso_session: str | None,
+    start_url: str | None,
+    sso_region: str | None,
+    output: str | None,
+    refresh: bool,
 ) -> None:
     """List the accounts and roles your SSO sign-in gives you (for --account-id and --role-name).
 
+    The listing is cached per session for [list] cache_max_age_minutes (60 by default) and
+    dropped on logout; its age is shown on stderr, and --refresh asks the portal again.
     --profile also takes a profile whose credential_process runs ssohelper.
 
     Example: ssohelper list --sso-session corp --output json
     """
+    from ssohelper.cache import listing
+
+    fmt = chosen_format(output)
+    session = resolve_session(profile, sso_session, start_url, sso_region, note=say)
+    cached = None if refresh else listing.load(session.name, session.start_url)
+    if cached is not None:
+        age, rows = cached
+        say(f"(cached {listing.format_age(age)} ago; --refresh asks the portal again)")
+    else:
+        rows = _fetch_listing(session)
+    found = [{"accountId": a, "accountName": n, "roleName": r} for a, n, r in rows]
+    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
+    click.echo(render(found, columns, fmt), nl=False)
+
+
+def _fetch_listing(session: SsoSession) -> list[tuple[str, str, str]]:
+    """Every (account, name, role) from the portal, kept in the listing cache; warnings said."""
+    from ssohelper.cache import listing
     from ssohelper.sso.accounts import list_access
     from ssohelper.sso.login import usable_token
 
-    session = resolve_session(profile, sso_session, start_url, sso_region)
     token = usable_token(session)
+    warnings: list[str] = []
     with progress_on_terminal("Listing roles, accounts done") as progress:
-        found = list_access(session, token, progress=progress)
-    rows = [{"accountId": r.account_id, "accountName": r.account_name, "roleName": r.role_name} for r in found]
-    columns = [("accountId", "ACCOUNT"), ("accountName", "NAME"), ("roleName", "ROLE")]
-    click.echo(render(rows, columns, chosen_format(output)), nl=False)
+        found = list_access(session, token, progress=progress, warnings=warnings)
+    for warning in warnings:
+        say(f"warning: {warning}")
+    rows = [(r.account_id, r.account_name, r.role_name) for r in found]
+    listing.store(session.name, session.start_url, rows)
+    return rows

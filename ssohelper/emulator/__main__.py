@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--latency", type=float, default=0.0, metavar="SECONDS")
     add("--dribble-ms", type=int, default=0, metavar="MS", help="send each answer one byte every MS ms")
+    add("--throttle-rate", type=float, default=0.0, metavar="N", help="answer 429 past N portal calls a second")
+    add("--throttle-burst", type=int, default=0, metavar="N", help="calls the throttle lets through at once")
+    add("--answer-bytes", type=int, default=0, metavar="N", help="pad every portal answer to N bytes")
     add(
         "--sts-endpoint",
         metavar="URL",

@@ -51,6 +51,7 @@ def _snapshot(state: State) -> dict[str, Any]:
         return {
             "settings": state.settings.as_dict(),
             "calls": dict(state.call_counts()),
+            "throttled": state.throttled,
             "accounts": copy.deepcopy(state.accounts),
             "clients": clients,
             "pending_user_codes": state.pending_user_codes(),

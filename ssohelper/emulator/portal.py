@@ -13,6 +13,7 @@ from ssohelper.emulator.state import Session, State
 from ssohelper.emulator.wire import portal_error
 
 DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100  # the portal refuses maxResults outside 1-100
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 
@@ -105,8 +106,8 @@ def _decode_next_token(token: str | None) -> int:
 def _page_size(raw: str | None) -> int:
     if raw is None:
         return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise portal_error("InvalidRequestException", "max_result must be between 1 and 1000")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise portal_error("InvalidRequestException", f"max_result must be between 1 and {MAX_PAGE_SIZE}")
     return int(raw)
 
 

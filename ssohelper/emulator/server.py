@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 from ssohelper.emulator import authorize, faults, federation, oidc, portal
 from ssohelper.emulator.control import control, verify_page
 from ssohelper.emulator.state import Accounts, Client, Settings, State
-from ssohelper.emulator.wire import OIDC, ROUTES, ApiError
+from ssohelper.emulator.throttle import padded_json
+from ssohelper.emulator.wire import OIDC, PORTAL, ROUTES, ApiError, portal_error
 
 _OIDC_HANDLERS: dict[str, Callable[[State, dict[str, Any], str], dict[str, Any]]] = {
     "RegisterClient": oidc.register_client,
@@ -142,6 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
         latency = state.settings.latency
         if latency > 0:
             time.sleep(latency)
+        if service == PORTAL and not state.admit():
+            raise portal_error("TooManyRequestsException", "Rate exceeded")
         self._dribble_ms = state.settings.dribble_ms
         fault = state.take_failure(operation)
         if fault is not None and fault.kind != "drop-after":
@@ -152,6 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = _PORTAL_HANDLERS[operation](state, query, self.headers.get(BEARER_HEADER))
         if fault is not None:
             raise faults.Dropped  # processed, but the client never sees the answer
+        if service == PORTAL and state.settings.answer_bytes:
+            raise faults.RawAnswer(faults.Fault("answer", 200, padded_json(state.settings.answer_bytes)()))
         return answer
 
     def _base_url(self) -> str:
@@ -277,7 +282,19 @@ class Emulator:
             return list(self._state.signin_tokens)
 
     def reset_calls(self) -> None:
+        """Zero the call counts (throttled ones too) and refill the throttle's bucket."""
         self._state.reset_calls()
+
+    @property
+    def throttled(self) -> int:
+        """Portal calls the throttle answered with 429 since the last reset_calls()."""
+        with self._state.lock:
+            return self._state.throttled
+
+    def accept_credentials(self, access_key_id: str, secret_access_key: str) -> None:
+        """Let /federation accept credentials issued elsewhere (say, STS AssumeRole in moto)."""
+        with self._state.lock:
+            self._state.role_keys[access_key_id] = secret_access_key
 
     def approve(self, user_code: str) -> None:
         self._state.approve(user_code)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ssohelper.emulator.faults import Fault
+from ssohelper.emulator.throttle import TokenBucket
 from ssohelper.emulator.wire import OPERATIONS
 
 Accounts = dict[str, dict[str, Any]]
@@ -41,6 +42,9 @@ class Settings:
     bad_code: bool = False  # /authorize answers with a code CreateToken will refuse
     dribble_ms: int = 0  # send API (and console federation) answers one byte every N ms (0: at once)
     refresh_grace: bool = False  # True: a rotated-out refresh token is accepted once more
+    throttle_rate: float = 0.0  # portal calls a second past which it answers 429 (0: never)
+    throttle_burst: int = 0  # calls the throttle lets through at once (0: as many as throttle_rate)
+    answer_bytes: int = 0  # portal answers padded to this many bytes (0: as they are)
     sts_endpoint: str | None = None  # role credentials from STS AssumeRole there (moto): tied to the account
 
     def replace(self, **changes: Any) -> Settings:
@@ -61,6 +65,7 @@ _KNOB_TYPES: dict[str, tuple[type, ...]] = {
     "rotate_refresh_tokens": (bool,),
     "refresh_grace": (bool,),
     "latency": (int, float),
+    "throttle_rate": (int, float),
     "sts_endpoint": (str, type(None)),
 }
 
@@ -72,6 +77,12 @@ def _check_knob(name: str, value: Any) -> None:
     numeric_bool = isinstance(value, bool) and bool not in allowed
     if numeric_bool or not isinstance(value, allowed):
         raise TypeError(f"bad value for emulator setting {name}: {value!r}")
+    number: Any = value  # isinstance against a tuple of types leaves mypy with 'object'
+    if name in _NOT_NEGATIVE and number < 0:
+        raise ValueError(f"emulator setting {name} must be zero or more, not {value!r}")
+
+
+_NOT_NEGATIVE = {"latency", "throttle_rate", "throttle_burst", "answer_bytes", "dribble_ms"}
 
 
 def check_accounts(accounts: Accounts) -> Accounts:
@@ -154,6 +165,8 @@ class State:
     failures: dict[str, list[Fault]] = field(default_factory=dict)  # op -> what the next calls do
     role_keys: dict[str, str] = field(default_factory=dict)  # issued access key id -> secret
     signin_tokens: list[str] = field(default_factory=list)  # console sign-in tokens handed out
+    throttled: int = 0  # portal calls answered 429 by the throttle
+    bucket: TokenBucket | None = None  # the portal throttle, while throttle_rate is set
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def configure(self, **knobs: Any) -> None:
@@ -162,7 +175,26 @@ class State:
             settings = self.settings.replace(**knobs)
             if accounts is not None:
                 self.accounts = check_accounts(accounts)
+            throttle_changed = (settings.throttle_rate, settings.throttle_burst) != (
+                self.settings.throttle_rate,
+                self.settings.throttle_burst,
+            )
             self.settings = settings
+            if throttle_changed or (settings.throttle_rate and self.bucket is None):
+                self.bucket = self._new_bucket()
+
+    def _new_bucket(self) -> TokenBucket | None:
+        rate = self.settings.throttle_rate
+        return TokenBucket(rate, self.settings.throttle_burst or int(rate)) if rate > 0 else None
+
+    def admit(self) -> bool:
+        """False when the portal throttle refuses this call (and count it)."""
+        bucket = self.bucket
+        if bucket is None or bucket.take():
+            return True
+        with self.lock:
+            self.throttled += 1
+        return False
 
     def count_call(self, operation: str) -> None:
         with self.lock:
@@ -175,8 +207,11 @@ class State:
             return counts
 
     def reset_calls(self) -> None:
+        """Zero the counts, and refill the throttle's bucket."""
         with self.lock:
             self.calls.clear()
+            self.throttled = 0
+            self.bucket = self._new_bucket()
 
     def fail_next(self, operation: str, count: int, fault: Fault) -> None:
         if operation not in OPERATIONS:

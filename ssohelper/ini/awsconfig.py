@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ssohelper import paths
@@ -108,9 +109,17 @@ def _text(values: Section, key: str) -> str | None:
 
 
 def resolve_session(
-    profile: str | None, sso_session: str | None, start_url: str | None = None, sso_region: str | None = None
+    profile: str | None,
+    sso_session: str | None,
+    start_url: str | None = None,
+    sso_region: str | None = None,
+    *,
+    note: Callable[[str], None] | None = None,
 ) -> SsoSession:
-    """The SSO session a command means: an explicit URL, a named session or profile, else the only one."""
+    """The SSO session a command means: an explicit URL, a named session or profile, else the only one.
+
+    An AWS_PROFILE that uses no SSO (static keys, mid-migration) stands aside for the only
+    session, and ``note`` is told so."""
     given = [
         name
         for name, value in (("--profile", profile), ("--sso-session", sso_session), ("--start-url", start_url))
@@ -123,18 +132,33 @@ def resolve_session(
             raise UsageError("--start-url and --sso-region go together")
         return SsoSession(start_url=start_url, region=sso_region)
     config = load()
+    ambient = os.environ.get("AWS_PROFILE")
+    lone = len(config.sso_sessions) == 1
+    if profile is None and sso_session is None and ambient and lone and not _uses_sso(config, ambient):
+        only = next(iter(config.sso_sessions))
+        if note is not None:
+            note(f"AWS_PROFILE={ambient} uses no SSO; using the only sso-session, '{only}'")
+        return config.resolve_session(sso_session=only)
     if profile is None and sso_session is None and "AWS_PROFILE" not in os.environ:
         if len(config.sso_sessions) == 1:
             return config.resolve_session(sso_session=next(iter(config.sso_sessions)))
         if "default" not in config.profiles and config.sso_sessions:
             names = ", ".join(sorted(config.sso_sessions))
-            raise ConfigError(f"say which session to use: --sso-session NAME (one of: {names})")
+            raise UsageError(f"say which session to use: --sso-session NAME (one of: {names})")
         if "default" not in config.profiles:
             raise ConfigError(
-                f"no SSO session in {display_path(config.config_path)}: add an [sso-session NAME] "
-                "section, or pass --start-url URL --sso-region REGION"
+                f"no SSO session in {display_path(config.config_path)}; create one with: "
+                "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION"
             )
     return config.resolve_session(profile=profile, sso_session=sso_session)
+
+
+def _uses_sso(config: AwsConfig, name: str) -> bool:
+    """Whether a profile names an SSO session (natively or through ssohelper's credential_process)."""
+    values = config.profiles.get(name)
+    if values is None:
+        return False
+    return "sso_session" in values or "sso_start_url" in values or profiles.process_options(values) is not None
 
 
 def default_profile() -> str:

@@ -35,6 +35,7 @@ class KeyAge:
     last_used: str | None = None
     last_service: str | None = None
     error: str | None = None
+    status: str | None = None  # "active" or "inactive", as IAM lists the key
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,9 @@ def migrate_command(movable: Mapping[str, StaticProfile], config_sections: Mappi
     if not movable:
         return None
     sessions = [kind[1] for h in config_sections if (kind := section_kind(h)) and kind[0] == "sso-session"]
+    if not sessions:  # the way in: the session, a sign-in, then the migration
+        return "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION --migrate --dry-run"
     session = shlex.quote(sessions[0]) if len(sessions) == 1 else "NAME"
-    if not sessions:  # migrate-profiles creates the session from these
-        session += " --start-url URL --sso-region REGION"
     names = " ".join(shlex.quote(name) for name in sorted(movable))
     return f"ssohelper migrate-profiles {names} --sso-session {session} --dry-run"
 

@@ -62,12 +62,16 @@ def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float
         ).get("AccessKeyLastUsed", {})
     except ClientError as exc:
         code = clients.error_code(exc) or "error"
+        if code == "InvalidClientTokenId":  # IAM takes no call signed with an Inactive or deleted key
+            return KeyAge(error=f"IAM refused: {code} (the key is inactive or deleted)")
         return KeyAge(error=f"IAM refused: {code}")
     except BotoCoreError as exc:
         return KeyAge(error=f"IAM unreachable: {exc.__class__.__name__}")
     except deadline.TimedOut:
         return KeyAge(error="IAM did not answer in time")
-    created = next((k.get("CreateDate") for k in keys if k.get("AccessKeyId") == item.access_key_id), None)
+    meta: dict[str, Any] = next((k for k in keys if k.get("AccessKeyId") == item.access_key_id), {})
+    created = meta.get("CreateDate")
+    status = meta.get("Status")
     last = used.get("LastUsedDate")
     service = used.get("ServiceName")
     return KeyAge(
@@ -75,6 +79,7 @@ def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float
         age_days=int((now - created.timestamp()) // 86400) if isinstance(created, datetime) else None,
         last_used=_iso(last),
         last_service=service if service and service != "N/A" else None,
+        status=status.lower() if isinstance(status, str) else None,
     )
 
 

@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ssohelper import paths
-from ssohelper.errors import ConfigError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.editor import IniFile, parse_bytes
-from ssohelper.ini.read import Section, display_path, parse_sections
-from ssohelper.migration import backups, masking, rolesanywhere
+from ssohelper.ini.read import Section, parse_sections
+from ssohelper.migration import backups, masking, rolesanywhere, sessions
 from ssohelper.migration.backups import FileChange
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
 from ssohelper.migration.masking import gc_paused
@@ -90,15 +89,9 @@ def credential_command(override: str | None = None) -> tuple[str, str]:
 
 
 def resolve_session(config: awsconfig.AwsConfig, request: Request) -> tuple[SsoSession, tuple[str, str] | None]:
-    if request.sso_session in config.sso_sessions:
-        return config.resolve_session(sso_session=request.sso_session), None
-    if not (request.start_url and request.sso_region):
-        raise ConfigError(
-            f"no [sso-session {request.sso_session}] in {display_path(config.config_path)}; "
-            "pass --start-url and --sso-region to create it"
-        )
-    session = SsoSession(start_url=request.start_url, region=request.sso_region, name=request.sso_session)
-    return session, (request.start_url, request.sso_region)
+    """The request's session, and (start URL, region) when its section is still to be added."""
+    session = sessions.requested(request.sso_session, request.start_url, request.sso_region, config=config)
+    return session, None if session.in_config else (session.start_url, session.region)
 
 
 def make_plan(request: Request, *, choose: Chooser | None = None) -> Plan:

@@ -62,9 +62,8 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
         model,
         planner.Request(sso_session=request.sso_session, start_url=request.start_url, sso_region=request.sso_region),
     )
-    # A session not in the config yet can't be signed in to by name: list with the start URL's login.
-    lister = session if new_session is None else SsoSession(start_url=session.start_url, region=session.region)
-    access = list_access(lister, usable_token(lister), progress=progress)
+    warnings: list[str] = []
+    access = list_access(session, usable_token(session), progress=progress, warnings=warnings)
     region = request.region or session.region
     command, command_note = planner.credential_command()
     settings = generated.Settings(
@@ -77,8 +76,9 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
         new_session=new_session,
     )
     outcome = generated.plan(config_doc, credential_sections, access, settings)
+    outcome.notes.extend(f"warning: {warning}" for warning in warnings)
     if new_session is not None:
-        outcome.notes.append(f"[sso-session {request.sso_session}] is added; then run: {session.login_command()}")
+        outcome.notes.append(f"[sso-session {request.sso_session}] is added")
     where = "from --region" if request.region else f"the sso_region of sso-session '{request.sso_session}'"
     return Plan(
         request,

@@ -1,7 +1,7 @@
 """Which accounts the audit visits: those the sign-in lists, and whether the role reaches each.
 
-This is the one place the audit asks for the listing; point it at a cached or paced listing
-and nothing else changes.
+This is the one place the audit asks for the listing: the same paced, name-checked listing as
+``list`` (ssohelper.sso.accounts).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import accounts, portal
+from ssohelper.sso import accounts
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int, str], None]  # (done, total, pace)
 
 
 def printable(name: str) -> str:
@@ -37,21 +37,26 @@ def candidates(
     only: Iterable[str] | None = None,
     client: Any = None,
     progress: Progress | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Candidate]:
-    """Every listed account (or those in ``only``), sorted, each marked reachable with the role or not."""
-    client = client or accounts.portal_client(session)
-    listing = portal.list_accounts(session, token, client=client)
-    names = {a["accountId"]: printable(a.get("accountName", "")) for a in listing}
-    wanted = sorted(set(only)) if only is not None else sorted(names)
-    listed = [account_id for account_id in wanted if account_id in names]
-    roles = accounts.roles_by_account(session, token, listed, client=client, progress=progress)
-    found = []
-    for account_id in wanted:
+    """Every listed account (or those in ``only``), sorted, each marked reachable with the role or
+    not. The listing is the paced one ``list`` makes (names checked), asked afresh, since an audit
+    reports the present, and kept in the listing cache for ``list`` and completion."""
+    from ssohelper.cache import listing
+
+    found = accounts.list_access(session, token, client=client, progress=progress, warnings=warnings)
+    listing.store(session.name, session.start_url, [(r.account_id, r.account_name, r.role_name) for r in found])
+    names = {r.account_id: printable(r.account_name) for r in found}
+    roles: dict[str, set[str]] = {}
+    for r in found:
+        roles.setdefault(r.account_id, set()).add(r.role_name)
+    result = []
+    for account_id in sorted(set(only)) if only is not None else sorted(names):
         if account_id not in names:
-            found.append(Candidate(account_id, "", False, "your sign-in does not list this account"))
-        elif role_name not in (roles.get(account_id) or ()):
+            result.append(Candidate(account_id, "", False, "your sign-in does not list this account"))
+        elif role_name not in roles[account_id]:
             reason = f"role {role_name} is not assigned to you in this account"
-            found.append(Candidate(account_id, names[account_id], False, reason))
+            result.append(Candidate(account_id, names[account_id], False, reason))
         else:
-            found.append(Candidate(account_id, names[account_id], True))
-    return found
+            result.append(Candidate(account_id, names[account_id], True))
+    return result

@@ -42,7 +42,8 @@ def audit_org(
     """Audit every account the sign-in lists (or those in ``only``) through ``role_name``."""
     now = clock().replace(microsecond=0)
     make_iam = iam_for or iam_clients()
-    sso = accounts.portal_client(session, workers)
+    # One paced client for the listing and every GetRoleCredentials: the portal throttles both.
+    sso = accounts.portal_client(session, workers, accounts.new_pacer())
     found = candidates(session, token, role_name, only=only, client=sso)
     results: dict[str, AccountAudit] = {
         c.account_id: AccountAudit(c.account_id, c.account_name, UNREACHABLE, note=c.reason)
@@ -80,7 +81,7 @@ def _run_all(
         for done, future in enumerate(as_completed(futures), 1):
             results[futures[future].account_id] = future.result()
             if progress:
-                progress(done, len(reachable))
+                progress(done, len(reachable), "")
     except BaseException:  # Ctrl-C or an expired sign-in: don't wait for the accounts still running
         pool.shutdown(wait=False, cancel_futures=True)
         raise

@@ -26,10 +26,11 @@ ANSWER_WAIT = 1.5
 
 
 def profile_credentials(profile: str | None, options: ProcessOptions) -> envcreds.ProfileCredentials:
-    """Role credentials for ``profile`` through credential-process's cache, locks and refresh."""
+    """Role credentials for ``profile``, chained or not, through credential-process's cache,
+    locks and refresh (a chained profile's MFA can't be asked for here: no terminal)."""
     from ssohelper.sso.credential_process import fetch
 
-    return envcreds.profile_credentials(profile, fetch_document=lambda target: fetch(target, options))
+    return envcreds.profile_credentials(profile, fetch_document=lambda target: fetch(target, options), options=options)
 
 
 Produce = Callable[[str | None, ProcessOptions], envcreds.ProfileCredentials]

@@ -109,3 +109,15 @@ def listing(what: str, page: Any, key: str, field: str) -> list[dict[str, Any]]:
             raise _bad(what, f"an entry of {key} is not an object")
         text(what, item, field)
     return items
+
+
+def assumed_role(what: str, response: Any, *, now: float | None = None) -> dict[str, Any]:
+    """STS AssumeRole: ``Credentials`` with three strings and an expiration (a datetime) ahead."""
+    creds = _object(what, _object(what, response), "Credentials")
+    for key in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+        text(what, creds, key)
+    stamp = getattr(creds.get("Expiration"), "timestamp", None)
+    current = time.time() if now is None else now
+    if stamp is None or not current < stamp() < current + MAX_ROLE_LIFETIME:
+        raise _bad(what, "Expiration missing or not ahead")
+    return creds

@@ -15,6 +15,8 @@ from typing import Any
 from ssohelper.errors import AwsError, ConfigError, LoginRequired, SsoHelperError
 from ssohelper.models import SsoSession
 from ssohelper.settings import call_timeout
+from ssohelper.sso import bounded
+from ssohelper.sso.pacing import Pacer
 
 log = logging.getLogger("ssohelper")
 
@@ -23,17 +25,18 @@ class AnswerLost(AwsError):
     """The request went out, but no complete answer came back: the server may have acted on it."""
 
 
-THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "SlowDownException", "Throttling"}
+THROTTLING_CODES = bounded.THROTTLED
 
 
-def config(*, signed: bool = False, max_pool_connections: int = 10) -> Any:
+def config(*, signed: bool = False, max_pool_connections: int = 10, attempts_default: int = 3) -> Any:
     """The botocore Config of every client: retries from AWS_RETRY_MODE/AWS_MAX_ATTEMPTS
-    ('standard', 3 attempts by default), short per-read timeouts (the overall deadline is
-    enforced around each call), and unsigned unless ``signed`` (SSO calls carry a bearer token)."""
+    ('standard', ``attempts_default`` attempts by default), short per-read timeouts (the overall
+    deadline is enforced around each call), and unsigned unless ``signed`` (SSO calls carry a
+    bearer token)."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or "3"
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS") or str(attempts_default)
     if not attempts.isdigit() or int(attempts) < 1:
         raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
     retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
@@ -48,21 +51,24 @@ def config(*, signed: bool = False, max_pool_connections: int = 10) -> Any:
     )
 
 
-def client(service: str, region: str, *, max_pool_connections: int = 10) -> Any:
+def client(service: str, region: str, *, max_pool_connections: int = 10, pacer: Pacer | None = None) -> Any:
     """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
 
     Botocore clients are thread-safe: share one, with a connection pool as big as the number of
-    threads that call it. Its 'standard' retry mode already retries throttling (429,
-    TooManyRequestsException) with exponential backoff and full jitter."""
+    threads that call it. Its 'standard' retry mode retries throttling (429,
+    TooManyRequestsException) with exponential backoff and full jitter; a paced client (a
+    listing) keeps more attempts, so a throttled call is retried rather than lost. Every answer
+    is read up to a cap (ssohelper.sso.bounded)."""
     import botocore.session
     from botocore.exceptions import BotoCoreError
 
-    settings = config(max_pool_connections=max_pool_connections)
+    settings = config(max_pool_connections=max_pool_connections, attempts_default=3 if pacer is None else 10)
     try:
         session = botocore.session.get_session()
         created = session.create_client(service, region_name=region, config=settings)
     except BotoCoreError as exc:
         raise ConfigError(f"cannot set up the AWS {service} client: {exc}") from None
+    bounded.install(created, pacer=pacer)
     log.debug(
         "%s endpoint: %s (%s retries, %s attempts)",
         service,

@@ -11,14 +11,13 @@ import json
 import os
 import re
 import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ssohelper.errors import AwsError, ConfigError
 from ssohelper.models import RoleCredentials
-from ssohelper.sso import deadline
+from ssohelper.sso import bounded, deadline
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_SIGNIN"
 ISSUER = "ssohelper"
@@ -76,14 +75,16 @@ def endpoints(region: str, environ: Mapping[str, str] = os.environ) -> tuple[str
     return partition, known[0], known[1]
 
 
-def _http_get(url: str, timeout: float) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": "ssohelper"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        body: bytes = response.read()
-        return body
+def http_getter(cafile: str | None = None) -> Opener:
+    """GET through botocore's proxy and CA settings, the answer read up to a cap (sso.bounded)."""
+
+    def get(url: str, timeout: float) -> bytes:
+        return bounded.get(url, timeout, what="console sign-in", cafile=cafile)
+
+    return get
 
 
-def signin_token(endpoint: str, creds: RoleCredentials, duration: int | None, *, opener: Opener = _http_get) -> str:
+def signin_token(endpoint: str, creds: RoleCredentials, duration: int | None, *, opener: Opener | None = None) -> str:
     session = json.dumps(
         {"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key, "sessionToken": creds.session_token}
     )
@@ -92,7 +93,8 @@ def signin_token(endpoint: str, creds: RoleCredentials, duration: int | None, *,
         query["SessionDuration"] = str(duration * 60)
     try:
         url = f"{endpoint}/federation?{urlencode(query)}"
-        raw = deadline.run("console sign-in", lambda: opener(url, TIMEOUT))  # a dribble outlasts per-read timeouts
+        get = opener or http_getter()
+        raw = deadline.run("console sign-in", lambda: get(url, TIMEOUT))  # a dribble outlasts per-read timeouts
     except urllib.error.HTTPError as exc:
         raise AwsError(f"console sign-in: {endpoint} refused the credentials (HTTP {exc.code})") from None
     except (urllib.error.URLError, OSError) as exc:
@@ -114,7 +116,7 @@ def console_link(
     destination: str | None = None,
     duration: int | None = None,
     environ: Mapping[str, str] = os.environ,
-    opener: Opener = _http_get,
+    opener: Opener | None = None,
 ) -> ConsoleLink:
     """The console login URL for ``creds``; ``duration`` is in minutes (15 to 720)."""
     partition, endpoint, default_destination = endpoints(region, environ)

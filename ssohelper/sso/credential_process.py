@@ -54,7 +54,7 @@ def fetch(
     covers the fetch, never the wait for a person: an --auto-login sign-in runs without it, so
     other callers for the role are not kept waiting."""
     store, name = open_store(options.store), target_entry(target)
-    hit = _cached(store, name, target, options.min_ttl, clock())
+    hit = cached(store, name, target, options.min_ttl, clock())
     if hit:
         log.debug("cache hit for %s (%s store)", name, options.store)
         return hit
@@ -82,7 +82,7 @@ def _fetch_locked(
     """Under the role lock: the cache again (another process may have fetched), else one fetch."""
     wait = deadline.remaining(options.lock_wait)
     with locks.file_lock(rolestore.lock_path(name), timeout=wait, what=f"credentials for {target.role_name}"):
-        hit = _cached(store, name, target, options.min_ttl, clock())
+        hit = cached(store, name, target, options.min_ttl, clock())
         if hit:
             log.debug("another process fetched the credentials while we waited")
             return hit
@@ -99,7 +99,7 @@ def _fetch_locked(
         return rolestore.process_output(creds)
 
 
-def _cached(
+def cached(
     store: rolestore.FileStore | rolestore.KeyringRoleStore, name: str, target: RoleTarget, min_ttl: float, now: float
 ) -> str | None:
     """A cached document, unless the session was signed out (``rolestore.signed_out``): then the

@@ -6,6 +6,7 @@ many callers wait), so ``exec`` after a ``credential-process`` hit costs no call
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,7 +19,8 @@ from typing import Any
 from ssohelper.errors import CannotRun, CommandNotFound, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleCredentials, RoleTarget
-from ssohelper.sso.tokencache import format_time, parse_time
+from ssohelper.settings import ProcessOptions
+from ssohelper.sso.tokencache import format_time
 
 NESTED_MARKER = "SSOHELPER_EXEC_PROFILE"
 FORMATS = ("process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish")
@@ -43,22 +45,36 @@ def profile_credentials(
     *,
     environ: Mapping[str, str] = os.environ,
     fetch_document: Callable[[RoleTarget], str] | None = None,
+    ask_mfa: Callable[[str], str] | None = None,
+    region: str | None = None,
+    options: ProcessOptions | None = None,
 ) -> ProfileCredentials:
-    """Role credentials for a profile (native SSO or ssohelper credential_process), via the cache."""
+    """Role credentials for a profile, chained or not, via the cache: a native SSO profile,
+    one whose credential_process runs ssohelper, or one with ``role_arn`` and
+    ``source_profile`` leading to either (assumed with STS; ``ask_mfa`` asks for an MFA code).
+
+    The region is ``region``, else AWS_REGION or AWS_DEFAULT_REGION, else the profile's, else
+    the session's, as in the SDKs."""
+    from ssohelper.sso import chain
+
     config = awsconfig.load()
     name = profile or awsconfig.default_profile()
-    target = config.resolve_target(name)
-    document = json.loads((fetch_document or _cached_document)(target))
-    credentials = RoleCredentials(
-        access_key_id=document["AccessKeyId"],
-        secret_access_key=document["SecretAccessKey"],
-        session_token=document["SessionToken"],
-        expires_at=parse_time(document["Expiration"]),
-        account_id=document.get("AccountId", target.account_id),
-    )
-    region = config.profiles.get(name, {}).get("region") or environ.get("AWS_REGION")
-    region = region or environ.get("AWS_DEFAULT_REGION")
-    return ProfileCredentials(name, target, credentials, region if isinstance(region, str) else None)
+    fetch = fetch_document or _cached_document
+    if chain.is_chained(config, name):
+        from ssohelper.settings import load_process_settings
+
+        found = chain.resolve(config, name)
+        target = found.target
+        settings = options or load_process_settings()
+        credentials = chain.credentials(found, settings, fetch_base=fetch, ask_mfa=ask_mfa)
+    else:
+        target = config.resolve_target(name)
+        credentials = chain.from_document(fetch(target))
+        if credentials.account_id is None:
+            credentials = dataclasses.replace(credentials, account_id=target.account_id)
+    chosen = region or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    chosen = chosen or config.profiles.get(name, {}).get("region") or target.session.region
+    return ProfileCredentials(name, target, credentials, chosen if isinstance(chosen, str) else None)
 
 
 def _cached_document(target: RoleTarget) -> str:

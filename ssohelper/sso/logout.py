@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import paths
-from ssohelper.cache import keyringstore, rolestore
+from ssohelper.cache import keyringstore, listing, rolestore
 from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError, SsoHelperError
@@ -55,6 +55,7 @@ def logout(
     if store is not None:
         roles += rolestore.remove_session(rolestore.KeyringRoleStore(store.backend), sid)
     roles += rolestore.remove_session(rolestore.FileStore(), sid)
+    listing.drop(session.name, session.start_url)
     for directory in (paths.sso_cache_dir(), paths.role_cache_dir()):
         remove_stale_temps(directory)
     aws_cli = awscli_cache.remove_session(session, config or awsconfig.load())

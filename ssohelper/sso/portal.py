@@ -12,6 +12,7 @@ from ssohelper.sso import answers, clients, deadline
 
 _NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
 _NO_MORE_PAGES: Any = object()
+PAGE_SIZE = 100  # the portal refuses maxResults outside 1-100
 
 
 class NoAccess(AwsError):
@@ -65,7 +66,9 @@ def each_page(what: str, pages: Iterable[Any]) -> Iterator[Any]:
 def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
     client = client or clients.client("sso", session.region)
     with clients.calling("ListAccounts", session):
-        pages = client.get_paginator("list_accounts").paginate(accessToken=token.access_token)
+        pages = client.get_paginator("list_accounts").paginate(
+            accessToken=token.access_token, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
         return [
             account
             for page in each_page("ListAccounts", pages)
@@ -78,7 +81,7 @@ def list_account_roles(session: SsoSession, token: Token, account_id: str, *, cl
     what = f"ListAccountRoles for {account_id}"
     with _calling(what, session):
         pages = client.get_paginator("list_account_roles").paginate(
-            accessToken=token.access_token, accountId=account_id
+            accessToken=token.access_token, accountId=account_id, PaginationConfig={"PageSize": PAGE_SIZE}
         )
         return [
             role["roleName"]

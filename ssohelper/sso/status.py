@@ -5,7 +5,6 @@ One value, no secrets in it: the CLI renders it as text or JSON.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
+from ssohelper.sso import tokencache
 from ssohelper.sso.secrets_policy import UNSET
 from ssohelper.sso.vault import TokenVault
 
@@ -45,6 +45,7 @@ class SessionStatus:
     warnings: tuple[str, ...]
     roles: tuple[CachedRole, ...]
     error: str | None = None  # the token file can't be used (unreadable, untrusted): say why
+    secrets_store: str | None = None  # "file" or "keyring"; None when there is no refresh token
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,55 @@ class StatusReport:
     role_cache: str
     config_path: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def document(self) -> dict[str, Any]:
+        """The JSON schema of ``status --output json`` (README: "JSON schemas"): RFC 3339 UTC
+        times, whole seconds, fixed lowercase words for states, null for none, one key per fact."""
+        return {
+            "sessions": [_session_document(item) for item in self.sessions],
+            "secure_keyring": None if self.secure_keyring == "none" else self.secure_keyring,
+            "keyring_backend": None if self.keyring_backend.startswith("none") else self.keyring_backend,
+            "role_store": self.role_store,
+            "role_cache": self.role_cache if self.role_store == "file" else None,
+            "config_path": self.config_path,
+        }
+
+
+STATE_WORDS = {"signed in": "signed-in", "expired": "expired", "not signed in": "signed-out", "cannot tell": "unknown"}
+
+
+def _time(epoch: float | None) -> str | None:
+    return None if epoch is None else tokencache.format_time(epoch)
+
+
+def _seconds(left: float | None) -> int | None:
+    return None if left is None else max(0, int(left))
+
+
+def _session_document(item: SessionStatus) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "start_url": item.start_url,
+        "region": item.region,
+        "token_path": item.token_path,
+        "state": STATE_WORDS[item.state],
+        "expires_at": _time(item.expires_at),
+        "seconds_left": _seconds(item.seconds_left),
+        "can_refresh": item.can_refresh,
+        "secrets_store": item.secrets_store,
+        "secrets_reason": None if item.error else item.secrets_reason,
+        "warnings": list(item.warnings),
+        "error": item.error,
+        "roles": [
+            {
+                "account_id": role.account_id,
+                "role_name": role.role_name,
+                "expires_at": _time(role.expires_at),
+                "seconds_left": _seconds(role.seconds_left),
+                "store": role.store,
+            }
+            for role in item.roles
+        ],
+    }
 
 
 def status(
@@ -130,6 +178,7 @@ def _session_status(
         seconds_left=left,
         can_refresh=can_refresh,
         secrets_location=vault.location() if can_refresh else None,
+        secrets_store=vault.place() if can_refresh else None,
         secrets_where=secrets.where,
         secrets_reason=secrets.reason,
         warnings=secrets.warnings,

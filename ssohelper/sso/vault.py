@@ -110,6 +110,10 @@ class TokenVault:
             log.debug("the session lock of %s is busy; not moving its secrets now", self.session.label)
         return cached.token
 
+    def place(self) -> str | None:
+        """Where the refresh token and client secret are now: "file", "keyring" or None."""
+        return tokencache.secrets_place(self.session, self.keyring)
+
     def location(self) -> str:
         """Where the refresh token and client secret are now, for people to read."""
         return tokencache.secrets_location(self.session, self.keyring)

@@ -1,0 +1,74 @@
+"""An ``[sso-session NAME]`` asked for by name, start URL and region: the one in the config, or
+one to add. A name that the config already holds with another URL or region is refused."""
+
+from __future__ import annotations
+
+from ssohelper import paths
+from ssohelper.errors import ConfigError, UsageError
+from ssohelper.ini import awsconfig
+from ssohelper.ini.editor import parse_bytes
+from ssohelper.ini.read import display_path
+from ssohelper.migration import backups
+from ssohelper.migration.backups import FileChange
+from ssohelper.migration.rewrite import session_section
+from ssohelper.models import SsoSession
+
+
+def requested(
+    name: str, start_url: str | None, region: str | None, *, config: awsconfig.AwsConfig | None = None
+) -> SsoSession:
+    """The session ``name``: as the config has it (the URL and region, when given, must match),
+    else a new one from the URL and region (``in_config`` False), else a ConfigError that says
+    how to create it."""
+    config = config or awsconfig.load()
+    if name in config.sso_sessions:
+        session = config.resolve_session(sso_session=name)
+        refuse_conflict(session, start_url, region, config.config_path)
+        return session
+    if bool(start_url) != bool(region):
+        raise UsageError("--start-url and --sso-region go together")
+    if not (start_url and region):
+        raise ConfigError(
+            f"no [sso-session {name}] in {display_path(config.config_path)}; "
+            f"create it with: ssohelper configure --sso-session {name} --start-url URL --sso-region REGION"
+        )
+    return SsoSession(start_url=start_url, region=region, name=name, in_config=False)
+
+
+def refuse_conflict(session: SsoSession, start_url: str | None, region: str | None, config_path: str) -> None:
+    """A session of that name with another URL or region: name both, change nothing."""
+    differ = []
+    if start_url and start_url != session.start_url:
+        differ.append(f"sso_start_url {session.start_url} (you gave {start_url})")
+    if region and region != session.region:
+        differ.append(f"sso_region {session.region} (you gave {region})")
+    if differ:
+        raise ConfigError(
+            f"[sso-session {session.name}] in {display_path(config_path)} already has {' and '.join(differ)}; "
+            "nothing was changed: pick another --sso-session name, or edit that section"
+        )
+
+
+def session_change(session: SsoSession) -> FileChange | None:
+    """The config file with ``session``'s section added; None when it is there already."""
+    path = paths.aws_config_file()
+    before = backups.snapshot(path)
+    document = parse_bytes(before or b"", path)
+    header = f"sso-session {session.name}"
+    if session.name is None or document.has_section(header):
+        return None
+    document.add_sections([session_section(session.name, session.start_url, session.region)])
+    return FileChange(path, before, document.render().encode("utf-8"))
+
+
+def unique_session(config: awsconfig.AwsConfig) -> str:
+    """The name of the config's only sso-session, for commands that need one and were given none."""
+    names = sorted(config.sso_sessions)
+    if len(names) == 1:
+        return names[0]
+    if names:
+        raise UsageError(f"say which session to use: --sso-session NAME (one of: {', '.join(names)})")
+    raise UsageError(
+        f"no [sso-session] in {display_path(config.config_path)}; create one with: "
+        "ssohelper configure --sso-session NAME --start-url URL --sso-region REGION"
+    )

@@ -1,0 +1,164 @@
+"""`ssohelper configure`, the way in: from a HOME with only static keys to SSO profiles.
+
+SSO is the bundled emulator, STS and IAM are moto in server mode (key discovery), and the
+migrated profiles are checked with boto3 and the AWS CLI.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from helpers import converse, run_ssohelper
+
+from ssohelper import errors
+from ssohelper.migration import backups
+
+MOTO_ACCOUNT = "123456789012"
+URL = "https://corp.awsapps.com/start"
+CONFIGURE = ["configure", "--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1"]
+PROFILES = ("default", "work", "ops")
+
+
+def iam_key(moto_url: str) -> tuple[str, str]:
+    iam = boto3.client(
+        "iam", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="admin", aws_secret_access_key="admin"
+    )
+    user = f"newcomer-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+@pytest.fixture
+def newcomer(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Only ~/.aws/credentials, with three static-key profiles of IAM users in moto's account."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", moto_url)
+    emulator.configure(accounts={MOTO_ACCOUNT: {"name": "main", "email": "m@example.com", "roles": ["Developer"]}})
+    aws = isolated_home / ".aws"
+    aws.mkdir()
+    text = ""
+    for name in PROFILES:
+        key_id, secret = iam_key(moto_url)
+        text += f"[{name}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n\n"
+    (aws / "credentials").write_text(text)
+    return aws
+
+
+def caller_with_boto3(profile: str, moto_url: str) -> str:
+    session = boto3.Session(profile_name=profile)
+    return session.client("sts", endpoint_url=moto_url).get_caller_identity()["Account"]
+
+
+def caller_with_aws_cli(aws_cli: list[str], profile: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*aws_cli, "sts", "get-caller-identity", "--profile", profile, "--output", "text"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def no_static_keys(aws: Path) -> bool:
+    return all("aws_access_key_id" not in (aws / name).read_text() for name in ("config", "credentials"))
+
+
+def test_from_static_keys_to_sso_in_one_command(newcomer, moto_url, emulator, aws_cli):
+    before = (newcomer / "credentials").read_bytes()
+    done = run_ssohelper(*CONFIGURE, "--migrate", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert no_static_keys(newcomer)
+    config = (newcomer / "config").read_text()
+    assert config.startswith(f"[sso-session corp]\nsso_start_url = {URL}\nsso_region = us-east-1\n")
+    for name in PROFILES:
+        assert caller_with_boto3(name, moto_url) == MOTO_ACCOUNT
+    cli_run = caller_with_aws_cli(aws_cli, "work")
+    assert cli_run.returncode == 0 and MOTO_ACCOUNT in cli_run.stdout, cli_run.stderr
+    assert emulator.calls["GetRoleCredentials"] == 1  # all three share one cached role
+    assert len(backups.list_backups()) == 1  # one backup to roll back to
+
+    again = run_ssohelper(*CONFIGURE, "--migrate", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to change" in again.stderr
+    assert len(backups.list_backups()) == 1
+
+    undone = run_ssohelper("migrate-profiles", "--rollback", "--yes")
+    assert undone.returncode == 0, undone.stderr
+    assert (newcomer / "credentials").read_bytes() == before
+    assert not (newcomer / "config").exists() or "sso-session" not in (newcomer / "config").read_text()
+
+
+def test_a_session_of_that_name_with_another_url_is_refused(newcomer, cli):
+    assert cli(*CONFIGURE, "--yes").code == 0  # the session alone
+    config = (newcomer / "config").read_bytes()
+    other = cli("configure", "--sso-session", "corp", "--start-url", "https://other.awsapps.com/start", "--yes")
+    assert other.code == errors.EXIT_CONFIG
+    assert f"sso_start_url {URL} (you gave https://other.awsapps.com/start)" in other.err
+    assert "nothing was changed" in other.err
+    assert (newcomer / "config").read_bytes() == config
+    assert len(backups.list_backups()) == 1
+
+
+def test_without_a_terminal_what_is_missing_is_a_usage_error(cli, newcomer):
+    assert cli("configure", "--yes").code == errors.EXIT_USAGE
+    both = cli(*CONFIGURE, "--migrate", "--populate", "--yes")
+    assert both.code == errors.EXIT_USAGE and "not --migrate and --populate" in both.err
+    alone = cli(*CONFIGURE, "--profile", "dev", "--yes")
+    assert alone.code == errors.EXIT_USAGE and "--account-id and --role-name" in alone.err
+    assert not (newcomer / "config").exists()
+
+
+def test_one_profile_and_populate(cli, newcomer, moto_url):
+    one = cli(*CONFIGURE, "--profile", "dev", "--account-id", MOTO_ACCOUNT, "--role-name", "Developer", "--yes")
+    assert one.code == 0, one.err
+    assert caller_with_boto3("dev", moto_url) == MOTO_ACCOUNT
+    populated = cli("configure", "--sso-session", "corp", "--populate", "--yes")
+    assert populated.code == 0, populated.err
+    assert "[profile main.Developer]" in (newcomer / "config").read_text()
+    assert len(backups.list_backups()) == 2
+
+
+def test_the_same_path_on_a_terminal(newcomer, moto_url):
+    seen = converse(
+        ["configure", "--no-browser"],
+        [
+            (b"SSO session name", b"corp\n"),
+            (b"SSO start URL", URL.encode() + b"\n"),
+            (b"SSO region", b"us-east-1\n"),
+            (b"Choice", b"1\n"),
+            (b"Apply these changes?", b"y\n"),
+        ],
+    )
+    assert b"1. Migrate the 3 profile(s) with static keys (default, work, ops)" in seen
+    assert b"Migrated 3 profile(s)." in seen
+    assert no_static_keys(newcomer)
+    assert caller_with_boto3("ops", moto_url) == MOTO_ACCOUNT
+    assert len(backups.list_backups()) == 1
+
+
+def test_one_profile_picked_from_the_list_on_a_terminal(newcomer, emulator, moto_url):
+    emulator.configure(
+        accounts={MOTO_ACCOUNT: {"name": "main", "email": "m@example.com", "roles": ["Admin", "Developer"]}}
+    )
+    seen = converse(
+        [*CONFIGURE, "--no-browser"],
+        [(b"Choice", b"3\n"), (b"Role number", b"1\n"), (b"Profile name", b"\n"), (b"Apply these changes?", b"y\n")],
+    )
+    assert b"1. 123456789012 (main) Admin" in seen
+    config = (newcomer / "config").read_text()
+    assert "[profile main.Admin]" in config and "--role-name Admin" in config
+    assert caller_with_boto3("main.Admin", moto_url) == MOTO_ACCOUNT
+
+
+def test_migrate_to_a_new_session_signs_in_on_a_terminal(newcomer, moto_url):
+    seen = converse(
+        ["migrate-profiles", "--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1"],
+        [(b"Apply these changes?", b"y\n")],
+    )
+    assert b"not signed in" in seen and b"signing in now" in seen and b"Signed in to 'corp'" in seen
+    assert no_static_keys(newcomer)
+    assert caller_with_boto3("work", moto_url) == MOTO_ACCOUNT
