@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from helpers import ssohelper_cmd
+from test_other_sdks import node_modules  # noqa: F401  (the fixture)
+from test_serve_clients import CONTAINER_JS
 
 from ssohelper import paths
 
@@ -72,6 +75,24 @@ def test_the_command_gets_the_server_and_no_keys(signed_in, monkeypatch):
     assert not Path(seen["token_file"]).exists() and token_files() == []  # gone with the command
 
 
+def test_a_default_profile_with_credentials_does_not_shadow_the_server(signed_in, config, monkeypatch):
+    """SDKs try the default profile's keys, SSO and credential_process before the server."""
+    config.with_name("credentials").write_text(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n"
+    )
+    with config.open("a") as handle:
+        handle.write("\n[default]\ncredential_process = false\n")
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(config))  # and a web identity from the environment
+    monkeypatch.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/other")
+    child = exec_server(sys.executable, "-c", SHOW)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 7, err
+    assert json.loads(out)["method"] == "container-role"
+    assert token_files() == []  # the command's private config goes with it
+    later = exec_server(sys.executable, "-c", "import boto3; print(boto3.Session(profile_name='dev').region_name)")
+    assert later.communicate(timeout=60)[0].strip() == "us-east-1"  # the user's profiles are all there
+
+
 def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in):
     child = exec_server(sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
     child.communicate(timeout=60)
@@ -100,6 +121,43 @@ def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
     assert child.returncode == 3, err
     assert out == f"got {number.name}\n"
     assert token_files() == []
+
+
+def test_the_js_sdk_under_exec_server_skips_the_default_profile(signed_in, config, node_modules):  # noqa: F811
+    """The JS SDK's default chain, too, reads the server and not a default profile's keys."""
+    config.with_name("credentials").write_text(
+        "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n"
+    )
+    env = dict(os.environ, NODE_PATH=node_modules, NODE_NO_WARNINGS="1")
+    child = exec_server("node", str(CONTAINER_JS), "chain", env=env)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert json.loads(out)["accessKeyId"].startswith("ASIA")  # the server's, not AKIA... from the file
+
+
+EARLY = """
+import os, signal, subprocess, sys
+from ssohelper.serve import child, server
+from ssohelper.settings import ProcessOptions
+
+class Popen(subprocess.Popen):  # SIGTERM just as the command has started
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+subprocess.Popen = Popen
+found, endpoint = server.open_for("dev", ProcessOptions())
+sys.exit(child.run([sys.executable, "-c", sys.argv[1]], os.environ, found, endpoint))
+"""
+
+
+def test_a_signal_as_the_command_starts_reaches_it(signed_in):
+    """Else ssohelper dies of it at once: the command runs on, orphaned, and the token file stays."""
+    sleeper = "import time; time.sleep(30)"
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", EARLY, sleeper], capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGTERM, done.stderr  # the command died of it, and so did ssohelper
+    assert token_files() == [] and time.monotonic() - started < 25
 
 
 def test_min_ttl_needs_the_server(cli, signed_in):

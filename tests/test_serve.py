@@ -3,6 +3,7 @@ how it holds up (slow clients, 200 at once) and its own faults (sign-in expired,
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -105,6 +106,8 @@ ATTACKS = {
     "a stop route": lambda t, p: ("GET", "/stop", [("Authorization", t)], 404),
     "a query string": lambda t, p: ("GET", "/credentials?role=x", [("Authorization", t)], 404),
     "another path without a token": lambda t, p: ("GET", "/stop", [], 401),
+    "an unknown method with a quote": lambda t, p: ('GE"T', "/credentials", [("Authorization", t)], 501),
+    "a bad version with a quote": lambda t, p: ("GET", '/credentials HTTP/1.1"x', [("Authorization", t)], 400),
 }
 
 
@@ -116,8 +119,38 @@ def test_each_attack_is_refused_within_a_second(served, attack):
     assert reply.status == status, reply.body
     assert reply.seconds < 1.0
     assert "AccessKeyId" not in reply.body and served.token not in reply.body
-    assert json.loads(reply.body)["Code"] == "Refused"
+    assert json.loads(reply.body)["Code"] == "Refused" and '"x' not in reply.body and 'GE"T' not in reply.body
     assert good(served).status == 200  # and the server still serves
+
+
+def test_botocore_on_port_80_leaves_the_port_out_of_host_and_is_served():
+    """ECS's own address is 169.254.170.2 on port 80; http.client then sends a bare Host."""
+    import http.client
+
+    from ssohelper.serve.checks import Door, allowed_hosts, header_refusal
+
+    sent = []
+    connection = http.client.HTTPConnection("169.254.170.2", 80)
+    connection.send = sent.append  # type: ignore[method-assign]
+    connection.request("GET", "/credentials")
+    host = http.client.parse_headers(io.BytesIO(sent[0].split(b"\r\n", 1)[1]))
+    door = Door(allowed_hosts("169.254.170.2", 80), b"t")
+    assert host["Host"] == "169.254.170.2" and header_refusal(door, host) is None
+    elsewhere = Door(allowed_hosts("169.254.170.2", 8099), b"t")
+    assert header_refusal(elsewhere, host) is not None  # a bare Host names port 80 only
+
+
+def test_a_bug_in_a_handler_prints_no_traceback(signed_in, capsys):
+    from ssohelper.serve.source import Supplier
+
+    endpoint = server.start(Supplier("dev", ProcessOptions()), address="127.0.0.1", port=0)
+    try:
+        endpoint._server.app = None  # type: ignore[assignment]  # every request now fails inside
+        with pytest.raises(IndexError):  # the connection is closed without an answer
+            raw(endpoint.url, headers={"Authorization": endpoint.token})
+    finally:
+        endpoint.stop()
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_a_slow_client_holds_only_its_own_connection(served):
@@ -132,6 +165,14 @@ def test_a_slow_client_holds_only_its_own_connection(served):
         assert time.monotonic() - started < CONNECTION_TIMEOUT * 3
     finally:
         slow.close()
+
+
+def test_a_request_head_past_the_limit_is_refused(served):
+    """Many big headers on many connections would take gigabytes: the whole head is capped."""
+    padding = [(f"X-Pad-{i}", "a" * 8000) for i in range(4)]  # each line and the count are within http.server's
+    reply = raw(served.url, headers=[("Authorization", served.token), *padding])
+    assert reply.status == 431 and "AccessKeyId" not in reply.body
+    assert good(served).status == 200
 
 
 def test_a_client_that_dribbles_its_request_is_cut_off(served):

@@ -4,13 +4,15 @@ user starts them (``ssohelper serve`` in a subprocess), with STS from moto."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
-from helpers import run_ssohelper
+from helpers import run_ssohelper, ssohelper_cmd
 from serving import Served, as_an_sdk, boto3_in, client_env, raw
 from test_other_sdks import node_modules  # noqa: F401  (the fixture)
 
@@ -86,6 +88,25 @@ def test_serve_prints_the_variables_in_the_export_formats(signed_in, fmt, patter
         assert re.search(r"AWS_CONTAINER_AUTHORIZATION_TOKEN\W+[0-9a-f]{64}\W*$", served.lines[2])
 
 
+def test_serve_makes_a_redirect_that_holds_the_token_private(signed_in, tmp_path):
+    """``serve > dev.env`` as a shell makes it: with the umask, 0644, readable by every user."""
+    out = tmp_path / "dev.env"
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.fchmod(fd, 0o644)
+    process = subprocess.Popen([*ssohelper_cmd(), "serve", "--profile", "dev"], stdout=fd, stderr=subprocess.PIPE)
+    os.close(fd)
+    try:
+        for _ in range(300):
+            if out.read_text().count("\n") == 3 or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert "AWS_CONTAINER_AUTHORIZATION_TOKEN=" in out.read_text()
+        assert out.stat().st_mode & 0o777 == 0o600
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, stop):
     with Served("--profile", "dev") as served:
@@ -95,6 +116,23 @@ def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, 
     assert code == 0 and f"Stopped ({stop.name})" in err
     assert not token_file.exists()
     assert served.variables[TOKEN] not in err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_at_once_while_its_first_fetch_hangs(signed_in, stop):
+    """The portal dribbles (a call may take 30 s): a stop request must not wait for it."""
+    from test_serve import forget_cached_credentials
+
+    forget_cached_credentials()
+    signed_in.configure(dribble_ms=300)
+    process = subprocess.Popen(
+        [*ssohelper_cmd(), "serve", "--profile", "dev"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(2)  # well into the fetch
+    process.send_signal(stop)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130 and "interrupted" in err, err
+    assert out == ""  # no lines, no token: there is no server
 
 
 def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
@@ -121,6 +159,7 @@ def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
         (("--bind-exposed", "my-host"), "IPv4 address"),
         (("--bind-exposed", "::1"), "IPv6"),
         (("--min-ttl", "soon"), "--min-ttl must be a number"),
+        (("--imds", "--bind-exposed", "127.0.0.2"), "IMDS clients send no secret"),  # no token to check
     ],
 )
 def test_serve_refuses_bad_options(signed_in, args, message):
@@ -155,7 +194,10 @@ def test_debug_output_names_requests_but_never_a_secret(signed_in):
         url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
         document = as_an_sdk(url, headers={"Authorization": token}).json()
         assert raw(url, headers={"Authorization": token[:-1] + ("0" if token[-1] != "0" else "1")}).status == 401
+        assert raw(url, path=f"/credentials?token={token}").status == 401  # a client's mistakes
+        assert raw(url, path=f"/{token}").status == 401
+        assert raw(url, path=f"/credentials?{token} x").status == 400  # malformed: http.server quotes it
         code, err = served.stop()
-    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials HTTP/1.1" 401' in err
+    assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials" 401' in err
     for secret in (token, document["SecretAccessKey"], document["Token"], document["AccessKeyId"]):
         assert secret not in err

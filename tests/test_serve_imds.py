@@ -50,6 +50,8 @@ def test_the_token_step_then_the_role_then_its_credentials(imds):
         ("PUT", TOKEN_PATH, {TTL_HEADER: "0"}, 400),
         ("PUT", TOKEN_PATH, {TTL_HEADER: "21601"}, 400),
         ("PUT", TOKEN_PATH, {TTL_HEADER: "-5"}, 400),
+        ("PUT", TOKEN_PATH, {TTL_HEADER: "\xb2"}, 400),  # a digit to str.isdigit, not to int()
+        ("PUT", TOKEN_PATH, {TTL_HEADER: "9" * 5000}, 400),  # past int()'s digit limit
         ("GET", TOKEN_PATH, {TTL_HEADER: "60"}, 405),
     ],
 )
@@ -85,19 +87,22 @@ def test_tokens_expire_and_are_capped():
     book = TokenBook(cap=3, clock=lambda: now[0])
     first = book.issue(10)
     assert first and book.valid([first])
-    assert book.issue(100) and book.issue(100)
-    assert book.issue(100) is None  # three live: no fourth
-    now[0] += 11  # the first has expired: it no longer counts, nor works
-    assert not book.valid([first])
-    assert book.issue(100) is not None
-    assert not book.valid([first, first]) and not book.valid([]) and not book.valid(None)
+    second, third = book.issue(100), book.issue(50)
+    fourth = book.issue(100)  # three live: the one that expires first (the first) makes room
+    assert not book.valid([first]) and all(book.valid([t]) for t in (second, third, fourth))
+    fifth = book.issue(100)  # then the third, which ends before the others
+    assert not book.valid([third]) and all(book.valid([t]) for t in (second, fourth, fifth))
+    now[0] += 101  # all expired: none works
+    assert not any(book.valid([t]) for t in (second, fourth, fifth))
+    assert not book.valid([fifth, fifth]) and not book.valid([]) and not book.valid(None)
 
 
-def test_the_cap_holds_over_http(imds):
-    for _ in range(MAX_TOKENS):
-        token(imds, ttl="600")
-    reply = raw(imds, method="PUT", path=TOKEN_PATH, headers={TTL_HEADER: "600"})
-    assert reply.status == 429
+def test_clients_beyond_the_cap_are_still_served(imds):
+    """Every botocore process asks for its own 6-hour token: the 65th in six hours is served too."""
+    tokens = [token(imds, ttl="21600") for _ in range(MAX_TOKENS + 3)]
+    newest = raw(imds, path=ROLE_PATH, headers={TOKEN_HEADER: tokens[-1]})
+    assert (newest.status, newest.body) == (200, "Developer")
+    assert raw(imds, path=ROLE_PATH, headers={TOKEN_HEADER: tokens[0]}).status == 401  # made room
 
 
 def test_the_owner_of_a_loopback_connection_is_found(imds):

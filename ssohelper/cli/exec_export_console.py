@@ -66,7 +66,7 @@ def exec_command(
         found, endpoint = open_for(profile, serve_options(min_ttl), ask_mfa=_ask_mfa())
         if region:  # --region outranks the environment and the profile, as without --server
             found = dataclasses.replace(found, region=region)
-        return child.run(argv, child.child_environment(os.environ, found, endpoint), endpoint)
+        return child.run(argv, os.environ, found, endpoint)
     if min_ttl is not None:
         raise click.UsageError("--min-ttl applies to --server only")
     found = _credentials(profile, region)

@@ -57,12 +57,16 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
     """
     from ssohelper.serve import server
     from ssohelper.serve.peer import PROC_TCP
+    from ssohelper.serve.tokenfile import keep_output_private
     from ssohelper.sso.envcreds import format_lines
 
     options = serve_options(min_ttl)
-    with server.StopSignals() as signals:  # from here on, a signal ends the wait and the cleanup runs
+    with server.StopSignals() as signals:  # a signal interrupts the first fetch, then ends the wait
         found, endpoint = server.open_for(profile, options, port=port, exposed=bind_exposed, imds=imds)
+        signals.serving()
         try:
+            if not imds:  # the lines hold the token
+                keep_output_private(sys.stdout.fileno())
             sys.stdout.write(format_lines(endpoint.variables(), fmt))
             sys.stdout.flush()
             what = "instance metadata (IMDSv2)" if imds else "container credentials"

@@ -52,11 +52,10 @@ def bind_address(exposed: str | None) -> str:
 
 
 def allowed_hosts(address: str, port: int) -> frozenset[str]:
-    """The ``Host`` values that name this server: its address and port (and localhost on 127.0.0.1)."""
-    hosts = {f"{address}:{port}"}
-    if address == LOOPBACK:
-        hosts.add(f"localhost:{port}")
-    return frozenset(hosts)
+    """The ``Host`` values that name this server: its address and port (and localhost on 127.0.0.1).
+    On port 80 clients leave the port out (http.client and so botocore do), so the bare names too."""
+    names = {address, "localhost"} if address == LOOPBACK else {address}
+    return frozenset({f"{name}:{port}" for name in names} | (names if port == 80 else set()))
 
 
 def header_refusal(door: Door, headers: Message) -> Refusal | None:

@@ -3,7 +3,8 @@
 ``PUT /latest/api/token`` with ``X-aws-ec2-metadata-token-ttl-seconds`` (1 to 21600) hands out
 a session token; every ``GET`` must carry a live one in ``X-aws-ec2-metadata-token`` (there is
 no IMDSv1). A token request carrying ``X-Forwarded-For`` is refused (the header checks refuse
-it on every route), and live tokens are capped in number, so a flood cannot grow memory.
+it on every route), and live tokens are capped in number, so a flood cannot grow memory: past
+the cap, a new token replaces the one that expires first.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ class TokenBook:
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def issue(self, ttl: int) -> str | None:
-        """A new token, or None when ``cap`` tokens are still live."""
+    def issue(self, ttl: int) -> str:
+        """A new token. At the cap, the live token that expires first makes room: every SDK asks
+        for a 6-hour token per process, so refusing would lock clients out for hours."""
         now = self._clock()
         with self._lock:
             self._tokens = {token: end for token, end in self._tokens.items() if end > now}
-            if len(self._tokens) >= self._cap:
-                return None
+            while len(self._tokens) >= self._cap:
+                del self._tokens[min(self._tokens, key=self._tokens.__getitem__)]
             token = secrets.token_urlsafe(32)
             self._tokens[token] = now + ttl
             return token
@@ -61,6 +63,7 @@ class Imds:
 
     def __init__(self, door: Door, supplier: Supplier, role_name: str, book: TokenBook | None = None) -> None:
         self.door, self.supplier, self.role_name = door, supplier, role_name
+        self.routes = frozenset({TOKEN_PATH, ROLE_PATH, ROLE_PATH + role_name})
         self.book = book or TokenBook()
 
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer:
@@ -86,10 +89,9 @@ class Imds:
         if method != "PUT":
             return answers.refused(Refusal(405, "tokens are issued by PUT only"))
         values = headers.get_all(TTL_HEADER) or []
-        ttl = int(values[0]) if len(values) == 1 and values[0].strip().isdigit() else 0
+        text = values[0].strip() if len(values) == 1 else ""
+        # ASCII digits only, and few: int() refuses "²" and 5,000 digits with a ValueError
+        ttl = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
         if not 1 <= ttl <= MAX_TTL:
             return answers.refused(Refusal(400, f"{TTL_HEADER} must be 1 to {MAX_TTL}"))
-        token = self.book.issue(ttl)
-        if token is None:
-            return answers.refused(Refusal(429, f"{MAX_TOKENS} tokens are live; reuse one"))
-        return answers.text(token)
+        return answers.text(self.book.issue(ttl))

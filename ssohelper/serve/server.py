@@ -7,6 +7,7 @@ beyond MAX_CONNECTIONS are closed at once rather than queued without end.
 
 from __future__ import annotations
 
+import http.client
 import io
 import logging
 import signal
@@ -33,9 +34,12 @@ log = logging.getLogger("ssohelper")
 
 CONNECTION_TIMEOUT = 2.0
 MAX_CONNECTIONS = 256
+MAX_REQUEST_BYTES = 16384  # an SDK's request is under 1 KiB
 
 
 class App(Protocol):
+    routes: frozenset[str]  # the paths it answers, for the log
+
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer: ...
 
 
@@ -44,6 +48,7 @@ class Ecs:
 
     def __init__(self, door: Door, supplier: Supplier) -> None:
         self.door, self.supplier = door, supplier
+        self.routes = frozenset({door.path})
 
     def answer(self, method: str, path: str, headers: Message) -> answers.Answer:
         refused = credentials_refusal(self.door, method, path, headers)
@@ -57,10 +62,12 @@ class Ecs:
 
 class _DeadlineReader(io.RawIOBase):
     """A socket reader whose every read is bounded by what is left of one deadline for the whole
-    request: a client that sends a byte now and then (slowloris) is cut off all the same."""
+    request: a client that sends a byte now and then (slowloris) is cut off all the same. And by
+    MAX_REQUEST_BYTES in all: else 100 header lines of 64 KiB each, on every connection at once,
+    would hold gigabytes (a request head past it is 431)."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock, self._deadline = sock, deadline
+        self._sock, self._deadline, self._bytes_left = sock, deadline, MAX_REQUEST_BYTES
 
     def readable(self) -> bool:
         return True
@@ -69,8 +76,12 @@ class _DeadlineReader(io.RawIOBase):
         left = self._deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the request took too long")
+        if self._bytes_left <= 0:
+            raise http.client.LineTooLong("request")
         self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        got = self._sock.recv_into(memoryview(buffer)[: self._bytes_left])
+        self._bytes_left -= got
+        return got
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,7 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "ssohelper"
     sys_version = ""
     error_content_type = answers.JSON
-    error_message_format = '{"Code": "Refused", "Message": "%(message)s"}'
+    # the fixed explanation, never the message: that one quotes the client's request line
+    error_message_format = '{"Code": "Refused", "Message": "%(explain)s"}'
 
     def setup(self) -> None:
         super().setup()
@@ -103,8 +115,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
-    def log_message(self, format: str, *args: Any) -> None:  # the path and status; never a header
-        log.debug("serve: %s %s", self.client_address[0], format % args)
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """The method, the path if it is a route, and the status: a client that put its token in
+        the query or the path must not find it in the --debug log."""
+        path = getattr(self, "path", "")  # none when the request line was malformed
+        shown = path if path in self.server.app.routes else "(another path)"
+        log.debug('serve: %s "%s %s" %s', self.client_address[0], self.command, shown, code)
+
+    def log_message(self, format: str, *args: Any) -> None:  # errors: the status, never the request line
+        codes = [arg for arg in args if isinstance(arg, int)]
+        log.debug("serve: %s %s", self.client_address[0], f"refused ({codes[0]})" if codes else "request failed")
 
 
 class _Server(ThreadingHTTPServer):
@@ -122,6 +142,9 @@ class _Server(ThreadingHTTPServer):
     def server_bind(self) -> None:  # HTTPServer's own looks the name up in DNS: not needed
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a bug: logged, not printed
+        log.debug("serve: a request from %s failed", client_address[0], exc_info=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
@@ -178,6 +201,8 @@ def open_for(
 ) -> tuple[ProfileCredentials, Endpoint]:
     """Fetch once (a profile that can't be served fails here, with its exit code), then serve it.
     Only this first fetch may ask for an MFA code (``ask_mfa``); the server's own fetches can't."""
+    if imds and exposed is not None:  # no token: the Host check alone would let anyone who reaches it in
+        raise UsageError("--imds can't be exposed: IMDS clients send no secret; serve it on 127.0.0.1 only")
     found = profile_credentials(profile, options, ask_mfa)
     supplier = Supplier(found.profile, options)
     role = found.target.role_name if imds else None
@@ -211,11 +236,13 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
 
 
 class StopSignals:
-    """Ctrl-C, SIGTERM and SIGHUP end the wait; installed before the server says it is up."""
+    """Ctrl-C, SIGTERM and SIGHUP end the wait; installed before the server says it is up. Until
+    ``serving()``, while the first fetch may hang on the portal, they interrupt it at once."""
 
     NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
 
     def __init__(self) -> None:
+        self._serving = False
         self._stop = threading.Event()
         self._received: list[str] = []
         self._previous: dict[int, Any] = {}
@@ -231,7 +258,13 @@ class StopSignals:
         for number, old in self._previous.items():
             signal.signal(number, old)
 
+    def serving(self) -> None:
+        """From now on a signal ends the wait, and the cleanup runs."""
+        self._serving = True
+
     def _handle(self, number: int, frame: FrameType | None) -> None:
+        if not self._serving:
+            raise KeyboardInterrupt
         self._received.append(signal.Signals(number).name)
         self._stop.set()
 
