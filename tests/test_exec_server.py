@@ -26,13 +26,6 @@ raise SystemExit(7)
 """
 
 
-@pytest.fixture
-def signed_in(cli, config, emulator, moto_url, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return emulator
-
-
 def exec_server(*command: str, options: tuple[str, ...] = (), **popen) -> subprocess.Popen:
     return subprocess.Popen(
         [*ssohelper_cmd(), "exec", "--profile", "dev", "--server", *options, "--", *command],
@@ -49,7 +42,7 @@ def token_files() -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-def test_the_command_gets_the_server_and_no_keys(signed_in, monkeypatch):
+def test_the_command_gets_the_server_and_no_keys(signed_in_sts, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")  # would shadow the server
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
     child = exec_server(sys.executable, "-c", SHOW)
@@ -72,7 +65,7 @@ def test_the_command_gets_the_server_and_no_keys(signed_in, monkeypatch):
     assert not Path(seen["token_file"]).exists() and token_files() == []  # gone with the command
 
 
-def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in):
+def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in_sts):
     child = exec_server(sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
     child.communicate(timeout=60)
     assert child.returncode == -signal.SIGTERM
@@ -92,7 +85,7 @@ time.sleep(60)
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
-def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
+def test_signals_sent_to_ssohelper_reach_the_command(signed_in_sts, number):
     child = exec_server(sys.executable, "-c", TRAP)
     assert child.stdout is not None and child.stdout.readline() == "ready\n"
     child.send_signal(number)
@@ -102,7 +95,7 @@ def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
     assert token_files() == []
 
 
-def test_min_ttl_needs_the_server(cli, signed_in):
+def test_min_ttl_needs_the_server(cli, signed_in_sts):
     result = cli("exec", "--profile", "dev", "--min-ttl", "5", "--", "true")
     assert result.code == 2 and "--min-ttl applies to --server only" in result.err
 
@@ -135,10 +128,10 @@ print(json.dumps({"calls": len(keys), "keys": sorted(set(keys)), "errors": error
 """
 
 
-def test_a_long_running_program_keeps_working_across_three_expiries(signed_in):
+def test_a_long_running_program_keeps_working_across_three_expiries(signed_in_sts):
     """Role credentials last 60 s and are served while 45 s remain: a new key every ~15 s."""
-    signed_in.configure(role_ttl=60)
-    signed_in.reset_calls()
+    signed_in_sts.configure(role_ttl=60)
+    signed_in_sts.reset_calls()
     started = time.monotonic()
     child = exec_server(sys.executable, "-c", LONG_RUNNER, "50", options=("--min-ttl", "0.75"))
     out, err = child.communicate(timeout=120)
@@ -147,6 +140,6 @@ def test_a_long_running_program_keeps_working_across_three_expiries(signed_in):
     seen = json.loads(out)
     assert seen["errors"] == [] and seen["calls"] > 100
     assert len(seen["keys"]) >= 4  # the first, and three renewals
-    upstream = signed_in.calls["GetRoleCredentials"]
+    upstream = signed_in_sts.calls["GetRoleCredentials"]
     assert upstream <= len(seen["keys"]) + 1  # one call per renewal, however many clients asked
     assert upstream <= elapsed / 15 + 1
