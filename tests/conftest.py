@@ -141,6 +141,20 @@ def moto_url():
 
 
 @pytest.fixture
+def signed_in(cli, config: Path, emulator):
+    """Signed in to corp (the config's session) at the emulator; the emulator."""
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    return emulator
+
+
+@pytest.fixture
+def signed_in_sts(monkeypatch: pytest.MonkeyPatch, moto_url: str, signed_in):
+    """Signed in as ``signed_in``, with STS from moto; the emulator."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    return signed_in
+
+
+@pytest.fixture
 def chained(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.MonkeyPatch, cli) -> str:
     """Signed in to corp, with the CHAINED profiles over dev and STS from moto; moto's URL."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)

@@ -24,12 +24,6 @@ ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, 
 ENTRY = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
 
 
-@pytest.fixture
-def signed_in(cli, config, emulator):
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return emulator
-
-
 def assert_valid_document(text: str) -> dict:
     assert text.endswith("\n") and text.count("\n") == 1
     document = json.loads(text)

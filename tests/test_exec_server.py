@@ -29,13 +29,6 @@ raise SystemExit(7)
 """
 
 
-@pytest.fixture
-def signed_in(cli, config, emulator, moto_url, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return emulator
-
-
 def exec_server(*command: str, options: tuple[str, ...] = (), **popen) -> subprocess.Popen:
     return subprocess.Popen(
         [*ssohelper_cmd(), "exec", "--profile", "dev", "--server", *options, "--", *command],
@@ -52,7 +45,7 @@ def token_files() -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-def test_the_command_gets_the_server_and_no_keys(signed_in, monkeypatch):
+def test_the_command_gets_the_server_and_no_keys(signed_in_sts, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")  # would shadow the server
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "example")
     child = exec_server(sys.executable, "-c", SHOW)
@@ -75,7 +68,7 @@ def test_the_command_gets_the_server_and_no_keys(signed_in, monkeypatch):
     assert not Path(seen["token_file"]).exists() and token_files() == []  # gone with the command
 
 
-def test_a_default_profile_with_credentials_does_not_shadow_the_server(signed_in, config, monkeypatch):
+def test_a_default_profile_with_credentials_does_not_shadow_the_server(signed_in_sts, config, monkeypatch):
     """SDKs try the default profile's keys, SSO and credential_process before the server."""
     config.with_name("credentials").write_text(
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n"
@@ -93,7 +86,7 @@ def test_a_default_profile_with_credentials_does_not_shadow_the_server(signed_in
     assert later.communicate(timeout=60)[0].strip() == "us-east-1"  # the user's profiles are all there
 
 
-def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in):
+def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in_sts):
     child = exec_server(sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)")
     child.communicate(timeout=60)
     assert child.returncode == -signal.SIGTERM
@@ -113,7 +106,7 @@ time.sleep(60)
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGHUP])
-def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
+def test_signals_sent_to_ssohelper_reach_the_command(signed_in_sts, number):
     child = exec_server(sys.executable, "-c", TRAP)
     assert child.stdout is not None and child.stdout.readline() == "ready\n"
     child.send_signal(number)
@@ -123,7 +116,7 @@ def test_signals_sent_to_ssohelper_reach_the_command(signed_in, number):
     assert token_files() == []
 
 
-def test_the_js_sdk_under_exec_server_skips_the_default_profile(signed_in, config, node_modules):  # noqa: F811
+def test_the_js_sdk_under_exec_server_skips_the_default_profile(signed_in_sts, config, node_modules):  # noqa: F811
     """The JS SDK's default chain, too, reads the server and not a default profile's keys."""
     config.with_name("credentials").write_text(
         "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = example\n"
@@ -151,7 +144,7 @@ sys.exit(child.run([sys.executable, "-c", sys.argv[1]], os.environ, found, endpo
 """
 
 
-def test_a_signal_as_the_command_starts_reaches_it(signed_in):
+def test_a_signal_as_the_command_starts_reaches_it(signed_in_sts):
     """Else ssohelper dies of it at once: the command runs on, orphaned, and the token file stays."""
     sleeper = "import time; time.sleep(30)"
     started = time.monotonic()
@@ -160,7 +153,7 @@ def test_a_signal_as_the_command_starts_reaches_it(signed_in):
     assert token_files() == [] and time.monotonic() - started < 25
 
 
-def test_min_ttl_needs_the_server(cli, signed_in):
+def test_min_ttl_needs_the_server(cli, signed_in_sts):
     result = cli("exec", "--profile", "dev", "--min-ttl", "5", "--", "true")
     assert result.code == 2 and "--min-ttl applies to --server only" in result.err
 
@@ -193,10 +186,10 @@ print(json.dumps({"calls": len(keys), "keys": sorted(set(keys)), "errors": error
 """
 
 
-def test_a_long_running_program_keeps_working_across_three_expiries(signed_in):
+def test_a_long_running_program_keeps_working_across_three_expiries(signed_in_sts):
     """Role credentials last 60 s and are served while 45 s remain: a new key every ~15 s."""
-    signed_in.configure(role_ttl=60)
-    signed_in.reset_calls()
+    signed_in_sts.configure(role_ttl=60)
+    signed_in_sts.reset_calls()
     started = time.monotonic()
     child = exec_server(sys.executable, "-c", LONG_RUNNER, "50", options=("--min-ttl", "0.75"))
     out, err = child.communicate(timeout=120)
@@ -205,6 +198,6 @@ def test_a_long_running_program_keeps_working_across_three_expiries(signed_in):
     seen = json.loads(out)
     assert seen["errors"] == [] and seen["calls"] > 100
     assert len(seen["keys"]) >= 4  # the first, and three renewals
-    upstream = signed_in.calls["GetRoleCredentials"]
+    upstream = signed_in_sts.calls["GetRoleCredentials"]
     assert upstream <= len(seen["keys"]) + 1  # one call per renewal, however many clients asked
     assert upstream <= elapsed / 15 + 1

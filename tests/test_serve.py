@@ -25,12 +25,6 @@ from ssohelper.sso import tokencache
 from ssohelper.sso.credential_process import target_entry
 
 
-@pytest.fixture
-def signed_in(cli, config, emulator):
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return emulator
-
-
 def open_server(**options: float):
     found, endpoint = server.open_for("dev", ProcessOptions(**options))  # type: ignore[arg-type]
     return found, endpoint

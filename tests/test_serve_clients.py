@@ -21,27 +21,20 @@ TOKEN = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 TOKEN_FILE = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 
 
-@pytest.fixture
-def signed_in(cli, config, emulator, moto_url, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
-    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    return emulator
-
-
 @pytest.mark.parametrize("secret", [TOKEN_FILE, TOKEN])
-def test_boto3_reads_the_server(signed_in, secret):
+def test_boto3_reads_the_server(signed_in_sts, secret):
     """With the token file (the host), or with the token alone (as `docker run -e` passes it)."""
     with Served("--profile", "dev") as served:
         other = TOKEN if secret == TOKEN_FILE else TOKEN_FILE
         seen = boto3_in(client_env(served.variables, drop=(other,)))
         assert seen["method"] == "container-role" and seen["key"].startswith("ASIA")
         assert re.fullmatch(r"\d{12}", seen["account"])
-        assert signed_in.calls["GetRoleCredentials"] == 1  # serve fetched once; the client read its cache
+        assert signed_in_sts.calls["GetRoleCredentials"] == 1  # serve fetched once; the client read its cache
         code, err = served.stop()
     assert code == 0 and "Stopped (SIGTERM)" in err
 
 
-def test_the_aws_cli_v1_reads_the_server(signed_in, aws_cli):
+def test_the_aws_cli_v1_reads_the_server(signed_in_sts, aws_cli):
     with Served("--profile", "dev") as served:
         aws = subprocess.run(
             [*aws_cli, "sts", "get-caller-identity", "--output", "json"],
@@ -55,7 +48,7 @@ def test_the_aws_cli_v1_reads_the_server(signed_in, aws_cli):
 
 
 @pytest.mark.parametrize("kind", ["metadata", "chain"])
-def test_the_js_sdk_reads_the_server(signed_in, node_modules, kind):  # noqa: F811
+def test_the_js_sdk_reads_the_server(signed_in_sts, node_modules, kind):  # noqa: F811
     """fromContainerMetadata reads the token variable; the default chain (fromHttp) the token file."""
     with Served("--profile", "dev") as served:
         env = client_env(served.variables, drop=(TOKEN_FILE,) if kind == "metadata" else (TOKEN,))
@@ -81,14 +74,14 @@ def test_the_js_sdk_reads_the_server(signed_in, node_modules, kind):  # noqa: F8
         ("fish", r'set -gx AWS_CONTAINER_CREDENTIALS_FULL_URI "http://127\.0\.0\.1:\d+/credentials"\n'),
     ],
 )
-def test_serve_prints_the_variables_in_the_export_formats(signed_in, fmt, pattern):
+def test_serve_prints_the_variables_in_the_export_formats(signed_in_sts, fmt, pattern):
     with Served("--profile", "dev", "--format", fmt) as served:
         assert re.fullmatch(pattern, served.lines[0])
         assert "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" in served.lines[1]
         assert re.search(r"AWS_CONTAINER_AUTHORIZATION_TOKEN\W+[0-9a-f]{64}\W*$", served.lines[2])
 
 
-def test_serve_makes_a_redirect_that_holds_the_token_private(signed_in, tmp_path):
+def test_serve_makes_a_redirect_that_holds_the_token_private(signed_in_sts, tmp_path):
     """``serve > dev.env`` as a shell makes it: with the umask, 0644, readable by every user."""
     out = tmp_path / "dev.env"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o644)
@@ -108,7 +101,7 @@ def test_serve_makes_a_redirect_that_holds_the_token_private(signed_in, tmp_path
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, stop):
+def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in_sts, stop):
     with Served("--profile", "dev") as served:
         token_file = Path(served.variables[TOKEN_FILE])
         assert token_file.exists()
@@ -119,12 +112,12 @@ def test_serve_stops_on_ctrl_c_or_sigterm_and_removes_its_token_file(signed_in, 
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
-def test_serve_stops_at_once_while_its_first_fetch_hangs(signed_in, stop):
+def test_serve_stops_at_once_while_its_first_fetch_hangs(signed_in_sts, stop):
     """The portal dribbles (a call may take 30 s): a stop request must not wait for it."""
     from test_serve import forget_cached_credentials
 
     forget_cached_credentials()
-    signed_in.configure(dribble_ms=300)
+    signed_in_sts.configure(dribble_ms=300)
     process = subprocess.Popen(
         [*ssohelper_cmd(), "serve", "--profile", "dev"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -135,7 +128,7 @@ def test_serve_stops_at_once_while_its_first_fetch_hangs(signed_in, stop):
     assert out == ""  # no lines, no token: there is no server
 
 
-def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
+def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in_sts):
     with Served("--profile", "dev") as served:
         url = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
         assert url.startswith("http://127.0.0.1:")
@@ -162,12 +155,12 @@ def test_serve_listens_on_loopback_only_and_exposed_only_when_asked(signed_in):
         (("--imds", "--bind-exposed", "127.0.0.2"), "IMDS clients send no secret"),  # no token to check
     ],
 )
-def test_serve_refuses_bad_options(signed_in, args, message):
+def test_serve_refuses_bad_options(signed_in_sts, args, message):
     result = run_ssohelper("serve", "--profile", "dev", *args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_port_in_use_is_a_clear_error(signed_in):
+def test_a_port_in_use_is_a_clear_error(signed_in_sts):
     with Served("--profile", "dev") as served:
         port = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"].split(":")[2].split("/")[0]
         result = run_ssohelper("serve", "--profile", "dev", "--port", port)
@@ -180,7 +173,7 @@ def test_serve_without_a_sign_in_exits_3(config, emulator):
     assert result.stdout == ""
 
 
-def test_imds_mode_serves_boto3_through_the_token_step(signed_in):
+def test_imds_mode_serves_boto3_through_the_token_step(signed_in_sts):
     with Served("--profile", "dev", "--imds") as served:
         assert served.variables["AWS_EC2_METADATA_V1_DISABLED"] == "true"
         env = client_env(served.variables, drop=("AWS_EC2_METADATA_DISABLED",))
@@ -189,7 +182,7 @@ def test_imds_mode_serves_boto3_through_the_token_step(signed_in):
         assert re.fullmatch(r"\d{12}", seen["account"])
 
 
-def test_debug_output_names_requests_but_never_a_secret(signed_in):
+def test_debug_output_names_requests_but_never_a_secret(signed_in_sts):
     with Served("--profile", "dev", "--debug") as served:
         url, token = served.variables["AWS_CONTAINER_CREDENTIALS_FULL_URI"], served.variables[TOKEN]
         document = as_an_sdk(url, headers={"Authorization": token}).json()

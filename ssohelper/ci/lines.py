@@ -50,10 +50,6 @@ class Lines:
         return (("\ufeff" if self.bom else "") + "\n".join(lines)).encode("utf-8")
 
 
-def indent_of(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 def last_line(node: yaml.Node) -> int:
     """The 0-based line a node's text ends on. A block collection ends where its last value
     does (its end mark is the next token's start); a block scalar's end mark is on the next line."""

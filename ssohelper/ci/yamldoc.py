@@ -90,13 +90,6 @@ def get(node: object, key: str) -> yaml.Node | None:
     return None
 
 
-def key_node(node: object, key: str) -> yaml.Node | None:
-    for name, _ in pairs(node):
-        if scalar(name) == key:
-            return name
-    return None
-
-
 def line(node: yaml.Node) -> int:
     """The 1-based line a node starts on."""
     return int(node.start_mark.line) + 1

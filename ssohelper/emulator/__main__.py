@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ssohelper.emulator.server import Emulator
+from ssohelper.emulator.facade import Emulator
 
 
 def _approve_after(value: str) -> int | None:

@@ -10,7 +10,6 @@ own option grammar (``parse``), which therefore lives here too.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
@@ -33,7 +32,7 @@ _SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
 _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     # rule(name, config sections by raw header, config path): a profile's or a session's RoleRef
     Rule = Callable[[str, dict[str, dict], str], "RoleRef"]
