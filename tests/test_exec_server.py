@@ -93,10 +93,12 @@ def test_a_command_killed_by_a_signal_ends_ssohelper_the_same_way(signed_in_sts)
     assert token_files() == []
 
 
+# The handler writes with os.write: the signal can land while print("ready") is still inside the
+# buffered writer that just sent the line, and a print from the handler would then be reentrant.
 TRAP = """
-import signal, sys, time
+import os, signal, sys, time
 def bye(number, frame):
-    print("got", signal.Signals(number).name, flush=True)
+    os.write(1, f"got {signal.Signals(number).name}\\n".encode())
     sys.exit(3)
 signal.signal(signal.SIGTERM, bye)
 signal.signal(signal.SIGHUP, bye)
