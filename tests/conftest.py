@@ -4,6 +4,7 @@ Helpers that tests import by name live in helpers.py; this file holds fixtures o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -165,12 +166,30 @@ def chained(isolated_home: Path, emulator, moto_url: str, monkeypatch: pytest.Mo
 
 @pytest.fixture(scope="session")
 def secret_service_env(tmp_path_factory):
-    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests."""
+    """A private D-Bus with an unlocked gnome-keyring: a real Secret Service for these tests.
+
+    Under load the daemon can answer before it has made its unlocked login collection; a write
+    then asks for a prompt that no one can answer ("Prompt dismissed"). So wait for the default
+    collection, and start afresh (a new bus and daemon) if it still won't take a write."""
     require(
         shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon") and shutil.which("dbus-send"),
         "gnome-keyring and dbus (apt-get install gnome-keyring dbus)",
     )
-    home = tmp_path_factory.mktemp("keyring-home")
+    problem = ""
+    for _attempt in range(3):
+        ready, stop = _start_secret_service(tmp_path_factory.mktemp("keyring-home"))
+        problem = _wait_until_unlocked({**os.environ, **ready}, time.time() + 60)
+        if not problem:
+            break
+        stop()
+    else:
+        pytest.fail(f"the test Secret Service never unlocked: {problem}")
+    yield ready
+    stop()
+
+
+def _start_secret_service(home: Path):
+    """A new session bus and gnome-keyring on it: (the variables to use, a function that stops both)."""
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_RUNTIME_DIR": str(home)}
     bus = subprocess.run(
         ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
@@ -191,30 +210,35 @@ def secret_service_env(tmp_path_factory):
     )
     daemon.stdin.write(b"test-password")
     daemon.stdin.close()
-    deadline = time.time() + 20
-    while time.time() < deadline:  # wait until the secrets service answers on the bus
-        probe = subprocess.run(
+
+    def stop() -> None:
+        daemon.terminate()
+        daemon.wait(10)
+        with contextlib.suppress(OSError):
+            os.kill(int(pid), 15)
+
+    deadline = time.time() + 60
+    while time.time() < deadline:  # the secrets service answers, and its default collection exists
+        alias = subprocess.run(
             [
                 "dbus-send",
                 "--session",
                 "--print-reply",
                 "--dest=org.freedesktop.secrets",
                 "/org/freedesktop/secrets",
-                "org.freedesktop.DBus.Peer.Ping",
+                "org.freedesktop.Secret.Service.ReadAlias",
+                "string:default",
             ],
             env=env,
             capture_output=True,
+            text=True,
             timeout=10,
         )
-        if probe.returncode == 0:
+        if alias.returncode == 0 and "/collection/" in alias.stdout:
             break
         time.sleep(0.1)
-    ready = {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"}
-    _wait_until_unlocked({**env, **ready}, deadline)
-    yield ready
-    daemon.terminate()
-    daemon.wait(10)
-    os.kill(int(pid), 15)
+    backend = "keyring.backends.SecretService.Keyring"
+    return {"DBUS_SESSION_BUS_ADDRESS": address, "PYTHON_KEYRING_BACKEND": backend}, stop
 
 
 @pytest.fixture
@@ -230,15 +254,15 @@ def secret_service(secret_service_env):
     keyring.core.init_backend()
 
 
-def _wait_until_unlocked(env: dict, deadline: float) -> None:
-    """The daemon answers before its login collection is created and unlocked: wait for a write."""
+def _wait_until_unlocked(env: dict, deadline: float) -> str:
+    """'' once a write works; else the last error (the daemon may still be making its collection)."""
     write = "import keyring; keyring.set_password('ssohelper-test', 'probe', 'ready')"
     while True:
         done = subprocess.run([sys.executable, "-c", write], env=env, capture_output=True, text=True, timeout=30)
         if done.returncode == 0:
-            return
+            return ""
         if time.time() > deadline:
-            pytest.fail(f"the test Secret Service never unlocked: {done.stderr.strip().splitlines()[-1:]}")
+            return str(done.stderr.strip().splitlines()[-1:])
         time.sleep(0.2)
 
 
