@@ -97,7 +97,8 @@ def signed_in_home(count: int) -> Iterator[str]:
 
 
 def measure(count: int) -> tuple[float, float, int]:
-    from ssohelper.migration import backups, planner
+    from ssohelper.journal import backups
+    from ssohelper.migration import planner
 
     with signed_in_home(count):
         start = time.perf_counter()

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from ssohelper.models import RoleTarget, SsoSession, mask
 from ssohelper.settings import DEFAULT_SCOPE
-from ssohelper.sso.flow import BROWSER, DEVICE, FlowChoice
+from ssohelper.signin.flow import BROWSER, DEVICE, FlowChoice
 
 ACCOUNT, ROLE = "111111111111", "Developer"
 _ISOLATED = (
@@ -90,9 +90,9 @@ def _demo_flow(*, browser: bool) -> FlowChoice:
 
 def run_demo(say: Callable[[str], None]) -> None:
     from ssohelper.emulator import Emulator
+    from ssohelper.roles import credential_process
     from ssohelper.settings import ProcessOptions
-    from ssohelper.sso import credential_process
-    from ssohelper.sso.login import Interaction, default_browser, ensure_login
+    from ssohelper.signin.login import Interaction, default_browser, ensure_login
 
     with Emulator(approve_after_polls=1, interval=1) as emulator, throwaway_home(emulator.url) as home:
         say(f"1. Started the bundled Identity Center emulator at {emulator.url}")

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from ssohelper import errors
-from ssohelper.migration.audit import key_kind
+from ssohelper.keys.survey import key_kind
 
 CONFIG_KEY = "AKIAIOSFODNN7EXAMPLE"
 CREDS_KEY = "AKIAI44QH8DHBEXAMPLE"

@@ -19,7 +19,7 @@ import pytest
 from helpers import ACCOUNT, ROLE, write_config
 
 from ssohelper import errors
-from ssohelper.sso import bounded
+from ssohelper.aws import bounded
 
 CAP_MIB = bounded.MAX_ANSWER // (1024 * 1024)
 

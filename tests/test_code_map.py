@@ -189,18 +189,18 @@ def test_the_maps_fixed_rules_hold():
 
 
 PLANTS = {
-    "a lazy import up the map": ("models.py", "def planted():\n    from ssohelper.sso import login\n", "models"),
+    "a lazy import up the map": ("models.py", "def planted():\n    from ssohelper.signin import login\n", "models"),
     "a TYPE_CHECKING import up the map": (
         "cache/memo.py",
         "if TYPE_CHECKING:\n    from ssohelper.ini.awsconfig import AwsConfig\n",
         "ssohelper.cache.memo",
     ),
     "a cycle between modules": ("ini/read.py", "def planted():\n    from ssohelper.ini import awsconfig\n", "cycle"),
-    "click outside cli": ("sso/status.py", "import click\n", "click"),
-    "an import of cli": ("sso/portal.py", "def planted():\n    from ssohelper.cli import app\n", "ssohelper.cli.app"),
+    "click outside cli": ("signin/status.py", "import click\n", "click"),
+    "an import of cli": ("roles/portal.py", "def planted():\n    from ssohelper.cli import app\n", "ssohelper.cli.app"),
     "a package in a stdlib-only module": ("paths.py", "def planted():\n    import botocore\n", "botocore"),
     "the emulator importing the product": ("emulator/state.py", "from ssohelper import errors\n", "emulator"),
-    "a relative import up the map": ("ini/lines.py", "from ..sso import clients\n", "ssohelper.sso.clients"),
+    "a relative import up the map": ("ini/lines.py", "from ..aws import clients\n", "ssohelper.aws.clients"),
 }
 
 

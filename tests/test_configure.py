@@ -17,7 +17,7 @@ import pytest
 from helpers import converse, run_ssohelper
 
 from ssohelper import errors
-from ssohelper.migration import backups
+from ssohelper.journal import backups
 
 MOTO_ACCOUNT = "123456789012"
 URL = "https://corp.awsapps.com/start"

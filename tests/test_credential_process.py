@@ -17,7 +17,7 @@ from helpers import ACCOUNT, ROLE, run_ssohelper, ssohelper_cmd, write_config
 from ssohelper import errors
 from ssohelper.cache import rolestore
 from ssohelper.models import SsoSession
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
-from ssohelper.sso.pkce import challenge, new_verifier
+from ssohelper.signin.pkce import challenge, new_verifier
 
 
 def post(url: str, body: dict) -> tuple[int, dict]:

@@ -12,8 +12,9 @@ from ssohelper import fastpath
 from ssohelper.cache import rolestore
 from ssohelper.errors import LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
-from ssohelper.sso import credential_process, tokencache
-from ssohelper.sso.login import usable_token
+from ssohelper.roles import credential_process
+from ssohelper.signin.login import usable_token
+from ssohelper.tokens import tokencache
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 T = NOW.timestamp()
@@ -158,7 +159,7 @@ class FailingOidc:
 
 
 def test_login_falls_back_to_a_new_sign_in_when_the_refresh_fails(monkeypatch):
-    import ssohelper.sso.login as login_module
+    import ssohelper.signin.login as login_module
 
     save_token(60)
     signed_in = []

@@ -115,10 +115,10 @@ def test_lock_waits_count_against_the_budget(signed_in):
     """A stuck lock holder: inside a budget the wait ends with it, whatever --lock-timeout says."""
     from test_login import CORP
 
+    from ssohelper.aws import deadline
     from ssohelper.cache import rolestore
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import deadline
-    from ssohelper.sso.credential_process import ProcessOptions, fetch, target_entry
+    from ssohelper.roles.credential_process import ProcessOptions, fetch, target_entry
 
     target = RoleTarget(CORP, ACCOUNT, ROLE)
     code = (
@@ -138,7 +138,7 @@ def test_lock_waits_count_against_the_budget(signed_in):
 
 
 def test_a_spent_budget_stops_aws_calls_before_they_start():
-    from ssohelper.sso import deadline
+    from ssohelper.aws import deadline
 
     with deadline.budget(0), pytest.raises(deadline.TimedOut, match="GetRoleCredentials: timed out"):
         deadline.run("GetRoleCredentials", lambda: 1)
@@ -229,7 +229,7 @@ def test_login_checks_each_oidc_answer(cli, config, emulator, operation, body, p
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
 def test_a_number_that_is_not_finite_is_a_bad_answer(value):
-    from ssohelper.sso import answers
+    from ssohelper.aws import answers
 
     with pytest.raises(answers.BadAnswer, match=r"CreateToken: .*expiresIn is"):
         answers.number("CreateToken", {"expiresIn": value}, "expiresIn", 1, 10)
@@ -274,9 +274,9 @@ def test_fault_arguments_are_checked(emulator, kwargs, words):
 def test_static_key_clients_get_the_same_retries_and_timeouts_as_the_sso_ones(monkeypatch):
     from botocore import UNSIGNED
 
+    from ssohelper.aws import clients
     from ssohelper.migration.discovery import static_client
     from ssohelper.migration.rewrite import StaticProfile
-    from ssohelper.sso import clients
 
     profile = StaticProfile("old", "AKIAEXAMPLEEXAMPLE12", "secret", None, True, False, "eu-west-1")
     for env in ({}, {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5", "SSOHELPER_CALL_TIMEOUT": "7"}):

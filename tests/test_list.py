@@ -176,7 +176,8 @@ def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in):
     import signal
     import threading
 
-    from ssohelper.sso import accounts, tokencache
+    from ssohelper.listings import accounts
+    from ssohelper.tokens import tokencache
 
     session = awsconfig.load().resolve_session(sso_session="corp")
     token = tokencache.load_token(session)

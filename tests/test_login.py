@@ -18,7 +18,7 @@ from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper import errors
 from ssohelper.models import SsoSession
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 
@@ -135,7 +135,7 @@ def test_a_rejected_registration_is_renewed(cli, config, emulator, isolated_home
 
 
 def test_slow_down_adds_five_seconds_each_time(config, emulator):
-    from ssohelper.sso.login import Interaction, ensure_login
+    from ssohelper.signin.login import Interaction, ensure_login
 
     emulator.configure(slow_down=2, interval=1)
     sleeps: list[float] = []
@@ -190,7 +190,7 @@ def test_a_closed_port_gives_one_line(cli, config, monkeypatch):
 
 
 def test_ctrl_c_exits_130_and_writes_nothing(cli, config, emulator, monkeypatch, isolated_home):
-    import ssohelper.sso.login as login_module
+    import ssohelper.signin.login as login_module
 
     emulator.configure(approve_after_polls=None)
 
@@ -207,7 +207,7 @@ def test_ctrl_c_exits_130_and_writes_nothing(cli, config, emulator, monkeypatch,
 
 
 def _with_sleep(sleep):
-    original = __import__("ssohelper.sso.login", fromlist=["Interaction"]).Interaction.__init__
+    original = __import__("ssohelper.signin.login", fromlist=["Interaction"]).Interaction.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)

@@ -20,7 +20,7 @@ import pytest
 from helpers import free_port, popen_interruptible, run_ssohelper, ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.sso import callback
+from ssohelper.signin import callback
 
 
 def login(*args: str) -> subprocess.CompletedProcess:

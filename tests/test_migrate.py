@@ -15,7 +15,8 @@ import pytest
 from helpers import ssohelper_cmd
 
 from ssohelper import errors
-from ssohelper.migration import backups, masking, planner
+from ssohelper.journal import backups, masking
+from ssohelper.migration import planner
 from ssohelper.migration.discovery import account_from_key_id
 
 MOTO_ACCOUNT = "123456789012"

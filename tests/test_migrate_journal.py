@@ -12,7 +12,7 @@ import pytest
 from helpers import run_ssohelper
 
 from ssohelper import errors, paths
-from ssohelper.migration import backups, recovery
+from ssohelper.journal import backups, recovery
 
 MAP = ("--map", "work=111111111111:Developer")
 MIGRATE = ("migrate-profiles", "--sso-session", "corp", *MAP, "--yes")
@@ -26,7 +26,8 @@ CREDENTIALS = f"[work]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_acc
 # Dies (like kill -9: no cleanup at all) right after the first of the two replaces.
 CRASH_BETWEEN_REPLACES = """
 import os
-from ssohelper.migration import backups, planner
+from ssohelper.journal import backups
+from ssohelper.migration import planner
 from ssohelper.migration.discovery import parse_map
 real, done = backups.replace, []
 def dying(path, data):

@@ -14,7 +14,7 @@ from helpers import run_ssohelper
 
 from ssohelper import paths
 from ssohelper.cache.fileio import TEMP_PREFIX
-from ssohelper.migration import backups, recovery
+from ssohelper.journal import backups, recovery
 
 TRIALS = 120
 SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
@@ -24,8 +24,8 @@ NEW = (b"[profile work]\ncredential_process = x\n", b"[work]\n")
 # Applies old -> new -> old ... for ever, as migrate and --rollback would, until it is killed.
 APPLY_FOREVER = """
 import os, sys
-from ssohelper.migration import backups
-from ssohelper.migration.backups import FileChange
+from ssohelper.journal import backups
+from ssohelper.journal.backups import FileChange
 old, new = (eval(sys.argv[1]), eval(sys.argv[2]))
 files = [os.environ["AWS_CONFIG_FILE"], os.environ["AWS_SHARED_CREDENTIALS_FILE"]]
 with open(files[0], "rb") as handle:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ssohelper import errors, paths
-from ssohelper.sso import names
+from ssohelper import errors, names, paths
 
 HOSTILE = {
     "111111111111": {"name": "dev\n[profile evil]\x1b[31m", "roles": ["Developer", "Bad\x00Role", "two\nlines"]},
@@ -82,7 +81,8 @@ def test_role_names_and_ids_are_checked_not_rewritten():
 
 def test_migrates_role_discovery_leaves_out_unsafe_role_names_too(signed_in):
     from ssohelper.ini import awsconfig
-    from ssohelper.sso import accounts, tokencache
+    from ssohelper.listings import accounts
+    from ssohelper.tokens import tokencache
 
     session = awsconfig.load().resolve_session(sso_session="corp")
     token = tokencache.load_token(session)

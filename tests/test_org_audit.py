@@ -58,8 +58,9 @@ def by_name(org: Org, name: str) -> str:
 def test_role_credentials_from_the_emulator_act_in_the_roles_account(signed_in, org):
     import boto3
 
+    from ssohelper.aws import portal
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import login, portal
+    from ssohelper.signin import login
 
     session = login_session()
     token = login.usable_token(session)

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from helpers import ACCOUNT, ROLE, require, run_ssohelper, ssohelper_cmd, write_config
 
 from ssohelper.models import SsoSession
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 SCRIPT = Path(__file__).parent / "node" / "resolve.js"
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")

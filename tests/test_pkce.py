@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from ssohelper.sso import callback, pkce
-from ssohelper.sso.flow import BROWSER, DEVICE, choose_flow
+from ssohelper.signin import callback, pkce
+from ssohelper.signin.flow import BROWSER, DEVICE, choose_flow
 
 
 def test_the_s256_challenge_matches_rfc_7636():

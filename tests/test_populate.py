@@ -235,7 +235,7 @@ def test_dry_run_never_prints_a_neighbouring_profiles_static_keys(cli, home):
 
 
 def test_a_failure_placing_the_secrets_after_the_apply_is_only_a_warning(cli, home, monkeypatch):
-    from ssohelper.sso import vault
+    from ssohelper.tokens import vault
 
     def broken(**_: object) -> None:
         raise OSError("keyring backend went away")

@@ -14,7 +14,7 @@ from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper import errors
 from ssohelper.ini import awsconfig
-from ssohelper.sso import console
+from ssohelper.roles import console
 
 PROCESS_PROFILE = (
     "\n[profile proc]\n"

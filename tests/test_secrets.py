@@ -14,7 +14,7 @@ from helpers import ACCOUNT, ROLE, run_ssohelper
 
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.models import SsoSession
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
@@ -159,7 +159,7 @@ class LockedKeyring(MemoryKeyring):
 
 
 def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, isolated_home, emulator):
-    from ssohelper.sso.login import Interaction, ensure_login
+    from ssohelper.signin.login import Interaction, ensure_login
 
     (isolated_home / ".aws").mkdir()
     (isolated_home / ".aws" / "config").write_text(PROCESS_ONLY)  # so the rule chooses the keyring
@@ -173,7 +173,7 @@ def test_a_locked_keyring_keeps_secrets_in_the_token_file(cli, isolated_home, em
 
 def test_a_locked_keyring_still_hands_out_role_credentials(cli, config, emulator):
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import credential_process
+    from ssohelper.roles import credential_process
 
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     store = rolestore.KeyringRoleStore(LockedKeyring())

@@ -18,11 +18,11 @@ from helpers import ACCOUNT
 from serving import Reply, as_an_sdk, raw
 
 from ssohelper.cache import rolestore
+from ssohelper.roles.credential_process import target_entry
 from ssohelper.serve import server
 from ssohelper.serve.server import CONNECTION_TIMEOUT
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso import tokencache
-from ssohelper.sso.credential_process import target_entry
+from ssohelper.tokens import tokencache
 
 
 def open_server(**options: float):

@@ -12,8 +12,8 @@ from helpers import ADMIN_ARN, assume_role_calls, converse, run_ssohelper
 from serving import Served, as_an_sdk, boto3_in, client_env, raw
 
 from ssohelper import errors, paths
+from ssohelper.roles import envcreds
 from ssohelper.serve.imds import ROLE_PATH, TOKEN_HEADER, TOKEN_PATH, TTL_HEADER
-from ssohelper.sso import envcreds
 
 ADMIN = "arn:aws:sts::222222222222:assumed-role/Admin/alice"
 CHILD = """

@@ -28,7 +28,7 @@ from helpers import (
 from test_secrets import PROCESS_ONLY
 
 from ssohelper.models import SsoSession
-from ssohelper.sso import awscli_cache, tokencache
+from ssohelper.tokens import awscli_cache, tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 KEYRING_KEY = "token/" + tokencache.token_key(CORP)
@@ -324,7 +324,7 @@ def test_the_secrets_rule(isolated_home, mode, secure, native, foreign, where):
 
     from ssohelper.cache.keyringstore import KeyringStore
     from ssohelper.ini import awsconfig
-    from ssohelper.sso import secrets_policy
+    from ssohelper.tokens import secrets_policy
 
     sections = {"sso-session corp": {"sso_start_url": CORP.start_url, "sso_region": "us-east-1"}}
     sections["profile legacy"] = {"sso_start_url": CORP.start_url, "sso_region": "us-east-1"}  # another token file

@@ -8,7 +8,7 @@ from pathlib import Path
 from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 
 from ssohelper.models import SsoSession
-from ssohelper.sso.status import status
+from ssohelper.signin.status import status
 
 PROC = (
     "\n[profile proc]\n"

@@ -15,7 +15,7 @@ import pytest
 from helpers import ACCOUNT, REPO, ROLE
 
 from ssohelper import errors
-from ssohelper.migration import backups
+from ssohelper.journal import backups
 
 URL = "https://corp.awsapps.com/start"
 SESSION = f"[sso-session corp]\nsso_start_url = {URL}\nsso_region = us-east-1\n"

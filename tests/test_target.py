@@ -14,7 +14,7 @@ from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
 from ssohelper.ini import profiles
 from ssohelper.models import RoleCredentials, SsoSession, Token
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 URL = "https://corp.awsapps.com/start"
 S = ["--account-id", ACCOUNT, "--role-name", ROLE]
@@ -168,7 +168,8 @@ def test_the_fast_and_slow_paths_name_the_same_files_and_locks(name, isolated_ho
 
     from ssohelper import paths
     from ssohelper.models import RoleTarget
-    from ssohelper.sso import credential_process, login
+    from ssohelper.roles import credential_process
+    from ssohelper.signin import login
 
     url = "https://corp.awsapps.com/start"
     session = SsoSession(url, "us-east-1", name)

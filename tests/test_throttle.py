@@ -12,8 +12,8 @@ import pytest
 from helpers import run_ssohelper
 
 from ssohelper import errors, paths
+from ssohelper.aws import pacing
 from ssohelper.emulator.throttle import TokenBucket
-from ssohelper.sso import pacing
 
 ACCOUNTS = {f"{300000000000 + n:012d}": {"name": f"t-{n:03d}", "roles": ["Admin", "ReadOnly"]} for n in range(150)}
 
@@ -68,7 +68,7 @@ def test_the_emulator_throttles_portal_calls_past_its_rate_with_429(emulator):
 
 def test_the_emulator_refuses_max_results_outside_1_to_100(signed_in):
     from ssohelper.ini import awsconfig
-    from ssohelper.sso import tokencache
+    from ssohelper.tokens import tokencache
 
     token = tokencache.load_token(awsconfig.load().resolve_session(sso_session="corp"))
     assert token is not None
@@ -194,7 +194,7 @@ def test_portal_max_rate_keeps_a_listing_under_a_lower_limit(signed_in):
 
 
 def test_adaptive_retry_mode_paces_instead_of_ours(signed_in, monkeypatch):
-    from ssohelper.sso import accounts
+    from ssohelper.listings import accounts
 
     monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
     assert accounts.new_pacer() is None
@@ -213,7 +213,8 @@ def test_the_emulator_refuses_negative_knobs(emulator):
 def test_migrates_role_discovery_finishes_under_the_throttle(signed_in):
     """migrate-profiles' discovery lists roles through roles_by_account, with its own pacer."""
     from ssohelper.ini import awsconfig
-    from ssohelper.sso import accounts, tokencache
+    from ssohelper.listings import accounts
+    from ssohelper.tokens import tokencache
 
     session = awsconfig.load().resolve_session(sso_session="corp")
     token = tokencache.load_token(session)

@@ -17,7 +17,7 @@ from ssohelper import errors, paths, target
 from ssohelper.cache import fileio, rolestore
 from ssohelper.cache.memo import memo_path
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ssohelper.aws import clients, deadline
 from ssohelper.ci.trust import RoleSpec, trust_policy
-from ssohelper.sso import clients, deadline
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from ssohelper import paths
 from ssohelper.ci import pipelines, scan, snippets, yamldoc
 from ssohelper.ci.rewrite import Manual, Rewritten, Target, rewrite
 from ssohelper.errors import UsageError
-from ssohelper.migration.backups import FileChange, Ledger
+from ssohelper.journal.backups import FileChange, Ledger
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 GITLAB_AUDIENCE = "https://gitlab.com"
@@ -29,7 +29,7 @@ class CiPlan:
         return [FileChange(r.path, r.before, r.after) for r in self.rewrites]
 
     def diff(self) -> str:
-        from ssohelper.migration.masking import masked_diff
+        from ssohelper.journal.masking import masked_diff
 
         return masked_diff([(r.path, r.before, r.after) for r in self.rewrites], show=mask_pipeline_line)
 
@@ -39,7 +39,7 @@ _PIN = re.compile(r"@([0-9a-f]{40})\b")  # an action pinned to a commit: public,
 
 def mask_pipeline_line(line: str) -> str:
     """A diff line of a pipeline file masked as every diff is, with its action pins left readable."""
-    from ssohelper.migration.masking import mask_line
+    from ssohelper.journal.masking import mask_line
     from ssohelper.models import mask
 
     masked = mask_line(line)

@@ -13,7 +13,7 @@ from ssohelper.cli.options import debug_option, say
 from ssohelper.cli.output import chosen_format, output_options, text_cell
 
 if TYPE_CHECKING:
-    from ssohelper.migration.audit import AuditReport, KeyAge
+    from ssohelper.keys.survey import AuditReport, KeyAge
 
 
 @click.command()
@@ -69,12 +69,12 @@ def audit(
         return run_org_audit(role_name, sso_session, account_ids, chosen_format(output))
     if role_name or sso_session or account_ids or output == "csv":
         raise errors.UsageError("--role-name, --sso-session, --accounts and --output csv go with --org")
-    from ssohelper.migration.audit import collect
+    from ssohelper.keys.survey import collect
 
     fmt = chosen_format(output)
     report, material = collect()
     if online:
-        from ssohelper.migration.keyage import with_key_ages
+        from ssohelper.keys.keyage import with_key_ages
 
         report = with_key_ages(report, material)
     document = dataclasses.asdict(report)

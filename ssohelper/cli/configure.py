@@ -19,7 +19,7 @@ from ssohelper.cli.session import sign_in
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
-    from ssohelper.migration.backups import FileChange
+    from ssohelper.journal.backups import FileChange
     from ssohelper.models import SsoSession
 
 CHOICES = ("migrate", "populate", "profile", "session")
@@ -207,9 +207,9 @@ def _one_profile(session: SsoSession, given: Given) -> tuple[FileChange | None, 
 
 
 def _pick_role(session: SsoSession) -> tuple[str, str, str]:
+    from ssohelper.listings.accounts import list_access
     from ssohelper.migration.generated import safe_name
-    from ssohelper.sso.accounts import list_access
-    from ssohelper.sso.login import usable_token
+    from ssohelper.signin.login import usable_token
 
     found = sorted(list_access(session, usable_token(session)), key=lambda r: (r.account_id, r.role_name))
     if not found:
@@ -223,7 +223,7 @@ def _pick_role(session: SsoSession) -> tuple[str, str, str]:
 def _show_and_apply(
     change: FileChange | None, given: Given, session: SsoSession, profile: tuple[str, str, str] | None = None
 ) -> bool:
-    from ssohelper.migration.masking import masked_diff
+    from ssohelper.journal.masking import masked_diff
     from ssohelper.migration.plandoc import change_document
 
     if given.fmt in ("json", "text"):

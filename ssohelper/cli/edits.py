@@ -11,13 +11,13 @@ from ssohelper.cli.options import confirm_apply, say
 from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
-    from ssohelper.migration.backups import Backup, FileChange, Ledger
+    from ssohelper.journal.backups import Backup, FileChange, Ledger
     from ssohelper.models import SsoSession
 
 
 def recover_first(dry_run: bool, ledger: Ledger | None = None) -> None:
     """Finish or undo an apply a crash interrupted, and say which; a dry run only warns."""
-    from ssohelper.migration import recovery
+    from ssohelper.journal import recovery
 
     if dry_run:
         if recovery.interrupted(ledger):
@@ -34,8 +34,8 @@ def apply_plan(
     sign-in secrets again.
 
     The files are changed by then: a failure placing the secrets is a warning, not a failure."""
-    from ssohelper.migration import backups
-    from ssohelper.sso import vault
+    from ssohelper.journal import backups
+    from ssohelper.tokens import vault
 
     confirm_apply(yes)
     backup = backups.apply(changes, ledger)
@@ -56,9 +56,9 @@ def apply_plan(
 def rollback(force: bool, yes: bool, reactivate: bool = False, ledger: Ledger | None = None) -> None:
     """Show what the latest backup puts back, ask, keep edits made since (--force), restore;
     then say which restored keys are Inactive, and reactivate them when asked."""
-    from ssohelper.migration import keystate
-    from ssohelper.migration import rollback as restoring
-    from ssohelper.migration.masking import masked_diff
+    from ssohelper.journal import rollback as restoring
+    from ssohelper.journal.masking import masked_diff
+    from ssohelper.keys import keystate
 
     plan = restoring.plan_rollback(ledger)
     if not force:
@@ -84,7 +84,7 @@ def rollback(force: bool, yes: bool, reactivate: bool = False, ledger: Ledger | 
 def reactivate_keys(directory: str | None = None) -> None:
     """Set the keys a rolled-back migration deactivated Active again, and report each."""
     from ssohelper.errors import NotApplied
-    from ssohelper.migration import keystate
+    from ssohelper.keys import keystate
 
     if directory is None:
         latest = keystate.latest_rolled_back()
@@ -99,7 +99,8 @@ def reactivate_keys(directory: str | None = None) -> None:
 def add_session(name: str, start_url: str | None, region: str | None) -> SsoSession:
     """The session ``name``; its section is added to ~/.aws/config first (with a backup) when
     missing. One of that name with another URL or region is refused, with nothing written."""
-    from ssohelper.migration import backups, sessions
+    from ssohelper.journal import backups
+    from ssohelper.migration import sessions
 
     session = sessions.requested(name, start_url, region)
     change = None if session.in_config else sessions.session_change(session)

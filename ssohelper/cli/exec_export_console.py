@@ -11,7 +11,7 @@ import click
 
 from ssohelper.cli.options import debug_option, profile_option, say
 from ssohelper.cli.serve import min_ttl_option, serve_options
-from ssohelper.sso import envcreds
+from ssohelper.roles import envcreds
 
 _PROFILE_HELP = "A profile that uses SSO or ssohelper's credential_process (default: AWS_PROFILE, else default)."
 
@@ -112,10 +112,10 @@ def console(profile: str | None, print_only: bool, destination: str | None, dura
 
     Example: ssohelper console --profile dev --destination https://console.aws.amazon.com/s3/
     """
+    from ssohelper.aws import bounded
     from ssohelper.ini import awsconfig
-    from ssohelper.sso import bounded
-    from ssohelper.sso.console import console_link, http_getter
-    from ssohelper.sso.login import default_browser
+    from ssohelper.roles.console import console_link, http_getter
+    from ssohelper.signin.login import default_browser
 
     found = _credentials(profile)
     cafile = bounded.ca_bundle(awsconfig.load().profile(profile or awsconfig.default_profile()))

@@ -124,7 +124,8 @@ def migrate_profiles(
 
     Example: ssohelper migrate-profiles --sso-session corp --dry-run
     """
-    from ssohelper.migration import backups, planner
+    from ssohelper.journal import backups
+    from ssohelper.migration import planner
     from ssohelper.migration.discovery import parse_map
 
     if force and not rollback:
@@ -196,7 +197,8 @@ def run_migrate(
 
 def _retire(plan: planner.Plan, directory: str) -> None:
     """Deactivate the migrated keys, report each, and record those made Inactive for a rollback."""
-    from ssohelper.migration import keystate, planner
+    from ssohelper.keys import keystate
+    from ssohelper.migration import planner
 
     outcomes = planner.retire_keys(plan)
     for outcome in outcomes:

@@ -10,7 +10,7 @@ import click
 
 from ssohelper import settings
 from ssohelper.models import SsoSession
-from ssohelper.sso.login import Interaction, default_browser
+from ssohelper.signin.login import Interaction, default_browser
 
 log = logging.getLogger("ssohelper")
 _state = {"debug": False}
@@ -167,7 +167,7 @@ def auto_login_ui(session: SsoSession) -> Interaction | None:
     as ``login`` chooses it."""
     if default_browser() is None and not sys.stderr.isatty():
         return None
-    from ssohelper.sso.flow import choose_flow_here
+    from ssohelper.signin.flow import choose_flow_here
 
     choice = choose_flow_here(
         use_device_code=False, named_session=session.name is not None, redirect_port=session.redirect_port

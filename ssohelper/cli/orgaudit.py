@@ -32,7 +32,7 @@ def run_org_audit(role_name: str | None, sso_session: str | None, account_ids: s
     from ssohelper.ini.awsconfig import resolve_session
     from ssohelper.org.audit import audit_org
     from ssohelper.org.export import document, rows, to_csv
-    from ssohelper.sso.login import usable_token
+    from ssohelper.signin.login import usable_token
 
     if not role_name:
         raise errors.UsageError("audit --org needs --role-name ROLE (a role your sign-in has in every account)")

@@ -44,8 +44,8 @@ def credential_process(**values: str | bool | None) -> None:
         credential_process = ssohelper credential-process --sso-session corp
             --account-id 111111111111 --role-name Developer
     """
-    from ssohelper.sso import deadline
-    from ssohelper.sso.credential_process import fetch
+    from ssohelper.aws import deadline
+    from ssohelper.roles.credential_process import fetch
 
     # The same options dict the fast path builds, resolved by the same rules.
     options = {
@@ -74,7 +74,7 @@ def credential_process(**values: str | bool | None) -> None:
 
 def _chained(options: dict[str, str]) -> bool:
     """A --profile (and nothing naming another role) whose profile assumes a role_arn."""
-    from ssohelper.sso import chain
+    from ssohelper.roles import chain
 
     named = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
     if "--profile" not in options or any(key in options for key in named):
@@ -84,10 +84,10 @@ def _chained(options: dict[str, str]) -> bool:
 
 def _chained_document(profile: str, settings: ProcessOptions) -> str:
     """The credential_process document of a chained profile, within credential-process's budget."""
+    from ssohelper.aws import deadline
     from ssohelper.cache import rolestore
-    from ssohelper.sso import deadline
-    from ssohelper.sso.credential_process import fetch
-    from ssohelper.sso.envcreds import profile_credentials
+    from ssohelper.roles.credential_process import fetch
+    from ssohelper.roles.envcreds import profile_credentials
 
     started = (click.get_current_context().find_root().obj or {}).get("started", time.monotonic())
     limit = LOGIN_WAIT if settings.auto_login else PROCESS_BUDGET - 1 - (time.monotonic() - started)

@@ -55,10 +55,10 @@ def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_
 
     Example: ssohelper serve --profile dev --format env > dev.env &
     """
+    from ssohelper.roles.envcreds import format_lines
     from ssohelper.serve import server
     from ssohelper.serve.peer import PROC_TCP
     from ssohelper.serve.tokenfile import keep_output_private
-    from ssohelper.sso.envcreds import format_lines
 
     options = serve_options(min_ttl)
     with server.StopSignals() as signals:  # a signal interrupts the first fetch, then ends the wait

@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ssohelper.models import SsoSession
-    from ssohelper.sso.status import SessionStatus, StatusReport
+    from ssohelper.signin.status import SessionStatus, StatusReport
 
 
 @click.command()
@@ -100,8 +100,8 @@ def sign_in(
     secrets: str | None = None,
 ) -> str:
     """login's sign-in and its report; returns what it did (reused, refreshed, signed-in)."""
-    from ssohelper.sso.flow import choose_flow_here
-    from ssohelper.sso.login import ensure_login
+    from ssohelper.signin.flow import choose_flow_here
+    from ssohelper.signin.login import ensure_login
 
     choice = choose_flow_here(
         use_device_code=use_device_code,
@@ -137,8 +137,8 @@ def logout(
 
     Example: ssohelper logout --sso-session corp
     """
-    from ssohelper.sso.logout import configured_sessions, sweep
-    from ssohelper.sso.logout import logout as sign_out
+    from ssohelper.signin.logout import configured_sessions, sweep
+    from ssohelper.signin.logout import logout as sign_out
 
     if everything and (profile or sso_session or start_url or sso_region):
         raise UsageError("--all signs out of every session; give it no --profile, --sso-session or --start-url")
@@ -179,8 +179,8 @@ def status(
     """
     import json
 
-    from ssohelper.sso.logout import configured_sessions
-    from ssohelper.sso.status import status as read_status
+    from ssohelper.signin.logout import configured_sessions
+    from ssohelper.signin.status import status as read_status
 
     fmt = chosen_format(output)
     if profile or sso_session or start_url or sso_region:  # --sso-region alone: the usage error of login
@@ -283,8 +283,8 @@ def list_roles(
 def _fetch_listing(session: SsoSession) -> list[tuple[str, str, str]]:
     """Every (account, name, role) from the portal, kept in the listing cache; warnings said."""
     from ssohelper.cache import listing
-    from ssohelper.sso.accounts import list_access
-    from ssohelper.sso.login import usable_token
+    from ssohelper.listings.accounts import list_access
+    from ssohelper.signin.login import usable_token
 
     token = usable_token(session)
     warnings: list[str] = []

@@ -27,6 +27,8 @@ VALUE_OPTIONS = {
     "--min-ttl": None,
     "--lock-timeout": None,
 }
+# The keys of a static-key profile: in ~/.aws/credentials or ~/.aws/config.
+STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 FLAGS = ("--auto-login", "--debug")
 _SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
 _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")

@@ -1,1 +1,1 @@
-"""migrate-profiles: survey static-key profiles, discover targets, plan, apply, back up, roll back."""
+"""migrate-profiles and populate: plan the rewrite of static-key profiles to SSO, and write it."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 from ssohelper import paths
 from ssohelper.errors import UsageError
 from ssohelper.ini.editor import parse_bytes
-from ssohelper.migration import backups, sessions
-from ssohelper.migration.backups import FileChange
+from ssohelper.journal import backups
+from ssohelper.journal.backups import FileChange
+from ssohelper.migration import sessions
 from ssohelper.migration.rewrite import rewrite_config, survey
 from ssohelper.models import AccountRole, SsoSession
 

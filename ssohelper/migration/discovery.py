@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.aws import clients, deadline
 from ssohelper.errors import AwsError, ConfigError, SsoHelperError
+from ssohelper.listings import accounts
 from ssohelper.migration.rewrite import StaticProfile
 from ssohelper.models import AccountRole, SsoSession, Token, mask
-from ssohelper.sso import accounts, clients, deadline
 
 log = logging.getLogger("ssohelper")
 Chooser = Callable[[str, str, Sequence[str]], "str | None"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ssohelper.journal.backups import FileChange
 from ssohelper.migration import planner
 from ssohelper.migration import populate as populating
-from ssohelper.migration.backups import FileChange
 from ssohelper.models import SsoSession, mask
 
 COLUMNS = ("profile", "account_id", "role_name", "action")

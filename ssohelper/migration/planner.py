@@ -13,14 +13,15 @@ from ssohelper import paths
 from ssohelper.ini import awsconfig
 from ssohelper.ini.editor import IniFile, parse_bytes
 from ssohelper.ini.read import Section, parse_sections
-from ssohelper.migration import backups, masking, rolesanywhere, sessions
-from ssohelper.migration.backups import FileChange
+from ssohelper.journal import backups, masking
+from ssohelper.journal.backups import FileChange
+from ssohelper.journal.masking import gc_paused
+from ssohelper.migration import rolesanywhere, sessions
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from ssohelper.migration.masking import gc_paused
 from ssohelper.migration.rewrite import Survey, quote, rewrite_config, rewrite_credentials, survey
 from ssohelper.migration.rolesanywhere import RolesAnywhere
 from ssohelper.models import AccountRole, SsoSession, mask
-from ssohelper.sso.login import usable_token
+from ssohelper.signin.login import usable_token
 
 
 @dataclass(frozen=True)

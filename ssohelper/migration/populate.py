@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from ssohelper import paths
 from ssohelper.ini import awsconfig
-from ssohelper.migration import generated, masking, planner
-from ssohelper.migration.backups import FileChange
+from ssohelper.journal import masking
+from ssohelper.journal.backups import FileChange
+from ssohelper.listings.accounts import Progress, list_access
+from ssohelper.migration import generated, planner
 from ssohelper.models import SsoSession
-from ssohelper.sso.accounts import Progress, list_access
-from ssohelper.sso.login import usable_token
+from ssohelper.signin.login import usable_token
 
 
 @dataclass(frozen=True)

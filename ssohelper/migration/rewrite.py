@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
+from ssohelper.ini.profiles import STATIC_KEYS
 from ssohelper.ini.read import section_kind
 from ssohelper.models import AccountRole
 from ssohelper.settings import DEFAULT_SCOPE
 
-STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes")
 _ALREADY = (
     ("sso_session", "already uses SSO"),

@@ -11,8 +11,8 @@ from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.editor import parse_bytes
 from ssohelper.ini.read import display_path
-from ssohelper.migration import backups
-from ssohelper.migration.backups import FileChange
+from ssohelper.journal import backups
+from ssohelper.journal.backups import FileChange
 from ssohelper.migration.rewrite import session_section
 from ssohelper.models import SsoSession
 

@@ -1,7 +1,7 @@
 """Which accounts the audit visits: those the sign-in lists, and whether the role reaches each.
 
 This is the one place the audit asks for the listing: the same paced, name-checked listing as
-``list`` (ssohelper.sso.accounts).
+``list`` (ssohelper.listings.accounts).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.listings import accounts
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import accounts
 
 Progress = Callable[[int, int, str], None]  # (done, total, pace)
 

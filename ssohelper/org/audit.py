@@ -14,7 +14,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from typing import Any
 
+from ssohelper.aws import clients, portal
 from ssohelper.errors import LoginRequired, SsoHelperError
+from ssohelper.listings import accounts
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
 from ssohelper.org import credreport
 from ssohelper.org.accounts import Candidate, Progress, candidates
@@ -22,7 +24,6 @@ from ssohelper.org.calls import is_denied
 from ssohelper.org.clients import iam_clients
 from ssohelper.org.findings import AUDITED, LISTING, REPORT, UNREACHABLE, AccountAudit, OrgAudit
 from ssohelper.org.listing import users_from_listing
-from ssohelper.sso import accounts, clients, portal
 
 WORKERS = 16  # accounts at a time; a thread waiting for a report costs nothing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssohelper.sso import clients, deadline
+from ssohelper.aws import clients, deadline
 
 DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 
@@ -26,6 +26,6 @@ def call(client: Any, operation: str, *, paged: str | None = None, **params: Any
 
 
 def _pages(what: str, pages: Any) -> Any:
-    from ssohelper.sso.portal import each_page
+    from ssohelper.aws.portal import each_page
 
     return each_page(what, pages)

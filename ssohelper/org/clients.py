@@ -13,9 +13,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ssohelper.aws import clients
 from ssohelper.errors import ConfigError
 from ssohelper.models import RoleCredentials
-from ssohelper.sso import clients
 
 IAM_ATTEMPTS = 10  # adaptive mode: throttled calls wait for the client-side rate rather than fail
 

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.aws import clients
 from ssohelper.errors import AwsError, ConfigError, UsageError
 from ssohelper.org.calls import call
 from ssohelper.org.scp import SCP_LIMIT
 from ssohelper.org.scpcheck import Policy, Verdict, parse, verdicts
-from ssohelper.sso import clients
 
 SCP = "SERVICE_CONTROL_POLICY"
 DEFAULT_NAME = "ssohelper-deny-long-term-credentials"

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 
 from ssohelper.errors import LoginRequired, SsoHelperError
+from ssohelper.roles.envcreds import ProfileCredentials
 from ssohelper.serve.checks import Refusal
-from ssohelper.sso.envcreds import ProfileCredentials
-from ssohelper.sso.tokencache import format_time
+from ssohelper.tokens.tokencache import format_time
 
 JSON = "application/json"
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from types import FrameType
 
 from ssohelper import paths
+from ssohelper.roles import envcreds
 from ssohelper.serve import tokenfile
 from ssohelper.serve.server import Endpoint
-from ssohelper.sso import envcreds
 
 # Keys and other ways to name credentials, which SDKs would prefer to the server's.
 _SHADOWING = (

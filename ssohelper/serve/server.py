@@ -23,12 +23,12 @@ from types import FrameType
 from typing import Any, Protocol
 
 from ssohelper.errors import UsageError
+from ssohelper.roles.envcreds import ProfileCredentials
 from ssohelper.serve import answers, peer, tokenfile
 from ssohelper.serve.checks import Door, Refusal, allowed_hosts, bind_address, credentials_refusal
 from ssohelper.serve.imds import Imds
 from ssohelper.serve.source import Supplier, profile_credentials
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso.envcreds import ProfileCredentials
 
 log = logging.getLogger("ssohelper")
 

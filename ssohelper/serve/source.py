@@ -14,9 +14,10 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from ssohelper.aws import deadline
 from ssohelper.errors import AwsError, SsoHelperError
+from ssohelper.roles import envcreds
 from ssohelper.settings import PROCESS_BUDGET, ProcessOptions
-from ssohelper.sso import deadline, envcreds
 
 log = logging.getLogger("ssohelper")
 
@@ -31,7 +32,7 @@ def profile_credentials(
     """Role credentials for ``profile``, chained or not, through credential-process's cache,
     locks and refresh. A chained profile's MFA code is asked with ``ask_mfa``; without it (the
     server's own fetches: no terminal) the fetch fails with LoginRequired rather than waiting."""
-    from ssohelper.sso.credential_process import fetch
+    from ssohelper.roles.credential_process import fetch
 
     return envcreds.profile_credentials(
         profile, fetch_document=lambda target: fetch(target, options), options=options, ask_mfa=ask_mfa

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ssohelper.models import epoch_now
 
 if TYPE_CHECKING:
-    from ssohelper.sso.flow import FlowChoice
+    from ssohelper.signin.flow import FlowChoice
 
 
 @dataclass

@@ -17,15 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.aws import answers, clients, deadline
 from ssohelper.cache import locks, rolestore
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.ini.read import display_path
 from ssohelper.models import RoleCredentials, RoleTarget, epoch_now, mask
+from ssohelper.roles import credential_process as role_credentials
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso import answers, clients, deadline
-from ssohelper.sso import credential_process as role_credentials
-from ssohelper.sso.tokencache import parse_time
+from ssohelper.tokens.tokencache import parse_time
 
 log = logging.getLogger("ssohelper")
 AskMfa = Callable[[str], str]  # mfa_serial -> the code the person types

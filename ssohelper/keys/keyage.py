@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from ssohelper.migration.audit import LONG_TERM, AuditReport, KeyAge, KeyMaterial
+from ssohelper.aws import clients, deadline
+from ssohelper.keys.survey import LONG_TERM, AuditReport, KeyAge, KeyMaterial
 from ssohelper.migration.discovery import static_client
 from ssohelper.migration.rewrite import StaticProfile
 from ssohelper.models import epoch_now
-from ssohelper.sso import clients, deadline
 
 
 def with_key_ages(

@@ -4,9 +4,9 @@
 shared by a bounded pool of threads (botocore clients are thread-safe), with a connection pool
 of the same size, so N accounts cost N ListAccountRoles calls at about N / WORKERS round trips.
 Listings page at 100 (the portal's most). The portal throttles at about 20 calls a second: the
-threads share one pacer (ssohelper.sso.pacing) that backs off on 429 and probes back up, and a
+threads share one pacer (ssohelper.aws.pacing) that backs off on 429 and probes back up, and a
 throttled call is retried rather than lost. Names from the server are checked
-(ssohelper.sso.names) before anyone shows or writes them.
+(ssohelper.names) before anyone shows or writes them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
+from ssohelper import names
+from ssohelper.aws import clients, pacing, portal
 from ssohelper.models import AccountRole, SsoSession, Token
-from ssohelper.sso import clients, names, pacing, portal
 
 log = logging.getLogger("ssohelper")
 WORKERS = 16

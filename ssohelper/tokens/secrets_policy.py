@@ -9,7 +9,7 @@
 - the token file did not already hold them from another tool (``aws sso login``): ssohelper
   never moves secrets out of a file another tool wrote.
 
-Otherwise they stay in the 0600 token file, as the AWS CLI keeps them. ``sso.vault`` applies the
+Otherwise they stay in the 0600 token file, as the AWS CLI keeps them. ``tokens.vault`` applies the
 rule on every login, refresh, status and migrate, and moves secrets that sit elsewhere.
 """
 
@@ -26,7 +26,7 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession
-from ssohelper.sso import tokencache
+from ssohelper.tokens import tokencache
 
 UNSET: Any = object()
 Notify = Callable[[str], None]

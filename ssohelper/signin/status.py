@@ -15,9 +15,9 @@ from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
-from ssohelper.sso import tokencache
-from ssohelper.sso.secrets_policy import UNSET
-from ssohelper.sso.vault import TokenVault
+from ssohelper.tokens import tokencache
+from ssohelper.tokens.secrets_policy import UNSET
+from ssohelper.tokens.vault import TokenVault
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import settings
+from ssohelper.aws import clients
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import AwsError, LoginRequired
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import authcode, clients, oidc
-from ssohelper.sso.flow import FlowChoice, has_display
-from ssohelper.sso.interaction import Interaction
-from ssohelper.sso.secrets_policy import UNSET, Notify, Placement, report
-from ssohelper.sso.vault import TokenVault, signin_lock_path
+from ssohelper.signin import authcode, oidc
+from ssohelper.signin.flow import FlowChoice, has_display
+from ssohelper.signin.interaction import Interaction
+from ssohelper.tokens.secrets_policy import UNSET, Notify, Placement, report
+from ssohelper.tokens.vault import TokenVault, signin_lock_path
 
 log = logging.getLogger("ssohelper")
 

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.aws import clients, deadline
 from ssohelper.cache.fileio import Untrusted, read_trusted, write_atomic
 from ssohelper.errors import SsoHelperError
-from ssohelper.migration import backups
+from ssohelper.journal import backups
 from ssohelper.migration.discovery import KeyOutcome
 from ssohelper.models import RoleCredentials, RoleTarget, mask
-from ssohelper.sso import clients, deadline
 
 RECORD = "deactivated-keys.json"
 
@@ -101,9 +101,9 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
 
 
 def _role_credentials(target: RoleTarget) -> RoleCredentials:
+    from ssohelper.roles.chain import from_document
+    from ssohelper.roles.credential_process import fetch
     from ssohelper.settings import load_process_settings
-    from ssohelper.sso.chain import from_document
-    from ssohelper.sso.credential_process import fetch
 
     return from_document(fetch(target, load_process_settings()))
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from ssohelper.cache.fileio import write_atomic
 from ssohelper.errors import NotApplied
 from ssohelper.ini.read import display_path
-from ssohelper.migration import backups
-from ssohelper.migration.backups import Backup, Ledger
+from ssohelper.journal import backups
+from ssohelper.journal.backups import Backup, Ledger
 
 
 @dataclass(frozen=True)

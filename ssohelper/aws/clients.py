@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ssohelper.aws import bounded
+from ssohelper.aws.pacing import Pacer
 from ssohelper.errors import AwsError, ConfigError, LoginRequired, SsoHelperError
 from ssohelper.models import SsoSession
 from ssohelper.settings import call_timeout
-from ssohelper.sso import bounded
-from ssohelper.sso.pacing import Pacer
 
 log = logging.getLogger("ssohelper")
 
@@ -58,7 +58,7 @@ def client(service: str, region: str, *, max_pool_connections: int = 10, pacer: 
     threads that call it. Its 'standard' retry mode retries throttling (429,
     TooManyRequestsException) with exponential backoff and full jitter; a paced client (a
     listing) keeps more attempts, so a throttled call is retried rather than lost. Every answer
-    is read up to a cap (ssohelper.sso.bounded)."""
+    is read up to a cap (ssohelper.aws.bounded)."""
     import botocore.session
     from botocore.exceptions import BotoCoreError
 

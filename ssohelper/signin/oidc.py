@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ssohelper.aws import answers, clients, deadline
 from ssohelper.errors import AwsError, LoginFailed
 from ssohelper.models import SsoSession, Token, epoch_now
-from ssohelper.sso import answers, clients, deadline, tokencache
-from ssohelper.sso.callback import REDIRECT_URI_WITHOUT_PORT
-from ssohelper.sso.vault import TokenVault
+from ssohelper.signin.callback import REDIRECT_URI_WITHOUT_PORT
+from ssohelper.tokens import tokencache
+from ssohelper.tokens.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 

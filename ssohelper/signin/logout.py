@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import paths
+from ssohelper.aws import portal
 from ssohelper.cache import keyringstore, listing, rolestore
 from ssohelper.cache.fileio import remove_stale_temps
 from ssohelper.cache.keyringstore import KeyringStore
@@ -17,9 +18,9 @@ from ssohelper.errors import ConfigError, SsoHelperError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import awscli_cache, portal, tokencache
-from ssohelper.sso.secrets_policy import UNSET
-from ssohelper.sso.vault import TokenVault
+from ssohelper.tokens import awscli_cache, tokencache
+from ssohelper.tokens.secrets_policy import UNSET
+from ssohelper.tokens.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 

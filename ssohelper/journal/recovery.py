@@ -15,7 +15,7 @@ import shutil
 from ssohelper import paths
 from ssohelper.cache.fileio import check_dir, remove_stale_temps
 from ssohelper.ini.read import display_path
-from ssohelper.migration.backups import (
+from ssohelper.journal.backups import (
     MANIFEST,
     PENDING,
     Backup,

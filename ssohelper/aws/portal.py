@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ssohelper.aws import answers, clients, deadline
 from ssohelper.errors import AwsError
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
-from ssohelper.sso import answers, clients, deadline
 
 _NO_ACCESS = {"ForbiddenException", "AccessDeniedException"}
 _NO_MORE_PAGES: Any = object()

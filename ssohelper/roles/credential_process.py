@@ -6,12 +6,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ssohelper.aws import deadline, portal
 from ssohelper.cache import keyringstore, locks, rolestore
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, Token, epoch_now, mask
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso import deadline, portal, tokencache
-from ssohelper.sso.login import Interaction, ensure_login, usable_token
+from ssohelper.signin.login import Interaction, ensure_login, usable_token
+from ssohelper.tokens import tokencache
 
 log = logging.getLogger("ssohelper")
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from ssohelper.aws import bounded, deadline
 from ssohelper.errors import AwsError, ConfigError
 from ssohelper.models import RoleCredentials
-from ssohelper.sso import bounded, deadline
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_SIGNIN"
 ISSUER = "ssohelper"

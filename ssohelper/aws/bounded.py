@@ -4,7 +4,7 @@ up to a cap, and HTTP calls made outside botocore use botocore's TLS and proxy s
 botocore reads a whole answer into memory before any check can see it, so a ``before-send``
 handler sends the request itself through the client's own HTTP session (its proxies, CA
 bundle and connection pool) and reads the body in chunks, stopping at the cap. The same
-handler paces portal calls (ssohelper.sso.pacing).
+handler paces portal calls (ssohelper.aws.pacing).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from ssohelper.aws.pacing import Pacer
 from ssohelper.errors import AwsError, ConfigError
-from ssohelper.sso.pacing import Pacer
 
 MAX_ANSWER = 4 * 1024 * 1024  # the largest real answer is tens of KiB
 CHUNK = 64 * 1024

@@ -11,11 +11,12 @@ import logging
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ssohelper.aws import answers, clients
 from ssohelper.errors import LoginFailed
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import answers, callback, clients, oidc, pkce
-from ssohelper.sso.interaction import Interaction
-from ssohelper.sso.vault import TokenVault
+from ssohelper.signin import callback, oidc, pkce
+from ssohelper.signin.interaction import Interaction
+from ssohelper.tokens.vault import TokenVault
 
 log = logging.getLogger("ssohelper")
 AUTH_CODE_GRANT = "authorization_code"

@@ -20,7 +20,7 @@ from ssohelper.errors import CannotRun, CommandNotFound, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleCredentials, RoleTarget
 from ssohelper.settings import ProcessOptions
-from ssohelper.sso.tokencache import format_time
+from ssohelper.tokens.tokencache import format_time
 
 NESTED_MARKER = "SSOHELPER_EXEC_PROFILE"
 FORMATS = ("process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish")
@@ -55,7 +55,7 @@ def profile_credentials(
 
     The region is ``region``, else AWS_REGION or AWS_DEFAULT_REGION, else the profile's, else
     the session's, as in the SDKs."""
-    from ssohelper.sso import chain
+    from ssohelper.roles import chain
 
     config = awsconfig.load()
     name = profile or awsconfig.default_profile()
@@ -78,8 +78,8 @@ def profile_credentials(
 
 
 def _cached_document(target: RoleTarget) -> str:
+    from ssohelper.roles.credential_process import fetch
     from ssohelper.settings import load_process_settings
-    from ssohelper.sso.credential_process import fetch
 
     return fetch(target, load_process_settings())
 

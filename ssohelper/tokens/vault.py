@@ -14,14 +14,15 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ssohelper import paths, settings
+from ssohelper.aws import deadline
 from ssohelper.cache import keyringstore, locks
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import Busy
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.models import SsoSession, Token
-from ssohelper.sso import deadline, secrets_policy, tokencache
-from ssohelper.sso.secrets_policy import UNSET, Notify, Placement, SecretsStatus, report
+from ssohelper.tokens import secrets_policy, tokencache
+from ssohelper.tokens.secrets_policy import UNSET, Notify, Placement, SecretsStatus, report
 
 MOVE_WAIT = 5.0  # seconds status or migrate wait for a refresh under way before leaving the move to it
 log = logging.getLogger("ssohelper")

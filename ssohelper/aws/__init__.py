@@ -1,0 +1,1 @@
+"""Reaching AWS: botocore clients, the portal API, answer caps, deadlines and pacing."""

@@ -1,0 +1,1 @@
+"""Listings: every account and role a sign-in gives."""

@@ -1,0 +1,1 @@
+"""Role credentials: credential_process, role chaining, environment credentials, the console."""

@@ -1,0 +1,1 @@
+"""Token storage: the SSO token, its registration, and where their secrets live."""
