@@ -23,6 +23,7 @@ from ssohelper.cli import (
     migrate,
     populate,
     process,
+    rotate,
     scp,
     serve,
     session,
@@ -64,6 +65,7 @@ for _command in (
     scp.scp_policy,
     ci.ci_role,
     ci.migrate_ci,
+    rotate.rotate_key,
     completion.completion,
 ):
     cli.add_command(_command)

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from typing import Any
 
-from ssohelper.aws import clients, portal
-from ssohelper.errors import LoginRequired, SsoHelperError
-from ssohelper.listings import accounts
-from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
+from ssohelper.aws import clients
+from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.org import credreport
-from ssohelper.org.accounts import Candidate, Progress, candidates
+from ssohelper.org.accounts import Candidate, Progress
 from ssohelper.org.calls import is_denied
-from ssohelper.org.clients import iam_clients
 from ssohelper.org.findings import AUDITED, LISTING, REPORT, UNREACHABLE, AccountAudit, OrgAudit
 from ssohelper.org.listing import users_from_listing
-
-WORKERS = 16  # accounts at a time; a thread waiting for a report costs nothing
+from ssohelper.org.visit import WORKERS, each_account
 
 
 def audit_org(
@@ -42,51 +37,18 @@ def audit_org(
 ) -> OrgAudit:
     """Audit every account the sign-in lists (or those in ``only``) through ``role_name``."""
     now = clock().replace(microsecond=0)
-    make_iam = iam_for or iam_clients()
-    # One paced client for the listing and every GetRoleCredentials: the portal throttles both.
-    sso = accounts.portal_client(session, workers, accounts.new_pacer())
-    found = candidates(session, token, role_name, only=only, client=sso)
-    results: dict[str, AccountAudit] = {
-        c.account_id: AccountAudit(c.account_id, c.account_name, UNREACHABLE, note=c.reason)
-        for c in found
-        if not c.reachable
-    }
-    reachable = [c for c in found if c.reachable]
-
-    def one(candidate: Candidate) -> AccountAudit:
-        target = RoleTarget(session, candidate.account_id, role_name)
-        try:
-            credentials = portal.get_role_credentials(target, token, client=sso)
-            return audit_account(candidate, make_iam(credentials), now=now, sleep=sleep)
-        except LoginRequired:
-            raise
-        except SsoHelperError as exc:
-            return AccountAudit(candidate.account_id, candidate.account_name, UNREACHABLE, note=str(exc))
-
-    if reachable:
-        _run_all(one, reachable, workers, results, progress)
-    ordered = tuple(results[c.account_id] for c in found)
-    return OrgAudit(role_name=role_name, generated_at=now, accounts=ordered)
-
-
-def _run_all(
-    one: Callable[[Candidate], AccountAudit],
-    reachable: list[Candidate],
-    workers: int,
-    results: dict[str, AccountAudit],
-    progress: Progress | None,
-) -> None:
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(reachable)), thread_name_prefix="ssohelper-org")
-    futures = {pool.submit(one, candidate): candidate for candidate in reachable}
-    try:
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future].account_id] = future.result()
-            if progress:
-                progress(done, len(reachable), "")
-    except BaseException:  # Ctrl-C or an expired sign-in: don't wait for the accounts still running
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+    found = each_account(
+        session,
+        token,
+        role_name,
+        lambda candidate, iam: audit_account(candidate, iam, now=now, sleep=sleep),
+        lambda candidate, why: AccountAudit(candidate.account_id, candidate.account_name, UNREACHABLE, note=why),
+        only=only,
+        workers=workers,
+        progress=progress,
+        iam_for=iam_for,
+    )
+    return OrgAudit(role_name=role_name, generated_at=now, accounts=tuple(found))
 
 
 def audit_account(

@@ -1,0 +1,133 @@
+"""keys retire and keys report: the keys that remain, across the organisation (the work is in
+ssohelper.keys)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import click
+
+from ssohelper import errors
+from ssohelper.cli.options import complete_sessions, confirm_apply, debug_option, say
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
+from ssohelper.models import mask
+
+if TYPE_CHECKING:
+    from ssohelper.keys.retire import Key, RetirePlan
+
+_COLUMNS = [
+    ("account_id", "ACCOUNT"),
+    ("user", "USER"),
+    ("access_key_id", "KEY"),
+    ("last_activity", "LAST USED (OR CREATED)"),
+    ("idle_days", "IDLE DAYS"),
+    ("action", "ACTION"),
+    ("reason", "REASON"),
+]
+
+
+@click.group()
+def keys() -> None:
+    """The static keys that remain: retire the unused ones, and report the burn-down.
+
+    Example: ssohelper keys retire --role-name SecurityAdmin --unused-days 90 --dry-run
+    """
+
+
+@keys.command()
+@click.option("--role-name", metavar="ROLE", required=True, help="A role your sign-in has in every account.")
+@click.option("--sso-session", "-s", shell_complete=complete_sessions, help="An [sso-session NAME] from ~/.aws/config.")
+@click.option("--accounts", "account_ids", metavar="ID,...", help="Only these accounts.")
+@click.option("--unused-days", type=click.IntRange(min=1), help="Retire keys unused for this many days or more.")
+@click.option(
+    "--exclude", multiple=True, metavar="WHO=REASON", help="Keep a user, ACCOUNT/USER or key ID (repeatable)."
+)
+@click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.option("--rollback", is_flag=True, help="Reactivate exactly the keys the last retirement deactivated.")
+@output_options
+@debug_option
+def retire(
+    role_name: str,
+    sso_session: str | None,
+    account_ids: str | None,
+    unused_days: int | None,
+    exclude: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    rollback: bool,
+    output: str | None,
+) -> int:
+    """Deactivate every active key unused for --unused-days or more, in every account.
+
+    A key's idle time counts from its last use, or from its creation when it was never used.
+    Shows the plan (key IDs masked), then deactivates (never deletes) through the role in each
+    account, journalling each key before its call; --rollback reactivates exactly those keys.
+    An unreachable account is reported and the others go on (exit 5).
+
+    Example: ssohelper keys retire --role-name SecurityAdmin --unused-days 90 --exclude vendor-bot="billing export"
+    """
+    from ssohelper.cli.orgaudit import _account_ids
+    from ssohelper.ini.awsconfig import resolve_session
+    from ssohelper.keys import retire as retiring
+    from ssohelper.signin.login import usable_token
+
+    session = resolve_session(None, sso_session)
+    if rollback:
+        confirm_apply(yes, "Reactivate the keys the last retirement deactivated?")
+        token = usable_token(session)
+        folder, outcomes = retiring.rollback(session, token, role_name)
+        return _outcomes(outcomes, "reactivated", folder)
+    if unused_days is None:
+        raise errors.UsageError("keys retire needs --unused-days N (or --rollback)")
+    excludes = retiring.parse_excludes(exclude)
+    token = usable_token(session)
+    with progress_on_terminal("Reading keys") as progress:
+        plan = retiring.plan(
+            session, token, role_name, unused_days, excludes=excludes, only=_account_ids(account_ids), progress=progress
+        )
+    _show(plan, chosen_format(output))
+    if dry_run or not plan.to_deactivate:
+        if not plan.to_deactivate:
+            say("Nothing to retire.")
+        return errors.EXIT_AWS if plan.unreachable else errors.EXIT_OK
+    confirm_apply(yes, f"Deactivate {len(plan.to_deactivate)} key(s)?")
+    folder, outcomes = retiring.apply(session, token, plan)
+    code = _outcomes(outcomes, "deactivated", folder)
+    if code == errors.EXIT_OK:
+        say(f"Undo with: ssohelper keys retire --role-name {role_name} --rollback --yes")
+    return errors.EXIT_AWS if plan.unreachable else code
+
+
+def _row(key: Key) -> dict[str, str]:
+    row = {k: "" if v is None else str(v) for k, v in asdict(key).items()}
+    row["access_key_id"] = mask(key.access_key_id)
+    return row
+
+
+def _show(plan: RetirePlan, fmt: str) -> None:
+    if fmt == "json":
+        document = asdict(plan)
+        for account in document["accounts"]:
+            for key in account["keys"]:
+                key["access_key_id"] = mask(key["access_key_id"])
+        click.echo(json.dumps(document, indent=2))
+    else:
+        rows = [_row(key) for account in plan.accounts for key in account.keys]
+        click.echo(render(rows, _COLUMNS, fmt), nl=False)
+    for account in plan.unreachable:
+        say(f"{account.account_id}: unreachable: {account.note}")
+    say(
+        f"{len(plan.to_deactivate)} key(s) to deactivate (unused {plan.unused_days}+ days) in "
+        f"{len(plan.accounts) - len(plan.unreachable)} of {len(plan.accounts)} account(s)"
+    )
+
+
+def _outcomes(outcomes: list[tuple[Key, str]], verb: str, folder: str) -> int:
+    failed = [(key, why) for key, why in outcomes if why != "done"]
+    for key, why in failed:
+        say(f"{key.account_id} {key.user} {mask(key.access_key_id)}: not {verb}: {why}")
+    say(f"{len(outcomes) - len(failed)} key(s) {verb}; journal: {folder}")
+    return errors.EXIT_AWS if failed else errors.EXIT_OK
