@@ -20,6 +20,7 @@ from ssohelper.cli import (
     configure,
     demo,
     exec_export_console,
+    keys,
     migrate,
     populate,
     process,
@@ -66,6 +67,7 @@ for _command in (
     ci.ci_role,
     ci.migrate_ci,
     rotate.rotate_key,
+    keys.keys,
     completion.completion,
 ):
     cli.add_command(_command)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ssohelper import paths
 from ssohelper.cache.fileio import Untrusted, ensure_private_dir, open_trusted, read_trusted, write_atomic
-from ssohelper.errors import ConfigError, NotApplied, SsoHelperError
+from ssohelper.errors import ConfigError, NotApplied, SsoHelperError, UsageError
 from ssohelper.journal import backups
 from ssohelper.keys import iam
 from ssohelper.models import SsoSession, Token
@@ -75,7 +75,7 @@ def parse_excludes(values: Iterable[str]) -> dict[str, str]:
     for value in values:
         who, sep, reason = value.partition("=")
         if not sep or not who.strip() or not reason.strip():
-            raise ConfigError(f"--exclude takes WHO=REASON (a user, ACCOUNT/USER or key ID, and why), not {value!r}")
+            raise UsageError(f"--exclude takes WHO=REASON (a user, ACCOUNT/USER or key ID, and why), not {value!r}")
         found[who.strip()] = reason.strip()
     return found
 
