@@ -77,6 +77,17 @@ def user_config_dir() -> str:
     return os.path.join(base, APP)
 
 
+def user_data_dir() -> str:
+    """Saved audits and their history (``audit --org --save``, ``keys report``)."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home(), "AppData", "Local")
+        return os.path.join(base, APP)
+    if sys.platform == "darwin":
+        return os.path.join(home(), "Library", "Application Support", APP)
+    base = os.environ.get("XDG_DATA_HOME", "").strip() or os.path.join(home(), ".local", "share")
+    return os.path.join(base, APP)
+
+
 def settings_file() -> str:
     """ssohelper's own settings (INI, section [ssohelper])."""
     return os.path.join(user_config_dir(), "config")

@@ -156,6 +156,7 @@ def test_cache_and_config_dirs_agree_with_platformdirs():
 
     assert paths.user_cache_dir() == platformdirs.user_cache_dir("ssohelper", appauthor=False)
     assert paths.user_config_dir() == platformdirs.user_config_dir("ssohelper", appauthor=False)
+    assert paths.user_data_dir() == platformdirs.user_data_dir("ssohelper", appauthor=False)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG runtime dirs are a Linux thing")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 @click.option("--role-name", metavar="ROLE", help="With --org: the role to use in each account.")
 @click.option("--sso-session", "-s", help="With --org: an [sso-session NAME] from ~/.aws/config.")
 @click.option("--accounts", "account_ids", metavar="ID,...", help="With --org: only these accounts.")
+@click.option("--save", is_flag=True, help="With --org: keep this audit (keys masked, 0600) for keys report.")
 @debug_option
 def audit(
     path: str | None,
@@ -35,6 +36,7 @@ def audit(
     role_name: str | None,
     sso_session: str | None,
     account_ids: str | None,
+    save: bool,
 ) -> int:
     """Find static AWS credentials: in ~/.aws/credentials, ~/.aws/config and the environment.
 
@@ -66,8 +68,8 @@ def audit(
         if online:
             raise errors.UsageError("--online is for this machine's keys; --org always asks IAM")
 
-        return run_org_audit(role_name, sso_session, account_ids, chosen_format(output))
-    if role_name or sso_session or account_ids or output == "csv":
+        return run_org_audit(role_name, sso_session, account_ids, chosen_format(output), save=save)
+    if role_name or sso_session or account_ids or save or output == "csv":
         raise errors.UsageError("--role-name, --sso-session, --accounts and --output csv go with --org")
     from ssohelper.keys.survey import collect
 

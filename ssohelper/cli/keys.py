@@ -15,6 +15,7 @@ from ssohelper.cli.output import chosen_format, output_options, progress_on_term
 from ssohelper.models import mask
 
 if TYPE_CHECKING:
+    from ssohelper.keys.history import Row
     from ssohelper.keys.retire import Key, RetirePlan
 
 _COLUMNS = [
@@ -29,6 +30,7 @@ _COLUMNS = [
 
 
 @click.group()
+@debug_option
 def keys() -> None:
     """The static keys that remain: retire the unused ones, and report the burn-down.
 
@@ -131,3 +133,91 @@ def _outcomes(outcomes: list[tuple[Key, str]], verb: str, folder: str) -> int:
         say(f"{key.account_id} {key.user} {mask(key.access_key_id)}: not {verb}: {why}")
     say(f"{len(outcomes) - len(failed)} key(s) {verb}; journal: {folder}")
     return errors.EXIT_AWS if failed else errors.EXIT_OK
+
+
+_REPORT_COLUMNS = [
+    ("account_id", "ACCOUNT"),
+    ("user", "USER"),
+    ("access_key_id", "KEY"),
+    ("state", "STATE"),
+    ("idle_days", "IDLE DAYS"),
+    ("last_used", "LAST USED"),
+    ("found_in", "FOUND IN"),
+    ("controls", "CIS CONTROLS NOT MET"),
+]
+
+
+@keys.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@output_options(extra=("csv",))
+@click.option(
+    "--html",
+    "html_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write one self-contained HTML page.",
+)
+@debug_option
+def report(files: tuple[str, ...], output: str | None, html_file: str | None) -> int:
+    """The burn-down: every key from the saved audits and FILES, its state, and counts over time.
+
+    Joins every `audit --org --save` (kept under the data directory) with FILES (`audit
+    --output json` from laptops, `audit --ci --output json` from repositories) into one
+    history: each key's account, user, where it was found, last use, state (active, unused 90+
+    days, deactivated by `keys retire`, gone from the latest audit, or in a pipeline) and the
+    CIS AWS Foundations controls it fails. --html writes a page with the chart of active keys
+    per audit that loads nothing from the network. Key IDs are masked.
+
+    Example: ssohelper keys report --output csv > keys.csv
+    Example: ssohelper keys report laptop-audit.json --html burn-down.html
+    """
+    from datetime import datetime, timezone
+
+    from ssohelper.keys import history, retire
+
+    rows, audits = history.report(files, deactivated=retire.deactivated_masked())
+    fmt = chosen_format(output)
+    if fmt == "json":
+        click.echo(json.dumps({"audits": audits, "keys": [asdict(row) for row in rows]}, indent=2))
+    elif fmt == "csv":
+        click.echo(_csv(rows), nl=False)
+    else:
+        table = [{k: "" if v is None else str(v) for k, v in asdict(row).items()} for row in rows]
+        click.echo(render(table, _REPORT_COLUMNS, fmt), nl=False)
+    if html_file:
+        from ssohelper.keys.htmlreport import page
+
+        made = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        _write_private(html_file, page(rows, audits, made).encode())
+        say(f"wrote {html_file}")
+    if not audits:
+        say("no saved audits yet: run ssohelper audit --org --role-name ROLE --save")
+    return errors.EXIT_OK
+
+
+def _csv(rows: list[Row]) -> str:
+    import csv
+    import io
+
+    from ssohelper.keys.history import Row
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = list(Row.__dataclass_fields__)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow(["" if v is None else _inert(str(v)) for v in asdict(row).values()])
+    return buffer.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """A spreadsheet must not run a cell: one starting with = + - @ (or tab, CR) gets a quote."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and cell != "-" else cell
+
+
+def _write_private(path: str, data: bytes) -> None:
+    from ssohelper.cache.fileio import write_atomic
+    from ssohelper.journal.backups import writing
+
+    with writing(path):
+        write_atomic(path, data)  # 0600: it names users and accounts; share it on purpose

@@ -27,7 +27,9 @@ _COLUMNS = [
 ]
 
 
-def run_org_audit(role_name: str | None, sso_session: str | None, account_ids: str | None, output: str) -> int:
+def run_org_audit(
+    role_name: str | None, sso_session: str | None, account_ids: str | None, output: str, *, save: bool = False
+) -> int:
     """Audit every account the sign-in reaches with ``role_name``; exit 10 when keys are found."""
     from ssohelper.ini.awsconfig import resolve_session
     from ssohelper.org.audit import audit_org
@@ -48,6 +50,10 @@ def run_org_audit(role_name: str | None, sso_session: str | None, account_ids: s
     else:
         click.echo(render(rows(audit), _COLUMNS, output), nl=False)
     _notes(audit)
+    if save:
+        from ssohelper.keys import history
+
+        say(f"saved this audit in {history.save(document(audit))}")
     if audit.long_term_keys_found:
         return errors.EXIT_FINDINGS
     if audit.summary()["accounts_unreachable"]:

@@ -215,6 +215,27 @@ def latest() -> str | None:
     return None
 
 
+def deactivated_masked() -> set[str]:
+    """Masked IDs of keys a retirement deactivated and no rollback reactivated (for the report)."""
+    from ssohelper.models import mask
+
+    found: set[str] = set()
+    try:
+        names = os.listdir(root())
+    except OSError:
+        return found
+    for name in names:
+        folder = os.path.join(root(), name)
+        if os.path.exists(os.path.join(folder, "plan.json")) and not os.path.exists(
+            os.path.join(folder, "rolled-back")
+        ):
+            try:
+                found.update(mask(key.access_key_id) for key in touched(folder))
+            except ConfigError:
+                continue
+    return found
+
+
 def touched(folder: str) -> list[Key]:
     """The keys an apply sent (or was about to send) UpdateAccessKey for, from its journal."""
     try:
