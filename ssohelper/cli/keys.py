@@ -178,11 +178,11 @@ def report(files: tuple[str, ...], output: str | None, html_file: str | None) ->
     rows, audits = history.report(files, deactivated=retire.deactivated_masked())
     fmt = chosen_format(output)
     if fmt == "json":
-        click.echo(json.dumps({"audits": audits, "keys": [asdict(row) for row in rows]}, indent=2))
+        click.echo(json.dumps({"audits": audits, "keys": [row._asdict() for row in rows]}, indent=2))
     elif fmt == "csv":
         click.echo(_csv(rows), nl=False)
     else:
-        table = [{k: "" if v is None else str(v) for k, v in asdict(row).items()} for row in rows]
+        table = [{k: "" if v is None else str(v) for k, v in row._asdict().items()} for row in rows]
         click.echo(render(table, _REPORT_COLUMNS, fmt), nl=False)
     if html_file:
         from ssohelper.keys.htmlreport import page
@@ -203,10 +203,8 @@ def _csv(rows: list[Row]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = list(Row.__dataclass_fields__)
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow(["" if v is None else _inert(str(v)) for v in asdict(row).values()])
+    writer.writerow(Row._fields)
+    writer.writerows(["" if v is None else _inert(str(v)) for v in row] for row in rows)
     return buffer.getvalue()
 
 

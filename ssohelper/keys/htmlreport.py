@@ -7,7 +7,6 @@ No script, no font, no image, nothing fetched: a Content-Security-Policy of ``de
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from html import escape
 from typing import Any
 
@@ -50,8 +49,8 @@ def page(rows: Sequence[Row], audits: Sequence[dict[str, Any]], generated_at: st
         ),
         "<h2>Every key</h2>",
         _table(
-            list(asdict(rows[0]).keys()) if rows else ["key"],
-            [["" if v is None else str(v) for v in asdict(row).values()] for row in rows],
+            list(Row._fields),
+            [["" if v is None else str(v) for v in row] for row in rows],
             classes=[row.state for row in rows],
         ),
         "</body></html>\n",
