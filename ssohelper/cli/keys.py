@@ -86,9 +86,11 @@ def retire(
         raise errors.UsageError("keys retire needs --unused-days N (or --rollback)")
     excludes = retiring.parse_excludes(exclude)
     token = usable_token(session)
+    clients: dict[str, object] = {}  # each account's IAM client, kept for the apply
     with progress_on_terminal("Reading keys") as progress:
+        only = _account_ids(account_ids)
         plan = retiring.plan(
-            session, token, role_name, unused_days, excludes=excludes, only=_account_ids(account_ids), progress=progress
+            session, token, role_name, unused_days, excludes=excludes, only=only, progress=progress, keep=clients
         )
     _show(plan, chosen_format(output))
     if dry_run or not plan.to_deactivate:
@@ -96,7 +98,7 @@ def retire(
             say("Nothing to retire.")
         return errors.EXIT_AWS if plan.unreachable else errors.EXIT_OK
     confirm_apply(yes, f"Deactivate {len(plan.to_deactivate)} key(s)?")
-    folder, outcomes = retiring.apply(session, token, plan)
+    folder, outcomes = retiring.apply(session, token, plan, clients=clients)
     code = _outcomes(outcomes, "deactivated", folder)
     if code == errors.EXIT_OK:
         say(f"Undo with: ssohelper keys retire --role-name {role_name} --rollback --yes")

@@ -26,7 +26,7 @@ from ssohelper.keys import iam
 from ssohelper.models import SsoSession, Token
 from ssohelper.org.accounts import Candidate, Progress
 from ssohelper.org.calls import call
-from ssohelper.org.visit import each_account
+from ssohelper.org.visit import each_account, each_known
 
 DEACTIVATE, KEEP, EXCLUDED = "deactivate", "keep", "excluded"
 PLANNED, UNREACHABLE = "planned", "unreachable"
@@ -95,12 +95,16 @@ def plan(
     progress: Progress | None = None,
     iam_for: Callable[[Any], Any] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    keep: dict[str, Any] | None = None,
 ) -> RetirePlan:
-    """Every active key in every account the role reaches, each marked deactivate, keep or excluded."""
+    """Every active key in every account the role reaches, each marked deactivate, keep or
+    excluded. ``keep`` collects each account's IAM client, for an apply right after."""
     now = clock().replace(microsecond=0)
     rules = excludes or {}
 
     def work(candidate: Candidate, client: Any) -> Account:
+        if keep is not None:
+            keep[candidate.account_id] = client
         keys = tuple(
             _judge(candidate.account_id, user, meta, client, now, unused_days, rules) for user, meta in _active(client)
         )
@@ -175,15 +179,17 @@ def apply(
     *,
     iam_for: Callable[[Any], Any] | None = None,
     clock: Callable[[], float] = time.time,
+    clients: dict[str, Any] | None = None,
 ) -> tuple[str, list[tuple[Key, str]]]:
-    """Deactivate the plan's keys; returns the journal folder and each key's outcome."""
+    """Deactivate the plan's keys (with ``clients`` kept by the plan when given); returns the
+    journal folder and each key's outcome."""
     folder = os.path.join(
         root(), time.strftime("%Y%m%dT%H%M%S", time.gmtime(clock())) + f"-{time.monotonic_ns() % 10**9:09d}"
     )
     with backups.writing(folder):
         ensure_private_dir(folder)
         write_atomic(os.path.join(folder, "plan.json"), json.dumps(_document(retire), indent=1).encode())
-    outcomes = _each_key(session, token, retire.role_name, retire.to_deactivate, "Inactive", folder, iam_for)
+    outcomes = _each_key(session, token, retire.role_name, retire.to_deactivate, "Inactive", folder, iam_for, clients)
     return folder, outcomes
 
 
@@ -257,6 +263,7 @@ def _each_key(
     status: str,
     journal: str | None,
     iam_for: Callable[[Any], Any] | None,
+    clients: dict[str, Any] | None = None,
 ) -> list[tuple[Key, str]]:
     by_account: dict[str, list[Key]] = {}
     for key in keys:
@@ -279,7 +286,10 @@ def _each_key(
     def unreachable(candidate: Candidate, why: str) -> list[tuple[Key, str]]:
         return [(key, f"account unreachable: {why}") for key in by_account.get(candidate.account_id, [])]
 
-    done = each_account(session, token, role_name, work, unreachable, only=sorted(by_account), iam_for=iam_for)
+    if clients is not None and set(by_account) <= set(clients):
+        done = each_known({account_id: clients[account_id] for account_id in by_account}, work)
+    else:
+        done = each_account(session, token, role_name, work, unreachable, only=sorted(by_account), iam_for=iam_for)
     return [outcome for account in done for outcome in account]
 
 

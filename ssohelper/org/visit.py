@@ -60,6 +60,16 @@ def each_account(
     return [results[c.account_id] for c in found]
 
 
+def each_known(clients: dict[str, Any], work: Callable[[Candidate, Any], T], *, workers: int = WORKERS) -> list[T]:
+    """``work`` again on accounts already visited, with the IAM clients kept from that visit
+    (no second listing, no second GetRoleCredentials: the portal's throttle is the slow part)."""
+    results: dict[str, T] = {}
+    found = [Candidate(account_id, "", True) for account_id in sorted(clients)]
+    if found:
+        _run_all(lambda c: work(c, clients[c.account_id]), found, workers, results, None)
+    return [results[c.account_id] for c in found]
+
+
 def _run_all(
     one: Callable[[Candidate], T],
     reachable: list[Candidate],
