@@ -170,3 +170,23 @@ def test_a_rotation_killed_at_any_call_leaves_a_working_key_and_finishes_or_roll
         assert result.code in (0, errors.EXIT_NOT_APPLIED), result.err
         assert statuses(moto, vendor["user"])[held_key(isolated_home)] == "Active"
     assert list(isolated_home.rglob("new-key.json")) == []
+
+
+def test_an_scp_refusing_create_access_key_says_which_principal_to_exempt():
+    """A narrow unit test: IAM's answer when an SCP denies the call, as botocore raises it."""
+    from botocore.exceptions import ClientError
+
+    from ssohelper.errors import AwsError
+    from ssohelper.keys import rotation
+
+    class Denied:
+        def create_access_key(self, **_: str) -> None:
+            message = (
+                "User: arn:aws:iam::111111111111:user/vendor is not authorized to perform: "
+                "iam:CreateAccessKey with an explicit deny in a service control policy"
+            )
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": message}}, "CreateAccessKey")
+
+    with pytest.raises(AwsError) as raised:
+        rotation._create(Denied(), "vendor")
+    assert "scp-policy --allow-principal" in str(raised.value) and "--admin-profile" in str(raised.value)
