@@ -86,6 +86,10 @@ def test_a_rotation_proves_switches_and_deactivates_then_finish_deletes(cli, ven
     leftovers = [p for p in (isolated_home).rglob("new-key.json")]
     assert leftovers == []
 
+    unfinished = cli("rotate-key", "--profile", "vendor", "--yes")
+    assert unfinished.code == errors.EXIT_NOT_APPLIED and "--finish" in unfinished.err
+    assert len(statuses(moto, vendor["user"])) == 2
+
     finished = cli("rotate-key", "--profile", "vendor", "--finish")
     assert finished.code == 0, finished.err
     assert statuses(moto, vendor["user"]) == {new: "Active"}

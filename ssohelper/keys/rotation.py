@@ -67,6 +67,11 @@ def rotate(name: str, *, admin_profile: str | None = None, sleep: Callable[[floa
     current = _settled(name)
     if current is not None and current.state in OPEN:
         return _resume(current, sleep)
+    if current is not None and current.state == DEACTIVATED:
+        raise NotApplied(
+            f"the last rotation of '{name}' left its old key {mask(current.old_key_id)} inactive; delete it first: "
+            f"ssohelper rotate-key --profile {name} --finish (or undo it: --rollback)"
+        )
     profile = static_profile(name)
     old = iam.Keys(profile.access_key_id or "", profile.secret_access_key or "")
     admin = iam.client("iam", profile=admin_profile) if admin_profile else iam.client("iam", keys=old)
