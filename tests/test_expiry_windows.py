@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from ssohelper import fastpath
+from ssohelper import fastpath, times
 from ssohelper.cache import rolestore
 from ssohelper.errors import LoginRequired
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
@@ -120,10 +120,10 @@ def far_from_utc(monkeypatch):
 
 def test_token_times_use_the_aws_cli_format(far_from_utc):
     assert time.localtime(T).tm_hour == 0  # the zone took effect, so a local-time slip would show
-    assert tokencache.format_time(T) == "2026-11-28T12:00:00Z"
-    assert tokencache.parse_time("2026-11-28T12:00:00Z") == T
-    assert tokencache.parse_time("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
-    assert tokencache.parse_time("2026-11-28T12:00:00") == T  # no zone given: UTC, not local time
+    assert times.format_epoch(T) == "2026-11-28T12:00:00Z"
+    assert times.parse_epoch("2026-11-28T12:00:00Z") == T
+    assert times.parse_epoch("2026-11-28T12:00:00.123000+00:00") == pytest.approx(T + 0.123)
+    assert times.parse_epoch("2026-11-28T12:00:00") == T  # no zone given: UTC, not local time
 
 
 class UnreachableOidc:

@@ -57,7 +57,7 @@ def test_populate_writes_no_unsafe_name_into_the_config(cli, signed_in):
     assert "\x00" not in text and "\x1b" not in text and "[profile evil]" not in text
     assert "[x]" not in text and "two" not in text and "12345" not in text
     assert "sso_role_name = Developer" in text or "--role-name Developer" in text
-    assert "warning: account 111111111111: a role named Bad\\x00Role has unsafe characters; left out" in result.out
+    assert "warning: account 111111111111: a role named Bad\\x00Role has unsafe characters; left out" in result.err
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 from helpers import ACCOUNT, ROLE, require, run_ssohelper, ssohelper_cmd, write_config
 
+from ssohelper import times
 from ssohelper.models import SsoSession
 from ssohelper.tokens import tokencache
 
@@ -89,7 +90,7 @@ def token_file() -> dict:
 def set_minutes_left(minutes: float, *, milliseconds: bool = False) -> None:
     raw = token_file()
     when = time.time() + minutes * 60
-    raw["expiresAt"] = tokencache.format_time(when)
+    raw["expiresAt"] = times.format_epoch(when)
     if milliseconds:  # as the JS SDK writes it
         raw["expiresAt"] = raw["expiresAt"][:-1] + f".{int(when * 1000) % 1000:03d}Z"
     Path(tokencache.token_path(CORP)).write_text(json.dumps(raw, indent=2))

@@ -67,8 +67,8 @@ def test_populate_writes_a_marked_profile_for_every_role_and_botocore_reads_them
     result = cli("populate", "--sso-session", "corp", "--yes")
     assert result.code == 0, result.err
     assert "4 to create, 0 to update, 0 to remove, 0 unchanged" in result.out
-    assert "region = us-east-1 (the sso_region of sso-session 'corp')" in result.out
-    assert "dev.ReadOnly: skipped: a profile of that name that populate did not write exists" in result.out
+    assert "region = us-east-1 (the sso_region of sso-session 'corp')" in result.err
+    assert "dev.ReadOnly: skipped: a profile of that name that populate did not write exists" in result.err
     text = config_text(home)
     assert text.startswith(CONFIG)  # everything that was there, byte for byte
     found = sections(text)
@@ -111,7 +111,7 @@ def test_prune_removes_exactly_the_stale_generated_profiles(cli, home, emulator)
     emulator.configure(accounts={k: v for k, v in ACCOUNTS.items() if k != "333333333333"})
     kept = cli("populate", "--sso-session", "corp", "--yes")
     assert kept.code == 0 and "Nothing to change." in kept.err
-    assert "sandbox.Admin: stale: Admin in 333333333333 is gone; --prune removes it" in kept.out
+    assert "sandbox.Admin: stale: Admin in 333333333333 is gone; --prune removes it" in kept.err
     before = sections(config_text(home))
     pruned = cli("populate", "--sso-session", "corp", "--prune", "--yes")
     assert pruned.code == 0, pruned.err
@@ -125,7 +125,7 @@ def test_style_and_region_changes_update_generated_profiles_only(cli, home):
     assert cli("populate", "--sso-session", "corp", "--yes").code == 0
     result = cli("populate", "--sso-session", "corp", "--style", "native", "--region", "eu-west-2", "--yes")
     assert result.code == 0, result.err
-    assert "region = eu-west-2 (from --region)" in result.out
+    assert "region = eu-west-2 (from --region)" in result.err
     found = sections(config_text(home))
     assert found["profile dev.Developer"] == (
         "ssohelper_generated = populate\nregion = eu-west-2\nsso_session = corp\n"

@@ -17,6 +17,7 @@ import pytest
 from helpers import ACCOUNT
 from serving import Reply, as_an_sdk, raw
 
+from ssohelper import times
 from ssohelper.cache import rolestore
 from ssohelper.roles.credential_process import target_entry
 from ssohelper.serve import server
@@ -235,7 +236,7 @@ def test_an_expired_sign_in_is_an_error_answer_not_stale_keys(signed_in):
         assert first.status == 200
         token_file = Path(tokencache.token_path(found.target.session))
         raw_token = json.loads(token_file.read_text())
-        raw_token["expiresAt"] = tokencache.format_time(time.time() - 60)
+        raw_token["expiresAt"] = times.format_epoch(time.time() - 60)
         raw_token.pop("refreshToken", None)
         token_file.write_text(json.dumps(raw_token))
         time.sleep(5.5)  # the cached credentials still work, but are under the minimum TTL

@@ -27,6 +27,7 @@ from helpers import (
 )
 from test_secrets import PROCESS_ONLY
 
+from ssohelper import times
 from ssohelper.models import SsoSession
 from ssohelper.tokens import awscli_cache, tokencache
 
@@ -42,7 +43,7 @@ def token_file() -> dict:
 def set_minutes_left(minutes: float) -> None:
     """Age the cached token as a clock would (the file's other fields stay as they are)."""
     raw = token_file()
-    raw["expiresAt"] = tokencache.format_time(time.time() + minutes * 60)
+    raw["expiresAt"] = times.format_epoch(time.time() + minutes * 60)
     Path(tokencache.token_path(CORP)).write_text(json.dumps(raw))
 
 
@@ -103,10 +104,10 @@ def aws_sso_login(emulator_url: str, minutes_left: float) -> dict:
         "startUrl": CORP.start_url,
         "region": "us-east-1",
         "accessToken": token["accessToken"],
-        "expiresAt": tokencache.format_time(time.time() + minutes_left * 60),
+        "expiresAt": times.format_epoch(time.time() + minutes_left * 60),
         "clientId": client["clientId"],
         "clientSecret": client["clientSecret"],
-        "registrationExpiresAt": tokencache.format_time(client["clientSecretExpiresAt"]),
+        "registrationExpiresAt": times.format_epoch(client["clientSecretExpiresAt"]),
         "refreshToken": token["refreshToken"],
     }
     path = Path(tokencache.token_path(CORP))
@@ -137,7 +138,8 @@ def test_secrets_keyring_forces_the_keyring_and_names_native_profiles(cli, confi
     assert warning in result.err
     settings(Path(os.environ["HOME"]), "[login]\nsecrets = keyring\n")
     status = run_ssohelper("status")
-    assert "why: secrets = keyring" in status.stdout and warning in status.stdout
+    assert "why: secrets = keyring" in status.stdout and warning not in status.stdout
+    assert "warning: corp: profile 'dev' uses this session" in status.stderr
     assert "moved" not in status.stderr
 
 

@@ -4,7 +4,8 @@ One 0600 JSON file per session beside the role cache, read back only under the s
 rules (fileio). It is served while younger than ``[list] cache_max_age_minutes`` (60 by
 default; 0 turns the cache off) and while the session's token file exists, so a logout by any
 tool ends it; ``logout`` removes it too. Anything that deletes from the user's files asks the
-portal, never this cache. Anything unexpected in the file is a miss, never an error.
+portal, never this cache. Anything unexpected in the file is a miss, never an error. Names are
+made printable again when read (ssohelper.names), in case an older version wrote them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from ssohelper import paths
 from ssohelper.cache.fileio import remove_quietly
 from ssohelper.cache.rolestore import escape, read_private, session_id, write_private
+from ssohelper.names import is_printable, printable
 from ssohelper.settings import resolve
 
 FORMAT = "ssohelper-listing 1"
@@ -40,7 +42,7 @@ def _decode(raw: str | None) -> tuple[float, list[Row]] | None:
     try:
         document = json.loads(raw or "")
         fetched_at = float(document["fetched_at"])
-        rows = [(str(a), str(n), str(r)) for a, n, r in document["rows"]]
+        rows = [(str(a), printable(str(n)), str(r)) for a, n, r in document["rows"] if is_printable(str(r))]
     except (ValueError, TypeError, KeyError):
         return None
     return (fetched_at, rows) if document.get("format") == FORMAT else None

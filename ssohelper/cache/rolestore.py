@@ -9,9 +9,8 @@ version) is a miss, never an error; so is a file or directory another user could
 from __future__ import annotations
 
 import os
-import time
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.cache.fileio import (
     Untrusted,
     ensure_private_dir,
@@ -97,7 +96,7 @@ def process_output(creds: RoleCredentials) -> str:
     """The credential_process document: compact JSON, Expiration in RFC3339 UTC with Z."""
     import json
 
-    expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(creds.expires_at))
+    expiration = times.format_epoch(creds.expires_at)
     document = {
         "Version": 1,
         "AccessKeyId": creds.access_key_id,

@@ -10,7 +10,7 @@ import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, say
-from ssohelper.cli.output import chosen_format, output_options, text_cell
+from ssohelper.cli.output import chosen_format, output_options, text_rows
 
 if TYPE_CHECKING:
     from ssohelper.keys.survey import AuditReport, KeyAge
@@ -117,13 +117,13 @@ def _render_text(report: AuditReport) -> None:
 def _render_rows(document: dict) -> None:
     """One tab-separated row per key (with IAM's status and dates under --online) and per broken
     credential_process; an empty field for none."""
+    rows: list[list[object]] = []
     for key in document["keys"]:
         iam = key["iam"] or {}
-        fields = [key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]]
-        fields += [iam.get("status"), iam.get("created"), iam.get("last_used")]
-        click.echo("\t".join(text_cell(value) for value in ["key", *fields]))
-    for process in document["processes"]:
-        click.echo("\t".join(["process", process["profile"], process["program"], process["problem"]]))
+        rows.append(["key", key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]])
+        rows[-1] += [iam.get("status"), iam.get("created"), iam.get("last_used")]
+    rows += [["process", p["profile"], p["program"], p["problem"]] for p in document["processes"]]
+    click.echo(text_rows(rows), nl=False)
 
 
 def _age_text(age: KeyAge) -> str:

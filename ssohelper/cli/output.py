@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import click
+
+from ssohelper import cells
 
 FORMATS = ("json", "table", "text")
 
@@ -77,19 +79,12 @@ def render(rows: Sequence[dict[str, str]], columns: Sequence[tuple[str, str]], o
     """rows as ``output``; columns are (key, TABLE HEADING) pairs in display order."""
     if output == "json":
         return json.dumps([{key: row[key] for key, _ in columns} for row in rows], separators=(",", ":")) + "\n"
-    cells = [[str(row[key]) for key, _ in columns] for row in rows]
+    found = [[cells.text(row[key]) for key, _ in columns] for row in rows]
     if output == "text":
-        return "".join("\t".join(line) + "\n" for line in cells)
-    table = [[heading for _, heading in columns], *cells]
+        return "".join("\t".join(line) + "\n" for line in found)
+    table = [[heading for _, heading in columns], *found]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n" for line in table)
-
-
-def text_cell(value: object) -> str:
-    """A JSON value as a field of ``--output text``: null is empty, booleans are lowercase."""
-    if value is None:
-        return ""
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def show_document(document: dict[str, Any], fmt: str) -> None:
@@ -99,7 +94,12 @@ def show_document(document: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
         return
-    click.echo("".join("\t".join(text_cell(v) for v in row) + "\n" for row in rows(document)), nl=False)
+    click.echo(text_rows(rows(document)), nl=False)
+
+
+def text_rows(rows: Iterable[Iterable[object]]) -> str:
+    """``--output text``: one tab-separated line per row, each field by the cell rule (ssohelper.cells)."""
+    return "".join("\t".join(cells.text(value) for value in row) + "\n" for row in rows)
 
 
 @contextmanager

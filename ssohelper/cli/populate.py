@@ -70,7 +70,7 @@ def populate(
 def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool, fmt: str = "table") -> bool:
     """Plan, show (as --output says), ask and apply; whether anything changed (or would, on a dry run)."""
     from ssohelper.migration.plandoc import populate_document
-    from ssohelper.migration.populate import make_plan, table
+    from ssohelper.migration.populate import make_plan, notes, table
     from ssohelper.migration.sessions import requested
 
     def plan_it() -> populate_plan.Plan:
@@ -82,6 +82,8 @@ def run_populate(request: populate_plan.Request, *, dry_run: bool, yes: bool, fm
         show_document(populate_document(plan), fmt)
     else:
         click.echo(table(plan), nl=False)
+    for line in notes(plan):
+        say(line)
     if not plan.changed:
         say("Nothing to change.")
         return False

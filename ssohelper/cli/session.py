@@ -11,7 +11,7 @@ import click
 
 from ssohelper.cli.edits import add_session
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
-from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render, text_cell
+from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render, text_rows
 from ssohelper.errors import UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
@@ -206,7 +206,7 @@ def _status_rows(document: dict) -> str:
     for item in document["sessions"]:
         rows.append(["session", *(item[k] for k in _SESSION_FIELDS)])
         rows.extend(["role", item["name"], *(role[k] for k in _ROLE_FIELDS)] for role in item["roles"])
-    return "".join("\t".join(text_cell(value) for value in row) + "\n" for row in rows)
+    return text_rows(rows)
 
 
 def _status_table(report: StatusReport) -> None:
@@ -216,7 +216,7 @@ def _status_table(report: StatusReport) -> None:
             continue
         click.echo(f"  secrets: {item.secrets_where}; why: {item.secrets_reason}")
         for warning in item.warnings:
-            click.echo(f"  warning: {warning}")
+            say(f"warning: {item.name}: {warning}")
         for role in item.roles:
             left = "expiry unknown" if role.seconds_left is None else _minutes_left(role.seconds_left)
             click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")

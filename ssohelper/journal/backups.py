@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.cache import locks
 from ssohelper.cache.fileio import (
     ensure_private_dir,
@@ -164,7 +164,7 @@ def restore_file(path: str, data: bytes | None) -> None:
 
 def _record_intent(changes: list[FileChange], root: str) -> Backup:
     """The backup folder: each file's contents before and after, then ``pending``."""
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    created = times.format_epoch(time.time())
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 1_000_000_000:09d}"
     directory = ensure_private_dir(os.path.join(root, stamp))
     files = []

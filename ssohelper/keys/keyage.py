@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from ssohelper import times
 from ssohelper.aws import clients, deadline
 from ssohelper.keys.survey import LONG_TERM, AuditReport, KeyAge, KeyMaterial
 from ssohelper.migration.discovery import static_client
@@ -84,6 +85,4 @@ def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float
 
 
 def _iso(value: Any) -> str | None:
-    if not isinstance(value, datetime):
-        return None
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.format_datetime(value) if isinstance(value, datetime) else None

@@ -59,11 +59,24 @@ def roles_by_account(
     warnings: list[str] | None = None,
 ) -> dict[str, list[str] | None]:
     """Each account's role names, sorted; None where the user has no access to it. A role name
-    that is unsafe to write or show is left out, with a line in ``warnings``."""
-    warned: list[str] = [] if warnings is None else warnings
+    that is unsafe to write or show is left out, with a line in ``warnings`` (None: on stderr)."""
     wanted = sorted(set(account_ids))
     if not wanted:
         return {}
+    with names.collected(warnings) as warned:
+        return _roles(session, token, wanted, client=client, workers=workers, progress=progress, warned=warned)
+
+
+def _roles(
+    session: SsoSession,
+    token: Token,
+    wanted: list[str],
+    *,
+    client: Any,
+    workers: int,
+    progress: Progress | None,
+    warned: list[str],
+) -> dict[str, list[str] | None]:
     pacer = None if client else new_pacer()
     client = client or portal_client(session, workers, pacer)
     pace = pacer.describe if pacer else _no_pace
@@ -101,18 +114,21 @@ def list_access(
     warnings: list[str] | None = None,
 ) -> list[AccountRole]:
     """Every (account, role) the sign-in gives, sorted by account ID and role name. Names the
-    server sent that are unsafe are replaced or left out, each with a line in ``warnings``."""
-    warned: list[str] = [] if warnings is None else warnings
+    server sent that are unsafe are replaced or left out, each with a line in ``warnings``
+    (None: each said on stderr)."""
     pacer = None if client else new_pacer()
     client = client or portal_client(session, workers, pacer)
-    accounts = portal.list_accounts(session, token, client=client)
-    titles = {
-        account["accountId"]: names.account_name(account["accountId"], account.get("accountName") or "", warned)
-        for account in accounts
-        if names.account_id_ok(account["accountId"], warned)
-    }
-    paced = _paced(progress, pacer)
-    roles = roles_by_account(session, token, titles, client=client, workers=workers, progress=paced, warnings=warned)
+    with names.collected(warnings) as warned:
+        accounts = portal.list_accounts(session, token, client=client)
+        titles = {
+            account["accountId"]: names.account_name(account["accountId"], account.get("accountName", ""), warned)
+            for account in accounts
+            if names.account_id_ok(account["accountId"], warned)
+        }
+        paced = _paced(progress, pacer)
+        roles = roles_by_account(
+            session, token, titles, client=client, workers=workers, progress=paced, warnings=warned
+        )
     _report(pacer)
     return [
         AccountRole(account_id, role, account_name=titles[account_id])

@@ -92,7 +92,7 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
 
 
 def table(plan: Plan) -> str:
-    """What happens to each profile that changes, then the counts and notes."""
+    """What happens to each profile that changes, then the counts (the plan, for stdout)."""
     rows = [("PROFILE", "ACCOUNT", "ROLE", "ACTION")]
     for name, item, action in plan.outcome.actions:
         if action != "unchanged":
@@ -105,8 +105,12 @@ def table(plan: Plan) -> str:
         lines = []
     counts = {action: plan.outcome.count(action) for action in ("create", "update", "remove", "unchanged")}
     lines.append(", ".join(f"{n} {'unchanged' if what == 'unchanged' else 'to ' + what}" for what, n in counts.items()))
-    lines.append(plan.region_note)
-    lines += plan.outcome.notes
-    if plan.command_note and (counts["create"] or counts["update"]):
-        lines.append(plan.command_note)
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def notes(plan: Plan) -> list[str]:
+    """What people should know about the plan (for stderr): the region, skips, warnings, the command."""
+    lines = [plan.region_note, *plan.outcome.notes]
+    if plan.command_note and (plan.outcome.count("create") or plan.outcome.count("update")):
+        lines.append(plan.command_note)
+    return lines

@@ -16,11 +16,6 @@ from ssohelper.models import SsoSession, Token
 Progress = Callable[[int, int, str], None]  # (done, total, pace)
 
 
-def printable(name: str) -> str:
-    """A name from the server, safe for a terminal and a CSV cell: no control characters, bounded."""
-    return "".join(c if c.isprintable() else "?" for c in str(name))[:128]
-
-
 @dataclass(frozen=True)
 class Candidate:
     account_id: str
@@ -46,7 +41,7 @@ def candidates(
 
     found = accounts.list_access(session, token, client=client, progress=progress, warnings=warnings)
     listing.store(session.name, session.start_url, [(r.account_id, r.account_name, r.role_name) for r in found])
-    names = {r.account_id: printable(r.account_name) for r in found}
+    names = {r.account_id: r.account_name for r in found}  # printable already (ssohelper.names)
     roles: dict[str, set[str]] = {}
     for r in found:
         roles.setdefault(r.account_id, set()).add(r.role_name)

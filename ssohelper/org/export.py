@@ -7,12 +7,11 @@ be added at the end.
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
 from typing import Any
 
+from ssohelper import cells
 from ssohelper.org.findings import AccessKey, AccountAudit, OrgAudit, User
+from ssohelper.times import format_datetime
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = (
@@ -31,15 +30,11 @@ CSV_COLUMNS = (
 )
 
 
-def rfc3339(when: datetime | None) -> str | None:
-    return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def document(audit: OrgAudit) -> dict[str, Any]:
     """The JSON document: version, generated_at, role_name, summary, accounts."""
     return {
         "version": SCHEMA_VERSION,
-        "generated_at": rfc3339(audit.generated_at),
+        "generated_at": format_datetime(audit.generated_at),
         "role_name": audit.role_name,
         "summary": {**audit.summary(), "text": audit.sentence()},
         "accounts": [_account(audit, account) for account in audit.accounts],
@@ -56,7 +51,7 @@ def _account(audit: OrgAudit, account: AccountAudit) -> dict[str, Any]:
         "root_access_keys": account.root_access_keys,
         "access_keys": [_key(audit, user, key) for user, key in account.keys],
         "passwords_without_mfa": [
-            {"user": user.name, "user_arn": user.arn, "password_last_used": rfc3339(user.password_last_used)}
+            {"user": user.name, "user_arn": user.arn, "password_last_used": format_datetime(user.password_last_used)}
             for user in account.passwords_without_mfa
         ],
     }
@@ -68,9 +63,9 @@ def _key(audit: OrgAudit, user: User, key: AccessKey) -> dict[str, Any]:
         "user_arn": user.arn,
         "access_key_id": key.access_key_id,
         "status": "active",
-        "created": rfc3339(key.created),
+        "created": format_datetime(key.created),
         "age_days": audit.age_days(key.created),
-        "last_used": rfc3339(key.last_used),
+        "last_used": format_datetime(key.last_used),
         "last_service": key.last_service,
         "last_region": key.last_region,
         "unused_90_days": audit.unused(key),
@@ -85,20 +80,15 @@ def rows(audit: OrgAudit) -> list[dict[str, str]]:
         if account.note and account.status != "audited":
             found.append({**base, "finding": "unreachable", "detail": account.note})
         for user, key in account.keys:
-            item = _key(audit, user, key)
-            unused = str(item["unused_90_days"]).lower()
-            found.append({**base, **item, "finding": "access-key", "unused_90_days": unused})
+            found.append({**base, **_key(audit, user, key), "finding": "access-key"})
         for user in account.passwords_without_mfa:
-            used = rfc3339(user.password_last_used)
+            used = format_datetime(user.password_last_used)
             found.append({**base, "finding": "password-without-mfa", "user": user.name, "last_used": used})
         if account.root_access_keys:
             found.append({**base, "finding": "root-access-key", "user": "<root_account>"})
-    return [{column: "" if row.get(column) is None else str(row[column]) for column in CSV_COLUMNS} for row in found]
+    return [{column: cells.text(row.get(column)) for column in CSV_COLUMNS} for row in found]
 
 
 def to_csv(audit: OrgAudit) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows(audit))
-    return buffer.getvalue()
+    """The CSV document: a header, one row per finding; a cell a spreadsheet would run is made text."""
+    return cells.to_csv(rows(audit), CSV_COLUMNS)

@@ -4,7 +4,9 @@ passwords, from the credential report or from the listing calls, and the summary
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
+
+from ssohelper import times
 
 UNUSED_DAYS = 90
 REPORT, LISTING = "credential-report", "listing"
@@ -122,7 +124,6 @@ def parse_time(value: str | None) -> datetime | None:
     if not value or not value[:1].isdigit():
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return times.parse_datetime(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

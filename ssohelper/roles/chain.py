@@ -25,7 +25,7 @@ from ssohelper.ini.read import display_path
 from ssohelper.models import RoleCredentials, RoleTarget, epoch_now, mask
 from ssohelper.roles import credential_process as role_credentials
 from ssohelper.settings import ProcessOptions
-from ssohelper.tokens.tokencache import parse_time
+from ssohelper.times import parse_epoch
 
 log = logging.getLogger("ssohelper")
 AskMfa = Callable[[str], str]  # mfa_serial -> the code the person types
@@ -168,7 +168,7 @@ def from_document(document: str) -> RoleCredentials:
         access_key_id=data["AccessKeyId"],
         secret_access_key=data["SecretAccessKey"],
         session_token=data["SessionToken"],
-        expires_at=parse_time(data["Expiration"]),
+        expires_at=parse_epoch(data["Expiration"]),
         account_id=data.get("AccountId"),
     )
 

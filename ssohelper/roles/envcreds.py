@@ -20,7 +20,7 @@ from ssohelper.errors import CannotRun, CommandNotFound, UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.models import RoleCredentials, RoleTarget
 from ssohelper.settings import ProcessOptions
-from ssohelper.tokens.tokencache import format_time
+from ssohelper.times import format_epoch
 
 NESTED_MARKER = "SSOHELPER_EXEC_PROFILE"
 FORMATS = ("process", "env", "env-no-export", "json", "powershell", "windows-cmd", "fish")
@@ -37,7 +37,7 @@ class ProfileCredentials:
 
     @property
     def expiration(self) -> str:
-        return format_time(self.credentials.expires_at)
+        return format_epoch(self.credentials.expires_at)
 
 
 def profile_credentials(

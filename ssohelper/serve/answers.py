@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ssohelper.errors import LoginRequired, SsoHelperError
 from ssohelper.roles.envcreds import ProfileCredentials
 from ssohelper.serve.checks import Refusal
-from ssohelper.tokens.tokencache import format_time
+from ssohelper.times import format_epoch
 
 JSON = "application/json"
 
@@ -31,7 +31,7 @@ def ecs_document(found: ProfileCredentials) -> Answer:
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "Token": creds.session_token,
-        "Expiration": format_time(creds.expires_at),
+        "Expiration": format_epoch(creds.expires_at),
         "AccountId": creds.account_id,
     }
     return Answer(200, json.dumps(document).encode())
@@ -42,12 +42,12 @@ def imds_document(found: ProfileCredentials, now: float) -> Answer:
     creds = found.credentials
     document = {
         "Code": "Success",
-        "LastUpdated": format_time(now),
+        "LastUpdated": format_epoch(now),
         "Type": "AWS-HMAC",
         "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key,
         "Token": creds.session_token,
-        "Expiration": format_time(creds.expires_at),
+        "Expiration": format_epoch(creds.expires_at),
     }
     return Answer(200, json.dumps(document).encode())
 

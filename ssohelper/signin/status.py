@@ -9,13 +9,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
-from ssohelper.tokens import tokencache
 from ssohelper.tokens.secrets_policy import UNSET
 from ssohelper.tokens.vault import TokenVault
 
@@ -75,7 +74,7 @@ STATE_WORDS = {"signed in": "signed-in", "expired": "expired", "not signed in": 
 
 
 def _time(epoch: float | None) -> str | None:
-    return None if epoch is None else tokencache.format_time(epoch)
+    return None if epoch is None else times.format_epoch(epoch)
 
 
 def _seconds(left: float | None) -> int | None:

@@ -11,26 +11,13 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from ssohelper import paths
 from ssohelper.cache.fileio import Untrusted, ensure_private_dir, explain, read_trusted, remove_quietly, write_atomic
 from ssohelper.cache.keyringstore import KeyringStore, describe
 from ssohelper.errors import ConfigError
 from ssohelper.models import SsoSession, Token
-
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def format_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime(_TIME_FORMAT)
-
-
-def parse_time(text: str) -> float:
-    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+from ssohelper.times import format_epoch, parse_epoch
 
 
 def token_key(session: SsoSession) -> str:
@@ -111,8 +98,9 @@ def _token(session: SsoSession, raw: dict | None, kept: dict | None) -> Token | 
     if raw.get("startUrl", session.start_url) != session.start_url:  # a sign-in to another start URL
         return None
     try:
-        expires_at = parse_time(raw["expiresAt"])
-        registration_expires_at = parse_time(raw["registrationExpiresAt"]) if raw.get("registrationExpiresAt") else None
+        expires_at = parse_epoch(raw["expiresAt"])
+        registered = raw.get("registrationExpiresAt")
+        registration_expires_at = parse_epoch(registered) if registered else None
     except (KeyError, TypeError, ValueError, AttributeError):  # a foreign or damaged file
         return None
     client_secret, refresh_token = raw.get("clientSecret"), raw.get("refreshToken")
@@ -162,12 +150,12 @@ def _save(session: SsoSession, token: Token, store: KeyringStore | None) -> str 
         "startUrl": token.start_url,
         "region": token.region,
         "accessToken": token.access_token,
-        "expiresAt": format_time(token.expires_at),
+        "expiresAt": format_epoch(token.expires_at),
     }
     if token.client_id:
         raw["clientId"] = token.client_id
     if token.registration_expires_at:
-        raw["registrationExpiresAt"] = format_time(token.registration_expires_at)
+        raw["registrationExpiresAt"] = format_epoch(token.registration_expires_at)
     secrets = {"clientSecret": token.client_secret, "refreshToken": token.refresh_token}
     secrets = {k: v for k, v in secrets.items() if v}
     kept = False  # a locked keyring: keep them in the file, as the AWS CLI does
@@ -248,7 +236,7 @@ def load_registration(session: SsoSession, store: KeyringStore | None = None, au
     if not secret and store is not None:
         secret = (store.get("registration/" + key) or {}).get("clientSecret")
     try:
-        expires_at = parse_time(raw["expiresAt"])
+        expires_at = parse_epoch(raw["expiresAt"])
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     if not secret:
@@ -261,7 +249,7 @@ def save_registration(
 ) -> None:
     raw: dict = {
         "clientId": registration["clientId"],
-        "expiresAt": format_time(registration["expiresAt"]),
+        "expiresAt": format_epoch(registration["expiresAt"]),
         "scopes": list(session.scopes),
     }
     if auth_code:

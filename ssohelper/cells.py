@@ -1,0 +1,41 @@
+"""A value as a field of ``--output text``, a table cell, or a CSV cell: one rule (stdlib only).
+
+null is empty, booleans are lowercase (as in JSON), anything else its string; a field is
+printable (ssohelper.names: no controls, bidi or zero-width characters, so a tab or newline
+cannot split a row). A CSV cell that a spreadsheet would run as a formula (it starts with
+``=``, ``+``, ``-`` or ``@``) gets a leading ``'``, which makes it text; a leading tab or
+carriage return, the other way in, is already a '_' by then.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+
+from ssohelper.names import printable
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def text(value: object) -> str:
+    """``value`` as a text field or table cell."""
+    if value is None:
+        return ""
+    raw = str(value).lower() if isinstance(value, bool) else str(value)
+    return printable(raw, ini=False, limit=len(raw))
+
+
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text, never runs."""
+    field = text(value)
+    return "'" + field if field.startswith(_FORMULA_STARTS) else field
+
+
+def to_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
+    """A header and one line per row (every column; an empty cell for none), formulas made inert."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([csv_cell(row.get(column)) for column in columns] for row in rows)
+    return buffer.getvalue()
