@@ -36,7 +36,7 @@ def session_key_input(name: str | None, start_url: str) -> str:
     return name if name is not None else start_url
 
 
-def session_key(key_input: str) -> str:
+def session_key(name: str | None, start_url: str) -> str:
     """sha1 of ``session_key_input``: the token file's name, and the session's lock and keyring
     names. The credential_process hot path needs it, so no ``hashlib`` (~10 ms with OpenSSL):
     the builtin ``_sha1`` costs ~0.2 ms."""
@@ -44,12 +44,13 @@ def session_key(key_input: str) -> str:
         from _sha1 import sha1  # type: ignore[import-not-found]
     except ImportError:  # an interpreter built without it
         from hashlib import sha1
-    return sha1(key_input.encode("utf-8")).hexdigest()
+    return sha1(session_key_input(name, start_url).encode("utf-8")).hexdigest()
 
 
-def sso_token_file(key_input: str) -> str:
-    """The token file of a session, as the AWS CLI v2 names it."""
-    return os.path.join(sso_cache_dir(), session_key(key_input) + ".json")
+def sso_token_file(name: str | None, start_url: str) -> str:
+    """The token file of a session (``name``, else legacy by ``start_url``), as the AWS CLI v2
+    names it: ~/.aws/sso/cache/<sha1>.json. Every reader and writer of the file asks here."""
+    return os.path.join(sso_cache_dir(), session_key(name, start_url) + ".json")
 
 
 def aws_cli_cache_dir() -> str:

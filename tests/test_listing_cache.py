@@ -105,7 +105,7 @@ def test_logout_drops_the_listing_and_so_does_a_gone_token(cli, listed):
     assert not cache_file().exists()
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     assert cli("list", "--sso-session", "corp").code == 0 and cache_file().exists()
-    Path(paths.sso_token_file("corp")).unlink()  # `aws sso logout` removes only the token
+    Path(paths.sso_token_file("corp", "")).unlink()  # `aws sso logout` removes only the token
     result = cli("list", "--sso-session", "corp")
     assert result.code != 0 and "cached" not in result.err
 

@@ -30,6 +30,7 @@ from test_secrets import PROCESS_ONLY
 from ssohelper import times
 from ssohelper.models import SsoSession
 from ssohelper.tokens import awscli_cache, tokencache
+from ssohelper.tokens.vault import TokenVault
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 KEYRING_KEY = "token/" + tokencache.token_key(CORP)
@@ -168,14 +169,14 @@ def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one(cli, isolated_h
     else:
         write_config(isolated_home)
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    first = tokencache.load_token(CORP, _store() if where == "keyring" else None)
+    first = TokenVault(CORP, store=_store() if where == "keyring" else None).load()
     assert first is not None and first.refresh_token
     emulator.configure(rotate_refresh_tokens=False)
     for _ in range(2):  # the kept refresh token works again
         set_minutes_left(3)
         result = cli("login", "--sso-session", "corp", "--no-browser")
         assert result.code == 0 and "Renewed the sign-in" in result.err, result.err
-    kept = tokencache.load_token(CORP, _store() if where == "keyring" else None)
+    kept = TokenVault(CORP, store=_store() if where == "keyring" else None).load()
     assert kept is not None and kept.refresh_token == first.refresh_token
     assert kept.access_token != first.access_token and emulator.calls["CreateToken"] == 3
     if where == "keyring":

@@ -175,7 +175,7 @@ def test_the_fast_and_slow_paths_name_the_same_files_and_locks(name, isolated_ho
     session = SsoSession(url, "us-east-1", name)
     fast = profiles.RoleRef(name, url, "us-east-1", ACCOUNT, ROLE)
     key = hashlib.sha1((name or url).encode()).hexdigest()  # the AWS CLI's rule
-    assert paths.session_key(session.token_key_input) == tokencache.token_key(session) == key
+    assert paths.session_key(session.name, session.start_url) == tokencache.token_key(session) == key
     assert fast.token_file == tokencache.token_path(session) == os.path.join(paths.sso_cache_dir(), key + ".json")
     assert fast.entry_name == credential_process.target_entry(RoleTarget(session, ACCOUNT, ROLE))
     locks = {rolestore.lock_path(fast.entry_name), tokencache.lock_path(session), login.signin_lock_path(session)}

@@ -51,7 +51,7 @@ def _decode(raw: str | None) -> tuple[float, list[Row]] | None:
 def load(name: str | None, start_url: str, *, now: float | None = None) -> tuple[float, list[Row]] | None:
     """(age in seconds, rows) of the session's listing, or None when there is none to serve."""
     limit = max_age()
-    if limit <= 0 or not os.path.exists(paths.sso_token_file(paths.session_key_input(name, start_url))):
+    if limit <= 0 or not os.path.exists(paths.sso_token_file(name, start_url)):
         return None
     found = _decode(read_private(path_for(name, start_url)))
     if found is None:

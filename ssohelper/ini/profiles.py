@@ -68,7 +68,7 @@ class RoleRef:
     @property
     def token_file(self) -> str:
         """The session's token file (the AWS CLI's rule: sha1 of the session name, else the URL)."""
-        return paths.sso_token_file(paths.session_key_input(self.session_name, self.start_url))
+        return paths.sso_token_file(self.session_name, self.start_url)
 
     @property
     def entry_name(self) -> str:

@@ -53,7 +53,7 @@ class Placement:
 
     @property
     def target(self) -> KeyringStore | None:
-        """Where ``tokencache.save_token`` should put the secrets (None: the token file)."""
+        """Where the vault should put the secrets (None: the token file)."""
         return self.store if self.where == "keyring" else None
 
     @property

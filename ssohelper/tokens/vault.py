@@ -2,15 +2,19 @@
 
 Login, refresh, status, logout and migrate ask a ``TokenVault`` to load and to save; none of
 them decides where a refresh token or client secret goes. The vault decides that once
-(``secrets_policy.decide``: the file or the OS keyring), reads and writes through
-``tokencache`` (the AWS CLI's file format) with that answer, and moves secrets that sit in the
-wrong place, reporting the move through ``notify``.
+(``secrets_policy.decide``: the file or the OS keyring), and is the only module that puts
+secrets in the keyring, reads them back or removes them there; ``tokencache`` is only the AWS
+CLI's file format and writes the secrets into the file when the vault says so. A keyring that
+refuses a write (locked, gone) leaves them in the file, as the AWS CLI keeps them. Secrets
+that sit in the wrong place are moved, and the move is reported through ``notify``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from ssohelper import paths, settings
@@ -85,12 +89,12 @@ class TokenVault:
         return tokencache.load_token(self.session)
 
     def load(self) -> Token | None:
-        return tokencache.load_token(self.session, self.keyring)
+        return _read(self.session, self.keyring).token
 
     def save(self, token: Token) -> str:
         """Write ``token`` with its secrets where they belong; report a move. Returns the path."""
         placement = self.placement
-        before, after = tokencache.replace(self.session, token, placement.target, placement.store)
+        before, after = _replace(self.session, token, placement.target, placement.store)
         if before and after and before != after:
             what = f"the refresh token and client secret of '{self.session.label}'"
             self.notify(f"moved {what} from {_PLACES[before]} to {_PLACES[after]}: {placement.reason}")
@@ -99,12 +103,12 @@ class TokenVault:
     def settle(self) -> Token | None:
         """The cached token, its secrets moved to where they belong if they are elsewhere."""
         placement = self.placement
-        cached = tokencache.read(self.session, placement.store)
+        cached = _read(self.session, placement.store)
         if cached.token is None or cached.place in (None, placement.where):
             return cached.token
         try:  # re-entrant: login and refresh already hold it
             with self.lock(MOVE_WAIT, f"refresh of {self.session.label}"):
-                cached = tokencache.read(self.session, placement.store)
+                cached = _read(self.session, placement.store)
                 if cached.token is not None and cached.place not in (None, placement.where):
                     self.save(cached.token)
         except Busy:  # a sign-in or refresh is under way; it applies the rule itself
@@ -113,11 +117,19 @@ class TokenVault:
 
     def place(self) -> str | None:
         """Where the refresh token and client secret are now: "file", "keyring" or None."""
-        return tokencache.secrets_place(self.session, self.keyring)
+        if tokencache.holds_secrets(tokencache.read_raw(self.session)):
+            return "file"
+        store = self.keyring
+        return "keyring" if store is not None and store.get(_secrets_name(self.session)) else None
 
     def location(self) -> str:
         """Where the refresh token and client secret are now, for people to read."""
-        return tokencache.secrets_location(self.session, self.keyring)
+        place = self.place()
+        if place == "file":
+            return keyringstore.describe(None)
+        if place == "keyring":
+            return keyringstore.describe(self.keyring)
+        return "nowhere (no refresh token was issued)"
 
     def explain(self) -> SecretsStatus:
         """Where the secrets are now and why (settling them first)."""
@@ -130,21 +142,81 @@ class TokenVault:
         return SecretsStatus(where, placement.reason, placement.warnings)
 
     def registration(self, auth_code: bool = False) -> dict | None:
-        """The cached client registration (device or browser flow), or None."""
-        return tokencache.load_registration(self.session, self.placement.registration_store, auth_code)
+        """The cached client registration (device or browser flow) with its secret, or None."""
+        found = tokencache.load_registration(self.session, auth_code)
+        store = self.placement.registration_store
+        if found is not None and not found["clientSecret"] and store is not None:
+            kept = store.get(_registration_name(self.session, auth_code)) or {}
+            found["clientSecret"] = kept.get("clientSecret")
+        return found if found is not None and found["clientSecret"] else None
 
     def save_registration(self, registration: dict, auth_code: bool = False) -> None:
-        tokencache.save_registration(self.session, registration, self.placement.registration_store, auth_code)
+        store, name = self.placement.registration_store, _registration_name(self.session, auth_code)
+        kept = store is not None and store.set(name, {"clientSecret": registration["clientSecret"]})
+        tokencache.save_registration(self.session, registration, auth_code=auth_code, with_secret=not kept)
 
     def forget_registration(self) -> None:
         """The server no longer knows the client: the next sign-in registers again."""
-        tokencache.delete_registration(self.session, self.keyring)
+        for auth_code in (False, True):
+            if self.keyring is not None:
+                self.keyring.delete(_registration_name(self.session, auth_code))
+            tokencache.delete_registration(self.session, auth_code)
 
     def delete(self) -> bool:
         """Forget the token and the registrations, wherever their secrets are; True if the token file went."""
-        removed = tokencache.delete_token(self.session, self.keyring)
-        tokencache.delete_registration(self.session, self.keyring)
+        if self.keyring is not None:
+            self.keyring.delete(_secrets_name(self.session))
+        removed = tokencache.delete_token(self.session)
+        self.forget_registration()
         return removed
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """The cached token and where its refresh token and client secret are: "file", "keyring" or None."""
+
+    token: Token | None
+    place: str | None
+
+
+def _secrets_name(session: SsoSession) -> str:
+    return "token/" + tokencache.token_key(session)
+
+
+def _registration_name(session: SsoSession, auth_code: bool) -> str:
+    return "registration/" + tokencache.registration_key(session, auth_code)
+
+
+def _read(session: SsoSession, store: KeyringStore | None) -> _Cached:
+    """The cached token, its secrets from ``store`` if they are not in the file, in one reading."""
+    raw = tokencache.read_raw(session)
+    token = tokencache.parse_token(session, raw)
+    kept = None
+    if store is not None and raw is not None and not raw.get("refreshToken"):
+        kept = store.get(_secrets_name(session))
+    if token is not None and kept and kept.get("clientId") == token.client_id:
+        secret = token.client_secret or kept.get("clientSecret")
+        token = dataclasses.replace(token, client_secret=secret, refresh_token=kept.get("refreshToken"))
+    return _Cached(token, "file" if tokencache.holds_secrets(raw) else ("keyring" if kept else None))
+
+
+def _replace(
+    session: SsoSession, token: Token, target: KeyringStore | None, keyring: KeyringStore | None
+) -> tuple[str | None, str | None]:
+    """Write ``token``, its secrets in ``target`` (None: the file). Returns where they were and
+    where they are now; a copy left in ``keyring`` when they went to the file is removed."""
+    before = "file" if tokencache.holds_secrets(tokencache.read_raw(session)) else None
+    if before is None and keyring is not None and keyring.get(_secrets_name(session)):
+        before = "keyring"
+    secrets = tokencache.secrets_of(token)
+    kept = bool(
+        target is not None and secrets and target.set(_secrets_name(session), {"clientId": token.client_id, **secrets})
+    )
+    tokencache.save_token(session, token, with_secrets=not kept)  # a keyring that refused: the file
+    after = "keyring" if kept else ("file" if secrets else None)
+    if before == "keyring" and after == "file" and keyring is not None:
+        keyring.delete(_secrets_name(session))
+    return before, after
 
 
 def signin_lock_path(session: SsoSession) -> str:
