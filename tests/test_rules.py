@@ -57,13 +57,21 @@ def test_the_credential_process_document_keeps_its_expiration_format():
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(None, ""), (True, "true"), (False, "false"), (12, "12"), ("a b", "a b"), ("x\ty\nz", "x_y_z"), ("p\u202eq", "p_q")],
+    [
+        (None, ""),
+        (True, "true"),
+        (False, "false"),
+        (12, "12"),
+        ("a b", "a b"),
+        ("x\ty\nz", "x_y_z"),
+        ("p\u202eq", "p_q"),
+    ],
 )
 def test_a_cell_is_empty_for_null_lowercase_for_booleans_and_printable(value, shown):
     assert cells.text(value) == shown
 
 
-@pytest.mark.parametrize("formula", ["=1+2", "+1", "-2+3", "@SUM(A1)", "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize("formula", ["=1+2", "+1", "-2+3", "@SUM(A1)", '=HYPERLINK("http://x")'])
 def test_a_csv_cell_a_spreadsheet_would_run_is_made_text(formula):
     assert cells.csv_cell(formula) == "'" + formula
     document = cells.to_csv([{"a": formula, "b": None}], ("a", "b"))
