@@ -82,3 +82,19 @@ def test_a_csv_cell_a_spreadsheet_would_run_is_made_text(formula):
 def test_other_csv_cells_are_left_as_text_and_a_leading_tab_is_no_way_in(value):
     cell = cells.csv_cell(value)
     assert cell == cells.text(value) and not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_only_the_vault_and_its_policy_reach_the_keyring_from_token_storage():
+    import ast
+    from pathlib import Path
+
+    import ssohelper.tokens
+
+    reaching = set()
+    for path in Path(ssohelper.tokens.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import | ast.ImportFrom) else []
+            if any("keyring" in name for name in names):
+                reaching.add(path.name)
+    assert reaching == {"vault.py", "secrets_policy.py"}  # tokencache is the AWS CLI's file format only

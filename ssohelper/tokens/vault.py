@@ -117,10 +117,7 @@ class TokenVault:
 
     def place(self) -> str | None:
         """Where the refresh token and client secret are now: "file", "keyring" or None."""
-        if tokencache.holds_secrets(tokencache.read_raw(self.session)):
-            return "file"
-        store = self.keyring
-        return "keyring" if store is not None and store.get(_secrets_name(self.session)) else None
+        return _place(self.session, self.keyring)
 
     def location(self) -> str:
         """Where the refresh token and client secret are now, for people to read."""
@@ -187,6 +184,13 @@ def _registration_name(session: SsoSession, auth_code: bool) -> str:
     return "registration/" + tokencache.registration_key(session, auth_code)
 
 
+def _place(session: SsoSession, store: KeyringStore | None) -> str | None:
+    """Where the session's secrets are now: "file", "keyring" (in ``store``) or None."""
+    if tokencache.holds_secrets(tokencache.read_raw(session)):
+        return "file"
+    return "keyring" if store is not None and store.get(_secrets_name(session)) else None
+
+
 def _read(session: SsoSession, store: KeyringStore | None) -> _Cached:
     """The cached token, its secrets from ``store`` if they are not in the file, in one reading."""
     raw = tokencache.read_raw(session)
@@ -205,9 +209,7 @@ def _replace(
 ) -> tuple[str | None, str | None]:
     """Write ``token``, its secrets in ``target`` (None: the file). Returns where they were and
     where they are now; a copy left in ``keyring`` when they went to the file is removed."""
-    before = "file" if tokencache.holds_secrets(tokencache.read_raw(session)) else None
-    if before is None and keyring is not None and keyring.get(_secrets_name(session)):
-        before = "keyring"
+    before = _place(session, keyring)
     secrets = tokencache.secrets_of(token)
     kept = bool(
         target is not None and secrets and target.set(_secrets_name(session), {"clientId": token.client_id, **secrets})
