@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ssohelper import paths, times
+from ssohelper import paths
 from ssohelper.cache.fileio import (
     Untrusted,
     ensure_private_dir,
@@ -95,6 +95,8 @@ def lock_path(name: str) -> str:
 def process_output(creds: RoleCredentials) -> str:
     """The credential_process document: compact JSON, Expiration in RFC3339 UTC with Z."""
     import json
+
+    from ssohelper import times  # only when writing: a cache hit prints the stored document
 
     expiration = times.format_epoch(creds.expires_at)
     document = {
