@@ -23,9 +23,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
+from ssohelper import times
+
 
 def stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.format_datetime(when) or ""
 
 
 def audit(week: int, start: datetime, accounts: int, per_account: int, rng: random.Random) -> dict:
@@ -106,9 +108,11 @@ def main() -> None:
             began = time.perf_counter()
             history.save(document)
             saving.append(time.perf_counter() - began)
-        print(f"saved {args.weeks} audits of ~{document['summary']['active_keys']} keys: "
-              f"median {statistics.median(saving) * 1000:.0f} ms per save, "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB peak while saving")
+        print(
+            f"saved {args.weeks} audits of ~{document['summary']['active_keys']} keys: "
+            f"median {statistics.median(saving) * 1000:.0f} ms per save, "
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB peak while saving"
+        )
         exe = shutil.which("ssohelper") or "ssohelper"
         html = f"{home}/burn.html"
         commands = {
@@ -125,7 +129,7 @@ def main() -> None:
             wall = statistics.median(s for s, _ in runs)
             peak = max(m for _, m in runs)
             print(f"{name:28s} median {wall * 1000:7.0f} ms  {wall / base:5.1f}x python  peak {peak} MiB")
-        print(f"rows: {sum(1 for _ in open(html)) and os.path.getsize(html) // 1024} KiB of HTML")
+        print(f"html: {os.path.getsize(html) // 1024} KiB")
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

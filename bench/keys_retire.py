@@ -79,7 +79,9 @@ def main() -> None:
         keys = backdate(200)
         os.makedirs(f"{home}/.aws")
         with open(f"{home}/.aws/config", "w") as handle:
-            handle.write("[sso-session corp]\nsso_start_url = https://bench.awsapps.com/start\nsso_region = us-east-1\n")
+            handle.write(
+                "[sso-session corp]\nsso_start_url = https://bench.awsapps.com/start\nsso_region = us-east-1\n"
+            )
         knobs = {"latency": args.latency, "rate": args.rate, "burst": args.burst, "per_key": False}
         with (
             Emulator(accounts=fixture, approve_after_polls=1, interval=0, sts_endpoint=moto_url) as emu,

@@ -3,15 +3,16 @@
 null is empty, booleans are lowercase (as in JSON), anything else its string; a field is
 printable (ssohelper.names: no controls, bidi or zero-width characters, so a tab or newline
 cannot split a row). A CSV cell that a spreadsheet would run as a formula (it starts with
-``=``, ``+``, ``-`` or ``@``) gets a leading ``'``, which makes it text; a leading tab or
-carriage return, the other way in, is already a '_' by then.
+``=``, ``+``, ``-`` or ``@``; a lone ``-`` is a placeholder, not a formula) gets a leading
+``'``, which makes it text; a leading tab or carriage return, the other way in, is already a
+'_' by then.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from ssohelper.names import printable
 
@@ -29,13 +30,13 @@ def text(value: object) -> str:
 def csv_cell(value: object) -> str:
     """``value`` as a CSV cell a spreadsheet shows as text, never runs."""
     field = text(value)
-    return "'" + field if field.startswith(_FORMULA_STARTS) else field
+    return "'" + field if field.startswith(_FORMULA_STARTS) and field != "-" else field
 
 
-def to_csv(rows: Iterable[Mapping[str, object]], columns: Sequence[str]) -> str:
-    """A header and one line per row (every column; an empty cell for none), formulas made inert."""
+def to_csv(header: Sequence[str], rows: Iterable[Iterable[object]]) -> str:
+    """A header line and one line per row of values, each by ``csv_cell``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([csv_cell(row.get(column)) for column in columns] for row in rows)
+    writer.writerow(header)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue()

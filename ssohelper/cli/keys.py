@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ssohelper import errors
+from ssohelper import cells, errors, times
 from ssohelper.cli.options import complete_sessions, confirm_apply, debug_option, say
 from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
 from ssohelper.models import mask
@@ -173,7 +173,7 @@ def report(files: tuple[str, ...], output: str | None, html_file: str | None) ->
     Example: ssohelper keys report --output csv > keys.csv
     Example: ssohelper keys report laptop-audit.json --html burn-down.html
     """
-    from datetime import datetime, timezone
+    import time
 
     from ssohelper.keys import history, retire
 
@@ -184,12 +184,11 @@ def report(files: tuple[str, ...], output: str | None, html_file: str | None) ->
     elif fmt == "csv":
         click.echo(_csv(rows), nl=False)
     else:
-        table = [{k: "" if v is None else str(v) for k, v in row._asdict().items()} for row in rows]
-        click.echo(render(table, _REPORT_COLUMNS, fmt), nl=False)
+        click.echo(render([row._asdict() for row in rows], _REPORT_COLUMNS, fmt), nl=False)
     if html_file:
         from ssohelper.keys.htmlreport import page
 
-        made = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        made = times.format_epoch(time.time())
         _write_private(html_file, page(rows, audits, made).encode())
         say(f"wrote {html_file}")
     if not audits:
@@ -198,21 +197,9 @@ def report(files: tuple[str, ...], output: str | None, html_file: str | None) ->
 
 
 def _csv(rows: list[Row]) -> str:
-    import csv
-    import io
-
     from ssohelper.keys.history import Row
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(Row._fields)
-    writer.writerows(["" if v is None else _inert(str(v)) for v in row] for row in rows)
-    return buffer.getvalue()
-
-
-def _inert(cell: str) -> str:
-    """A spreadsheet must not run a cell: one starting with = + - @ (or tab, CR) gets a quote."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and cell != "-" else cell
+    return cells.to_csv(Row._fields, rows)  # a cell a spreadsheet would run is made text
 
 
 def _write_private(path: str, data: bytes) -> None:

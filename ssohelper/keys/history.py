@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.cache.fileio import Untrusted, ensure_private_dir, read_trusted, write_atomic
 from ssohelper.errors import ConfigError
 from ssohelper.ini.read import display_path
@@ -161,11 +161,7 @@ def days_between(earlier: str, later: str) -> int:
     return int((_parse(later) - _parse(earlier)) // 86400)
 
 
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+_parse = lru_cache(maxsize=4096)(times.parse_epoch)  # a report reads the same few times over and over
 
 
 def _state(active: bool, idle: int | None, deactivated: bool) -> str:

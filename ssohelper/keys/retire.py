@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.cache.fileio import Untrusted, ensure_private_dir, open_trusted, read_trusted, write_atomic
 from ssohelper.errors import ConfigError, NotApplied, SsoHelperError, UsageError
 from ssohelper.journal import backups
@@ -81,7 +81,7 @@ def parse_excludes(values: Iterable[str]) -> dict[str, str]:
 
 
 def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.format_datetime(when) or ""
 
 
 def plan(

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from ssohelper import paths
+from ssohelper import paths, times
 from ssohelper.errors import AwsError, ConfigError, NotApplied, SsoHelperError, UsageError
 from ssohelper.journal import backups, recovery
 from ssohelper.journal import rollback as restoring
@@ -41,11 +41,11 @@ class Step:
 
 
 def now() -> str:
-    return _stamp(datetime.now(timezone.utc))
+    return times.format_epoch(time.time())
 
 
 def _stamp(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return times.format_datetime(when) or ""
 
 
 def static_profile(name: str) -> StaticProfile:
@@ -159,7 +159,7 @@ def _forget_lost_key(rotation: Rotation) -> Rotation:
     """The new key can't be used (its secret was never kept, or is lost): delete it. It was never
     in any file, so nothing can depend on it. The profile still holds the old key."""
     admin = _admin(rotation)
-    started = datetime.strptime(rotation.started_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    started = times.parse_datetime(rotation.started_at)
     for key in iam.user_keys(admin, rotation.user):
         key_id = key["AccessKeyId"]
         ours = key_id == rotation.new_key_id or (

@@ -91,4 +91,4 @@ def rows(audit: OrgAudit) -> list[dict[str, str]]:
 
 def to_csv(audit: OrgAudit) -> str:
     """The CSV document: a header, one row per finding; a cell a spreadsheet would run is made text."""
-    return cells.to_csv(rows(audit), CSV_COLUMNS)
+    return cells.to_csv(CSV_COLUMNS, ([row[column] for column in CSV_COLUMNS] for row in rows(audit)))
