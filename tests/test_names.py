@@ -220,3 +220,12 @@ def test_the_org_audit_shows_no_bidi_name_and_its_csv_runs_no_formula(cli, confi
     assert "its name @prod\\u202eved\\u200b has unsafe characters; shown as @prod_ved_" in runs["csv"].err
     for result in runs.values():
         assert no_invisible(result.out + result.err), ascii(result.out + result.err)
+
+
+def test_a_server_error_message_with_bidi_characters_reaches_stderr_made_printable(cli, config, emulator):
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    body = json.dumps({"__type": "ForbiddenException", "message": "no access to prod\u202eved\u200b here"})
+    emulator.fail_next("ListAccounts", 1, 403, body=body)
+    result = cli("list", "--sso-session", "corp", "--refresh")
+    assert result.code == errors.EXIT_AWS and result.out == ""
+    assert "no access to prod_ved_ here" in result.err and no_invisible(result.err), ascii(result.err)

@@ -32,6 +32,7 @@ from ssohelper.cli import (
 from ssohelper.cli.options import debug_enabled, debug_option, say
 from ssohelper.errors import SsoHelperError
 from ssohelper.ini.read import display_path
+from ssohelper.names import printable
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +90,8 @@ def run(argv: list[str], *, started: float | None = None) -> int:
         result = cli.main(args=argv, prog_name="ssohelper", standalone_mode=False, obj=obj)
         return result if isinstance(result, int) else 0
     except SsoHelperError as exc:
-        say(f"ssohelper: {exc}")
+        text = str(exc)  # it may quote a server's words: printable, as names are (ssohelper.names)
+        say(f"ssohelper: {printable(text, ini=False, limit=len(text))}")
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
