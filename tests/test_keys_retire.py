@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import stat
 from pathlib import Path
 
@@ -88,7 +90,8 @@ def test_apply_deactivates_keeps_the_excluded_and_rollback_reactivates_exactly_t
     org.client("iam", account(org, "shop")).update_access_key(
         UserName="busy", AccessKeyId=org.planted[account(org, "shop")][1], Status="Inactive"
     )
-    back = cli("keys", "retire", "--role-name", AUDIT_ROLE, "--rollback", "--yes")
+    (undo,) = re.findall(r"with: ssohelper ([^;\n]+)", result.err)  # the suggestion, followed
+    back = cli(*shlex.split(undo))
     assert back.code == 0, back.err
     assert "2 key(s) reactivated" in back.err
     assert status(org, "shop", "old-deploy") == "Active" and status(org, "shop", "never") == "Active"

@@ -5,6 +5,8 @@ the next run finishes or rolls back."""
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -95,6 +97,15 @@ def test_a_rotation_proves_switches_and_deactivates_then_finish_deletes(cli, ven
     assert statuses(moto, vendor["user"]) == {new: "Active"}
     again = cli("rotate-key", "--profile", "vendor", "--finish")
     assert again.code == errors.EXIT_NOT_APPLIED and "nothing to finish" in again.err
+
+
+def test_finish_without_a_rotation_suggests_rotating_and_that_works(cli, vendor, moto):
+    first = cli("rotate-key", "--profile", "vendor", "--finish")
+    assert first.code == errors.EXIT_NOT_APPLIED
+    (suggested,) = re.findall(r"run: ssohelper ([^;\n]+)", first.err)
+    followed = cli(*shlex.split(suggested), "--yes")
+    assert followed.code == 0, followed.err
+    assert statuses(moto, vendor["user"])[vendor["old"]] == "Inactive"
 
 
 def test_a_user_at_the_two_key_limit_is_refused_before_anything_is_created(cli, vendor, moto, isolated_home):

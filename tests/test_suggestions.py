@@ -25,7 +25,9 @@ FOLLOWED = {
     "configure",
     "migrate-profiles",
     "exec",
-}  # the subcommands whose suggestions the tests here follow
+    "rotate-key",  # followed in test_rotate_key.py
+    "keys",  # followed in test_keys_retire.py
+}  # the subcommands whose suggestions the tests here (or the file named) follow
 
 
 def suggestion(text: str, **placeholders: str) -> list[str]:
