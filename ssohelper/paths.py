@@ -118,3 +118,8 @@ def lock_file(kind: str, key: str) -> str:
 
 def backup_dir() -> str:
     return os.path.join(user_config_dir(), "backups")
+
+
+def iam_users_dir() -> str:
+    """What ``iam-users apply`` created, one journal per Identity Center instance (0600 in a 0700 dir)."""
+    return os.path.join(user_config_dir(), "iam-users")

@@ -21,6 +21,8 @@ from ssohelper.cli import (
     demo,
     exec_export_console,
     keys,
+    iamreport,
+    iamusers,
     migrate,
     populate,
     process,
@@ -69,9 +71,11 @@ for _command in (
     ci.migrate_ci,
     rotate.rotate_key,
     keys.keys,
+    iamusers.iam_users,
     completion.completion,
 ):
     cli.add_command(_command)
+iamusers.iam_users.add_command(iamreport.report)
 
 
 # Filesystem failures a user can cause and fix (a read-only or full disk, another user's

@@ -1,0 +1,1 @@
+"""Identity Center administration: IAM users planned into permission sets and assignments."""
