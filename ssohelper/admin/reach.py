@@ -1,26 +1,34 @@
-"""Every account's IAM users, through the role ``audit --org`` uses, on the same paced listing.
+"""Every account's IAM users, through the role ``audit --org`` uses, on the same visit.
 
-Each account gets the role's credentials from the portal and an IAM client of its own (IAM
-throttles per account and each client paces itself); accounts run in parallel. An account the
-role can't reach is kept with the reason and never stops the others; only an expired sign-in
-stops everything.
+The visit (ssohelper.org.visit) lists the accounts, gets the role's credentials from the portal
+and runs accounts in parallel; an account the role can't reach is kept with the reason. Each
+account's IAM client also keeps a pace of its own (IAM throttles per account): it backs off to
+just under what got through when throttled, rather than leaving every thread to its own retry
+backoff.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ssohelper.admin.iamusers import AccountUsers, read_account
-from ssohelper.aws import bounded, pacing, portal
-from ssohelper.errors import LoginRequired, SsoHelperError
-from ssohelper.listings import accounts
-from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
-from ssohelper.org.accounts import Candidate, Progress, candidates
+from ssohelper.aws import bounded, pacing
+from ssohelper.models import RoleCredentials, SsoSession, Token
+from ssohelper.org.accounts import Progress
 from ssohelper.org.clients import iam_clients
+from ssohelper.org.visit import each_account
 
-WORKERS = 16
+
+def paced_iam_clients() -> Callable[[RoleCredentials], Any]:
+    make = iam_clients()
+
+    def paced(credentials: RoleCredentials) -> Any:
+        iam = make(credentials)
+        bounded.install(iam, pacer=pacing.Pacer())
+        return iam
+
+    return paced
 
 
 def read_accounts(
@@ -29,36 +37,17 @@ def read_accounts(
     role_name: str,
     *,
     only: Iterable[str] | None = None,
-    workers: int = WORKERS,
     progress: Progress | None = None,
     iam_for: Callable[[RoleCredentials], Any] | None = None,
 ) -> list[AccountUsers]:
     """Every listed account (or those in ``only``), in account order, read or marked unreachable."""
-    make_iam = iam_for or iam_clients()
-    sso = accounts.portal_client(session, workers, accounts.new_pacer())
-    found = candidates(session, token, role_name, only=only, client=sso)
-
-    def one(candidate: Candidate) -> AccountUsers:
-        if not candidate.reachable:
-            return AccountUsers(candidate.account_id, candidate.account_name, error=candidate.reason)
-        target = RoleTarget(session, candidate.account_id, role_name)
-        try:
-            credentials = portal.get_role_credentials(target, token, client=sso)
-            iam = make_iam(credentials)
-            if iam_for is None:  # IAM throttles per account: each account's calls keep their own pace
-                bounded.install(iam, pacer=pacing.Pacer())
-            return read_account(candidate.account_id, candidate.account_name, iam)
-        except LoginRequired:
-            raise
-        except SsoHelperError as exc:
-            return AccountUsers(candidate.account_id, candidate.account_name, error=str(exc))
-
-    if not found:
-        return []
-    results: list[AccountUsers] = []
-    with ThreadPoolExecutor(max_workers=min(workers, len(found)), thread_name_prefix="ssohelper-iam") as pool:
-        for done, result in enumerate(pool.map(one, found), 1):
-            results.append(result)
-            if progress:
-                progress(done, len(found), "")
-    return results
+    return each_account(
+        session,
+        token,
+        role_name,
+        lambda c, iam: read_account(c.account_id, c.account_name, iam),
+        lambda c, why: AccountUsers(c.account_id, c.account_name, error=why),
+        only=only,
+        progress=progress,
+        iam_for=iam_for or paced_iam_clients(),
+    )
