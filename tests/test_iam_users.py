@@ -123,3 +123,13 @@ def test_an_identity_center_endpoint_out_of_reach_is_one_line(cli, signed_in, mo
     result = plan(cli)
     assert result.code == errors.EXIT_AWS and len(result.err.splitlines()) == 1
     assert "cannot reach" in result.err
+
+
+def test_an_admin_profile_without_a_region_is_told_to_give_one(cli, signed_in, isolated_home, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with open(isolated_home / ".aws" / "credentials", "a") as handle:
+        handle.write("[noregion]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
+    result = cli("iam-users", "plan", "--profile", "noregion", "--role-name", AUDIT_ROLE)
+    assert result.code == errors.EXIT_CONFIG
+    assert result.err == "ssohelper: Identity Center is regional: give --region, or set region in profile noregion\n"
