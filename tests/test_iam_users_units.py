@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from ssohelper.admin import matching, policies
 from ssohelper.admin.center import Center, PermissionSet, Person, Policies
-from ssohelper.admin.iamusers import AccountUsers, Grants, IamUser, Key, read_user
+from ssohelper.admin.iamusers import AccountUsers, Grants, IamUser, Key
 from ssohelper.admin.proposal import propose
 from ssohelper.errors import UsageError
 
@@ -127,10 +127,16 @@ class _DeniedInline:
             "list_attached_user_policies": {"AttachedPolicies": []},
             "list_user_policies": {"PolicyNames": ["secret"]},
             "list_groups_for_user": {"Groups": []},
+            "list_users": {"Users": [{"UserName": "ann"}]},
+            "list_policies": {"Policies": []},
         }
 
         class Pages:
             def paginate(self, **params):  # type: ignore[no-untyped-def]
+                if operation == "get_account_authorization_details":
+                    raise ClientError(
+                        {"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetAccountAuthorizationDetails"
+                    )
                 return [answers[operation]]
 
         return Pages()
@@ -143,7 +149,11 @@ class _DeniedInline:
 
 
 def test_a_policy_that_cannot_be_read_leaves_that_user_unplanned_with_the_reason():
-    read = read_user(_DeniedInline(), ACCOUNT, "ann", {})
+    from ssohelper.admin.reach import read_account
+
+    account = read_account(ACCOUNT, "dev", _DeniedInline())  # the whole-account answer is denied: user by user
+    assert account.error is None and [u.name for u in account.users] == ["ann"]
+    read = account.users[0]
     assert read.error == "its policies can't be read (AccessDenied)"
     row = plan_of(read)["users"][0]
     assert row["status"] == "not-planned" and row["reason"] == "its policies can't be read (AccessDenied)"

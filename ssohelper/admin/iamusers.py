@@ -1,4 +1,5 @@
-"""What each IAM user in one account can do and how it signs in, read through IAM.
+"""What each IAM user in one account can do and how it signs in, read user by user (where
+GetAccountAuthorizationDetails is denied: ssohelper.admin.authdetails reads a whole account at once).
 
 Per user: GetUser (boundary, tags), ListGroupsForUser, ListAttachedUserPolicies,
 ListUserPolicies and GetUserPolicy, ListAccessKeys and GetAccessKeyLastUsed, GetLoginProfile.
@@ -74,7 +75,7 @@ class AccountUsers:
     error: str | None = None  # unreachable, and why
 
 
-def read_account(account_id: str, account_name: str, iam: Any) -> AccountUsers:
+def read_listing(account_id: str, account_name: str, iam: Any) -> AccountUsers:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -96,7 +97,7 @@ def read_user(iam: Any, account_id: str, name: str, groups: dict[str, Grants | s
     got = call(iam, "get_user", UserName=name)["User"]
     boundary = (got.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     tags = tuple(sorted((t["Key"], t["Value"]) for t in got.get("Tags", [])))
-    keys, password = _keys(iam, name), _has_password(iam, name)
+    keys, password = keys_of(iam, name), has_password(iam, name)
     base = IamUser(account_id, name, boundary=boundary, keys=keys, password=password, tags=tags)
     try:
         own = _grants(iam, "user", name)
@@ -142,7 +143,7 @@ def _grants(iam: Any, kind: str, name: str) -> Grants:
     attached = call(iam, f"list_attached_{kind}_policies", paged="AttachedPolicies", **{key: name})
     aws = sorted(p["PolicyArn"] for p in attached if p["PolicyArn"].startswith(AWS_POLICY_PREFIX))
     customer = sorted(
-        _path_and_name(p["PolicyArn"]) for p in attached if not p["PolicyArn"].startswith(AWS_POLICY_PREFIX)
+        path_and_name(p["PolicyArn"]) for p in attached if not p["PolicyArn"].startswith(AWS_POLICY_PREFIX)
     )
     inline = []
     for policy in sorted(call(iam, f"list_{kind}_policies", paged="PolicyNames", **{key: name})):
@@ -156,14 +157,14 @@ def _grants(iam: Any, kind: str, name: str) -> Grants:
     return Grants(tuple(aws), tuple(customer), tuple(inline))
 
 
-def _path_and_name(arn: str) -> tuple[str, str]:
+def path_and_name(arn: str) -> tuple[str, str]:
     """arn:aws:iam::111122223333:policy/some/path/Name -> ('/some/path/', 'Name')."""
     rest = arn.split(":policy", 1)[1]
     path, _, name = rest.rpartition("/")
     return (path + "/" if path else "/"), name
 
 
-def _keys(iam: Any, name: str) -> tuple[Key, ...]:
+def keys_of(iam: Any, name: str) -> tuple[Key, ...]:
     keys = []
     for meta in call(iam, "list_access_keys", paged="AccessKeyMetadata", UserName=name):
         used = call(iam, "get_access_key_last_used", AccessKeyId=meta["AccessKeyId"]).get("AccessKeyLastUsed", {})
@@ -171,7 +172,7 @@ def _keys(iam: Any, name: str) -> tuple[Key, ...]:
     return tuple(keys)
 
 
-def _has_password(iam: Any, name: str) -> bool:
+def has_password(iam: Any, name: str) -> bool:
     from botocore.exceptions import ClientError
 
     try:

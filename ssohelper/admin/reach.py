@@ -12,12 +12,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ssohelper.admin.iamusers import AccountUsers, read_account
-from ssohelper.aws import bounded, pacing
+from ssohelper.admin.authdetails import access, details, local_policies, now_utc, users_from_details
+from ssohelper.admin.iamusers import AccountUsers, read_listing
+from ssohelper.aws import bounded, clients, pacing
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.org.accounts import Progress
+from ssohelper.org.calls import is_denied
 from ssohelper.org.clients import iam_clients
 from ssohelper.org.visit import each_account
+
+
+def read_account(account_id: str, account_name: str, iam: Any) -> AccountUsers:
+    """One account's users: from GetAccountAuthorizationDetails and the credential report, else
+    (denied) user by user; any other failure makes the account unreachable, with the reason."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        try:
+            answer = details(iam)
+        except ClientError as exc:
+            if not is_denied(exc):
+                raise
+            return read_listing(account_id, account_name, iam)
+        users = users_from_details(iam, account_id, answer, access(iam, now=now_utc()))
+        return AccountUsers(account_id, account_name, tuple(users), local_policies(answer))
+    except (ClientError, BotoCoreError) as exc:
+        return AccountUsers(account_id, account_name, error=str(clients.translate(exc, f"IAM in {account_id}")))
 
 
 def paced_iam_clients() -> Callable[[RoleCredentials], Any]:
