@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import stat
 
 import pytest
@@ -200,7 +202,13 @@ def test_a_plan_edited_into_nonsense_is_one_line_and_exit_4(cli, signed_in, tmp_
     result = apply(cli, str(tmp_path / "broken.json"))
     assert result.code == errors.EXIT_CONFIG and says in result.err and len(result.err.splitlines()) == 1
     (tmp_path / "text.json").write_text("{not json")
-    assert apply(cli, str(tmp_path / "text.json")).code == errors.EXIT_CONFIG
+    refused = apply(cli, str(tmp_path / "text.json"))
+    assert refused.code == errors.EXIT_CONFIG
+    # the suggestion, followed: it makes a plan that apply takes
+    (suggested,) = re.findall(r"with: ssohelper ([^;(\n]+)", refused.err)
+    words = [{"ADMIN": "admin", "ROLE": AUDIT_ROLE}.get(w, w) for w in shlex.split(suggested)]
+    made = cli(*words)
+    assert made.code == errors.EXIT_FINDINGS and json.loads(made.out)["kind"], made.err
 
 
 def test_a_set_an_interrupted_apply_left_half_made_is_completed_and_rolled_back(cli, signed_in, tmp_path):

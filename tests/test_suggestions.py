@@ -27,6 +27,7 @@ FOLLOWED = {
     "exec",
     "rotate-key",  # followed in test_rotate_key.py
     "keys",  # followed in test_keys_retire.py
+    "iam-users",  # followed in test_iam_users_apply.py
 }  # the subcommands whose suggestions the tests here (or the file named) follow
 
 

@@ -32,7 +32,8 @@ def load(path: str) -> dict[str, Any]:
         plan = json.loads(text)
     except ValueError as exc:
         raise BrokenPlan(
-            f"{path} is not JSON ({exc}); make a plan with: ssohelper iam-users plan --output json"
+            f"{path} is not JSON ({exc}); make a plan with: "
+            "ssohelper iam-users plan --profile ADMIN --role-name ROLE --output json (and keep what it prints)"
         ) from None
     problem = problem_in(plan)
     if problem:
