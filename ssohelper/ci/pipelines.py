@@ -7,7 +7,7 @@ from __future__ import annotations
 import glob
 import os
 
-from ssohelper.ci import yamldoc
+from ssohelper.ci import safefile, yamldoc
 
 _SKIP_DIRS = {".git", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -31,7 +31,7 @@ def composite_actions(root: str) -> list[str]:
 def gitlab_files(root: str) -> list[str]:
     """.gitlab-ci.yml and every local include reachable from it, each once."""
     start = os.path.join(root, ".gitlab-ci.yml")
-    if not os.path.isfile(start):
+    if not os.path.isfile(start) or not _inside(root, start):
         return []
     seen: list[str] = []
     queue = [start]
@@ -60,5 +60,4 @@ def _local_includes(root: str, node: object) -> list[str]:
 
 
 def _inside(root: str, path: str) -> bool:
-    real_root = os.path.realpath(root)
-    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+    return safefile.inside(root, path)

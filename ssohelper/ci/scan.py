@@ -160,11 +160,12 @@ _REMOTE = re.compile(r"url\s*=\s*(?:\S+@|\S+://(?:[^/@\s]+@)?)[^:/\s]+[:/]([^\s]
 
 def origin_repository(root: str) -> str | None:
     """ORG/REPO from the git remote 'origin' of the folder, when it has one."""
-    try:
-        with open(os.path.join(root, ".git", "config"), encoding="utf-8", errors="replace") as config:
-            text = config.read(1 << 16)
-    except OSError:
+    from ssohelper.ci.safefile import read_inside
+
+    data = read_inside(root, os.path.join(root, ".git", "config"), 1 << 16)  # a FIFO there must not hang
+    if data is None:
         return None
+    text = data.decode("utf-8", "replace")
     section = text.partition('[remote "origin"]')[2].partition("\n[")[0]
     match = _REMOTE.search(section)
     return match[1] if match else None

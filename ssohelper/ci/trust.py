@@ -36,6 +36,7 @@ class RoleSpec:
     policy_arns: tuple[str, ...] = ()
     max_session_duration: int = 3600
     allow_wildcard: bool = False
+    partition: str = "aws"  # aws-cn and aws-us-gov for China and GovCloud
 
     @property
     def provider_url(self) -> str:

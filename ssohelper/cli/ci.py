@@ -14,6 +14,7 @@ from ssohelper.cli.options import debug_option, profile_option, say
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
+    from ssohelper.ci.derive import Derived
     from ssohelper.ci.migrate import CiPlan
     from ssohelper.ci.trust import RoleSpec
 
@@ -28,7 +29,13 @@ def _spec(options: dict[str, Any]) -> RoleSpec:
         raise UsageError("--environment and --pull-request are GitHub subjects; GitLab has --branch and --tag")
     if github and options["gitlab_host"]:
         raise UsageError("--gitlab-host goes with --gitlab")
-    host = GITHUB_ISSUER if github else (options["gitlab_host"] or "gitlab.com").removeprefix("https://").rstrip("/")
+    if gitlab and options.get("github_host"):
+        raise UsageError("--github-host goes with --github")
+    if github:
+        ghes = (options.get("github_host") or "").removeprefix("https://").rstrip("/")
+        host = f"{ghes}/_services/token" if ghes else GITHUB_ISSUER
+    else:
+        host = (options["gitlab_host"] or "gitlab.com").removeprefix("https://").rstrip("/")
     audience = options["audience"] or (STS_AUDIENCE if github else f"https://{host}")
     repository = (github or gitlab).strip("/")
     return RoleSpec(
@@ -47,6 +54,44 @@ def _spec(options: dict[str, Any]) -> RoleSpec:
     )
 
 
+def derived_spec(options: dict[str, Any], path: str) -> tuple[RoleSpec, Derived]:
+    """The role the workflows under ``path`` need: every job that will assume it, with the
+    subject GitHub sends for it (shown on stderr); a question the files can't answer is exit 2."""
+    from ssohelper.ci import derive
+
+    if not options["github"]:
+        raise UsageError("--from-workflows reads GitHub workflows: give --github ORG/REPO")
+    if options["branches"] or options["tags"] or options["pull_request"]:
+        raise UsageError(
+            "--from-workflows derives branches, tags and pull requests from the triggers; "
+            "only --environment and --default-branch answer what the files can't tell"
+        )
+    spec = _spec({**options, "environments": ()})
+    answers = derive.Answers(
+        options.get("default_branch") or derive.known_default_branch(path), tuple(options["environments"])
+    )
+    derived = derive.derive(path, spec.repository, spec.role_name, answers)
+    _show_derived(derived)
+    if derived.questions:
+        more = f" (and {len(derived.questions) - 1} more above)" if len(derived.questions) > 1 else ""
+        raise UsageError(derived.questions[0] + more)
+    if not derived.subjects:
+        raise UsageError(f"no job under {path} uses AWS keys with configure-aws-credentials (or this role)")
+    return derive.role_spec(derived, spec), derived
+
+
+def _show_derived(derived: Derived) -> None:
+    for job in derived.jobs:
+        role = "" if job.steps.assumes else f" (assumes {', '.join(job.steps.chained)} itself)"
+        say(f"ci-role: {job.path} job {job.job}{role}: {job.why or 'no run'}")
+        for sub in job.subjects:
+            say(f"    {sub}")
+    for note in dict.fromkeys(derived.notes):
+        say(f"ci-role: note: {note}")
+    for question in derived.questions:
+        say(f"ci-role: {question}")
+
+
 def _default_name(repository: str) -> str:
     name = "ci-" + "-".join(part for part in repository.replace("*", "").replace("?", "").split("/") if part)
     return name[:64]
@@ -56,6 +101,14 @@ def _default_name(repository: str) -> str:
 @click.option("--github", metavar="ORG/REPO", help="The GitHub repository whose workflows assume the role.")
 @click.option("--gitlab", metavar="GROUP/PROJECT", help="The GitLab project whose pipelines assume the role.")
 @click.option("--gitlab-host", metavar="HOST", help="A self-managed GitLab's host (default gitlab.com).")
+@click.option("--github-host", metavar="HOST", help="A GitHub Enterprise Server's host (issuer HOST/_services/token).")
+@click.option(
+    "--from-workflows",
+    metavar="PATH",
+    type=click.Path(exists=True, file_okay=False),
+    help="Derive who may assume the role from the jobs of the workflows under PATH.",
+)
+@click.option("--default-branch", metavar="B", help="With --from-workflows: the default branch, if git can't tell.")
 @click.option("--branch", "branches", multiple=True, metavar="B", help="A branch (or pattern like release/*).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (or pattern like v*).")
 @click.option("--environment", "environments", multiple=True, metavar="E", help="A GitHub deployment environment.")
@@ -87,15 +140,37 @@ def ci_role(**options: Any) -> int:
         return _check(options["check"], options["profile"])
     from ssohelper.ci import render, trust
 
-    spec = _spec(options)
+    if options["default_branch"] and not options["from_workflows"]:
+        raise UsageError("--default-branch goes with --from-workflows")
+    derived = None
+    if options["from_workflows"]:
+        spec, derived = derived_spec(options, options["from_workflows"])
+    else:
+        spec = _spec(options)
     for note in trust.check_spec(spec):
         say(note)
     if not options["apply"]:
-        click.echo(render.render(spec, str(options["output"])), nl=False)
+        if derived is not None and options["output"] == "json":
+            document = {**render.document(spec), "jobs": [_job_json(job) for job in derived.jobs]}
+            click.echo(json.dumps(document, indent=2))
+        else:
+            click.echo(render.render(spec, str(options["output"])), nl=False)
         return errors.EXIT_OK
     if options["output"] != "json":
         raise UsageError("--apply prints the role ARN; --format goes without it")
     return _apply(spec, options["profile"])
+
+
+def _job_json(job: Any) -> dict:
+    return {
+        "path": job.path,
+        "job": job.job,
+        "line": job.line,
+        "subjects": list(job.subjects),
+        "why": job.why,
+        "assumes_role": job.steps.assumes,
+        "chained_roles": list(job.steps.chained),
+    }
 
 
 def _apply(spec: RoleSpec, profile: str | None) -> int:

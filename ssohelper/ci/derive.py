@@ -1,0 +1,331 @@
+"""``ci-role --from-workflows``: which jobs will assume the role once migrate-ci has rewritten
+them, and the ``sub`` GitHub sends for each, read from the workflows (Decision 17).
+
+A job assumes the role when it has a ``configure-aws-credentials`` step with keys (or one
+already rewritten to this role), or uses a local composite action or reusable workflow that
+does. Its subject is ``environment:E`` for each value its ``environment`` can take, else the
+refs its triggers run on (``triggers``), narrowed by a job ``if:`` that names one ref. A job of
+a reusable workflow presents its local callers' repository and refs, with the inputs they pass.
+What the files can't tell (an environment from ``vars``, the default branch) is a question,
+answered by a flag.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from ssohelper.ci import pipelines, steps, triggers, yamldoc
+from ssohelper.ci.trust import STS_AUDIENCE, RoleSpec, subjects
+from ssohelper.errors import UsageError
+
+
+@dataclass(frozen=True)
+class JobUse:
+    path: str  # relative to the repository
+    job: str
+    line: int
+    subjects: tuple[str, ...]
+    why: str
+    steps: steps.JobSteps  # its regions, key pairs, chained roles (which must trust the token too)
+
+
+@dataclass
+class Answers:
+    """What the files can't tell, as the user gave it."""
+
+    default_branch: str | None = None
+    environments: tuple[str, ...] = ()
+
+
+@dataclass
+class Derived:
+    jobs: list[JobUse] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+    @property
+    def subjects(self) -> list[str]:
+        found: list[str] = []
+        for job in self.jobs:
+            found += [s for s in job.subjects if s not in found and job.steps.assumes]
+        return found
+
+
+@dataclass(frozen=True)
+class _Context:
+    rel: str  # the file the job is in
+    where: str  # how to name the job (and its caller)
+    root: object  # the workflow whose triggers count
+    known: triggers.Lookup
+
+
+def derive(root: str, repository: str, role_name: str, answers: Answers) -> Derived:
+    """Every job under ``root`` that will assume the role ``role_name``, with its subjects."""
+    found = Derived()
+    actions = _local_actions(root, role_name)
+    documents = _workflows(root)
+    calls = _callers(documents)
+    for rel, doc_root in documents.items():
+        for key, job in yamldoc.pairs(yamldoc.get(doc_root, "jobs")):
+            use = steps.job_use(job, role_name, actions)
+            if use is None:
+                continue
+            name = yamldoc.scalar(key) or ""
+            contexts = _contexts(rel, name, doc_root, job, calls, found)
+            for context in contexts:
+                _add(found, repository, name, yamldoc.line(key), job, use, context, answers)
+    return found
+
+
+def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, found: Derived) -> list[_Context]:
+    if not triggers.refs(doc_root).called:
+        return [_Context(rel, f"{rel} job {name}", doc_root, _lookup(doc_root, job, {}))]
+    callers = calls.get("./" + rel.replace(os.sep, "/"), [])
+    if not callers:
+        found.notes.append(
+            f"{rel} is a reusable workflow no workflow here calls: its callers' repositories and refs are the "
+            "subject (job_workflow_ref names this workflow); give those callers' their own role"
+        )
+    contexts = []
+    for caller_rel, caller_name, caller_root, caller_job in callers:
+        outer = _lookup(caller_root, caller_job, {})
+        passed = {f"inputs.{k}": v for k, v in _passed(caller_job, outer).items()}
+        where = f"{rel} job {name} (called by {caller_rel} job {caller_name})"
+        contexts.append(_Context(rel, where, caller_root, _lookup(doc_root, job, passed)))
+    found.notes.append(
+        f"{rel} is a reusable workflow: each caller's job needs 'permissions: id-token: write', and the "
+        "token's sub is the caller's repository and ref"
+    )
+    return contexts
+
+
+def _add(
+    found: Derived,
+    repository: str,
+    name: str,
+    line: int,
+    job: object,
+    use: steps.JobSteps,
+    context: _Context,
+    answers: Answers,
+) -> None:
+    where = context.where
+    environment = _environment(job)
+    if environment is not None:
+        values = triggers.values(environment, context.known)
+        if values is None and not answers.environments:
+            found.questions.append(
+                f"{where}: environment '{environment}' can't be known from the files; give each value it takes "
+                "with --environment"
+            )
+            return
+        values = list(answers.environments) if values is None else values
+        named = [v for v in values if v]
+        spec = _spec(repository, environments=tuple(named))
+        why = f"environment {', '.join(named)}" + (" (or none)" if "" in values else "")
+        subs = subjects(spec) if named else []
+        if "" not in values:
+            found.jobs.append(JobUse(context.rel, name, line, tuple(subs), why, use))
+            return
+    else:
+        subs, why = [], ""
+    refs = _refs(repository, context.root, job, found, where, answers)
+    if refs is None:
+        return
+    ref_subs, ref_why = refs
+    subs += [s for s in ref_subs if s not in subs]
+    why = "; ".join(w for w in (why, ref_why) if w)
+    found.jobs.append(JobUse(context.rel, name, line, tuple(subs), why, use))
+
+
+def _refs(
+    repository: str, root: object, job: object, found: Derived, where: str, answers: Answers
+) -> tuple[list[str], str] | None:
+    refs = triggers.refs(root)
+    found.notes += [f"{where}: {note}" for note in refs.notes if f"{where}: {note}" not in found.notes]
+    branches, tags = set(refs.branches), set(refs.tags)
+    reasons = []
+    if refs.default_branch_events:
+        if not answers.default_branch:
+            found.questions.append(
+                f"{where} runs on the default branch ({', '.join(refs.default_branch_events)}), which the files "
+                "don't name: give it with --default-branch"
+            )
+            return None
+        branches.add(answers.default_branch)
+        reasons.append(f"{', '.join(refs.default_branch_events)} on the default branch {answers.default_branch}")
+    pull_request = refs.pull_request
+    narrowed = _narrowed(yamldoc.scalar(yamldoc.get(job, "if")) or "")
+    if narrowed is not None:
+        branches, tags, pull_request = _restrict(narrowed, branches, tags, pull_request)
+        reasons.append(
+            f"its if: runs it only on {narrowed[0]}{narrowed[1]}" if narrowed[0] else "its if: skips pull requests"
+        )
+    reasons[:0] = [
+        f"{kind} {', '.join(sorted(names))}" for kind, names in (("branches", branches), ("tags", tags)) if names
+    ]
+    reasons += ["pull requests"] if pull_request else []
+    spec = _spec(repository, branches=tuple(sorted(branches)), tags=tuple(sorted(tags)), pull_request=pull_request)
+    return subjects(spec), "; ".join(reasons)
+
+
+_REF_TEST = re.compile(r"github\.ref\s*==\s*'refs/(heads|tags)/([^']+)'|'refs/(heads|tags)/([^']+)'\s*==\s*github\.ref")
+_NOT_PR = re.compile(r"github\.event_name\s*(==\s*'push'|!=\s*'pull_request')")
+
+
+def _narrowed(condition: str) -> tuple[str, str] | None:
+    """(kind, name) when the job's ``if:`` runs it only on one ref (kind ""), or only outside pull
+    requests ("", "not pull_request"); None when it doesn't narrow anything."""
+    text = condition.strip().removeprefix("${{").removesuffix("}}")
+    operands = triggers.split(text)
+    if any(then == "||" for _, then in operands):
+        return None
+    for operand, _ in operands:
+        match = _REF_TEST.fullmatch(operand.strip())
+        if match:
+            kind = match[1] or match[3]
+            return f"refs/{kind}/", match[2] or match[4]
+    if any(_NOT_PR.fullmatch(operand.strip()) for operand, _ in operands):
+        return "", "not pull_request"
+    return None
+
+
+def _restrict(narrowed: tuple[str, str], branches: set, tags: set, pull_request: bool) -> tuple[set, set, bool]:
+    from ssohelper.ci.conditions import string_like
+
+    kind, name = narrowed
+    if not kind:
+        return branches, tags, False
+    pool = branches if kind == "refs/heads/" else tags
+    kept = {name} if any(string_like(p, name) for p in pool) else set()
+    return (kept, set(), False) if kind == "refs/heads/" else (set(), kept, False)
+
+
+def _spec(repository: str, **options: object) -> RoleSpec:
+    return RoleSpec(platform="github", repository=repository, role_name="x", **options)  # type: ignore[arg-type]
+
+
+def _environment(job: object) -> str | None:
+    node = yamldoc.get(job, "environment")
+    if yamldoc.is_mapping(node):
+        node = yamldoc.get(node, "name")
+    return yamldoc.scalar(node) if node is not None else None
+
+
+def _lookup(root: object, job: object, inputs: triggers.Lookup) -> triggers.Lookup:
+    """What ``inputs.X`` and ``matrix.X`` can hold in this job: dispatch choices and defaults,
+    what a caller passes, the job's matrix."""
+    known: triggers.Lookup = {}
+    for event, node in triggers.events(root):
+        for key, spec in (
+            yamldoc.pairs(yamldoc.get(node, "inputs")) if event in ("workflow_dispatch", "workflow_call") else ()
+        ):
+            options = [yamldoc.scalar(o) or "" for o in yamldoc.entries(yamldoc.get(spec, "options"))]
+            default = yamldoc.scalar(yamldoc.get(spec, "default"))
+            if options:
+                known[f"inputs.{yamldoc.scalar(key)}"] = options
+            elif default is not None and event == "workflow_call":
+                known[f"inputs.{yamldoc.scalar(key)}"] = [default]
+    known.update(inputs)
+    matrix = yamldoc.get(yamldoc.get(job, "strategy"), "matrix")
+    for key, value in yamldoc.pairs(matrix):
+        name = yamldoc.scalar(key) or ""
+        if name in ("include", "exclude"):
+            continue
+        known[f"matrix.{name}"] = [yamldoc.scalar(v) or "" for v in yamldoc.entries(value)]
+    for item in yamldoc.entries(yamldoc.get(matrix, "include")):
+        for key, value in yamldoc.pairs(item):
+            known.setdefault(f"matrix.{yamldoc.scalar(key)}", []).append(yamldoc.scalar(value) or "")
+    return {k: v for k, v in known.items() if all(isinstance(x, str) for x in v)}
+
+
+def _passed(caller_job: object, known: triggers.Lookup) -> dict[str, list[str]]:
+    passed = {}
+    for key, value in yamldoc.pairs(yamldoc.get(caller_job, "with")):
+        resolved = triggers.values(yamldoc.scalar(value) or "", known)
+        if resolved is not None:
+            passed[yamldoc.scalar(key) or ""] = resolved
+    return passed
+
+
+def _workflows(root: str) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for path in pipelines.github_workflows(root):
+        document = yamldoc.load(path)
+        if document is not None and document.root is not None:
+            found[yamldoc.relative(root, path)] = document.root
+    return found
+
+
+def _callers(documents: dict[str, object]) -> dict[str, list[tuple[str, str, object, object]]]:
+    """``./.github/workflows/X.yml`` -> (file, job name, file root, job) of each job that calls it."""
+    calls: dict[str, list[tuple[str, str, object, object]]] = {}
+    for rel, doc_root in documents.items():
+        for key, job in yamldoc.pairs(yamldoc.get(doc_root, "jobs")):
+            uses = (yamldoc.scalar(yamldoc.get(job, "uses")) or "").split("@")[0]
+            if uses.startswith("./"):
+                calls.setdefault(uses, []).append((rel, yamldoc.scalar(key) or "", doc_root, job))
+    return calls
+
+
+def _local_actions(root: str, role_name: str) -> dict[str, steps.JobSteps]:
+    """``./dir`` of each local composite action whose steps assume the role."""
+    found = {}
+    for path in pipelines.composite_actions(root):
+        document = yamldoc.load(path)
+        if document is None:
+            continue
+        use = steps.job_use(yamldoc.get(document.root, "runs"), role_name, {})
+        if use is not None:
+            found["./" + os.path.dirname(yamldoc.relative(root, path)).replace(os.sep, "/")] = use
+    return found
+
+
+def role_spec(derived: Derived, base: RoleSpec) -> RoleSpec:
+    """``base`` admitting exactly the derived subjects, in the partition of the jobs' regions."""
+    import dataclasses
+
+    fields: dict[str, list[str]] = {"branches": [], "tags": [], "environments": []}
+    prefix = f"repo:{base.repository}:"
+    for sub in derived.subjects:
+        rest = sub.removeprefix(prefix)
+        for name, head in (
+            ("branches", "ref:refs/heads/"),
+            ("tags", "ref:refs/tags/"),
+            ("environments", "environment:"),
+        ):
+            if rest.startswith(head):
+                fields[name].append(rest.removeprefix(head))
+    partition, audience = _partition(derived)
+    return dataclasses.replace(
+        base,
+        branches=tuple(fields["branches"]),
+        tags=tuple(fields["tags"]),
+        environments=tuple(fields["environments"]),
+        pull_request=f"{prefix}pull_request" in derived.subjects,
+        partition=partition,
+        audience=audience if base.audience == STS_AUDIENCE else base.audience,
+    )
+
+
+def _partition(derived: Derived) -> tuple[str, str]:
+    seen: dict[tuple[str, str], str] = {}
+    for job in derived.jobs:
+        for region in job.steps.regions if job.steps.assumes else ():
+            if "${{" not in region:
+                seen.setdefault(steps.partition(region), f"{job.path} job {job.job} ({region})")
+    if len(seen) > 1:
+        where = "; ".join(f"{p}: {w}" for (p, _), w in seen.items())
+        raise UsageError(f"the jobs run in more than one AWS partition ({where}); one role can't serve them all")
+    return next(iter(seen), ("aws", STS_AUDIENCE))
+
+
+def known_default_branch(root: str) -> str | None:
+    """The remote's default branch as the clone recorded it (``.git/refs/remotes/origin/HEAD``)."""
+    from ssohelper.ci.safefile import read_inside
+
+    data = read_inside(root, os.path.join(root, ".git", "refs", "remotes", "origin", "HEAD"), 4096)
+    text = (data or b"").decode("utf-8", "replace").strip()
+    return text.removeprefix("ref: refs/remotes/origin/") if text.startswith("ref: refs/remotes/origin/") else None
