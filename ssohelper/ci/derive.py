@@ -64,12 +64,13 @@ class _Context:
 def derive(root: str, repository: str, role_name: str, answers: Answers) -> Derived:
     """Every job under ``root`` that will assume the role ``role_name``, with its subjects."""
     found = Derived()
-    actions = _local_actions(root, role_name)
     documents = _workflows(root)
+    plain = not _chained_to(documents, role_name)
+    actions = _local_actions(root, role_name, plain)
     calls = _callers(documents)
     for rel, doc_root in documents.items():
         for key, job in yamldoc.pairs(yamldoc.get(doc_root, "jobs")):
-            use = steps.job_use(job, role_name, actions)
+            use = steps.job_use(job, role_name, actions, plain)
             if use is None:
                 continue
             name = yamldoc.scalar(key) or ""
@@ -270,14 +271,25 @@ def _callers(documents: dict[str, object]) -> dict[str, list[tuple[str, str, obj
     return calls
 
 
-def _local_actions(root: str, role_name: str) -> dict[str, steps.JobSteps]:
+def _chained_to(documents: dict[str, object], role_name: str) -> bool:
+    """Some step chains from keys to this very role: then it is that role's jobs that count,
+    not those of the steps with keys alone (migrate-ci --role-arn gives those another role)."""
+    return any(
+        steps.kind(step, None) == steps.CHAINED and steps.kind(step, role_name) == steps.MIGRATED
+        for doc_root in documents.values()
+        for _, job in yamldoc.pairs(yamldoc.get(doc_root, "jobs"))
+        for step in yamldoc.entries(yamldoc.get(job, "steps"))
+    )
+
+
+def _local_actions(root: str, role_name: str, plain: bool) -> dict[str, steps.JobSteps]:
     """``./dir`` of each local composite action whose steps assume the role."""
     found = {}
     for path in pipelines.composite_actions(root):
         document = yamldoc.load(path)
         if document is None:
             continue
-        use = steps.job_use(yamldoc.get(document.root, "runs"), role_name, {})
+        use = steps.job_use(yamldoc.get(document.root, "runs"), role_name, {}, plain)
         if use is not None:
             found["./" + os.path.dirname(yamldoc.relative(root, path)).replace(os.sep, "/")] = use
     return found

@@ -26,21 +26,22 @@ class JobSteps:
     assumes: bool = False  # some step assumes the new role after migration
 
 
-def kind(step: object, role_name: str | None) -> str | None:
+def kind(step: object, role_name: str | None, plain: bool = True) -> str | None:
+    """KEYS, CHAINED, MIGRATED or None. ``plain``: steps with keys and no role count as the
+    role's (not when the role asked about is the one a chained step names)."""
     if not uses_configure_action(step):
         return None
     inputs = yamldoc.get(step, "with")
     keys = any(yamldoc.scalar(k) in KEY_INPUTS for k, _ in yamldoc.pairs(inputs))
     role = yamldoc.scalar(yamldoc.get(inputs, "role-to-assume"))
-    named = bool(role and role_name and (role.endswith(f":role/{role_name}") or role.endswith(f"/{role_name}")))
-    if named:
+    if role and role_name and (role.endswith(f":role/{role_name}") or role.endswith(f"/{role_name}")):
         return MIGRATED  # assumes this role with the token (a chained step does, once its keys go)
     if keys:
-        return CHAINED if role else KEYS
+        return CHAINED if role else KEYS if plain else None
     return None
 
 
-def job_use(job: object, role_name: str | None, actions: dict[str, JobSteps]) -> JobSteps | None:
+def job_use(job: object, role_name: str | None, actions: dict[str, JobSteps], plain: bool = True) -> JobSteps | None:
     """What a job's steps (and the local actions it uses) do; None when none concerns the role."""
     regions: list[str] = []
     chained: list[str] = []
@@ -54,7 +55,7 @@ def job_use(job: object, role_name: str | None, actions: dict[str, JobSteps]) ->
             chained += local.chained
             assumes = assumes or local.assumes
             continue
-        found = kind(step, role_name)
+        found = kind(step, role_name, plain)
         if found is None:
             continue
         inputs = yamldoc.get(step, "with")
