@@ -166,3 +166,27 @@ def test_render_uses_the_partition_of_the_spec():
 
     spec = RoleSpec(platform="github", repository="a/b", role_name="r", branches=("main",), partition="aws-cn")
     assert render.document(spec)["provider"]["arn"].startswith("arn:aws-cn:iam::")
+
+
+def test_audit_suggests_the_derived_role_and_the_command_runs_as_printed(cli, tmp_path):
+    import shlex
+
+    root = tmp_path / "repo"
+    shutil.copytree(CORPUS / "master-default" / "repo", root)
+    report = json.loads(cli("audit", "--ci", str(root), "--output", "json").out)
+    assert (
+        report["commands"][0] == f"ssohelper ci-role --from-workflows {root} --github ORG/REPO --default-branch BRANCH"
+    )
+    assert "--create-role" in report["commands"][1] and "--branch main" not in " ".join(report["commands"])
+    git = root / ".git"
+    (git / "refs" / "remotes" / "origin").mkdir(parents=True)
+    (git / "refs" / "remotes" / "origin" / "HEAD").write_text("ref: refs/remotes/origin/master\n")
+    (git / "config").write_text('[remote "origin"]\n\turl = git@github.com:acme/web.git\n')
+    report = json.loads(cli("audit", "--ci", str(root), "--output", "json").out)
+    command = report["commands"][0]
+    assert command == f"ssohelper ci-role --from-workflows {root} --github acme/web"
+    ran = cli(*shlex.split(command)[1:])
+    assert ran.code == 0, ran.err
+    assert json.loads(ran.out)["role"]["assume_role_policy"]["Statement"][0]["Condition"]["StringEquals"][
+        f"{ISSUER}:sub"
+    ] == ["repo:acme/web:ref:refs/heads/master", "repo:acme/web:pull_request"]

@@ -124,7 +124,8 @@ class _Scanner:
 
 
 def scan(root: str) -> Report:
-    """Every finding in the pipelines under ``root``, in file and line order."""
+    """Every finding in the pipelines under ``root``, in file and line order (the commands to
+    run come from ``advice``)."""
     report = Report(os.path.abspath(root))
     kinds = [(p, "workflow") for p in pipelines.github_workflows(root)]
     kinds += [(p, "action") for p in pipelines.composite_actions(root)]
@@ -138,21 +139,7 @@ def scan(root: str) -> Report:
         scanner.text(document)
         report.files.append(scanner.rel)
         report.findings += sorted(scanner.found, key=lambda f: (f.line, f.kind, f.name))
-    report.commands = suggested_commands(report)
     return report
-
-
-def suggested_commands(report: Report) -> list[str]:
-    if not report.findings:
-        return []
-    repository = origin_repository(report.root) or "ORG/REPO"
-    commands = []
-    if any(f.path.startswith(".github") or f.path.endswith(pipelines.ACTION_FILES) for f in report.findings):
-        commands.append(f"ssohelper ci-role --github {repository} --branch main --apply --profile ADMIN")
-        commands.append(f"ssohelper migrate-ci {report.root} --role-arn ROLE_ARN_FROM_CI_ROLE --dry-run")
-    if any(not f.path.startswith(".github") and not f.path.endswith(pipelines.ACTION_FILES) for f in report.findings):
-        commands.append(f"ssohelper ci-role --gitlab {repository} --branch main --apply --profile ADMIN")
-    return commands
 
 
 _REMOTE = re.compile(r"url\s*=\s*(?:\S+@|\S+://(?:[^/@\s]+@)?)[^:/\s]+[:/]([^\s]+?)(?:\.git)?/?\s*$", re.MULTILINE)

@@ -209,9 +209,10 @@ def audit_pipelines(path: str, output: str) -> int:
     """``audit --ci``: findings with file and line, the commands to run; exit 10 on any."""
     import dataclasses
 
-    from ssohelper.ci import scan
+    from ssohelper.ci import advice, scan
 
     report = scan.scan(path)
+    report.commands = advice.commands(report)
     if output == "json":
         click.echo(json.dumps(dataclasses.asdict(report), indent=2))
     else:
