@@ -201,7 +201,8 @@ def _check(role_name: str, profile: str | None) -> int:
     if mistakes:
         say(f"ci-role: {len(mistakes)} mistake(s) in the trust policy of {role_name} (exit {errors.EXIT_FINDINGS})")
         return errors.EXIT_FINDINGS
-    click.echo(f"ok: the trust policy of {role_name} limits its OIDC tokens to named subjects")
+    patterns = " (the notes say what its patterns admit)" if any(f.code == "pattern" for f in findings) else ""
+    click.echo(f"ok: no mistake found in the trust policy of {role_name}{patterns}")
     return errors.EXIT_OK
 
 
