@@ -16,12 +16,15 @@ def commands(report: scan.Report) -> list[str]:
     repository = scan.origin_repository(report.root) or "ORG/REPO"
     root = shlex.quote(report.root)
     found = []
-    if any(_github(f.path) for f in report.findings):
+    if any(_github(f.path) and f.rewritable for f in report.findings):
         extra = _answers_needed(report.root, repository)
         found.append(f"ssohelper ci-role --from-workflows {root} --github {repository}{extra}")
         found.append(
             f"ssohelper migrate-ci {root} --github {repository} --create-role --profile ADMIN{extra} --dry-run"
         )
+    elif any(_github(f.path) for f in report.findings):  # nothing migrate-ci rewrites: the manual steps
+        found.append(f"ssohelper ci-role --github {repository} --branch BRANCH --apply --profile ADMIN")
+        found.append(f"ssohelper migrate-ci {root} --role-arn ROLE_ARN_FROM_CI_ROLE --dry-run")
     if any(not _github(f.path) for f in report.findings):
         found.append(f"ssohelper ci-role --gitlab {repository} --branch main --apply --profile ADMIN")
     return found

@@ -28,9 +28,9 @@ def composite_actions(root: str) -> list[str]:
     return sorted(path for path in found if _inside(root, path))
 
 
-def gitlab_files(root: str) -> list[str]:
-    """.gitlab-ci.yml and every local include reachable from it, each once."""
-    start = os.path.join(root, ".gitlab-ci.yml")
+def gitlab_files(root: str, start: str | None = None) -> list[str]:
+    """.gitlab-ci.yml (or the CI file given) and every local include reachable from it, each once."""
+    start = start or os.path.join(root, ".gitlab-ci.yml")
     if not os.path.isfile(start) or not _inside(root, start):
         return []
     seen: list[str] = []

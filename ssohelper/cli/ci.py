@@ -221,6 +221,8 @@ def audit_pipelines(path: str, output: str) -> int:
             job = f" (job {finding.job})" if finding.job else ""
             how = "migrate-ci rewrites it" if finding.rewritable else "manual"
             click.echo(f"{finding.path}:{finding.line}: {finding.kind} {finding.name}{job}; {how}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
         if not report.findings:
             click.echo(f"no static AWS keys found in {len(report.files)} pipeline file(s)")
         for command in report.commands:
