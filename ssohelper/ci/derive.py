@@ -13,7 +13,6 @@ answered by a flag.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 
 from ssohelper.ci import pipelines, steps, triggers, yamldoc
@@ -82,7 +81,7 @@ def derive(root: str, repository: str, role_name: str, answers: Answers) -> Deri
 
 def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, found: Derived) -> list[_Context]:
     if not triggers.refs(doc_root).called:
-        return [_Context(rel, f"{rel} job {name}", doc_root, _lookup(doc_root, job, {}))]
+        return [_Context(rel, f"{rel} job {name}", doc_root, triggers.lookup(doc_root, job, {}))]
     callers = calls.get("./" + rel.replace(os.sep, "/"), [])
     if not callers:
         found.notes.append(
@@ -91,10 +90,10 @@ def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, f
         )
     contexts = []
     for caller_rel, caller_name, caller_root, caller_job in callers:
-        outer = _lookup(caller_root, caller_job, {})
-        passed = {f"inputs.{k}": v for k, v in _passed(caller_job, outer).items()}
+        outer = triggers.lookup(caller_root, caller_job, {})
+        passed = {f"inputs.{k}": v for k, v in triggers.passed(caller_job, outer).items()}
         where = f"{rel} job {name} (called by {caller_rel} job {caller_name})"
-        contexts.append(_Context(rel, where, caller_root, _lookup(doc_root, job, passed)))
+        contexts.append(_Context(rel, where, caller_root, triggers.lookup(doc_root, job, passed)))
     found.notes.append(
         f"{rel} is a reusable workflow: each caller's job needs 'permissions: id-token: write', and the "
         "token's sub is the caller's repository and ref"
@@ -158,9 +157,9 @@ def _refs(
         branches.add(answers.default_branch)
         reasons.append(f"{', '.join(refs.default_branch_events)} on the default branch {answers.default_branch}")
     pull_request = refs.pull_request
-    narrowed = _narrowed(yamldoc.scalar(yamldoc.get(job, "if")) or "")
+    narrowed = triggers.narrowed(yamldoc.scalar(yamldoc.get(job, "if")) or "")
     if narrowed is not None:
-        branches, tags, pull_request = _restrict(narrowed, branches, tags, pull_request)
+        branches, tags, pull_request = triggers.restrict(narrowed, branches, tags, pull_request)
         reasons.append(
             f"its if: runs it only on {narrowed[0]}{narrowed[1]}" if narrowed[0] else "its if: skips pull requests"
         )
@@ -172,38 +171,6 @@ def _refs(
     return subjects(spec), "; ".join(reasons)
 
 
-_REF_TEST = re.compile(r"github\.ref\s*==\s*'refs/(heads|tags)/([^']+)'|'refs/(heads|tags)/([^']+)'\s*==\s*github\.ref")
-_NOT_PR = re.compile(r"github\.event_name\s*(==\s*'push'|!=\s*'pull_request')")
-
-
-def _narrowed(condition: str) -> tuple[str, str] | None:
-    """(kind, name) when the job's ``if:`` runs it only on one ref (kind ""), or only outside pull
-    requests ("", "not pull_request"); None when it doesn't narrow anything."""
-    text = condition.strip().removeprefix("${{").removesuffix("}}")
-    operands = triggers.split(text)
-    if any(then == "||" for _, then in operands):
-        return None
-    for operand, _ in operands:
-        match = _REF_TEST.fullmatch(operand.strip())
-        if match:
-            kind = match[1] or match[3]
-            return f"refs/{kind}/", match[2] or match[4]
-    if any(_NOT_PR.fullmatch(operand.strip()) for operand, _ in operands):
-        return "", "not pull_request"
-    return None
-
-
-def _restrict(narrowed: tuple[str, str], branches: set, tags: set, pull_request: bool) -> tuple[set, set, bool]:
-    from ssohelper.ci.conditions import string_like
-
-    kind, name = narrowed
-    if not kind:
-        return branches, tags, False
-    pool = branches if kind == "refs/heads/" else tags
-    kept = {name} if any(string_like(p, name) for p in pool) else set()
-    return (kept, set(), False) if kind == "refs/heads/" else (set(), kept, False)
-
-
 def _spec(repository: str, **options: object) -> RoleSpec:
     return RoleSpec(platform="github", repository=repository, role_name="x", **options)  # type: ignore[arg-type]
 
@@ -213,42 +180,6 @@ def _environment(job: object) -> str | None:
     if yamldoc.is_mapping(node):
         node = yamldoc.get(node, "name")
     return yamldoc.scalar(node) if node is not None else None
-
-
-def _lookup(root: object, job: object, inputs: triggers.Lookup) -> triggers.Lookup:
-    """What ``inputs.X`` and ``matrix.X`` can hold in this job: dispatch choices and defaults,
-    what a caller passes, the job's matrix."""
-    known: triggers.Lookup = {}
-    for event, node in triggers.events(root):
-        for key, spec in (
-            yamldoc.pairs(yamldoc.get(node, "inputs")) if event in ("workflow_dispatch", "workflow_call") else ()
-        ):
-            options = [yamldoc.scalar(o) or "" for o in yamldoc.entries(yamldoc.get(spec, "options"))]
-            default = yamldoc.scalar(yamldoc.get(spec, "default"))
-            if options:
-                known[f"inputs.{yamldoc.scalar(key)}"] = options
-            elif default is not None and event == "workflow_call":
-                known[f"inputs.{yamldoc.scalar(key)}"] = [default]
-    known.update(inputs)
-    matrix = yamldoc.get(yamldoc.get(job, "strategy"), "matrix")
-    for key, value in yamldoc.pairs(matrix):
-        name = yamldoc.scalar(key) or ""
-        if name in ("include", "exclude"):
-            continue
-        known[f"matrix.{name}"] = [yamldoc.scalar(v) or "" for v in yamldoc.entries(value)]
-    for item in yamldoc.entries(yamldoc.get(matrix, "include")):
-        for key, value in yamldoc.pairs(item):
-            known.setdefault(f"matrix.{yamldoc.scalar(key)}", []).append(yamldoc.scalar(value) or "")
-    return {k: v for k, v in known.items() if all(isinstance(x, str) for x in v)}
-
-
-def _passed(caller_job: object, known: triggers.Lookup) -> dict[str, list[str]]:
-    passed = {}
-    for key, value in yamldoc.pairs(yamldoc.get(caller_job, "with")):
-        resolved = triggers.values(yamldoc.scalar(value) or "", known)
-        if resolved is not None:
-            passed[yamldoc.scalar(key) or ""] = resolved
-    return passed
 
 
 def _workflows(root: str) -> dict[str, object]:

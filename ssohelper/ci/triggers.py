@@ -179,3 +179,73 @@ def split(expression: str) -> list[tuple[str, str]]:
         index += 1
     operands.append((expression[start:].strip(), ""))
     return operands
+
+
+# --- what narrows or fills in a job's subjects ----------------------------------------------
+
+_REF_TEST = re.compile(r"github\.ref\s*==\s*'refs/(heads|tags)/([^']+)'|'refs/(heads|tags)/([^']+)'\s*==\s*github\.ref")
+_NOT_PR = re.compile(r"github\.event_name\s*(==\s*'push'|!=\s*'pull_request')")
+
+
+def narrowed(condition: str) -> tuple[str, str] | None:
+    """(kind, name) when the job's ``if:`` runs it only on one ref (kind ""), or only outside pull
+    requests ("", "not pull_request"); None when it doesn't narrow anything."""
+    text = condition.strip().removeprefix("${{").removesuffix("}}")
+    operands = split(text)
+    if any(then == "||" for _, then in operands):
+        return None
+    for operand, _ in operands:
+        match = _REF_TEST.fullmatch(operand.strip())
+        if match:
+            kind = match[1] or match[3]
+            return f"refs/{kind}/", match[2] or match[4]
+    if any(_NOT_PR.fullmatch(operand.strip()) for operand, _ in operands):
+        return "", "not pull_request"
+    return None
+
+
+def restrict(narrowed: tuple[str, str], branches: set, tags: set, pull_request: bool) -> tuple[set, set, bool]:
+    from ssohelper.ci.conditions import string_like
+
+    kind, name = narrowed
+    if not kind:
+        return branches, tags, False
+    pool = branches if kind == "refs/heads/" else tags
+    kept = {name} if any(string_like(p, name) for p in pool) else set()
+    return (kept, set(), False) if kind == "refs/heads/" else (set(), kept, False)
+
+
+def lookup(root: object, job: object, inputs: Lookup) -> Lookup:
+    """What ``inputs.X`` and ``matrix.X`` can hold in this job: dispatch choices and defaults,
+    what a caller passes, the job's matrix."""
+    known: Lookup = {}
+    for event, node in events(root):
+        for key, spec in (
+            yamldoc.pairs(yamldoc.get(node, "inputs")) if event in ("workflow_dispatch", "workflow_call") else ()
+        ):
+            options = [yamldoc.scalar(o) or "" for o in yamldoc.entries(yamldoc.get(spec, "options"))]
+            default = yamldoc.scalar(yamldoc.get(spec, "default"))
+            if options:
+                known[f"inputs.{yamldoc.scalar(key)}"] = options
+            elif default is not None and event == "workflow_call":
+                known[f"inputs.{yamldoc.scalar(key)}"] = [default]
+    known.update(inputs)
+    matrix = yamldoc.get(yamldoc.get(job, "strategy"), "matrix")
+    for key, value in yamldoc.pairs(matrix):
+        name = yamldoc.scalar(key) or ""
+        if name in ("include", "exclude"):
+            continue
+        known[f"matrix.{name}"] = [yamldoc.scalar(v) or "" for v in yamldoc.entries(value)]
+    for item in yamldoc.entries(yamldoc.get(matrix, "include")):
+        for key, value in yamldoc.pairs(item):
+            known.setdefault(f"matrix.{yamldoc.scalar(key)}", []).append(yamldoc.scalar(value) or "")
+    return {k: v for k, v in known.items() if all(isinstance(x, str) for x in v)}
+
+
+def passed(caller_job: object, known: Lookup) -> dict[str, list[str]]:
+    passed = {}
+    for key, value in yamldoc.pairs(yamldoc.get(caller_job, "with")):
+        resolved = values(yamldoc.scalar(value) or "", known)
+        if resolved is not None:
+            passed[yamldoc.scalar(key) or ""] = resolved
+    return passed
