@@ -293,3 +293,41 @@ def test_the_diff_masks_literal_keys_and_leaves_action_pins_readable(cli, tmp_pa
     )
     assert "AKIAIOSFODNN7EXAMPLE" not in result.out + result.err and secret not in result.out + result.err
     assert f"configure-aws-credentials@{pin}" in result.out
+
+
+def test_manual_snippets_keep_the_permissions_the_job_has(cli, repo):
+    import yaml
+
+    root = repo("multi-job")
+    dry = cli("migrate-ci", str(root), "--role-arn", ARN, "--dry-run")
+    snippet = dry.out.split("(job notify): AWS_ACCESS_KEY_ID in env:", 1)[1].split("manual:", 1)[0]
+    pasted = yaml.safe_load("\n".join(line[4:] for line in snippet.splitlines()[1:]))
+    # the workflow grants pull-requests: write, which a pasted block would otherwise drop
+    assert pasted["permissions"] == {"contents": "read", "pull-requests": "write", "id-token": "write"}
+
+
+def test_a_reusable_workflow_says_what_its_callers_need(cli, repo):
+    root = repo("reusable")
+    dry = cli("migrate-ci", str(root), "--role-arn", ARN, "--dry-run")
+    assert "manual: .github/workflows/deploy.yml:3: a reusable workflow: each job that calls it" in dry.out
+    assert "needs 'permissions: id-token: write'" in dry.out and "caller's repository and ref as the sub" in dry.out
+    assert "main.yml:3: a reusable workflow" not in dry.out  # the caller is not one
+
+
+def test_two_key_pairs_in_one_job_are_a_question_not_one_role(cli, tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    step = (
+        "      - if: {cond}\n        uses: aws-actions/configure-aws-credentials@v4\n        with:\n"
+        "          aws-access-key-id: ${{{{ secrets.{env}_AWS_ACCESS_KEY_ID }}}}\n"
+        "          aws-secret-access-key: ${{{{ secrets.{env}_AWS_SECRET_ACCESS_KEY }}}}\n"
+        "          aws-region: us-east-1\n"
+    )
+    text = "on: push\njobs:\n  deploy:\n    runs-on: x\n    steps:\n"
+    text += step.format(cond="github.ref == 'refs/heads/main'", env="PROD")
+    text += step.format(cond="github.ref != 'refs/heads/main'", env="DEV")
+    (workflows / "d.yml").write_text(text)
+    result = cli("migrate-ci", str(tmp_path), "--role-arn", ARN, "--yes")
+    assert result.code == 0, result.err
+    assert (workflows / "d.yml").read_text() == text  # not mapped silently to one role
+    assert result.out.count("the job uses 2 key pairs") == 2

@@ -73,6 +73,12 @@ def derive(root: str, repository: str, role_name: str, answers: Answers) -> Deri
             if use is None:
                 continue
             name = yamldoc.scalar(key) or ""
+            if len(use.key_pairs) > 1:
+                found.notes.append(
+                    f"{rel} job {name} uses {len(use.key_pairs)} key pairs: migrate-ci leaves it to you (a role per "
+                    "pair), so it is not counted here"
+                )
+                continue
             contexts = _contexts(rel, name, doc_root, job, calls, found)
             for context in contexts:
                 _add(found, repository, name, yamldoc.line(key), job, use, context, answers)

@@ -131,6 +131,7 @@ class _Rewriter:
     def workflow(self) -> None:
         root = self.doc.root
         workflow_permissions = yamldoc.get(root, "permissions")
+        self._called_from_elsewhere(root)
         for key, job in yamldoc.pairs(yamldoc.get(root, "jobs")):
             name = yamldoc.scalar(key)
             calls = (yamldoc.scalar(yamldoc.get(job, "uses")) or "").split("@")[0]
@@ -142,9 +143,28 @@ class _Rewriter:
             if needs:
                 why = permissions.grant(self.lines, key, job, workflow_permissions)
                 if why:
-                    self.manual(key, name, f"give the job id-token: write: {why}", snippets.permissions())
+                    merged = snippets.permissions(permissions.current(job, workflow_permissions))
+                    self.manual(key, name, f"give the job id-token: write: {why}", merged)
                 else:
                     self.out.jobs.append(str(name))
+
+    def _called_from_elsewhere(self, root: yaml.Node | None) -> None:
+        if root is None:
+            return
+        on = yamldoc.get(root, "on")
+        called = yamldoc.get(on, "workflow_call") if yamldoc.is_mapping(on) else None
+        words = [yamldoc.scalar(on)] + [yamldoc.scalar(e) for e in yamldoc.entries(on)]
+        if called is None and "workflow_call" not in words:
+            return
+        jobs = yamldoc.pairs(yamldoc.get(root, "jobs"))
+        if not any(job_use(job, None, {}) for _, job in jobs):
+            return
+        what = (
+            "a reusable workflow: each job that calls it (here or in another repository) needs "
+            "'permissions: id-token: write', and the role sees the caller's repository and ref as the sub "
+            "(job_workflow_ref names this workflow)"
+        )
+        self.manual(on if on is not None else root, None, what)
 
     def action(self) -> None:
         steps = yamldoc.get(yamldoc.get(self.doc.root, "runs"), "steps")
