@@ -354,3 +354,28 @@ def test_check_knows_gitlab_subjects(cli, admin, condition, code):
     name = _make_role(admin, {"Version": "2012-10-17", "Statement": [statement]})
     result = cli("ci-role", "--check", name, "--profile", "admin")
     assert result.code == errors.EXIT_FINDINGS and f"mistake: {code}:" in result.out, result.out
+
+
+def test_a_job_workflow_ref_condition_when_asked(cli):
+    ref = "acme/shared/.github/workflows/deploy.yml@refs/tags/v*"
+    result = cli("ci-role", "--github", "acme/web", "--branch", "main", "--job-workflow-ref", ref)
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    policy, provider = document["role"]["assume_role_policy"], document["provider"]["arn"]
+
+    def allowed(workflow: str | None, sub: str = SAMPLES["main"]) -> bool:
+        claims = {AUD: "sts.amazonaws.com", SUB: sub}
+        if workflow is not None:
+            claims[f"{GITHUB_ISSUER}:job_workflow_ref"] = workflow
+        return conditions.allows(policy, WEB_IDENTITY, provider, claims)
+
+    assert allowed("acme/shared/.github/workflows/deploy.yml@refs/tags/v1.2")
+    assert not allowed("acme/shared/.github/workflows/deploy.yml@refs/heads/main")  # not a release
+    assert not allowed("acme/shared/.github/workflows/other.yml@refs/tags/v1.2")
+    assert not allowed(None)  # the job ran no reusable workflow
+    assert not allowed("acme/shared/.github/workflows/deploy.yml@refs/tags/v1.2", SAMPLES["fork"])
+    from ssohelper.ci import review
+
+    assert not [f for f in review.review(policy) if f.severity == "mistake"]
+    bad = cli("ci-role", "--github", "acme/web", "--branch", "main", "--job-workflow-ref", "deploy.yml")
+    assert bad.code == errors.EXIT_USAGE and "ORG/REPO/.github/workflows/FILE@REF" in bad.err

@@ -48,6 +48,7 @@ def _spec(options: dict[str, Any]) -> RoleSpec:
         policy_arns=options["policy_arns"],
         max_session_duration=options["max_session_duration"],
         allow_wildcard=options["allow_wildcard"],
+        job_workflow_refs=tuple(options.get("job_workflow_refs") or ()),
     )
 
 
@@ -110,6 +111,13 @@ def _default_name(repository: str) -> str:
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (or pattern like v*).")
 @click.option("--environment", "environments", multiple=True, metavar="E", help="A GitHub deployment environment.")
 @click.option("--pull-request", is_flag=True, help="Workflows run for pull requests (GitHub).")
+@click.option(
+    "--job-workflow-ref",
+    "job_workflow_refs",
+    multiple=True,
+    metavar="ORG/REPO/.github/workflows/F.yml@REF",
+    help="Also require that the job runs this reusable workflow (GitHub; REF may end in *).",
+)
 @click.option("--role-name", metavar="NAME", help="The role's name (default ci-ORG-REPO).")
 @click.option(
     "--policy-arn", "policy_arns", multiple=True, metavar="ARN", help="A managed policy to attach (repeatable)."
