@@ -379,3 +379,20 @@ def test_a_job_workflow_ref_condition_when_asked(cli):
     assert not [f for f in review.review(policy) if f.severity == "mistake"]
     bad = cli("ci-role", "--github", "acme/web", "--branch", "main", "--job-workflow-ref", "deploy.yml")
     assert bad.code == errors.EXIT_USAGE and "ORG/REPO/.github/workflows/FILE@REF" in bad.err
+
+
+def test_the_immutable_subject_format_with_owner_and_repository_ids(cli):
+    plain = cli("ci-role", "--github", "acme/web", "--branch", "main")
+    assert "OWNER@OWNER_ID/REPO@REPO_ID" in plain.err  # said, since new repositories get it by default
+    result = cli("ci-role", "--github", "acme@123/web@456", "--branch", "main")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["role"]["name"] == "ci-acme-web" and "OWNER@OWNER_ID" not in result.err
+    policy, provider = document["role"]["assume_role_policy"], document["provider"]["arn"]
+
+    def allowed(sub: str) -> bool:
+        return conditions.allows(policy, WEB_IDENTITY, provider, {AUD: "sts.amazonaws.com", SUB: sub})
+
+    assert allowed("repo:acme@123/web@456:ref:refs/heads/main")
+    assert not allowed("repo:acme/web:ref:refs/heads/main")
+    assert not allowed("repo:acme@999/web@456:ref:refs/heads/main")  # a recycled owner name

@@ -92,7 +92,7 @@ def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, f
     if not callers:
         found.notes.append(
             f"{rel} is a reusable workflow no workflow here calls: its callers' repositories and refs are the "
-            "subject (job_workflow_ref names this workflow); give those callers' their own role"
+            "subject (job_workflow_ref names this workflow); give those callers their own role"
         )
     contexts = []
     for caller_rel, caller_name, caller_root, caller_job in callers:

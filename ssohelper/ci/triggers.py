@@ -59,6 +59,8 @@ def refs(root: object) -> Refs:
             found.called = True
         elif event:
             found.default_branch_events.append(event)
+    if "workflow_dispatch" in found.default_branch_events:
+        found.notes.append("a workflow_dispatch started on another branch than the default is refused")
     return found
 
 

@@ -17,7 +17,9 @@ GITHUB_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 WILDCARDS = ("*", "?")
-_REPO_NAME = re.compile(r"[A-Za-z0-9_.*?-]+(/[A-Za-z0-9_.*?-]+)+")
+# a part may carry its numeric ID (OWNER@ID/REPO@ID): GitHub's immutable subject format, the
+# default for repositories created since 2026-07-15
+_REPO_NAME = re.compile(r"[A-Za-z0-9_.*?-]+(@\d+)?(/[A-Za-z0-9_.*?-]+(@\d+)?)+")
 _WORKFLOW_REF = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\.github/workflows/[^@\s]+\.ya?ml@[^\s*]\S*")
 
 
@@ -113,6 +115,11 @@ def check_spec(spec: RoleSpec) -> list[str]:
             )
         if wide:
             notes.append(f"warning: {wide} (--allow-wildcard)")
+    if spec.platform == "github" and spec.host == GITHUB_ISSUER and "@" not in spec.repository:
+        notes.append(
+            "note: repositories created since 2026-07-15 (or opted in) get the immutable subject "
+            "repo:OWNER@OWNER_ID/REPO@REPO_ID:...; if yours does, give --github OWNER@OWNER_ID/REPO@REPO_ID"
+        )
     if spec.pull_request:
         notes.append(
             "note: the pull_request subject lets the workflow of any pull request to this repository assume the "

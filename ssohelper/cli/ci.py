@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -91,7 +92,8 @@ def _show_derived(derived: Derived) -> None:
 
 
 def _default_name(repository: str) -> str:
-    name = "ci-" + "-".join(part for part in repository.replace("*", "").replace("?", "").split("/") if part)
+    bare = re.sub(r"@\d+", "", repository).replace("*", "").replace("?", "")
+    name = "ci-" + "-".join(part for part in bare.split("/") if part)
     return name[:64]
 
 
