@@ -112,3 +112,21 @@ def test_create_role_options(cli, tmp_path):
     assert stray.code == errors.EXIT_USAGE and "go with --create-role" in stray.err
     no_repo = cli("migrate-ci", str(root), "--create-role")
     assert no_repo.code == errors.EXIT_USAGE and "--github ORG/REPO" in no_repo.err
+
+
+def test_ci_role_from_workflows_apply_then_migrate_with_its_arn(cli, admin, tmp_path):  # noqa: F811
+    root = _repo(tmp_path, "environments")
+    name = f"ci-{uuid.uuid4().hex[:8]}"
+    made = cli(
+        "ci-role", "--from-workflows", str(root), "--github", "acme/web", "--role-name", name,
+        "--apply", "--profile", "admin",
+    )  # fmt: skip
+    assert made.code == 0, made.err
+    arn = made.out.strip()
+    assert arn == admin.get_role(RoleName=name)["Role"]["Arn"] and "job deploy" in made.err
+    assert cli("migrate-ci", str(root), "--role-arn", arn, "--yes").code == 0
+    assert _role_to_assume(root) == {arn}
+    again = cli("ci-role", "--from-workflows", str(root), "--github", "acme/web", "--role-name", name)
+    assert again.code == 0, again.err  # the rewritten steps name the role: the same subjects
+    derived = json.dumps(json.loads(again.out)["role"]["assume_role_policy"]).replace("ACCOUNT_ID", "123456789012")
+    assert json.loads(derived) == admin.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
