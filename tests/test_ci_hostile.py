@@ -67,6 +67,8 @@ def test_a_fifo_at_git_config_or_as_a_pipeline_does_not_hang(tmp_path):
     os.mkfifo(root / ".git" / "config")
     os.mkfifo(root / ".gitlab-ci.yml")
     os.mkfifo(root / ".github" / "workflows" / "fifo.yml")
+    (root / "tools").mkdir()
+    os.mkfifo(root / "tools" / "action.yml")
     ran = subprocess.run(
         [*ssohelper_cmd(), "audit", "--ci", str(root), "--output", "json"], capture_output=True, text=True, timeout=60
     )

@@ -25,7 +25,7 @@ def composite_actions(root: str) -> list[str]:
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and (d == ".github" or not d.startswith(".")))
         found += [os.path.join(directory, name) for name in files if name in ACTION_FILES]
-    return sorted(path for path in found if _inside(root, path))
+    return sorted(path for path in found if os.path.isfile(path) and _inside(root, path))
 
 
 def gitlab_files(root: str, start: str | None = None) -> list[str]:
