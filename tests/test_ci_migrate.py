@@ -331,3 +331,22 @@ def test_two_key_pairs_in_one_job_are_a_question_not_one_role(cli, tmp_path):
     assert result.code == 0, result.err
     assert (workflows / "d.yml").read_text() == text  # not mapped silently to one role
     assert result.out.count("the job uses 2 key pairs") == 2
+
+
+def test_a_china_step_gets_its_partitions_role_and_audience(cli, repo, tmp_path):
+    import yaml
+
+    root = repo("china")
+    arn = "arn:aws-cn:iam::111111111111:role/ci-acme-web"
+    result = cli("migrate-ci", str(root), "--role-arn", arn, "--yes")
+    assert result.code == 0, result.err
+    workflow = root / ".github/workflows/cn.yml"
+    inputs = yaml.safe_load(workflow.read_text())["jobs"]["deploy"]["steps"][0]["with"]
+    assert inputs == {"role-to-assume": arn, "aws-region": "cn-north-1", "audience": "sts.amazonaws.com.cn"}
+    _valid([workflow], "vendor.github-workflows")
+    gov = tmp_path / "gov"  # a GovCloud role for a step in a commercial region: left to the user
+    shutil.copytree(CORPUS / "single-job" / "repo", gov)
+    before = _files(gov)
+    refused = cli("migrate-ci", str(gov), "--role-arn", "arn:aws-us-gov:iam::111111111111:role/x", "--yes")
+    assert refused.code == 0 and "in the aws partition: its role must be an arn:aws: role" in refused.out
+    assert _files(gov) == before

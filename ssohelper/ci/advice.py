@@ -23,10 +23,12 @@ def commands(report: scan.Report) -> list[str]:
             f"ssohelper migrate-ci {root} --github {repository} --create-role --profile ADMIN{extra} --dry-run"
         )
     elif any(_github(f.path) for f in report.findings):  # nothing migrate-ci rewrites: the manual steps
-        found.append(f"ssohelper ci-role --github {repository} --branch BRANCH --apply --profile ADMIN")
+        branch = derive.known_default_branch(report.root) or "BRANCH"
+        found.append(f"ssohelper ci-role --github {repository} --branch {branch} --apply --profile ADMIN")
         found.append(f"ssohelper migrate-ci {root} --role-arn ROLE_ARN_FROM_CI_ROLE --dry-run")
     if any(not _github(f.path) for f in report.findings):
-        found.append(f"ssohelper ci-role --gitlab {repository} --branch main --apply --profile ADMIN")
+        branch = derive.known_default_branch(report.root) or "BRANCH"
+        found.append(f"ssohelper ci-role --gitlab {repository} --branch {branch} --apply --profile ADMIN")
     return found
 
 
