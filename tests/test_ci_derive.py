@@ -190,3 +190,18 @@ def test_audit_suggests_the_derived_role_and_the_command_runs_as_printed(cli, tm
     assert json.loads(ran.out)["role"]["assume_role_policy"]["Statement"][0]["Condition"]["StringEquals"][
         f"{ISSUER}:sub"
     ] == ["repo:acme/web:ref:refs/heads/master", "repo:acme/web:pull_request"]
+
+
+def test_only_chained_steps_point_at_their_own_role(cli, tmp_path):
+    root = tmp_path / "repo"
+    shutil.copytree(CORPUS / "chained" / "repo", root)
+    workflow = root / ".github" / "workflows" / "infra.yml"
+    workflow.write_text(workflow.read_text().split("\n  upload:")[0] + "\n")  # the chained job alone
+    result = cli("ci-role", "--from-workflows", str(root), "--github", "acme/web")
+    assert result.code == errors.EXIT_USAGE and "give --role-name terraform-plan" in result.err
+    own = cli("ci-role", "--from-workflows", str(root), "--github", "acme/web", "--role-name", "terraform-plan")
+    assert own.code == 0, own.err
+    assert json.loads(own.out)["jobs"][0]["subjects"] == [
+        "repo:acme/web:ref:refs/heads/main",
+        "repo:acme/web:pull_request",
+    ]

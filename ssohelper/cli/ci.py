@@ -75,7 +75,9 @@ def derived_spec(options: dict[str, Any], path: str) -> tuple[RoleSpec, Derived]
         more = f" (and {len(derived.questions) - 1} more above)" if len(derived.questions) > 1 else ""
         raise UsageError(derived.questions[0] + more)
     if not derived.subjects:
-        raise UsageError(f"no job under {path} uses AWS keys with configure-aws-credentials (or this role)")
+        chained = sorted({r.rsplit("/", 1)[-1] for job in derived.jobs for r in job.steps.chained})
+        hint = f"; its chained steps assume their own role: give --role-name {' or '.join(chained)}" if chained else ""
+        raise UsageError(f"no job under {path} would assume the role {spec.role_name}{hint}")
     return derive.role_spec(derived, spec), derived
 
 
