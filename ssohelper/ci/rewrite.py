@@ -1,7 +1,9 @@
 """migrate-ci's rewrite of one GitHub workflow or composite action, line by line.
 
 Each ``configure-aws-credentials`` step that passes keys gets ``role-to-assume`` where its first
-key input was, its key inputs removed and its other inputs kept; each job that uses such a step
+key input was, its key inputs removed and its other inputs kept (a step that chains to its own
+``role-to-assume`` keeps it and loses only the keys; a step of a China or GovCloud region needs a
+role of that partition; a job with two key pairs is left to the user); each job that uses such a step
 (directly, through a local composite action, or by calling a local reusable workflow) gets
 ``id-token: write`` (see ``permissions``). Every line no edit touches stays byte for byte. What
 can't be rewritten safely is returned as a manual step with the snippet to paste.
@@ -88,10 +90,11 @@ class _Rewriter:
             return False
         self._replace_inputs(inputs, keys, job, keep_role=chained is not None)
         if chained:
+            name = "ITS_NAME" if "${{" in chained else chained.rsplit("/", 1)[-1]
             what = (
                 f"the step now assumes {chained} directly with the job's OIDC token, not with the keys: "
                 "that role's trust policy must now admit the token (ssohelper ci-role --from-workflows . --github "
-                f"ORG/REPO --role-name {chained.rsplit('/', 1)[-1]} --apply sets it)"
+                f"ORG/REPO --role-name {name} --apply sets it)"
             )
             self.manual(inputs, job, what)
         self.done.add(id(step))
@@ -103,7 +106,7 @@ class _Rewriter:
         region = yamldoc.scalar(yamldoc.get(inputs, "aws-region")) or self.target.region
         wanted, _ = partition(region)
         has = role_arn.split(":")[1] if role_arn.count(":") >= 2 else "aws"
-        if region is None or "${{" in region or wanted == has:
+        if region is None or "${{" in region + role_arn or wanted == has:  # an expression: can't tell
             return True
         what = (
             f"the step runs in {region}, in the {wanted} partition: its role must be an arn:{wanted}: role "
