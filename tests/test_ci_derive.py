@@ -205,3 +205,24 @@ def test_only_chained_steps_point_at_their_own_role(cli, tmp_path):
         "repo:acme/web:ref:refs/heads/main",
         "repo:acme/web:pull_request",
     ]
+
+
+def test_a_reusable_workflow_with_triggers_of_its_own_counts_both(cli, tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "r.yml").write_text(
+        "on:\n  workflow_call:\n  push:\n    branches: [release]\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+        "      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n"
+        "          aws-access-key-id: K\n          aws-secret-access-key: S\n          aws-region: us-east-1\n"
+    )
+    (workflows / "c.yml").write_text(
+        "on:\n  push:\n    branches: [main]\njobs:\n  call:\n    uses: ./.github/workflows/r.yml\n"
+    )
+    result = cli("ci-role", "--from-workflows", str(tmp_path), "--github", "acme/web")
+    assert result.code == 0, result.err
+    jobs = [(j["why"], j["subjects"]) for j in json.loads(result.out)["jobs"]]
+    assert jobs == [
+        ("branches release", ["repo:acme/web:ref:refs/heads/release"]),
+        ("called by .github/workflows/c.yml job call: branches main", ["repo:acme/web:ref:refs/heads/main"]),
+    ]
+    assert "each caller's job needs 'permissions: id-token: write'" in result.err

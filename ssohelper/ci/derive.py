@@ -58,6 +58,7 @@ class _Context:
     where: str  # how to name the job (and its caller)
     root: object  # the workflow whose triggers count
     known: triggers.Lookup
+    via: str = ""  # "called by FILE job NAME" for a reusable workflow's caller
 
 
 def derive(root: str, repository: str, role_name: str, answers: Answers) -> Derived:
@@ -86,8 +87,13 @@ def derive(root: str, repository: str, role_name: str, answers: Answers) -> Deri
 
 
 def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, found: Derived) -> list[_Context]:
-    if not triggers.refs(doc_root).called:
-        return [_Context(rel, f"{rel} job {name}", doc_root, triggers.lookup(doc_root, job, {}))]
+    """Where the job's runs come from: its own triggers, and (reusable) each local caller's."""
+    refs = triggers.refs(doc_root)
+    own = [_Context(rel, f"{rel} job {name}", doc_root, triggers.lookup(doc_root, job, {}))]
+    if not refs.called:
+        return own
+    if not (refs.branches or refs.tags or refs.pull_request or refs.default_branch_events):
+        own = []  # only ever called
     callers = calls.get("./" + rel.replace(os.sep, "/"), [])
     if not callers:
         found.notes.append(
@@ -98,13 +104,15 @@ def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, f
     for caller_rel, caller_name, caller_root, caller_job in callers:
         outer = triggers.lookup(caller_root, caller_job, {})
         passed = {f"inputs.{k}": v for k, v in triggers.passed(caller_job, outer).items()}
-        where = f"{rel} job {name} (called by {caller_rel} job {caller_name})"
-        contexts.append(_Context(rel, where, caller_root, triggers.lookup(doc_root, job, passed)))
+        via = f"called by {caller_rel} job {caller_name}"
+        contexts.append(
+            _Context(rel, f"{rel} job {name} ({via})", caller_root, triggers.lookup(doc_root, job, passed), via)
+        )
     found.notes.append(
         f"{rel} is a reusable workflow: each caller's job needs 'permissions: id-token: write', and the "
         "token's sub is the caller's repository and ref"
     )
-    return contexts
+    return own + contexts
 
 
 def _add(
@@ -133,7 +141,7 @@ def _add(
         why = f"environment {', '.join(named)}" + (" (or none)" if "" in values else "")
         subs = subjects(spec) if named else []
         if "" not in values:
-            found.jobs.append(JobUse(context.rel, name, line, tuple(subs), why, use))
+            found.jobs.append(JobUse(context.rel, name, line, tuple(subs), _with_via(context, why), use))
             return
     else:
         subs, why = [], ""
@@ -143,7 +151,11 @@ def _add(
     ref_subs, ref_why = refs
     subs += [s for s in ref_subs if s not in subs]
     why = "; ".join(w for w in (why, ref_why) if w)
-    found.jobs.append(JobUse(context.rel, name, line, tuple(subs), why, use))
+    found.jobs.append(JobUse(context.rel, name, line, tuple(subs), _with_via(context, why), use))
+
+
+def _with_via(context: _Context, why: str) -> str:
+    return f"{context.via}: {why}" if context.via else why
 
 
 def _refs(
