@@ -226,3 +226,23 @@ def test_a_reusable_workflow_with_triggers_of_its_own_counts_both(cli, tmp_path)
         ("called by .github/workflows/c.yml job call: branches main", ["repo:acme/web:ref:refs/heads/main"]),
     ]
     assert "each caller's job needs 'permissions: id-token: write'" in result.err
+
+
+def test_a_callers_if_narrows_the_reusable_jobs_subjects(cli, tmp_path):
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "r.yml").write_text(
+        "on: workflow_call\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+        "      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n"
+        "          aws-access-key-id: K\n          aws-secret-access-key: S\n          aws-region: us-east-1\n"
+    )
+    (workflows / "c.yml").write_text(
+        "on: [push, pull_request]\njobs:\n  call:\n    if: github.ref == 'refs/heads/main'\n"
+        "    uses: ./.github/workflows/r.yml\n"
+    )
+    result = cli("ci-role", "--from-workflows", str(tmp_path), "--github", "acme/web")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert [j["subjects"] for j in document["jobs"]] == [["repo:acme/web:ref:refs/heads/main"]]
+    policy, provider = document["role"]["assume_role_policy"], document["provider"]["arn"]
+    assert not _admits(policy, provider, "repo:acme/web:pull_request", "sts.amazonaws.com")  # PR code can't

@@ -59,6 +59,7 @@ class _Context:
     root: object  # the workflow whose triggers count
     known: triggers.Lookup
     via: str = ""  # "called by FILE job NAME" for a reusable workflow's caller
+    gate: str = ""  # the caller job's if:, which narrows the runs as the job's own does
 
 
 def derive(root: str, repository: str, role_name: str, answers: Answers) -> Derived:
@@ -105,9 +106,9 @@ def _contexts(rel: str, name: str, doc_root: object, job: object, calls: dict, f
         outer = triggers.lookup(caller_root, caller_job, {})
         passed = {f"inputs.{k}": v for k, v in triggers.passed(caller_job, outer).items()}
         via = f"called by {caller_rel} job {caller_name}"
-        contexts.append(
-            _Context(rel, f"{rel} job {name} ({via})", caller_root, triggers.lookup(doc_root, job, passed), via)
-        )
+        known = triggers.lookup(doc_root, job, passed)
+        gate = yamldoc.scalar(yamldoc.get(caller_job, "if")) or ""
+        contexts.append(_Context(rel, f"{rel} job {name} ({via})", caller_root, known, via, gate))
     found.notes.append(
         f"{rel} is a reusable workflow: each caller's job needs 'permissions: id-token: write', and the "
         "token's sub is the caller's repository and ref"
@@ -145,7 +146,7 @@ def _add(
             return
     else:
         subs, why = [], ""
-    refs = _refs(repository, context.root, job, found, where, answers)
+    refs = _refs(repository, context, job, found, answers)
     if refs is None:
         return
     ref_subs, ref_why = refs
@@ -159,9 +160,10 @@ def _with_via(context: _Context, why: str) -> str:
 
 
 def _refs(
-    repository: str, root: object, job: object, found: Derived, where: str, answers: Answers
+    repository: str, context: _Context, job: object, found: Derived, answers: Answers
 ) -> tuple[list[str], str] | None:
-    refs = triggers.refs(root)
+    where = context.where
+    refs = triggers.refs(context.root)
     found.notes += [f"{where}: {note}" for note in refs.notes if f"{where}: {note}" not in found.notes]
     branches, tags = set(refs.branches), set(refs.tags)
     reasons = []
@@ -175,12 +177,12 @@ def _refs(
         branches.add(answers.default_branch)
         reasons.append(f"{', '.join(refs.default_branch_events)} on the default branch {answers.default_branch}")
     pull_request = refs.pull_request
-    narrowed = triggers.narrowed(yamldoc.scalar(yamldoc.get(job, "if")) or "")
-    if narrowed is not None:
+    for gate in (yamldoc.scalar(yamldoc.get(job, "if")) or "", context.gate):
+        narrowed = triggers.narrowed(gate)
+        if narrowed is None:
+            continue
         branches, tags, pull_request = triggers.restrict(narrowed, branches, tags, pull_request)
-        reasons.append(
-            f"its if: runs it only on {narrowed[0]}{narrowed[1]}" if narrowed[0] else "its if: skips pull requests"
-        )
+        reasons.append(f"if: only {narrowed[0]}{narrowed[1]}" if narrowed[0] else "if: no pull requests")
     reasons[:0] = [
         f"{kind} {', '.join(sorted(names))}" for kind, names in (("branches", branches), ("tags", tags)) if names
     ]
