@@ -243,10 +243,27 @@ def _hand_written(condition: dict) -> dict:
             "never-matches",
         ),
         ({"StringEquals": {AUD: "sts.amazonaws.com", SUB: "repo:acme/web:ref:main"}}, "never-matches"),
+        ({"StringEquals": {AUD: "https://github.com/acme", SUB: "repo:acme/web:ref:refs/heads/main"}}, "wrong-aud"),
+        (
+            {
+                "StringEquals": {
+                    AUD: "sts.amazonaws.com",
+                    f"{GITHUB_ISSUER}:job_workflow_ref": "acme/ci/.github/w.yml@v1",
+                }
+            },
+            "job-workflow-ref-only",
+        ),
+        ({"StringEquals": {AUD: "sts.amazonaws.com"}, "StringLike": {SUB: "acme/web:*"}}, "never-matches"),
+        ({"AWS": "*"}, "any-principal"),
     ],
 )
 def test_check_reports_each_mistake_with_exit_10(cli, admin, condition, code):
-    name = _make_role(admin, _hand_written(condition))
+    if "AWS" in condition:  # a Principal, not a condition
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": condition}]}
+        policy["Statement"][0]["Action"] = "sts:AssumeRole"
+        name = _make_role(admin, policy)
+    else:
+        name = _make_role(admin, _hand_written(condition))
     result = cli("ci-role", "--check", name, "--profile", "admin")
     assert result.code == errors.EXIT_FINDINGS, result.out + result.err
     assert f"mistake: {code}:" in result.out
@@ -257,7 +274,49 @@ def test_check_passes_a_role_written_by_ci_role(cli, admin):
     name = _make_role(admin, policy)
     result = cli("ci-role", "--check", name, "--profile", "admin")
     assert result.code == 0, result.out
-    assert "mistake" not in result.out
+    assert "mistake:" not in result.out
+    assert "note: pattern: 'repo:acme/web:ref:refs/heads/release/*' admits every subject of acme/web" in result.out
+    assert "the notes say what its patterns admit" in result.out
+
+
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        ("repo:acme/web:*", "admits every branch, tag, environment and pull request of acme/web"),
+        ("repo:acme/web:ref:refs/heads/*", "admits every branch of acme/web"),
+        ("repo:acme/web:environment:*", "admits every environment of acme/web"),
+        ("project_path:g/p:*", "admits every branch and tag of g/p"),
+    ],
+)
+def test_check_describes_a_pattern_by_what_it_admits(pattern, says):
+    from ssohelper.ci import review
+
+    host = "gitlab.com" if pattern.startswith("project_path") else GITHUB_ISSUER
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{host}"},
+        "Action": WEB_IDENTITY,
+        "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com"}, "StringLike": {f"{host}:sub": pattern}},
+    }
+    findings = review.review({"Statement": [statement]})
+    assert [(f.severity, f.code) for f in findings] == [("note", "pattern")] and says in findings[0].message
+
+
+def test_github_enterprise_server_issuer(cli):
+    result = cli("ci-role", "--github", "acme/web", "--github-host", "https://ghe.example.com/", "--branch", "main")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    host = "ghe.example.com/_services/token"
+    assert document["provider"]["url"] == f"https://{host}"
+    claims = {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": "repo:acme/web:ref:refs/heads/main"}
+    policy = document["role"]["assume_role_policy"]
+    assert conditions.allows(policy, WEB_IDENTITY, document["provider"]["arn"], claims)
+    from ssohelper.ci import review
+
+    assert not [f for f in review.review(policy) if f.severity == "mistake"]
+    wrong = json.loads(json.dumps(policy).replace("refs/heads/main", "main"))
+    assert [f.code for f in review.review(wrong)] == ["never-matches"]  # GitHub's forms, on GHES too
+    assert cli("ci-role", "--gitlab", "g/p", "--github-host", "x", "--branch", "main").code == errors.EXIT_USAGE
 
 
 def test_check_of_a_missing_role_is_a_clear_error(cli, admin):
@@ -295,3 +354,45 @@ def test_check_knows_gitlab_subjects(cli, admin, condition, code):
     name = _make_role(admin, {"Version": "2012-10-17", "Statement": [statement]})
     result = cli("ci-role", "--check", name, "--profile", "admin")
     assert result.code == errors.EXIT_FINDINGS and f"mistake: {code}:" in result.out, result.out
+
+
+def test_a_job_workflow_ref_condition_when_asked(cli):
+    ref = "acme/shared/.github/workflows/deploy.yml@refs/tags/v*"
+    result = cli("ci-role", "--github", "acme/web", "--branch", "main", "--job-workflow-ref", ref)
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    policy, provider = document["role"]["assume_role_policy"], document["provider"]["arn"]
+
+    def allowed(workflow: str | None, sub: str = SAMPLES["main"]) -> bool:
+        claims = {AUD: "sts.amazonaws.com", SUB: sub}
+        if workflow is not None:
+            claims[f"{GITHUB_ISSUER}:job_workflow_ref"] = workflow
+        return conditions.allows(policy, WEB_IDENTITY, provider, claims)
+
+    assert allowed("acme/shared/.github/workflows/deploy.yml@refs/tags/v1.2")
+    assert not allowed("acme/shared/.github/workflows/deploy.yml@refs/heads/main")  # not a release
+    assert not allowed("acme/shared/.github/workflows/other.yml@refs/tags/v1.2")
+    assert not allowed(None)  # the job ran no reusable workflow
+    assert not allowed("acme/shared/.github/workflows/deploy.yml@refs/tags/v1.2", SAMPLES["fork"])
+    from ssohelper.ci import review
+
+    assert not [f for f in review.review(policy) if f.severity == "mistake"]
+    bad = cli("ci-role", "--github", "acme/web", "--branch", "main", "--job-workflow-ref", "deploy.yml")
+    assert bad.code == errors.EXIT_USAGE and "ORG/REPO/.github/workflows/FILE@REF" in bad.err
+
+
+def test_the_immutable_subject_format_with_owner_and_repository_ids(cli):
+    plain = cli("ci-role", "--github", "acme/web", "--branch", "main")
+    assert "OWNER@OWNER_ID/REPO@REPO_ID" in plain.err  # said, since new repositories get it by default
+    result = cli("ci-role", "--github", "acme@123/web@456", "--branch", "main")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["role"]["name"] == "ci-acme-web" and "OWNER@OWNER_ID" not in result.err
+    policy, provider = document["role"]["assume_role_policy"], document["provider"]["arn"]
+
+    def allowed(sub: str) -> bool:
+        return conditions.allows(policy, WEB_IDENTITY, provider, {AUD: "sts.amazonaws.com", SUB: sub})
+
+    assert allowed("repo:acme@123/web@456:ref:refs/heads/main")
+    assert not allowed("repo:acme/web:ref:refs/heads/main")
+    assert not allowed("repo:acme@999/web@456:ref:refs/heads/main")  # a recycled owner name

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ssohelper.aws import clients, deadline
-from ssohelper.ci.trust import RoleSpec, trust_policy
+from ssohelper.ci.trust import WEB_IDENTITY, RoleSpec, trust_policy
+from ssohelper.errors import SsoHelperError, UsageError
 
 T = TypeVar("T")
 
@@ -46,14 +47,50 @@ def _call(what: str, call: Callable[[], T]) -> T:
         return deadline.run(what, call)
 
 
-def apply_role(spec: RoleSpec, *, iam: Any, sts: Any) -> Applied:
+def account_of(spec: RoleSpec, sts: Any) -> tuple[str, str]:
+    """(partition, account) of the admin credentials; a partition other than the one the
+    workflows' regions need is refused (a China role is an aws-cn role, never an aws one)."""
     identity = _call("STS GetCallerIdentity", sts.get_caller_identity)
     partition = str(identity["Arn"]).split(":")[1]
-    applied = Applied("", f"arn:{partition}:iam::{identity['Account']}:oidc-provider/{spec.host}")
-    _ensure_provider(spec, iam, applied)
-    _ensure_role(spec, iam, applied)
-    _ensure_policies(spec, iam, applied)
+    if partition != spec.partition:
+        raise UsageError(
+            f"the role must be in the {spec.partition} partition (the workflows' regions), but the profile's "
+            f"credentials are for {partition}: use a profile of an {spec.partition} account"
+        )
+    return partition, str(identity["Account"])
+
+
+def role_arn(spec: RoleSpec, sts: Any) -> str:
+    """The ARN the role has (or will have once created) in the admin credentials' account."""
+    partition, account = account_of(spec, sts)
+    return f"arn:{partition}:iam::{account}:role/{spec.role_name}"
+
+
+def apply_role(spec: RoleSpec, *, iam: Any, sts: Any) -> Applied:
+    """Create or update the provider and the role; a failure names what was already done."""
+    partition, account = account_of(spec, sts)
+    applied = Applied("", f"arn:{partition}:iam::{account}:oidc-provider/{spec.host}")
+    try:
+        _ensure_provider(spec, iam, applied)
+        _ensure_role(spec, iam, applied)
+        _ensure_policies(spec, iam, applied)
+    except SsoHelperError as exc:
+        if applied.changes:
+            exc.message = f"{exc.message} (done before the failure: {'; '.join(applied.changes)})"
+        raise
     return applied
+
+
+def admits(spec: RoleSpec, role: dict, provider_arn: str, subjects: list[str]) -> list[str]:
+    """The subjects the role's stored trust policy refuses (a token with the spec's audience)."""
+    from ssohelper.ci.conditions import allows
+
+    policy = trust_document(role)
+
+    def admitted(sub: str) -> bool:
+        return allows(policy, WEB_IDENTITY, provider_arn, {f"{spec.host}:aud": spec.audience, f"{spec.host}:sub": sub})
+
+    return [sub for sub in subjects if not admitted(sub)]
 
 
 def _ensure_provider(spec: RoleSpec, iam: Any, applied: Applied) -> None:

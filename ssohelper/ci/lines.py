@@ -52,11 +52,14 @@ class Lines:
 
 def last_line(node: yaml.Node) -> int:
     """The 0-based line a node's text ends on. A block collection ends where its last value
-    does (its end mark is the next token's start); a block scalar's end mark is on the next line."""
-    children = node.value if isinstance(node.value, list) else []
-    if children and not getattr(node, "flow_style", False):
+    does (its end mark is the next token's start); a block scalar's end mark is on the next line.
+    A loop, not a recursion: a hostile file may nest thousands deep."""
+    while True:
+        children = node.value if isinstance(node.value, list) else []
+        if not children or getattr(node, "flow_style", False):
+            break
         last = children[-1]
-        return last_line(last[1] if isinstance(last, tuple) else last)
+        node = last[1] if isinstance(last, tuple) else last
     end = node.end_mark
     if end.column == 0 and end.line > node.start_mark.line:
         return int(end.line) - 1

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from ssohelper import paths
-from ssohelper.ci import pipelines, scan, snippets, yamldoc
+from ssohelper.ci import permissions, pipelines, scan, snippets, yamldoc
 from ssohelper.ci.rewrite import Manual, Rewritten, Target, rewrite
 from ssohelper.errors import UsageError
 from ssohelper.journal.backups import FileChange, Ledger
@@ -79,7 +79,7 @@ def make_plan(root: str, role_arn: str, region: str | None) -> CiPlan:
         plan.manual += result.manual
         if result.after != result.before:
             plan.rewrites.append(result)
-    plan.manual += [_manual(f, target) for f in report.findings if not f.rewritable]
+    plan.manual += [_manual(f, target, _job_permissions(root, f)) for f in report.findings if not f.rewritable]
     plan.manual.sort(key=lambda m: (m.path, m.line))
     return plan
 
@@ -94,14 +94,25 @@ def _rewritten_locally(report: scan.Report) -> frozenset[str]:
     return frozenset(found)
 
 
-def _manual(finding: scan.Finding, target: Target) -> Manual:
+def _job_permissions(root: str, finding: scan.Finding) -> list[tuple[str, str]] | None:
+    """The permissions the finding's job has now, for a snippet that keeps them."""
+    if not finding.job or not finding.path.startswith(".github"):
+        return None
+    document = yamldoc.load(os.path.join(root, finding.path))
+    workflow = document.root if document is not None else None
+    return permissions.current(
+        yamldoc.get(yamldoc.get(workflow, "jobs"), finding.job), yamldoc.get(workflow, "permissions")
+    )
+
+
+def _manual(finding: scan.Finding, target: Target, current: list[tuple[str, str]] | None = None) -> Manual:
     gitlab = not finding.path.startswith(".github") and os.path.basename(finding.path) not in pipelines.ACTION_FILES
     if finding.kind in ("secret", "input", "literal-key"):
         snippet = ""  # nothing replaces them: they go
     elif gitlab:
         snippet = snippets.gitlab_job(target.role_arn, target.region, GITLAB_AUDIENCE)
     else:
-        snippet = snippets.github_job(target.role_arn, target.region)
+        snippet = snippets.github_job(target.role_arn, target.region, current)
     what = {
         "env": f"{finding.name} in env: delete it and get credentials from the role instead",
         "variable": f"{finding.name}: delete it (and the CI/CD variable) and let the job assume the role",

@@ -76,3 +76,13 @@ def _merge(lines: Lines, own: yaml.Node) -> str | None:
     last_key, last_value = yamldoc.pairs(own)[-1]
     lines.insert(last_line(last_value) + 1, [" " * last_key.start_mark.column + "id-token: write"])
     return None
+
+
+def current(job: object, workflow: object) -> list[tuple[str, str]] | None:
+    """The permissions a job has as a mapping: its own, else the workflow's (None: GitHub's
+    defaults, or a ``read-all``/``write-all`` word)."""
+    for node in (yamldoc.get(job, "permissions"), workflow):
+        if node is not None:
+            entries = yamldoc.pairs(node)
+            return [(yamldoc.scalar(k) or "", yamldoc.scalar(v) or "") for k, v in entries] if entries else None
+    return None

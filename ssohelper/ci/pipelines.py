@@ -7,7 +7,7 @@ from __future__ import annotations
 import glob
 import os
 
-from ssohelper.ci import yamldoc
+from ssohelper.ci import safefile, yamldoc
 
 _SKIP_DIRS = {".git", "node_modules", "vendor", ".venv", "venv", "__pycache__", ".tox"}
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -25,13 +25,13 @@ def composite_actions(root: str) -> list[str]:
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and (d == ".github" or not d.startswith(".")))
         found += [os.path.join(directory, name) for name in files if name in ACTION_FILES]
-    return sorted(path for path in found if _inside(root, path))
+    return sorted(path for path in found if os.path.isfile(path) and _inside(root, path))
 
 
-def gitlab_files(root: str) -> list[str]:
-    """.gitlab-ci.yml and every local include reachable from it, each once."""
-    start = os.path.join(root, ".gitlab-ci.yml")
-    if not os.path.isfile(start):
+def gitlab_files(root: str, start: str | None = None) -> list[str]:
+    """.gitlab-ci.yml (or the CI file given) and every local include reachable from it, each once."""
+    start = start or os.path.join(root, ".gitlab-ci.yml")
+    if not os.path.isfile(start) or not _inside(root, start):
         return []
     seen: list[str] = []
     queue = [start]
@@ -60,5 +60,4 @@ def _local_includes(root: str, node: object) -> list[str]:
 
 
 def _inside(root: str, path: str) -> bool:
-    real_root = os.path.realpath(root)
-    return os.path.commonpath([real_root, os.path.realpath(path)]) == real_root
+    return safefile.inside(root, path)

@@ -10,8 +10,8 @@ FORMATS = ("json", "cloudformation", "terraform")
 ACCOUNT_PLACEHOLDER = "ACCOUNT_ID"
 
 
-def provider_arn(spec: RoleSpec, account: str = ACCOUNT_PLACEHOLDER, partition: str = "aws") -> str:
-    return f"arn:{partition}:iam::{account}:oidc-provider/{spec.host}"
+def provider_arn(spec: RoleSpec, account: str = ACCOUNT_PLACEHOLDER) -> str:
+    return f"arn:{spec.partition}:iam::{account}:oidc-provider/{spec.host}"
 
 
 def render(spec: RoleSpec, output: str, *, account: str = ACCOUNT_PLACEHOLDER) -> str:

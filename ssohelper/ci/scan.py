@@ -1,8 +1,10 @@
 """``audit --ci``: static AWS keys in a repository's pipelines, with file and line.
 
-Found: the ``aws-access-key-id``/``aws-secret-access-key`` inputs of a step; secrets and
-variables named like AWS keys passed to a step, a job, a reusable workflow or ``env``; literal
-``AKIA…`` keys (masked); and ``aws configure set aws_access_key_id``.
+Found: the key inputs of a step (under any spelling); secrets and variables named like AWS keys
+passed to a step, a job, a reusable workflow, ``env`` or GitLab ``variables`` (``rules`` too);
+literal ``AKIA…`` keys (masked); and ``aws configure set aws_access_key_id``. Comments are not
+read. Dummy values (LocalStack's ``test``) and keys for a non-AWS endpoint are notes, not
+findings: no AWS role replaces them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ssohelper.ci import pipelines, yamldoc
+from ssohelper.ci import keyclues, pipelines, yamldoc
+from ssohelper.ci.keyclues import key_like
 from ssohelper.ci.lines import last_line
 from ssohelper.models import mask
 
@@ -42,13 +45,7 @@ class Report:
     files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
-
-
-def key_like(name: str) -> bool:
-    """A name that holds an AWS access key or secret key: AWS_ACCESS_KEY_ID, PROD_AWS_SECRET_KEY..."""
-    words = re.sub(r"[^A-Z0-9]+", "_", name.upper())
-    secretish = any(w in words for w in ("ACCESS_KEY", "SECRET_KEY", "SECRET_ACCESS", "ACCESSKEY", "SECRETKEY"))
-    return secretish and ("AWS" in words or "ACCESS_KEY_ID" in words or "SECRET_ACCESS_KEY" in words)
+    notes: list[str] = field(default_factory=list)  # what looks like a key and isn't one to replace
 
 
 def uses_configure_action(step: object) -> bool:
@@ -60,6 +57,7 @@ class _Scanner:
     def __init__(self, root: str, path: str) -> None:
         self.rel = yamldoc.relative(root, path)
         self.found: list[Finding] = []
+        self.notes: list[str] = []
         self.covered: set[int] = set()  # lines of the entries already reported
 
     def add(
@@ -71,22 +69,49 @@ class _Scanner:
             self.found.append(Finding(self.rel, number, kind, name, job, rewritable))
         self.covered.update(range(number, last_line(value) + 2))
 
-    def env(self, node: object, job: str | None, kind: str = "env") -> None:
+    def note(self, key: yaml.Node, value: yaml.Node, why: str) -> None:
+        number = yamldoc.line(key)
+        if number not in self.covered:
+            self.notes.append(f"{self.rel}:{number}: {yamldoc.scalar(key)} {why}; not a key to replace with a role")
+        self.covered.update(range(number, last_line(value) + 2))
+
+    def env(self, node: object, job: str | None, kind: str = "env", near: str | None = None) -> None:
+        """Key-like entries of a block of variables; ``near``: a non-AWS endpoint its job or step uses."""
+        endpoint = _endpoint(node, "") or near
         for key, value in yamldoc.pairs(node):
             name = yamldoc.scalar(key) or ""
-            if key_like(name) or any(key_like(ref) for ref in _SECRET_REF.findall(yamldoc.scalar(value) or "")):
+            text = yamldoc.scalar(value)
+            if not key_like(name) and not any(key_like(ref) for ref in _SECRET_REF.findall(text or "")):
+                continue
+            if keyclues.dummy(text):
+                self.note(key, value, f"is a dummy value ('{text}', as LocalStack and moto take)")
+            elif endpoint:
+                self.note(key, value, f"goes with the non-AWS endpoint {endpoint}")
+            else:
                 self.add(key, value, kind, name, job)
 
-    def steps(self, node: object, job: str | None) -> None:
+    def steps(self, node: object, job: str | None, outer: object = None) -> None:
         for step in yamldoc.entries(node):
             configure = uses_configure_action(step)
+            script = yamldoc.scalar(yamldoc.get(step, "run")) or ""
+            endpoint = _endpoint(yamldoc.get(step, "env"), script) or _endpoint(outer, "")
             for key, value in yamldoc.pairs(yamldoc.get(step, "with")):
                 name = yamldoc.scalar(key) or ""
-                if name in KEY_INPUTS:
-                    self.add(key, value, "action-input", name, job, rewritable=configure)
-                elif any(key_like(ref) for ref in _SECRET_REF.findall(yamldoc.scalar(value) or "")):
+                refs = _SECRET_REF.findall(yamldoc.scalar(value) or "")
+                if name in KEY_INPUTS or (not configure and keyclues.key_input(name)):
+                    if not configure and keyclues.dummy(yamldoc.scalar(value)):
+                        self.note(key, value, f"is a dummy value ('{yamldoc.scalar(value)}')")
+                    elif not configure and (endpoint or _endpoint(yamldoc.get(step, "with"), "")):
+                        self.note(
+                            key,
+                            value,
+                            f"goes with the non-AWS endpoint {endpoint or _endpoint(yamldoc.get(step, 'with'), '')}",
+                        )
+                    else:
+                        self.add(key, value, "action-input", name, job, rewritable=configure)
+                elif any(key_like(ref) for ref in refs):
                     self.add(key, value, "secret", name, job)
-            self.env(yamldoc.get(step, "env"), job)
+            self.env(yamldoc.get(step, "env"), job, near=endpoint)
 
     def workflow(self, root: object) -> None:
         self.env(yamldoc.get(root, "env"), None)
@@ -94,9 +119,11 @@ class _Scanner:
         self.env(yamldoc.get(call, "secrets"), None, kind="secret")
         for key, job in yamldoc.pairs(yamldoc.get(root, "jobs")):
             name = yamldoc.scalar(key)
-            self.env(yamldoc.get(job, "env"), name)
+            steps = yamldoc.get(job, "steps")
+            scripts = " ".join(yamldoc.scalar(yamldoc.get(s, "run")) or "" for s in yamldoc.entries(steps))
+            self.env(yamldoc.get(job, "env"), name, near=keyclues.endpoint_in(scripts))
             self.env(yamldoc.get(job, "secrets"), name, kind="secret")
-            self.steps(yamldoc.get(job, "steps"), name)
+            self.steps(steps, name, yamldoc.get(job, "env"))
 
     def action(self, root: object) -> None:
         self.env(yamldoc.get(root, "inputs"), None, kind="input")
@@ -104,13 +131,21 @@ class _Scanner:
 
     def gitlab(self, root: object) -> None:
         self.env(yamldoc.get(root, "variables"), None, kind="variable")
+        self._rules(yamldoc.get(yamldoc.get(root, "workflow"), "rules"), None)
         for key, job in yamldoc.pairs(root):
             if yamldoc.is_mapping(job):
-                self.env(yamldoc.get(job, "variables"), yamldoc.scalar(key), kind="variable")
+                near = keyclues.endpoint_in(_gitlab_script(job))
+                self.env(yamldoc.get(job, "variables"), yamldoc.scalar(key), kind="variable", near=near)
+                self._rules(yamldoc.get(job, "rules"), yamldoc.scalar(key), near)
+
+    def _rules(self, rules: object, job: str | None, near: str | None = None) -> None:
+        for rule in yamldoc.entries(rules):
+            self.env(yamldoc.get(rule, "variables"), job, kind="variable", near=near)
 
     def text(self, document: yamldoc.Document) -> None:
         """Literal keys and ``aws configure set`` anywhere in the file, scripts included."""
-        for number, raw in enumerate(document.data.decode("utf-8", "replace").split("\n"), 1):
+        for number, line in enumerate(document.data.decode("utf-8", "replace").split("\n"), 1):
+            raw = keyclues.uncommented(line)
             for match in _LITERAL.finditer(raw):
                 self.found.append(Finding(self.rel, number, "literal-key", mask(match[1]), None, False))
             configure = [
@@ -124,11 +159,15 @@ class _Scanner:
 
 
 def scan(root: str) -> Report:
-    """Every finding in the pipelines under ``root``, in file and line order."""
+    """Every finding in the pipelines under ``root`` (a folder, or one pipeline file in a
+    repository), in file and line order (the commands to run come from ``advice``)."""
+    if os.path.isfile(root):
+        root, kinds = _one_file(root)
+    else:
+        kinds = [(p, "workflow") for p in pipelines.github_workflows(root)]
+        kinds += [(p, "action") for p in pipelines.composite_actions(root)]
+        kinds += [(p, "gitlab") for p in pipelines.gitlab_files(root)]
     report = Report(os.path.abspath(root))
-    kinds = [(p, "workflow") for p in pipelines.github_workflows(root)]
-    kinds += [(p, "action") for p in pipelines.composite_actions(root)]
-    kinds += [(p, "gitlab") for p in pipelines.gitlab_files(root)]
     for path, kind in kinds:
         document = yamldoc.load(path)
         if document is None:
@@ -138,21 +177,37 @@ def scan(root: str) -> Report:
         scanner.text(document)
         report.files.append(scanner.rel)
         report.findings += sorted(scanner.found, key=lambda f: (f.line, f.kind, f.name))
-    report.commands = suggested_commands(report)
+        report.notes += scanner.notes
     return report
 
 
-def suggested_commands(report: Report) -> list[str]:
-    if not report.findings:
-        return []
-    repository = origin_repository(report.root) or "ORG/REPO"
-    commands = []
-    if any(f.path.startswith(".github") or f.path.endswith(pipelines.ACTION_FILES) for f in report.findings):
-        commands.append(f"ssohelper ci-role --github {repository} --branch main --apply --profile ADMIN")
-        commands.append(f"ssohelper migrate-ci {report.root} --role-arn ROLE_ARN_FROM_CI_ROLE --dry-run")
-    if any(not f.path.startswith(".github") and not f.path.endswith(pipelines.ACTION_FILES) for f in report.findings):
-        commands.append(f"ssohelper ci-role --gitlab {repository} --branch main --apply --profile ADMIN")
-    return commands
+def _one_file(path: str) -> tuple[str, list[tuple[str, str]]]:
+    """The repository a pipeline file given by path belongs to (the folder with .git above it,
+    else its own folder), and the file (a GitLab file with the local files it includes)."""
+    root = folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(os.path.join(folder, ".git")) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    root = folder if os.path.isdir(os.path.join(folder, ".git")) else root
+    if os.path.basename(path) in pipelines.ACTION_FILES:
+        return root, [(path, "action")]
+    if os.path.basename(os.path.dirname(os.path.abspath(path))) == "workflows":
+        return root, [(path, "workflow")]
+    return root, [(p, "gitlab") for p in pipelines.gitlab_files(root, path)]
+
+
+def _endpoint(env: object, script: str) -> str | None:
+    """The non-AWS endpoint a block of variables (or the script beside it) points the keys at."""
+    for key, value in yamldoc.pairs(env):
+        if keyclues.ENDPOINT_NAMES.match(yamldoc.scalar(key) or ""):
+            host = keyclues.foreign_endpoint(yamldoc.scalar(value))
+            if host:
+                return host
+    return keyclues.endpoint_in(script)
+
+
+def _gitlab_script(job: object) -> str:
+    parts = [yamldoc.get(job, name) for name in ("before_script", "script", "after_script")]
+    return " ".join(yamldoc.scalar(item) or "" for part in parts for item in [part, *yamldoc.entries(part)])
 
 
 _REMOTE = re.compile(r"url\s*=\s*(?:\S+@|\S+://(?:[^/@\s]+@)?)[^:/\s]+[:/]([^\s]+?)(?:\.git)?/?\s*$", re.MULTILINE)
@@ -160,11 +215,12 @@ _REMOTE = re.compile(r"url\s*=\s*(?:\S+@|\S+://(?:[^/@\s]+@)?)[^:/\s]+[:/]([^\s]
 
 def origin_repository(root: str) -> str | None:
     """ORG/REPO from the git remote 'origin' of the folder, when it has one."""
-    try:
-        with open(os.path.join(root, ".git", "config"), encoding="utf-8", errors="replace") as config:
-            text = config.read(1 << 16)
-    except OSError:
+    from ssohelper.ci.safefile import read_inside
+
+    data = read_inside(root, os.path.join(root, ".git", "config"), 1 << 16)  # a FIFO there must not hang
+    if data is None:
         return None
+    text = data.decode("utf-8", "replace")
     section = text.partition('[remote "origin"]')[2].partition("\n[")[0]
     match = _REMOTE.search(section)
     return match[1] if match else None

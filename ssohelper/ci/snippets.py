@@ -5,8 +5,12 @@ from __future__ import annotations
 CONFIGURE_ACTION_VERSION = "aws-actions/configure-aws-credentials@v4"
 
 
-def permissions() -> str:
-    return "permissions:\n  id-token: write\n  contents: read\n"
+def permissions(current: list[tuple[str, str]] | None = None) -> str:
+    """The job's permissions with id-token: write: merged with the ones it has (or inherits),
+    since pasting a block replaces them; GitHub's defaults' contents: read when it has none."""
+    entries = [("id-token", "write"), ("contents", "read")] if current is None else current
+    merged = [(k, v) for k, v in entries if k != "id-token"] + [("id-token", "write")]
+    return "permissions:\n" + "".join(f"  {k}: {v}\n" for k, v in merged)
 
 
 def step(role_arn: str, region: str | None) -> str:
@@ -18,10 +22,10 @@ def step(role_arn: str, region: str | None) -> str:
     )
 
 
-def github_job(role_arn: str, region: str | None) -> str:
+def github_job(role_arn: str, region: str | None, current: list[tuple[str, str]] | None = None) -> str:
     """A job that gets role credentials for its later steps (replace the keys in env with this)."""
     steps = "".join("  " + line + "\n" for line in step(role_arn, region).splitlines())
-    return permissions() + "steps:\n" + steps
+    return permissions(current) + "steps:\n" + steps
 
 
 def gitlab_job(role_arn: str, region: str | None, audience: str) -> str:

@@ -17,7 +17,10 @@ GITHUB_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 WILDCARDS = ("*", "?")
-_REPO_NAME = re.compile(r"[A-Za-z0-9_.*?-]+(/[A-Za-z0-9_.*?-]+)+")
+# a part may carry its numeric ID (OWNER@ID/REPO@ID): GitHub's immutable subject format, the
+# default for repositories created since 2026-07-15
+_REPO_NAME = re.compile(r"[A-Za-z0-9_.*?-]+(@\d+)?(/[A-Za-z0-9_.*?-]+(@\d+)?)+")
+_WORKFLOW_REF = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/\.github/workflows/[^@\s]+\.ya?ml@[^\s*]\S*")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class RoleSpec:
     policy_arns: tuple[str, ...] = ()
     max_session_duration: int = 3600
     allow_wildcard: bool = False
+    partition: str = "aws"  # aws-cn and aws-us-gov for China and GovCloud
+    job_workflow_refs: tuple[str, ...] = ()  # reusable workflows the job must run (ORG/REPO/PATH@REF)
 
     @property
     def provider_url(self) -> str:
@@ -94,6 +99,9 @@ def check_spec(spec: RoleSpec) -> list[str]:
     if not _REPO_NAME.fullmatch(spec.repository) or (spec.platform == "github" and spec.repository.count("/") != 1):
         form = "ORG/REPO" if spec.platform == "github" else "GROUP/PROJECT"
         raise UsageError(f"'{spec.repository}' is not a repository name of the form {form}")
+    for ref in spec.job_workflow_refs:
+        if spec.platform != "github" or not _WORKFLOW_REF.fullmatch(ref):
+            raise UsageError(f"'{ref}' is not a reusable workflow of the form ORG/REPO/.github/workflows/FILE@REF")
     found = subjects(spec)
     if not found:
         what = "--branch, --tag, --environment or --pull-request" if spec.platform == "github" else "--branch or --tag"
@@ -107,6 +115,11 @@ def check_spec(spec: RoleSpec) -> list[str]:
             )
         if wide:
             notes.append(f"warning: {wide} (--allow-wildcard)")
+    if spec.platform == "github" and spec.host == GITHUB_ISSUER and "@" not in spec.repository:
+        notes.append(
+            "note: repositories created since 2026-07-15 (or opted in) get the immutable subject "
+            "repo:OWNER@OWNER_ID/REPO@REPO_ID:...; if yours does, give --github OWNER@OWNER_ID/REPO@REPO_ID"
+        )
     if spec.pull_request:
         notes.append(
             "note: the pull_request subject lets the workflow of any pull request to this repository assume the "
@@ -124,11 +137,21 @@ def trust_policy(spec: RoleSpec, provider_arn: object) -> dict:
     statements = []
     if exact:
         conditions = {"StringEquals": {aud: spec.audience, sub: _one_or_list(exact)}}
-        statements.append(_statement("ExactSubjects", provider_arn, conditions))
+        statements.append(_statement("ExactSubjects", provider_arn, _workflow_refs(spec, conditions)))
     if patterns:
         conditions = {"StringEquals": {aud: spec.audience}, "StringLike": {sub: _one_or_list(patterns)}}
-        statements.append(_statement("SubjectPatterns", provider_arn, conditions))
+        statements.append(_statement("SubjectPatterns", provider_arn, _workflow_refs(spec, conditions)))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _workflow_refs(spec: RoleSpec, conditions: dict) -> dict:
+    """Also require the reusable workflow(s) asked for (``job_workflow_ref``), exactly or by pattern."""
+    if not spec.job_workflow_refs:
+        return conditions
+    key = f"{spec.host}:job_workflow_ref"
+    operator = "StringLike" if any(has_wildcard(r) for r in spec.job_workflow_refs) else "StringEquals"
+    conditions.setdefault(operator, {})[key] = _one_or_list(list(spec.job_workflow_refs))
+    return conditions
 
 
 def _statement(sid: str, provider_arn: object, conditions: dict) -> dict:

@@ -11,13 +11,15 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ssohelper.ci.safefile import read_bounded
 from ssohelper.errors import ConfigError
-from ssohelper.ini.read import display_path, read_file
+from ssohelper.ini.read import display_path
 
 if TYPE_CHECKING:
     import yaml
 
 MAX_BYTES = 4 << 20  # a pipeline file is small; anything bigger is not one
+MAX_EXPANDED = 200_000  # nodes, aliases counted each time they are used
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,9 @@ def load(path: str) -> Document | None:
     that names it and the line."""
     import yaml
 
-    data = read_file(path)
+    data = read_bounded(path, MAX_BYTES)
     if data is None:
         return None
-    if len(data) > MAX_BYTES:
-        raise ConfigError(f"{display_path(path)}: over {MAX_BYTES >> 20} MiB; not a pipeline file")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         text = data.decode("utf-8-sig")
@@ -52,7 +52,39 @@ def load(path: str) -> Document | None:
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
         raise ConfigError(f"{display_path(path)}{where}: not valid YAML ({problem})") from None
-    return Document(path, data, roots[0] if roots else None)
+    root = roots[0] if roots else None
+    if root is not None and expanded_size(root) > MAX_EXPANDED:
+        raise ConfigError(f"{display_path(path)}: its aliases expand to over {MAX_EXPANDED} nodes; not a pipeline file")
+    return Document(path, data, root)
+
+
+def expanded_size(root: yaml.Node) -> int:
+    """How many nodes a walk of the tree visits, an alias counting as the whole node it names
+    each time it is used (a linear pass: each node's size is computed once, without recursion)."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(c), 0) for c in children), MAX_EXPANDED + 1)
+            continue
+        if id(node) in visiting:  # reached again inside itself: an alias of an enclosing anchor
+            return MAX_EXPANDED + 1
+        visiting.add(id(node))
+        stack.append((node, True))
+        stack += [(c, False) for c in children if id(c) not in sizes]
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    value = node.value
+    if not isinstance(value, list):
+        return []
+    return [part for item in value for part in (item if isinstance(item, tuple) else (item,))]
 
 
 def is_mapping(node: object) -> bool:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True))
 @output_options(extra=("csv",))
 @click.option("--online", is_flag=True, help="Ask IAM (with each key itself) for the key's age and last use.")
 @click.option("--ci", "pipelines", is_flag=True, help="Audit the CI pipelines under PATH (default: here) instead.")
@@ -47,7 +47,8 @@ def audit(
     when a long-term key is found, for CI.
 
     With --ci, finds static keys in the GitHub workflows, composite actions and GitLab CI
-    files under PATH instead, with file and line (exit 10 when any is found).
+    files under PATH (or in the one pipeline file PATH names) instead, with file and line
+    (exit 10 when any is found).
 
     Example: ssohelper audit --online --output json
     Example: ssohelper audit --org --role-name SecurityAudit --output csv > keys.csv

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ssohelper import errors
-from ssohelper.cli.edits import apply_plan, recover_first
-from ssohelper.cli.edits import rollback as rollback_files
 from ssohelper.cli.options import debug_option, profile_option, say
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
-    from ssohelper.ci.migrate import CiPlan
+    from ssohelper.ci.derive import Derived
     from ssohelper.ci.trust import RoleSpec
 
 
@@ -28,7 +27,13 @@ def _spec(options: dict[str, Any]) -> RoleSpec:
         raise UsageError("--environment and --pull-request are GitHub subjects; GitLab has --branch and --tag")
     if github and options["gitlab_host"]:
         raise UsageError("--gitlab-host goes with --gitlab")
-    host = GITHUB_ISSUER if github else (options["gitlab_host"] or "gitlab.com").removeprefix("https://").rstrip("/")
+    if gitlab and options.get("github_host"):
+        raise UsageError("--github-host goes with --github")
+    if github:
+        ghes = (options.get("github_host") or "").removeprefix("https://").rstrip("/")
+        host = f"{ghes}/_services/token" if ghes else GITHUB_ISSUER
+    else:
+        host = (options["gitlab_host"] or "gitlab.com").removeprefix("https://").rstrip("/")
     audience = options["audience"] or (STS_AUDIENCE if github else f"https://{host}")
     repository = (github or gitlab).strip("/")
     return RoleSpec(
@@ -44,11 +49,53 @@ def _spec(options: dict[str, Any]) -> RoleSpec:
         policy_arns=options["policy_arns"],
         max_session_duration=options["max_session_duration"],
         allow_wildcard=options["allow_wildcard"],
+        job_workflow_refs=tuple(options.get("job_workflow_refs") or ()),
     )
 
 
+def derived_spec(options: dict[str, Any], path: str) -> tuple[RoleSpec, Derived]:
+    """The role the workflows under ``path`` need: every job that will assume it, with the
+    subject GitHub sends for it (shown on stderr); a question the files can't answer is exit 2."""
+    from ssohelper.ci import derive
+
+    if not options["github"]:
+        raise UsageError("--from-workflows reads GitHub workflows: give --github ORG/REPO")
+    if options["branches"] or options["tags"] or options["pull_request"]:
+        raise UsageError(
+            "--from-workflows derives branches, tags and pull requests from the triggers; "
+            "only --environment and --default-branch answer what the files can't tell"
+        )
+    spec = _spec({**options, "environments": ()})
+    answers = derive.Answers(
+        options.get("default_branch") or derive.known_default_branch(path), tuple(options["environments"])
+    )
+    derived = derive.derive(path, spec.repository, spec.role_name, answers)
+    _show_derived(derived)
+    if derived.questions:
+        more = f" (and {len(derived.questions) - 1} more above)" if len(derived.questions) > 1 else ""
+        raise UsageError(derived.questions[0] + more)
+    if not derived.subjects:
+        chained = sorted({r.rsplit("/", 1)[-1] for job in derived.jobs for r in job.steps.chained})
+        hint = f"; its chained steps assume their own role: give --role-name {' or '.join(chained)}" if chained else ""
+        raise UsageError(f"no job under {path} would assume the role {spec.role_name}{hint}")
+    return derive.role_spec(derived, spec), derived
+
+
+def _show_derived(derived: Derived) -> None:
+    for job in derived.jobs:
+        role = "" if job.steps.assumes else f" (assumes {', '.join(job.steps.chained)} itself)"
+        say(f"ci-role: {job.path} job {job.job}{role}: {job.why or 'no run'}")
+        for sub in job.subjects:
+            say(f"    {sub}")
+    for note in dict.fromkeys(derived.notes):
+        say(f"ci-role: note: {note}")
+    for question in derived.questions:
+        say(f"ci-role: {question}")
+
+
 def _default_name(repository: str) -> str:
-    name = "ci-" + "-".join(part for part in repository.replace("*", "").replace("?", "").split("/") if part)
+    bare = re.sub(r"@\d+", "", repository).replace("*", "").replace("?", "")
+    name = "ci-" + "-".join(part for part in bare.split("/") if part)
     return name[:64]
 
 
@@ -56,10 +103,25 @@ def _default_name(repository: str) -> str:
 @click.option("--github", metavar="ORG/REPO", help="The GitHub repository whose workflows assume the role.")
 @click.option("--gitlab", metavar="GROUP/PROJECT", help="The GitLab project whose pipelines assume the role.")
 @click.option("--gitlab-host", metavar="HOST", help="A self-managed GitLab's host (default gitlab.com).")
+@click.option("--github-host", metavar="HOST", help="A GitHub Enterprise Server's host (issuer HOST/_services/token).")
+@click.option(
+    "--from-workflows",
+    metavar="PATH",
+    type=click.Path(exists=True, file_okay=False),
+    help="Derive who may assume the role from the jobs of the workflows under PATH.",
+)
+@click.option("--default-branch", metavar="B", help="With --from-workflows: the default branch, if git can't tell.")
 @click.option("--branch", "branches", multiple=True, metavar="B", help="A branch (or pattern like release/*).")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (or pattern like v*).")
 @click.option("--environment", "environments", multiple=True, metavar="E", help="A GitHub deployment environment.")
 @click.option("--pull-request", is_flag=True, help="Workflows run for pull requests (GitHub).")
+@click.option(
+    "--job-workflow-ref",
+    "job_workflow_refs",
+    multiple=True,
+    metavar="ORG/REPO/.github/workflows/F.yml@REF",
+    help="Also require that the job runs this reusable workflow (GitHub; REF may end in *).",
+)
 @click.option("--role-name", metavar="NAME", help="The role's name (default ci-ORG-REPO).")
 @click.option(
     "--policy-arn", "policy_arns", multiple=True, metavar="ARN", help="A managed policy to attach (repeatable)."
@@ -87,15 +149,37 @@ def ci_role(**options: Any) -> int:
         return _check(options["check"], options["profile"])
     from ssohelper.ci import render, trust
 
-    spec = _spec(options)
+    if options["default_branch"] and not options["from_workflows"]:
+        raise UsageError("--default-branch goes with --from-workflows")
+    derived = None
+    if options["from_workflows"]:
+        spec, derived = derived_spec(options, options["from_workflows"])
+    else:
+        spec = _spec(options)
     for note in trust.check_spec(spec):
         say(note)
     if not options["apply"]:
-        click.echo(render.render(spec, str(options["output"])), nl=False)
+        if derived is not None and options["output"] == "json":
+            document = {**render.document(spec), "jobs": [_job_json(job) for job in derived.jobs]}
+            click.echo(json.dumps(document, indent=2))
+        else:
+            click.echo(render.render(spec, str(options["output"])), nl=False)
         return errors.EXIT_OK
     if options["output"] != "json":
         raise UsageError("--apply prints the role ARN; --format goes without it")
     return _apply(spec, options["profile"])
+
+
+def _job_json(job: Any) -> dict:
+    return {
+        "path": job.path,
+        "job": job.job,
+        "line": job.line,
+        "subjects": list(job.subjects),
+        "why": job.why,
+        "assumes_role": job.steps.assumes,
+        "chained_roles": list(job.steps.chained),
+    }
 
 
 def _apply(spec: RoleSpec, profile: str | None) -> int:
@@ -126,7 +210,8 @@ def _check(role_name: str, profile: str | None) -> int:
     if mistakes:
         say(f"ci-role: {len(mistakes)} mistake(s) in the trust policy of {role_name} (exit {errors.EXIT_FINDINGS})")
         return errors.EXIT_FINDINGS
-    click.echo(f"ok: the trust policy of {role_name} limits its OIDC tokens to named subjects")
+    patterns = " (the notes say what its patterns admit)" if any(f.code == "pattern" for f in findings) else ""
+    click.echo(f"ok: no mistake found in the trust policy of {role_name}{patterns}")
     return errors.EXIT_OK
 
 
@@ -134,9 +219,10 @@ def audit_pipelines(path: str, output: str) -> int:
     """``audit --ci``: findings with file and line, the commands to run; exit 10 on any."""
     import dataclasses
 
-    from ssohelper.ci import scan
+    from ssohelper.ci import advice, scan
 
     report = scan.scan(path)
+    report.commands = advice.commands(report)
     if output == "json":
         click.echo(json.dumps(dataclasses.asdict(report), indent=2))
     else:
@@ -144,6 +230,8 @@ def audit_pipelines(path: str, output: str) -> int:
             job = f" (job {finding.job})" if finding.job else ""
             how = "migrate-ci rewrites it" if finding.rewritable else "manual"
             click.echo(f"{finding.path}:{finding.line}: {finding.kind} {finding.name}{job}; {how}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
         if not report.findings:
             click.echo(f"no static AWS keys found in {len(report.files)} pipeline file(s)")
         for command in report.commands:
@@ -152,68 +240,3 @@ def audit_pipelines(path: str, output: str) -> int:
         say(f"ssohelper: {len(report.findings)} static key use(s) found in pipelines (exit {errors.EXIT_FINDINGS})")
         return errors.EXIT_FINDINGS
     return errors.EXIT_OK
-
-
-@click.command("migrate-ci")
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
-@click.option("--role-arn", metavar="ARN", help="The role the workflows assume (what ci-role --apply printed).")
-@click.option("--region", metavar="R", help="aws-region for steps that don't set one.")
-@click.option("--dry-run", is_flag=True, help="Show the plan, the diff and the manual steps; change nothing.")
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
-@click.option("--rollback", is_flag=True, help="Restore the workflows from the latest migrate-ci backup.")
-@click.option("--force", is_flag=True, help="With --rollback: even if the files changed since (they are saved first).")
-@debug_option
-def migrate_ci(
-    path: str, role_arn: str | None, region: str | None, dry_run: bool, yes: bool, rollback: bool, force: bool
-) -> int:
-    """Rewrite GitHub workflows that pass AWS keys to assume a role with their OIDC token instead.
-
-    Each configure-aws-credentials step gets role-to-assume instead of its key inputs; each job
-    that uses it gets id-token: write, merged with its permissions. Every other byte stays.
-    Shows a plan and a masked diff first; backups live outside the repository. What it can't
-    rewrite (keys in env for run steps, GitLab jobs) is listed with the snippet to paste.
-
-    Example: ssohelper migrate-ci . --role-arn arn:aws:iam::111111111111:role/ci-acme-web --region eu-west-1 --dry-run
-    """
-    import shlex
-
-    from ssohelper.ci import migrate
-
-    if force and not rollback:
-        raise UsageError("--force goes with --rollback")
-    ledger = migrate.ledger(path)
-    recover_first(dry_run, ledger)
-    if rollback:
-        rollback_files(force, yes, ledger=ledger)
-        return errors.EXIT_OK
-    if not role_arn:
-        raise UsageError("--role-arn is required (ssohelper ci-role --apply prints it)")
-    plan = migrate.make_plan(path, role_arn, region)
-    _show(plan)
-    if not plan.rewrites:
-        say("Nothing to rewrite." + (" See the manual steps above." if plan.manual else ""))
-        return errors.EXIT_OK
-    if dry_run:
-        say("Dry run: nothing was changed.")
-        return errors.EXIT_OK
-    done = f"Rewrote {len(plan.rewrites)} file(s)."
-    apply_plan(plan.changes, yes=yes, done=done, command=f"migrate-ci {shlex.quote(path)}", ledger=ledger)
-    return errors.EXIT_OK
-
-
-def _show(plan: CiPlan) -> None:
-    for rewritten in plan.rewrites:
-        jobs = f"; id-token: write for job(s) {', '.join(rewritten.jobs)}" if rewritten.jobs else ""
-        click.echo(f"{rewritten.rel}: {rewritten.steps} step(s) rewritten{jobs}")
-    if plan.rewrites:
-        click.echo()
-        click.echo(plan.diff(), nl=False)
-    shown = set()
-    for step in plan.manual:
-        job = f" (job {step.job})" if step.job else ""
-        click.echo(f"manual: {step.path}:{step.line}{job}: {step.what}")
-        if (step.path, step.job, step.snippet) in shown:
-            continue  # the same snippet for the same job: once is enough
-        shown.add((step.path, step.job, step.snippet))
-        for line in step.snippet.splitlines():
-            click.echo(f"    {line}")

@@ -45,7 +45,9 @@ def plan_rollback(ledger: Ledger | None = None) -> RollbackPlan:
                 "nothing was changed"
             )
         current = backups.snapshot(entry["path"])
-        restores.append(Restore(entry["path"], current, saved, backups.digest(current) != entry["after_sha256"]))
+        # a file that holds the saved bytes already was restored by a rollback cut short: no edit
+        edited = current != saved and backups.digest(current) != entry["after_sha256"]
+        restores.append(Restore(entry["path"], current, saved, edited))
     return RollbackPlan(backup, restores, ledger)
 
 
