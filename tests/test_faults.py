@@ -275,14 +275,14 @@ def test_static_key_clients_get_the_same_retries_and_timeouts_as_the_sso_ones(mo
     from botocore import UNSIGNED
 
     from ssohelper.aws import clients
-    from ssohelper.migration.discovery import static_client
     from ssohelper.migration.rewrite import StaticProfile
 
     profile = StaticProfile("old", "AKIAEXAMPLEEXAMPLE12", "secret", None, True, False, "eu-west-1")
     for env in ({}, {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5", "SSOHELPER_CALL_TIMEOUT": "7"}):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        signed, sso = static_client("sts", profile).meta.config, clients.client("sso", "eu-west-1").meta.config
+        signed = clients.make("sts", credentials=profile, region=profile.region).meta.config
+        sso = clients.make("sso", region="eu-west-1").meta.config
         assert (
             signed.retries
             == sso.retries

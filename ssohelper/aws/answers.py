@@ -111,6 +111,15 @@ def listing(what: str, page: Any, key: str, field: str) -> list[dict[str, Any]]:
     return items
 
 
+def caller_identity(what: str, response: Any) -> dict[str, Any]:
+    """STS GetCallerIdentity: a 12-digit ``Account`` and an ``Arn``."""
+    answer = _object(what, response)
+    if not text(what, answer, "Account").isdigit() or len(answer["Account"]) != 12:
+        raise _bad(what, "Account is not a 12-digit account ID")
+    text(what, answer, "Arn")
+    return answer
+
+
 def assumed_role(what: str, response: Any, *, now: float | None = None) -> dict[str, Any]:
     """STS AssumeRole: ``Credentials`` with three strings and an expiration (a datetime) ahead."""
     creds = _object(what, _object(what, response), "Credentials")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import http.client
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from ssohelper.aws import deadline
 from ssohelper.aws.pacing import Pacer
 from ssohelper.errors import AwsError, ConfigError
 
@@ -75,31 +76,77 @@ def _read_capped(response: Any, what: str, url: str, cap: int) -> bytes:
     return b"".join(chunks)
 
 
-def install(client: Any, *, pacer: Pacer | None = None, cap: int = MAX_ANSWER) -> None:
-    """Make ``client`` read every answer up to ``cap`` bytes, and pace its calls with ``pacer``."""
+def http_session(client: Any, verify: Callable[[], Any] = lambda: True) -> tuple[Any, bool]:
+    """The HTTP session to send a client's requests through, and whether it is botocore's own.
+
+    botocore has no public hook between sending and reading, so its endpoint's session (its
+    connection pool, proxies and CA bundle) is found where botocore keeps it. Should a botocore
+    release move it, a session of our own is made from the client's settings (the same proxies,
+    timeouts, pool size and client certificate, and ``verify()``), so answers stay capped; if
+    even that can't be made, a ConfigError says so rather than calling without a cap."""
+    found = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    if callable(getattr(found, "send", None)):
+        return found, True
+    try:
+        from botocore.httpsession import URLLib3Session
+        from botocore.utils import get_environ_proxies
+
+        settings, url = client.meta.config, client.meta.endpoint_url
+        own = URLLib3Session(
+            verify=verify(),
+            proxies=settings.proxies or get_environ_proxies(url),
+            timeout=(settings.connect_timeout, settings.read_timeout),
+            max_pool_connections=settings.max_pool_connections,
+            client_cert=settings.client_cert,
+            proxies_config=settings.proxies_config,
+        )
+    except (ImportError, AttributeError, TypeError) as exc:
+        import botocore
+
+        raise ConfigError(
+            f"cannot cap the answers of the AWS {client.meta.service_model.service_id} client: botocore "
+            f"{botocore.__version__} no longer has what ssohelper uses ({exc.__class__.__name__}); "
+            "install the botocore version ssohelper was released with, and report it"
+        ) from None
+    return own, False
+
+
+def install(
+    client: Any, *, pacer: Pacer | None = None, cap: int = MAX_ANSWER, verify: Callable[[], Any] = lambda: True
+) -> None:
+    """Make ``client`` read every answer up to ``cap`` bytes, and pace its calls with ``pacer``.
+    Waits for a turn (``pacer``'s, botocore's adaptive rate limiter's, a retry's back-off) are
+    left out of the call's deadline (ssohelper.aws.deadline)."""
     from botocore.awsrequest import AWSResponse
 
     events = client.meta.events
     service = client.meta.service_model.service_id.hyphenize()
-    # botocore has no public hook between sending and reading: its endpoint's HTTP session is the one to use.
-    http_session = client._endpoint.http_session
+    session, _ = http_session(client, verify)
+
+    def waiting(**kwargs: Any) -> None:
+        deadline.waiting()
 
     def send(request: Any, event_name: str = "", **kwargs: Any) -> Any:
         if pacer is not None:
             pacer.before_call()
+        deadline.working()
         request.stream_output = True  # else the session reads the whole answer before we can look
-        response = http_session.send(request)
+        response = session.send(request)
         body = _read_capped(response, event_name.rsplit(".", 1)[-1], request.url, cap)
         return AWSResponse(request.url, response.status_code, response.headers, _Read(body))
 
     def answered(response: Any = None, **kwargs: Any) -> None:
+        deadline.waiting()  # a retry's back-off, if botocore retries
         if pacer is None or response is None:
             return
         http_response, parsed = response
         code = (parsed or {}).get("Error", {}).get("Code")
         pacer.after_call(http_response.status_code == 429 or code in THROTTLED)
 
-    events.register_last(f"before-send.{service}", send, unique_id="ssohelper-bounded-send")
+    # Handlers of 'before-send.<service>' run before those of 'before-send' (botocore's adaptive
+    # rate limiter): the wait starts first of all, and the request is sent last of all.
+    events.register_first(f"before-send.{service}", waiting, unique_id="ssohelper-bounded-wait")
+    events.register_last("before-send", send, unique_id="ssohelper-bounded-send")
     events.register(f"needs-retry.{service}", answered, unique_id="ssohelper-pacing")
 
 

@@ -1,16 +1,18 @@
-"""botocore clients for SSO OIDC and the SSO portal, and one place that translates their errors.
+"""Every botocore client the product makes (``make``), and one place that translates their errors.
 
-Both APIs are unsigned. Endpoints follow botocore's own rules, so AWS_ENDPOINT_URL_SSO and
-AWS_ENDPOINT_URL_SSO_OIDC (and proxies, CA bundles) work as they do for the AWS CLI.
+Portal, OIDC, STS, IAM, Organizations, sso-admin and identitystore clients come from ``make``
+with the same timeouts, retries, pacing and answer cap. Endpoints follow botocore's own rules,
+so AWS_ENDPOINT_URL_<SERVICE> (and proxies, CA bundles) work as they do for the AWS CLI.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from ssohelper.aws import bounded
 from ssohelper.aws.pacing import Pacer
@@ -28,18 +30,39 @@ class AnswerLost(AwsError):
 THROTTLING_CODES = bounded.THROTTLED
 
 
-def config(*, signed: bool = False, max_pool_connections: int = 10, attempts_default: int = 3) -> Any:
+UNSIGNED_SERVICES = frozenset({"sso", "sso-oidc"})  # the portal carries a bearer token; OIDC is public
+GLOBAL_SERVICES = frozenset({"iam", "organizations"})
+GLOBAL_REGION = "us-east-1"  # IAM and Organizations are global: their endpoints live in us-east-1
+PACED_ATTEMPTS = 10  # a paced client retries a throttled call rather than lose it
+_creating = threading.Lock()  # botocore sessions are not safe to make clients from in parallel
+
+
+class Keys(Protocol):
+    """Credentials to sign with: RoleCredentials, a static-key profile, anything with these three."""
+
+    @property
+    def access_key_id(self) -> str | None: ...
+    @property
+    def secret_access_key(self) -> str | None: ...
+    @property
+    def session_token(self) -> str | None: ...
+
+
+def config(
+    *, signed: bool = False, max_pool_connections: int = 10, attempts_default: int = 3, adaptive: bool = False
+) -> Any:
     """The botocore Config of every client: retries from AWS_RETRY_MODE/AWS_MAX_ATTEMPTS
-    ('standard', ``attempts_default`` attempts by default), short per-read timeouts (the overall
-    deadline is enforced around each call), and unsigned unless ``signed`` (SSO calls carry a
-    bearer token)."""
+    ('standard', or 'adaptive' when ``adaptive``; ``attempts_default`` attempts by default), short
+    per-read timeouts (the overall deadline is enforced around each call), and unsigned unless
+    ``signed`` (SSO calls carry a bearer token)."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
     attempts = os.environ.get("AWS_MAX_ATTEMPTS") or str(attempts_default)
     if not attempts.isdigit() or int(attempts) < 1:
         raise ConfigError(f"AWS_MAX_ATTEMPTS must be a whole number of attempts, not {attempts!r}")
-    retries = {"mode": os.environ.get("AWS_RETRY_MODE") or "standard", "total_max_attempts": int(attempts)}
+    mode = "adaptive" if adaptive else os.environ.get("AWS_RETRY_MODE") or "standard"
+    retries = {"mode": mode, "total_max_attempts": int(attempts)}
     per_read = min(call_timeout(), 30)  # the overall deadline is enforced around the call
     unsigned: dict[str, Any] = {} if signed else {"signature_version": UNSIGNED}
     return Config(
@@ -51,32 +74,81 @@ def config(*, signed: bool = False, max_pool_connections: int = 10, attempts_def
     )
 
 
-def client(service: str, region: str, *, max_pool_connections: int = 10, pacer: Pacer | None = None) -> Any:
-    """A botocore client for ``sso-oidc`` or ``sso``; retries follow AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
+def make(
+    service: str,
+    *,
+    region: str | None = None,
+    credentials: Keys | None = None,
+    profile: str | None = None,
+    pacer: Pacer | None = None,
+    adaptive: bool = False,
+    pool: int = 10,
+    botocore_session: Any = None,
+) -> Any:
+    """The one maker of botocore clients: ``sso``, ``sso-oidc``, ``sts``, ``iam``,
+    ``organizations``, ``sso-admin``, ``identitystore``.
 
-    Botocore clients are thread-safe: share one, with a connection pool as big as the number of
-    threads that call it. Its 'standard' retry mode retries throttling (429,
-    TooManyRequestsException) with exponential backoff and full jitter; a paced client (a
-    listing) keeps more attempts, so a throttled call is retried rather than lost. Every answer
-    is read up to a cap (ssohelper.aws.bounded)."""
-    import botocore.session
+    Signed with ``credentials`` when given, else with ``profile``'s (botocore's own chain when
+    None); the portal and OIDC are unsigned. The region is ``region``, else IAM's and
+    Organizations' global one, else the profile's (when signing with a profile), else
+    us-east-1. Endpoints follow botocore's rules (AWS_ENDPOINT_URL_<SERVICE>, proxies, CA
+    bundles). Every client gets the same
+    timeouts and retries (``config``), reads every answer up to a cap (ssohelper.aws.bounded),
+    and lets its call deadline leave out the time it waits for its turn. ``pacer`` paces the
+    calls of a listing; ``adaptive`` uses botocore's adaptive retry mode (IAM throttles per
+    account); either keeps more attempts. ``botocore_session`` shares one loaded model between
+    many clients (one per account). Failing to set up is a ConfigError (exit 4)."""
+    paced = pacer is not None or adaptive
+    settings = config(
+        signed=service not in UNSIGNED_SERVICES,
+        max_pool_connections=pool,
+        attempts_default=PACED_ATTEMPTS if paced else 3,
+        adaptive=adaptive,
+    )
+    keys: dict[str, Any] = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials.access_key_id,
+            "aws_secret_access_key": credentials.secret_access_key,
+            "aws_session_token": credentials.session_token,
+        }
     from botocore.exceptions import BotoCoreError
 
-    settings = config(max_pool_connections=max_pool_connections, attempts_default=3 if pacer is None else 10)
     try:
-        session = botocore.session.get_session()
-        created = session.create_client(service, region_name=region, config=settings)
-    except BotoCoreError as exc:
-        raise ConfigError(f"cannot set up the AWS {service} client: {exc}") from None
-    bounded.install(created, pacer=pacer)
-    log.debug(
-        "%s endpoint: %s (%s retries, %s attempts)",
-        service,
-        created.meta.endpoint_url,
-        settings.retries["mode"],
-        settings.retries["total_max_attempts"],
-    )
+        with _creating:
+            session = botocore_session or _session(profile)
+            where = region or _default_region(service, session if credentials is None else None)
+            created = session.create_client(service, region_name=where, config=settings, **keys)
+    except (BotoCoreError, ValueError) as exc:  # a missing profile, a bad region or endpoint URL
+        whose = f" for profile '{profile}'" if profile else ""
+        detail = " ".join(str(exc).split())[:200]
+        raise ConfigError(f"cannot set up the AWS {service} client{whose}: {detail}") from None
+    bounded.install(created, pacer=pacer, verify=lambda: _verify(session))
+    log.debug("%s endpoint: %s (%s retries, %s attempts)", service, created.meta.endpoint_url, *_retries(settings))
     return created
+
+
+def _session(profile: str | None) -> Any:
+    import botocore.session
+
+    return botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
+
+
+def _default_region(service: str, profile_session: Any) -> str:
+    """IAM's and Organizations' global region; else the profile's (when signing with one); else us-east-1."""
+    if service in GLOBAL_SERVICES or profile_session is None:
+        return GLOBAL_REGION
+    return profile_session.get_config_variable("region") or GLOBAL_REGION
+
+
+def _verify(session: Any) -> Any:
+    """What botocore verifies TLS with: the CA bundle (AWS_CA_BUNDLE, the profile's), else
+    REQUESTS_CA_BUNDLE, else the system's (for bounded's own HTTP session, if it needs one)."""
+    return session.get_config_variable("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or True
+
+
+def _retries(settings: Any) -> tuple[str, int]:
+    return settings.retries["mode"], settings.retries["total_max_attempts"]
 
 
 def endpoint_url(created: Any) -> str:

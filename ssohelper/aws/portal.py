@@ -34,7 +34,7 @@ def _calling(what: str, session: SsoSession) -> Iterator[None]:
 
 
 def get_role_credentials(target: RoleTarget, token: Token, *, client: Any = None) -> RoleCredentials:
-    client = client or clients.client("sso", target.session.region)
+    client = client or clients.make("sso", region=target.session.region)
     what = f"GetRoleCredentials for {target.role_name} in {target.account_id}"
     with _calling(what, target.session):
         response = deadline.run(
@@ -64,7 +64,7 @@ def each_page(what: str, pages: Iterable[Any]) -> Iterator[Any]:
 
 
 def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> list[dict]:
-    client = client or clients.client("sso", session.region)
+    client = client or clients.make("sso", region=session.region)
     with clients.calling("ListAccounts", session):
         pages = client.get_paginator("list_accounts").paginate(
             accessToken=token.access_token, PaginationConfig={"PageSize": PAGE_SIZE}
@@ -77,7 +77,7 @@ def list_accounts(session: SsoSession, token: Token, *, client: Any = None) -> l
 
 
 def list_account_roles(session: SsoSession, token: Token, account_id: str, *, client: Any = None) -> list[str]:
-    client = client or clients.client("sso", session.region)
+    client = client or clients.make("sso", region=session.region)
     what = f"ListAccountRoles for {account_id}"
     with _calling(what, session):
         pages = client.get_paginator("list_account_roles").paginate(
@@ -94,7 +94,7 @@ def logout(session: SsoSession, token: Token, *, client: Any = None) -> bool:
     """Sign the token out on the server. False when the server no longer knew it."""
     from botocore.exceptions import ClientError
 
-    client = client or clients.client("sso", session.region)
+    client = client or clients.make("sso", region=session.region)
     with clients.calling("Logout", session):
         try:
             deadline.run("Logout", lambda: client.logout(accessToken=token.access_token))

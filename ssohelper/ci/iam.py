@@ -28,20 +28,6 @@ class Applied:
     notes: list[str] = field(default_factory=list)
 
 
-def admin_client(service: str, profile: str | None) -> Any:
-    """A signed botocore client with the named profile's credentials (AWS_ENDPOINT_URL_IAM and
-    friends apply, as for the AWS CLI)."""
-    import botocore.session
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        session = botocore.session.Session(profile=profile)
-        region = session.get_config_variable("region") or "us-east-1"
-        return session.create_client(service, region_name=region, config=clients.config(signed=True))
-    except BotoCoreError as exc:
-        raise clients.translate(exc, f"the {service} client for profile '{profile}'") from None
-
-
 def _call(what: str, call: Callable[[], T]) -> T:
     with clients.calling(what):
         return deadline.run(what, call)

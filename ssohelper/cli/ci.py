@@ -183,9 +183,10 @@ def _job_json(job: Any) -> dict:
 
 
 def _apply(spec: RoleSpec, profile: str | None) -> int:
+    from ssohelper.aws import clients
     from ssohelper.ci import iam
 
-    applied = iam.apply_role(spec, iam=iam.admin_client("iam", profile), sts=iam.admin_client("sts", profile))
+    applied = iam.apply_role(spec, iam=clients.make("iam", profile=profile), sts=clients.make("sts", profile=profile))
     for change in applied.changes:
         say(f"ci-role: {change}")
     for note in applied.notes:
@@ -197,10 +198,11 @@ def _apply(spec: RoleSpec, profile: str | None) -> int:
 
 
 def _check(role_name: str, profile: str | None) -> int:
+    from ssohelper.aws import clients
     from ssohelper.ci import iam, review
     from ssohelper.errors import ConfigError
 
-    role = iam.get_role(iam.admin_client("iam", profile), role_name)
+    role = iam.get_role(clients.make("iam", profile=profile), role_name)
     if role is None:
         raise ConfigError(f"there is no role named '{role_name}' in that account")
     findings = review.review(iam.trust_document(role))

@@ -87,10 +87,10 @@ def _check_modes(modes: list[bool], target: str | None, profile: str | None, nam
 
 
 def _apply(profile: str | None, target: str, name: str | None, text: str) -> int:
-    from ssohelper.org.clients import organizations_client
+    from ssohelper.aws import clients
     from ssohelper.org.scpapply import DEFAULT_NAME, apply
 
-    done = apply(organizations_client(profile), text, target, name or DEFAULT_NAME)
+    done = apply(clients.make("organizations", profile=profile, adaptive=True), text, target, name or DEFAULT_NAME)
     what = "created" if done.created else "updated" if done.updated else "unchanged"
     attached = "attached to" if done.attached else "already attached to"
     click.echo(f"policy {done.policy_id} ({name or DEFAULT_NAME}) {what}, {attached} {target}")
@@ -102,11 +102,11 @@ def _apply(profile: str | None, target: str, name: str | None, text: str) -> int
 
 
 def _detach(profile: str | None, target: str, name: str | None) -> int:
-    from ssohelper.org.clients import organizations_client
+    from ssohelper.aws import clients
     from ssohelper.org.scpapply import DEFAULT_NAME, detach
 
     policy = name or DEFAULT_NAME
-    if detach(organizations_client(profile), target, policy):
+    if detach(clients.make("organizations", profile=profile, adaptive=True), target, policy):
         click.echo(f"policy {policy} detached from {target}")
     else:
         click.echo(f"policy {policy} is not attached to {target}; nothing changed")
@@ -114,10 +114,10 @@ def _detach(profile: str | None, target: str, name: str | None) -> int:
 
 
 def _check(profile: str | None, target: str, actions: list[str], output: str) -> int:
-    from ssohelper.org.clients import organizations_client
+    from ssohelper.aws import clients
     from ssohelper.org.scpapply import in_force
 
-    found = in_force(organizations_client(profile), target, actions)
+    found = in_force(clients.make("organizations", profile=profile, adaptive=True), target, actions)
     if output == "json":
         click.echo(json.dumps(_check_document(found), indent=2))
     else:

@@ -1,5 +1,5 @@
-"""IAM and STS for the keys that remain: the clients (with a profile's own keys, a named admin
-profile, or role credentials), and each call under its deadline with its errors translated."""
+"""IAM and STS for the keys that remain: the keys to sign with (clients come from
+``ssohelper.aws.clients.make``), and each call under its deadline with its errors translated."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 from ssohelper.aws import clients, deadline
 
-IAM_REGION = "us-east-1"  # IAM is global; its endpoint lives in us-east-1
-
 
 @dataclass(frozen=True)
 class Keys:
@@ -19,22 +17,6 @@ class Keys:
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str | None = field(default=None, repr=False)
-
-
-def client(service: str, *, keys: Keys | None = None, profile: str | None = None) -> Any:
-    """A signed client with ``keys``, else with ``profile``'s credentials as botocore resolves them."""
-    import botocore.session
-
-    with clients.calling(f"setting up the {service} client"):
-        session = botocore.session.Session(profile=profile) if keys is None else botocore.session.Session()
-        extra = {}
-        if keys is not None:
-            extra = {
-                "aws_access_key_id": keys.access_key_id,
-                "aws_secret_access_key": keys.secret_access_key,
-                "aws_session_token": keys.session_token,
-            }
-        return session.create_client(service, region_name=IAM_REGION, config=clients.config(signed=True), **extra)
 
 
 def call(what: str, run: Callable[[], Any]) -> Any:

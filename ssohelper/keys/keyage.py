@@ -10,8 +10,6 @@ from typing import Any
 from ssohelper import times
 from ssohelper.aws import clients, deadline
 from ssohelper.keys.survey import LONG_TERM, AuditReport, KeyAge, KeyMaterial
-from ssohelper.migration.discovery import static_client
-from ssohelper.migration.rewrite import StaticProfile
 from ssohelper.models import epoch_now
 
 
@@ -37,16 +35,7 @@ def with_key_ages(
 
 
 def _iam_client(item: KeyMaterial) -> Any:
-    profile = StaticProfile(
-        name=item.finding.profile or "environment",
-        access_key_id=item.access_key_id,
-        secret_access_key=item.secret_access_key,
-        session_token=item.session_token,
-        in_config=False,
-        in_credentials=False,
-        region=item.region,
-    )
-    return static_client("iam", profile)
+    return clients.make("iam", credentials=item, region=item.region)
 
 
 def key_age(item: KeyMaterial, iam_for: Callable[[KeyMaterial], Any], now: float) -> KeyAge:

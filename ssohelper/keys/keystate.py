@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ssohelper.aws import clients, deadline
 from ssohelper.cache.fileio import Untrusted, read_trusted, write_atomic
@@ -81,7 +80,7 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
         from ssohelper.ini import awsconfig
 
         session = awsconfig.load().resolve_session(sso_session=key.sso_session)
-        iam = _iam(credentials_for(RoleTarget(session, key.account_id, key.role_name)))
+        iam = clients.make("iam", credentials=credentials_for(RoleTarget(session, key.account_id, key.role_name)))
         used = deadline.run(
             "IAM GetAccessKeyLastUsed", lambda: iam.get_access_key_last_used(AccessKeyId=key.access_key_id)
         )
@@ -106,16 +105,3 @@ def _role_credentials(target: RoleTarget) -> RoleCredentials:
     from ssohelper.settings import load_process_settings
 
     return from_document(fetch(target, load_process_settings()))
-
-
-def _iam(creds: RoleCredentials) -> Any:
-    import botocore.session
-
-    return botocore.session.Session().create_client(
-        "iam",
-        region_name="us-east-1",
-        config=clients.config(signed=True),
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-    )

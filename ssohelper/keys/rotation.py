@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ssohelper import paths, times
+from ssohelper.aws import clients
 from ssohelper.errors import AwsError, ConfigError, NotApplied, SsoHelperError, UsageError
 from ssohelper.journal import backups, recovery
 from ssohelper.journal import rollback as restoring
@@ -74,8 +75,8 @@ def rotate(name: str, *, admin_profile: str | None = None, sleep: Callable[[floa
         )
     profile = static_profile(name)
     old = iam.Keys(profile.access_key_id or "", profile.secret_access_key or "")
-    admin = iam.client("iam", profile=admin_profile) if admin_profile else iam.client("iam", keys=old)
-    identity = iam.call("STS GetCallerIdentity", lambda: iam.client("sts", keys=old).get_caller_identity())
+    admin = clients.make("iam", profile=admin_profile) if admin_profile else clients.make("iam", credentials=old)
+    identity = iam.call("STS GetCallerIdentity", lambda: clients.make("sts", credentials=old).get_caller_identity())
     user = _user_name(identity.get("Arn", ""), name)
     _check_room(admin, user, old.access_key_id)
     rotation = Rotation(name, user, str(identity.get("Account", "")), old.access_key_id, CREATING, now(), None, None)
@@ -183,7 +184,7 @@ def _prove(new: iam.Keys, user: str, sleep: Callable[[float], None]) -> None:
     while True:
         try:
             identity = iam.call(
-                "STS GetCallerIdentity (new key)", lambda: iam.client("sts", keys=new).get_caller_identity()
+                "STS GetCallerIdentity (new key)", lambda: clients.make("sts", credentials=new).get_caller_identity()
             )
         except AwsError as exc:
             if waited >= PROOF_WAIT or (
@@ -219,9 +220,9 @@ def _switch(profile: str, new: iam.Keys) -> None:
 def _admin(rotation: Rotation) -> Any:
     """Who signs IAM calls: the admin profile, else the key the profile holds now."""
     if rotation.admin_profile:
-        return iam.client("iam", profile=rotation.admin_profile)
+        return clients.make("iam", profile=rotation.admin_profile)
     held = static_profile(rotation.profile)
-    return iam.client("iam", keys=iam.Keys(held.access_key_id or "", held.secret_access_key or ""))
+    return clients.make("iam", credentials=iam.Keys(held.access_key_id or "", held.secret_access_key or ""))
 
 
 def finish(name: str, *, force: bool = False) -> Step:

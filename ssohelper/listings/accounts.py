@@ -34,8 +34,9 @@ def new_pacer() -> pacing.Pacer | None:
 
 
 def portal_client(session: SsoSession, workers: int = WORKERS, pacer: pacing.Pacer | None = None) -> Any:
-    """The one SSO portal client a listing shares between its threads."""
-    return clients.client("sso", session.region, max_pool_connections=workers, pacer=pacer)
+    """The one SSO portal client a listing shares between its threads, paced by ``pacer`` (None:
+    by botocore's adaptive retry mode, see ``new_pacer``)."""
+    return clients.make("sso", region=session.region, pool=workers, pacer=pacer, adaptive=pacer is None)
 
 
 def _report(pacer: pacing.Pacer | None) -> None:

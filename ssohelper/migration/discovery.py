@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssohelper.aws import clients, deadline
+from ssohelper.aws import answers, clients, deadline
 from ssohelper.errors import AwsError, ConfigError, SsoHelperError
 from ssohelper.listings import accounts
 from ssohelper.migration.rewrite import StaticProfile
@@ -37,26 +37,13 @@ def account_from_key_id(access_key_id: str) -> str | None:
     return f"{number:012d}"
 
 
-def static_client(service: str, profile: StaticProfile) -> Any:
-    """A signed botocore client using the profile's own static keys (never the environment's),
-    with the retries and timeouts of every other client (``clients.config``)."""
-    import botocore.session
-
-    session = botocore.session.Session()
-    return session.create_client(
-        service,
-        region_name=profile.region or "us-east-1",
-        config=clients.config(signed=True),
-        aws_access_key_id=profile.access_key_id,
-        aws_secret_access_key=profile.secret_access_key,
-        aws_session_token=profile.session_token,
-    )
-
-
-def caller_identity(profile: StaticProfile) -> dict:
+def caller_identity(profile: StaticProfile) -> dict[str, Any]:
+    """STS GetCallerIdentity with the profile's own keys (never the environment's): its
+    ``Account`` and ``Arn``, checked."""
     what = f"STS GetCallerIdentity for profile '{profile.name}'"
     with clients.calling(what):
-        return deadline.run(what, lambda: static_client("sts", profile).get_caller_identity())
+        sts = clients.make("sts", credentials=profile, region=profile.region)
+        return answers.caller_identity(what, deadline.run(what, sts.get_caller_identity))
 
 
 @dataclass
@@ -143,7 +130,7 @@ def _account(profile: StaticProfile, account_id: str | None, offline: bool) -> t
     try:
         return caller_identity(profile)["Account"], "from STS"
     except AwsError as exc:
-        raise _Skip(f"STS did not accept its keys ({exc}); use --map, --account-id or --offline") from None
+        raise _Skip(f"STS did not confirm its account ({exc}); use --map, --account-id or --offline") from None
 
 
 def _pick_role(
@@ -179,7 +166,7 @@ def deactivate_key(profile: StaticProfile) -> KeyOutcome:
     try:
         arn = caller_identity(profile)["Arn"]
         user = arn.split(":user/")[-1].split("/")[-1] if ":user/" in arn else None
-        iam = static_client("iam", profile)
+        iam = clients.make("iam", credentials=profile, region=profile.region)
         kwargs = {"UserName": user} if user else {}
         current = deadline.run("IAM ListAccessKeys", lambda: iam.list_access_keys(**kwargs)).get(
             "AccessKeyMetadata", []

@@ -13,12 +13,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, TypeVar
 
-from ssohelper.aws import portal
+from ssohelper.aws import clients, portal
 from ssohelper.errors import LoginRequired, SsoHelperError
 from ssohelper.listings import accounts
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
 from ssohelper.org.accounts import Candidate, Progress, candidates
-from ssohelper.org.clients import iam_clients
 
 T = TypeVar("T")
 WORKERS = 16  # accounts at a time; a thread waiting for IAM costs nothing
@@ -58,6 +57,16 @@ def each_account(
     if reachable:
         _run_all(one, reachable, workers, results, progress)
     return [results[c.account_id] for c in found]
+
+
+def iam_clients() -> Callable[[RoleCredentials], Any]:
+    """A maker of IAM clients, one per account's credentials, all from one botocore session (the
+    IAM model is loaded once per visit). IAM publishes no call rate and throttles per account,
+    so each client uses botocore's adaptive retry mode."""
+    import botocore.session
+
+    shared = botocore.session.get_session()
+    return lambda credentials: clients.make("iam", credentials=credentials, adaptive=True, botocore_session=shared)
 
 
 def each_known(clients: dict[str, Any], work: Callable[[Candidate, Any], T], *, workers: int = WORKERS) -> list[T]:

@@ -193,7 +193,8 @@ def assume(hop: Hop, source: RoleCredentials, region: str, ask_mfa: AskMfa | Non
         params["SerialNumber"], params["TokenCode"] = hop.mfa_serial, ask_mfa(hop.mfa_serial)
     what = f"STS AssumeRole {hop.role_arn} (profile '{hop.profile}')"
     with clients.calling(what):
-        answer = deadline.run(what, lambda: _sts(source, region).assume_role(**params))
+        sts = clients.make("sts", credentials=source, region=region)
+        answer = deadline.run(what, lambda: sts.assume_role(**params))
     found = answers.assumed_role(what, answer)
     creds = RoleCredentials(
         access_key_id=found["AccessKeyId"],
@@ -204,16 +205,3 @@ def assume(hop: Hop, source: RoleCredentials, region: str, ask_mfa: AskMfa | Non
     )
     log.debug("assumed %s: %s", hop.role_arn, mask(creds.access_key_id))
     return creds
-
-
-def _sts(source: RoleCredentials, region: str) -> Any:
-    import botocore.session
-
-    return botocore.session.Session().create_client(
-        "sts",
-        region_name=region,
-        config=clients.config(signed=True),
-        aws_access_key_id=source.access_key_id,
-        aws_secret_access_key=source.secret_access_key,
-        aws_session_token=source.session_token,
-    )

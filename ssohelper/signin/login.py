@@ -85,7 +85,7 @@ def ensure_login(
                 action, current = _current_or_sign_in(vault, cached, ui, reject, min_ttl, oidc_client)
             if action and current:
                 return _outcome(vault, action, current)
-        client = oidc_client or clients.client("sso-oidc", session.region)
+        client = oidc_client or clients.make("sso-oidc", region=session.region)
         if flow is not None:
             ui.notify(flow.describe())
         # the wait for a person: under the sign-in lock only, never the session lock
@@ -183,7 +183,7 @@ def _try_refresh(vault: TokenVault, token: Token | None, oidc_client: Any, *, no
         return None
     session = vault.session
     try:
-        fresh = oidc.refresh(session, oidc_client or clients.client("sso-oidc", session.region), token, now=now)
+        fresh = oidc.refresh(session, oidc_client or clients.make("sso-oidc", region=session.region), token, now=now)
     except oidc.RefreshRejected as exc:  # network trouble or throttling propagate: they need no new sign-in
         if isinstance(exc, oidc.RefreshLost):
             raise
