@@ -147,6 +147,28 @@ def run_ssohelper(*args: str, timeout: float = 60, env: dict | None = None) -> s
     )
 
 
+def peak_rss(*args: str, timeout: float = 120) -> tuple[int, str, float]:
+    """The installed console script in a subprocess: (exit code, stderr, its peak RSS in MiB)."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            ssohelper_cmd() + list(args), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=dict(os.environ)
+        )
+        end = time.monotonic() + timeout
+        while True:  # wait4 gives this child's own peak, which Popen.wait would throw away
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > end:
+                process.kill()
+                raise AssertionError(f"ssohelper {' '.join(args)} ran past {timeout}s")
+            time.sleep(0.05)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        return process.returncode, err.read().decode(), usage.ru_maxrss / 1024
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -4,11 +4,12 @@ identity is the assumed role, and the assumed credentials are cached like role c
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
 
-from helpers import ACCOUNT, ADMIN_ARN, ROLE, caller_arn, run_ssohelper
+from helpers import ACCOUNT, ADMIN_ARN, ROLE, caller_arn, peak_rss, run_ssohelper
 
 from ssohelper import errors, paths
 
@@ -89,3 +90,17 @@ def test_a_loop_or_a_non_sso_root_is_a_config_error(chained, cli, isolated_home)
 def test_the_caller_identity_of_the_root_is_the_sso_role(chained, cli):
     document = json.loads(cli("export", "--profile", "dev", "--format", "json").out)
     assert document["RoleName"] == ROLE and document["AccountId"] == ACCOUNT
+
+
+def test_an_oversized_assume_role_answer_is_exit_5_at_the_usual_memory(chained, monkeypatch):
+    from ssohelper.emulator.proxy import Proxy
+
+    code, err, usual = peak_rss("credential-process", "--profile", "prod-admin")
+    assert code == 0, err
+    shutil.rmtree(paths.role_cache_dir())  # the next one assumes the role again
+    with Proxy(chained, answer_bytes=200 * 1024 * 1024) as flood:  # 200 MB, with no Content-Length
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", flood.url)
+        code, err, flooded = peak_rss("credential-process", "--profile", "prod-admin")
+    assert code == errors.EXIT_AWS, err
+    assert err.startswith("ssohelper: AssumeRole: the answer is larger than 4 MiB") and err.count("\n") == 1
+    assert flooded - usual < 30, (usual, flooded)

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from helpers import peak_rss
 from orgworld import AUDIT_ROLE, Org, PlantedKey, PlantedUser, build, mask
 
 from ssohelper import errors
@@ -260,3 +261,17 @@ def test_the_readme_documents_every_json_field_and_the_csv_columns_in_order(cli,
     assert [f for f in fields if f"`{f}`" not in section and f"`{f}[]`" not in section] == []
     columns = " ".join(section.split("columns in this\norder: ")[1].split("`.")[0].split())
     assert columns.replace("`", "") == ", ".join(CSV_COLUMNS)
+
+
+def test_an_oversized_iam_answer_makes_the_account_unreachable_at_the_usual_memory(signed_in, org, iam_behind):
+    args = ("audit", "--org", "--role-name", AUDIT_ROLE, "--sso-session", "corp", "--output", "json")
+    code, err, usual = peak_rss(*args)
+    assert code == errors.EXIT_FINDINGS, err
+    iam_behind(answer_bytes=100 * 1024 * 1024)  # every IAM answer: 100 MB, with no Content-Length
+    code, err, flooded = peak_rss(*args)
+    assert code == errors.EXIT_AWS, err
+    reached = [account for account, name in org.accounts.items() if name != "no-role"]
+    for account in reached:
+        assert f"{account}: unreachable: GetCredentialReport: the answer is larger than 4 MiB" in err
+    assert "unexpected" not in err
+    assert flooded - usual < 30, (usual, flooded)

@@ -9,6 +9,7 @@ import pytest
 from orgworld import Org, build
 
 from ssohelper import errors
+from ssohelper.emulator.proxy import Proxy
 from ssohelper.org import scp
 from ssohelper.org.scpcheck import Policy, verdicts
 
@@ -157,3 +158,26 @@ def test_the_management_account_is_named_as_outside_every_scp(cli, mgmt, org):
     result = cli("scp-policy", "--check", "--target", org.management, "--profile", "mgmt")
     assert result.code == errors.EXIT_FINDINGS
     assert "is the management account: no SCP applies to it" in result.out
+
+
+def test_an_oversized_organizations_answer_is_exit_5_naming_the_call(cli, mgmt, org, monkeypatch):
+    with Proxy(org.moto_url, answer_bytes=20 * 1024 * 1024) as flood:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", flood.url)
+        result = cli("scp-policy", "--check", "--target", root_of(mgmt), "--profile", "mgmt")
+    assert result.code == errors.EXIT_AWS, result.err
+    assert result.err == "ssohelper: ListRoots: the answer is larger than 4 MiB and was not read; " + (
+        "a proxy or captive portal may be in the way\n"
+    )
+
+
+def test_an_organizations_timeout_is_named_for_organizations(cli, mgmt, org, monkeypatch):
+    import time
+
+    from test_bounded import raw_server
+
+    monkeypatch.setenv("SSOHELPER_CALL_TIMEOUT", "1")
+    with raw_server(lambda connection: time.sleep(3)) as silent:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", silent)
+        result = cli("scp-policy", "--check", "--target", root_of(mgmt), "--profile", "mgmt")
+    assert result.code == errors.EXIT_AWS, result.err
+    assert "Organizations ListRoots" in result.err and "IAM" not in result.err, result.err

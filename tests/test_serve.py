@@ -297,3 +297,23 @@ def test_a_killed_servers_token_file_is_removed_by_the_next_one(signed_in):
         assert not orphan.exists() and live.exists()
     finally:
         endpoint.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a directory another user's needs root")
+@pytest.mark.parametrize(
+    "command", [["serve", "--profile", "dev"], ["exec", "--server", "--profile", "dev", "--", "true"]]
+)
+def test_another_users_runtime_directory_is_refused_with_one_line(signed_in, tmp_path, monkeypatch, command):
+    from helpers import OTHER_UID, run_ssohelper
+
+    runtime = tmp_path / "runtime"
+    (runtime / "ssohelper").mkdir(parents=True)
+    runtime.chmod(0o700)
+    os.chown(runtime / "ssohelper", OTHER_UID, OTHER_UID)  # made by another user
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    result = run_ssohelper(*command, timeout=30)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr == (
+        f"ssohelper: refusing {runtime / 'ssohelper'}: it belongs to uid {OTHER_UID}, not to you (uid {os.getuid()}); "
+        f"remove {runtime / 'ssohelper'}\n"
+    )

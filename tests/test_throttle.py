@@ -202,6 +202,18 @@ def test_adaptive_retry_mode_paces_instead_of_ours(signed_in, monkeypatch):
     assert isinstance(accounts.new_pacer(), pacing.Pacer)
 
 
+def test_adaptive_retry_mode_finishes_a_listing_whose_turns_outlast_the_call_deadline(signed_in, monkeypatch):
+    """botocore's rate limiter and back-off wait inside the call: those waits are not the call's
+    work, so a deadline shorter than a turn (2 s here, 30 s by default) does not end the listing."""
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    monkeypatch.setenv("SSOHELPER_CALL_TIMEOUT", "2")
+    signed_in.configure(throttle_rate=10, throttle_burst=1)
+    result = run_ssohelper("list", "--sso-session", "corp", "--output", "json", timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 300
+    assert signed_in.throttled > 0  # the throttle did bite
+
+
 def test_the_emulator_refuses_negative_knobs(emulator):
     for knob in ("throttle_rate", "throttle_burst", "answer_bytes", "latency"):
         with pytest.raises(ValueError, match=f"emulator setting {knob} must be zero or more"):

@@ -14,12 +14,11 @@ from typing import Any
 
 from ssohelper.admin.authdetails import access, details, local_policies, now_utc, users_from_details
 from ssohelper.admin.iamusers import AccountUsers, read_listing
-from ssohelper.aws import bounded, clients, pacing
+from ssohelper.aws import clients
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.org.accounts import Progress
 from ssohelper.org.calls import is_denied
-from ssohelper.org.clients import iam_clients
-from ssohelper.org.visit import each_account
+from ssohelper.org.visit import each_account, iam_clients
 
 
 def read_account(account_id: str, account_name: str, iam: Any) -> AccountUsers:
@@ -40,17 +39,6 @@ def read_account(account_id: str, account_name: str, iam: Any) -> AccountUsers:
         return AccountUsers(account_id, account_name, error=str(clients.translate(exc, f"IAM in {account_id}")))
 
 
-def paced_iam_clients() -> Callable[[RoleCredentials], Any]:
-    make = iam_clients()
-
-    def paced(credentials: RoleCredentials) -> Any:
-        iam = make(credentials)
-        bounded.install(iam, pacer=pacing.Pacer())
-        return iam
-
-    return paced
-
-
 def read_accounts(
     session: SsoSession,
     token: Token,
@@ -69,5 +57,5 @@ def read_accounts(
         lambda c, why: AccountUsers(c.account_id, c.account_name, error=why),
         only=only,
         progress=progress,
-        iam_for=iam_for or paced_iam_clients(),
+        iam_for=iam_for or iam_clients(paced=True),
     )

@@ -33,6 +33,7 @@ THROTTLING_CODES = bounded.THROTTLED
 UNSIGNED_SERVICES = frozenset({"sso", "sso-oidc"})  # the portal carries a bearer token; OIDC is public
 GLOBAL_SERVICES = frozenset({"iam", "organizations"})
 GLOBAL_REGION = "us-east-1"  # IAM and Organizations are global: their endpoints live in us-east-1
+IDENTITY_CENTER_SERVICES = frozenset({"sso-admin", "identitystore"})  # regional: no default region
 PACED_ATTEMPTS = 10  # a paced client retries a throttled call rather than lose it
 _creating = threading.Lock()  # botocore sessions are not safe to make clients from in parallel
 
@@ -91,9 +92,9 @@ def make(
     Signed with ``credentials`` when given, else with ``profile``'s (botocore's own chain when
     None); the portal and OIDC are unsigned. The region is ``region``, else IAM's and
     Organizations' global one, else the profile's (when signing with a profile), else
-    us-east-1. Endpoints follow botocore's rules (AWS_ENDPOINT_URL_<SERVICE>, proxies, CA
-    bundles). Every client gets the same
-    timeouts and retries (``config``), reads every answer up to a cap (ssohelper.aws.bounded),
+    us-east-1 (sso-admin and identitystore have no default: a ConfigError asks for one).
+    Endpoints follow botocore's rules (AWS_ENDPOINT_URL_<SERVICE>, proxies, CA bundles). Every
+    client gets the same timeouts and retries (``config``), reads every answer up to a cap (ssohelper.aws.bounded),
     and lets its call deadline leave out the time it waits for its turn. ``pacer`` paces the
     calls of a listing; ``adaptive`` uses botocore's adaptive retry mode (IAM throttles per
     account); either keeps more attempts. ``botocore_session`` shares one loaded model between
@@ -117,7 +118,7 @@ def make(
     try:
         with _creating:
             session = botocore_session or _session(profile)
-            where = region or _default_region(service, session if credentials is None else None)
+            where = region or _default_region(service, session if credentials is None else None, profile)
             created = session.create_client(service, region_name=where, config=settings, **keys)
     except (BotoCoreError, ValueError) as exc:  # a missing profile, a bad region or endpoint URL
         whose = f" for profile '{profile}'" if profile else ""
@@ -134,11 +135,17 @@ def _session(profile: str | None) -> Any:
     return botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
 
 
-def _default_region(service: str, profile_session: Any) -> str:
-    """IAM's and Organizations' global region; else the profile's (when signing with one); else us-east-1."""
+def _default_region(service: str, profile_session: Any, profile: str | None) -> str:
+    """IAM's and Organizations' global region; else the profile's (when signing with one); else
+    us-east-1, except for Identity Center's own APIs, which live where the instance is."""
     if service in GLOBAL_SERVICES or profile_session is None:
         return GLOBAL_REGION
-    return profile_session.get_config_variable("region") or GLOBAL_REGION
+    found = profile_session.get_config_variable("region")
+    if not found and service in IDENTITY_CENTER_SERVICES:
+        raise ConfigError(
+            f"Identity Center is regional: give --region, or set region in profile {profile or 'default'}"
+        )
+    return found or GLOBAL_REGION
 
 
 def _verify(session: Any) -> Any:

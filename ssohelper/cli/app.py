@@ -13,6 +13,7 @@ import traceback
 import click
 
 from ssohelper import __version__, errors
+from ssohelper.cache.fileio import Untrusted
 from ssohelper.cli import (
     audit,
     ci,
@@ -104,6 +105,9 @@ def run(argv: list[str], *, started: float | None = None) -> int:
     except (KeyboardInterrupt, click.Abort):
         say("\nssohelper: interrupted; nothing was changed")
         return errors.EXIT_INTERRUPTED
+    except Untrusted as exc:  # another user's file or directory where ssohelper keeps its own
+        say(f"ssohelper: refusing {display_path(exc.path)}: it {exc.reason}; {exc.fix}")
+        return errors.EXIT_CONFIG
     except OSError as exc:
         if exc.errno not in _FORESEEABLE or not exc.filename:
             return _bug(exc)

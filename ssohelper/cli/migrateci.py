@@ -98,6 +98,7 @@ def _check_migrate_options(options: dict[str, Any]) -> None:
 
 def _planned_role(path: str, options: dict[str, Any]) -> tuple[RoleSpec, Derived, str]:
     """The role the workflows need, and the ARN it has in the profile's account."""
+    from ssohelper.aws import clients
     from ssohelper.ci import iam, trust
 
     role_options = {
@@ -114,15 +115,16 @@ def _planned_role(path: str, options: dict[str, Any]) -> tuple[RoleSpec, Derived
     spec, derived = derived_spec(role_options, path)
     for note in trust.check_spec(spec):
         say(note)
-    return spec, derived, iam.role_arn(spec, iam.admin_client("sts", options["profile"]))
+    return spec, derived, iam.role_arn(spec, clients.make("sts", profile=options["profile"]))
 
 
 def _create_role(spec: RoleSpec, derived: Derived, arn: str, profile: str | None) -> None:
     """Create or update the role, then check that what IAM stored admits every job's subject."""
+    from ssohelper.aws import clients
     from ssohelper.ci import iam
 
-    client = iam.admin_client("iam", profile)
-    applied = iam.apply_role(spec, iam=client, sts=iam.admin_client("sts", profile))
+    client = clients.make("iam", profile=profile)
+    applied = iam.apply_role(spec, iam=client, sts=clients.make("sts", profile=profile))
     for change in applied.changes or ["the provider and the role already match; nothing changed"]:
         say(f"migrate-ci: {change}")
     for note in applied.notes:

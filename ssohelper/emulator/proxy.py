@@ -7,6 +7,9 @@ what moto lacks: latency, a throttle and refusals, and counts what it passes on.
   request with no token left is answered HTTP 400 ``Throttling`` ("Rate exceeded"), as IAM
   does, without reaching the upstream.
 - ``deny``: actions answered HTTP 403 ``AccessDenied``, as an IAM policy or SCP would.
+- ``answer_bytes``: every request it would pass on is answered HTTP 200 with this many bytes
+  instead, chunked (no Content-Length: only a reader's own count stops it), as a broken or
+  hostile proxy might; written as it goes, so the proxy never holds it.
 
 ``calls`` counts the requests passed upstream per action; ``throttled`` and ``denied`` count
 the others. Example::
@@ -60,10 +63,12 @@ class Proxy:
         burst: float = 1.0,
         per_key: bool = True,
         deny: Iterable[str] = (),
+        answer_bytes: int = 0,
     ) -> None:
         self.upstream = urllib.parse.urlsplit(upstream)
         self.latency, self.rate, self.burst = latency, rate, max(burst, 1.0)
         self.deny, self.per_key = set(deny), per_key
+        self.answer_bytes = answer_bytes
         self.calls: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
         self.denied: Counter[str] = Counter()
@@ -132,7 +137,24 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 text = _ERROR.format(code=refused, message=message, id=uuid.uuid4())
                 self._answer(status, text.encode(), "text/xml")
                 return
+            if proxy.answer_bytes:
+                self._flood(proxy.answer_bytes)
+                return
             self._forward(body)
+
+        def _flood(self, size: int) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                for start in range(0, size, len(chunk)):
+                    part = chunk[: size - start]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:  # the reader stopped at its cap and hung up
+                self.close_connection = True
 
         def _forward(self, body: bytes) -> None:
             upstream = http.client.HTTPConnection(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, TypeVar
 
-from ssohelper.aws import clients, portal
+from ssohelper.aws import clients, pacing, portal
 from ssohelper.errors import LoginRequired, SsoHelperError
 from ssohelper.listings import accounts
 from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, Token
@@ -59,14 +59,20 @@ def each_account(
     return [results[c.account_id] for c in found]
 
 
-def iam_clients() -> Callable[[RoleCredentials], Any]:
+def iam_clients(*, paced: bool = False) -> Callable[[RoleCredentials], Any]:
     """A maker of IAM clients, one per account's credentials, all from one botocore session (the
     IAM model is loaded once per visit). IAM publishes no call rate and throttles per account,
-    so each client uses botocore's adaptive retry mode."""
+    so each client uses botocore's adaptive retry mode; ``paced``: each also keeps a pace of its
+    own (ssohelper.aws.pacing), backing off to just under what got through."""
     import botocore.session
 
     shared = botocore.session.get_session()
-    return lambda credentials: clients.make("iam", credentials=credentials, adaptive=True, botocore_session=shared)
+
+    def make(credentials: RoleCredentials) -> Any:
+        pacer = pacing.Pacer() if paced else None
+        return clients.make("iam", credentials=credentials, adaptive=True, pacer=pacer, botocore_session=shared)
+
+    return make
 
 
 def each_known(clients: dict[str, Any], work: Callable[[Candidate, Any], T], *, workers: int = WORKERS) -> list[T]:
