@@ -496,3 +496,29 @@ def test_force_without_rollback_is_a_usage_error(isolated_home, cli):
     result = cli("migrate-profiles", "--sso-session", "corp", "--force")
     assert result.code == errors.EXIT_USAGE
     assert result.err.strip() == "ssohelper: --force goes with --rollback"
+
+
+def test_an_sts_answer_without_an_account_skips_the_profile_with_one_reason(legacy_setup, cli, monkeypatch):
+    from test_bounded import raw_server
+
+    body = (
+        b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+        b"<Arn>arn:aws:iam::123456789012:user/dev</Arn><UserId>AIDAEXAMPLE</UserId></GetCallerIdentityResult>"
+        b"<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+    )
+
+    def no_account(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    with raw_server(no_account) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
+        result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
+    assert result.code == errors.EXIT_OK, result.err
+    reason = (
+        "STS did not confirm its account (STS GetCallerIdentity for profile 'work': the answer is not what the API "
+        "promises (Account missing or not a string)"
+    )
+    assert f"work: skipped, keys kept: {reason}" in result.out
+    assert "unexpected" not in result.err
