@@ -103,4 +103,5 @@ def test_an_oversized_assume_role_answer_is_exit_5_at_the_usual_memory(chained, 
         code, err, flooded = peak_rss("credential-process", "--profile", "prod-admin")
     assert code == errors.EXIT_AWS, err
     assert err.startswith("ssohelper: AssumeRole: the answer is larger than 4 MiB") and err.count("\n") == 1
+    print(f"peak RSS: usual {usual:.0f} MiB, facing the flood {flooded:.0f} MiB")
     assert flooded - usual < 30, (usual, flooded)

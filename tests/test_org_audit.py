@@ -274,4 +274,5 @@ def test_an_oversized_iam_answer_makes_the_account_unreachable_at_the_usual_memo
     for account in reached:
         assert f"{account}: unreachable: GetCredentialReport: the answer is larger than 4 MiB" in err
     assert "unexpected" not in err
+    print(f"peak RSS: usual {usual:.0f} MiB, facing the flood {flooded:.0f} MiB")
     assert flooded - usual < 30, (usual, flooded)

@@ -94,7 +94,9 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
         return KeyOutcome(
             key.profile, mask(key.access_key_id), "refused", f"{code}: {exc.response['Error'].get('Message', '')}"
         )
-    except (BotoCoreError, SsoHelperError, KeyError) as exc:
+    except BotoCoreError as exc:  # unreachable, cut short: one line, as for every call
+        return KeyOutcome(key.profile, mask(key.access_key_id), "refused", str(clients.translate(exc, "IAM")))
+    except (SsoHelperError, KeyError) as exc:
         return KeyOutcome(key.profile, mask(key.access_key_id), "refused", str(exc) or exc.__class__.__name__)
     return KeyOutcome(key.profile, mask(key.access_key_id), "reactivated")
 

@@ -177,6 +177,8 @@ def deactivate_key(profile: StaticProfile) -> KeyOutcome:
     except ClientError as exc:
         code = clients.error_code(exc) or "error"
         return KeyOutcome(profile.name, mask(key), "refused", f"{code}: {exc.response['Error'].get('Message', '')}")
-    except (BotoCoreError, SsoHelperError) as exc:
+    except BotoCoreError as exc:  # unreachable, cut short: one line, as for every call
+        return KeyOutcome(profile.name, mask(key), "refused", str(clients.translate(exc, "IAM")))
+    except SsoHelperError as exc:
         return KeyOutcome(profile.name, mask(key), "refused", str(exc))
     return KeyOutcome(profile.name, mask(key), "deactivated")
