@@ -1,6 +1,18 @@
 """Benchmark: credential_process cache hits against bare Python, and a cold stampede.
 
-Run: python bench/credential_process.py [--runs 40] [--callers 32] [--aws-sso-util PATH]
+Run: python bench/credential_process.py [--runs 40] [--callers 32] [--aws-sso-util PATH] [--venv DIR]
+
+The hit that counts is the one users run: `ssohelper populate` writes its profiles into the
+throw-away HOME, and the `credential_process` line it wrote is run exactly as SDKs run it:
+split shell-style and started (botocore, the AWS CLI), and through `sh -c` (the Go, JS and
+Java SDKs), each beside a bare start of the same interpreter (`python -c pass`, run the same
+way). Target: at most 1.3x. The console script's hit (what lines ran before the launcher) is
+measured too.
+
+--venv measures the ssohelper installed in another venv (a pipx venv, say:
+~/.local/share/pipx/venvs/ssohelper). An editable install (`pip install -e`) is a poor
+stand-in for what users run: its import hook loads pathlib and re into every process, bare
+Python included, so its ratios are lower and hide the cost of the console script.
 
 When aws-sso-util is installed (on PATH, or given), it is measured the same way, against the
 same emulator and the same shared sign-in.
@@ -14,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -27,9 +40,38 @@ from ssohelper.emulator import Emulator
 ACCOUNT, ROLE = "111111111111", "Developer"
 
 
+VENV_BIN = os.path.dirname(sys.executable)  # --venv changes it
+
+
+def python_exe() -> str:
+    return os.path.join(VENV_BIN, "python")
+
+
 def ssohelper_exe() -> list[str]:
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable)) or shutil.which("ssohelper")
-    return [exe] if exe else [sys.executable, "-m", "ssohelper"]
+    exe = shutil.which("ssohelper", path=VENV_BIN) or shutil.which("ssohelper")
+    return [exe] if exe else [python_exe(), "-m", "ssohelper"]
+
+
+def editable() -> bool:
+    """Whether the measured install is editable (an import hook in its site-packages)."""
+    probe = "import site, glob; print(any(glob.glob(p + '/__editable__*ssohelper*') for p in site.getsitepackages()))"
+    return subprocess.run([python_exe(), "-c", probe], capture_output=True, text=True).stdout.strip() == "True"
+
+
+def populated_line(env: dict) -> str:
+    """The credential_process line `ssohelper populate` writes for ACCOUNT/ROLE, read as botocore reads it."""
+    import configparser
+
+    subprocess.run(
+        [*ssohelper_exe(), "populate", "--sso-session", "corp", "--yes"], env=env, check=True, capture_output=True
+    )
+    parser = configparser.RawConfigParser()
+    parser.read(env["AWS_CONFIG_FILE"])
+    for section in parser.sections():
+        line = parser.get(section, "credential_process", fallback="")
+        if line.endswith(f"--account-id {ACCOUNT} --role-name {ROLE}"):
+            return line
+    raise SystemExit("populate wrote no credential_process line for the benchmark's role")
 
 
 def timed(cmd: list[str], env: dict) -> float:
@@ -58,6 +100,7 @@ def prepare(home: str, url: str) -> dict:
         "HOME": home,
         "XDG_CACHE_HOME": f"{home}/.cache",
         "XDG_CONFIG_HOME": f"{home}/.config",
+        "XDG_DATA_HOME": f"{home}/.local/share",
         "AWS_CONFIG_FILE": f"{home}/.aws/config",
         "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
         "AWS_ENDPOINT_URL_SSO": url,
@@ -109,13 +152,19 @@ def process_command() -> list[str]:
 
 
 def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
-    process = process_command()
+    from botocore.compat import compat_shell_split  # how botocore's ProcessProvider splits the line
+
+    line = populated_line(env)
+    python = python_exe()
     by_profile = [*ssohelper_exe(), "credential-process", "--profile", "dev"]
-    timed(process, env)  # warm the cache
+    timed(process_command(), env)  # warm the cache
     commands = {
-        "python -c pass": [sys.executable, "-c", "pass"],
-        "ssohelper hit": process,
-        "ssohelper --profile": by_profile,
+        "python -c pass": [python, "-c", "pass"],
+        "populate's line": compat_shell_split(line),
+        "sh -c 'python -c pass'": ["sh", "-c", f"{shlex.quote(python)} -c pass"],
+        "sh -c populate's line": ["sh", "-c", line],
+        "console script hit": process_command(),
+        "console --profile": by_profile,
     }
     if peer:
         timed(peer, env)  # warm its cache
@@ -124,15 +173,23 @@ def bench_hits(env: dict, runs: int, peer: list[str] | None) -> None:
     for _ in range(runs):  # interleaved, so drift hits every command alike
         for name, cmd in commands.items():
             samples[name].append(timed(cmd, env))
-    base = statistics.median(samples["python -c pass"])
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    print(f"the line populate writes: credential_process = {line}")
+    if editable():
+        print("  (an editable install: its import hook loads re and pathlib into every start; see --venv)")
     print(f"cache hit, {runs} interleaved runs (median wall time):")
-    for name, values in samples.items():
-        median = statistics.median(values)
-        rss = peak_rss_mib(commands[name], env)
+    for name, cmd in commands.items():
+        base = median["sh -c 'python -c pass'" if name.startswith("sh -c") else "python -c pass"]
+        rss = peak_rss_mib(cmd, env)
         memory = f"{rss:5.1f} MiB peak" if rss is not None else ""
-        print(f"  {name:20} {median * 1000:7.1f} ms  {median / base:5.2f}x bare python  {memory}")
-    ratio = statistics.median(samples["ssohelper hit"]) / base
-    print(f"  target: ssohelper hit <= 2.0x bare python -> {'met' if ratio <= 2.0 else 'NOT met'} ({ratio:.2f}x)")
+        print(f"  {name:24} {median[name] * 1000:7.1f} ms  {median[name] / base:5.2f}x bare python  {memory}")
+    direct = median["populate's line"] / median["python -c pass"]
+    shell = median["sh -c populate's line"] / median["sh -c 'python -c pass'"]
+    worst = max(direct, shell)
+    print(
+        f"  target: the line as written <= 1.3x bare python, split as botocore does ({direct:.2f}x) and through "
+        f"sh -c ({shell:.2f}x) -> {'met' if worst <= 1.3 else 'NOT met'}"
+    )
 
 
 def write_config(env: dict, url: str, profiles: int) -> None:
@@ -150,7 +207,7 @@ def write_config(env: dict, url: str, profiles: int) -> None:
 def bench_profile_scaling(env: dict, url: str, runs: int) -> None:
     """``--profile`` hits as the config grows: the profile must not be parsed out on every call."""
     by_profile = [*ssohelper_exe(), "credential-process", "--profile", "dev"]
-    bare = [sys.executable, "-c", "pass"]
+    bare = [python_exe(), "-c", "pass"]
     print(f"--profile cache hit by config size, {runs} interleaved runs (median wall time):")
     worst = 0.0
     for profiles in (10, 1_000, 10_000):
@@ -181,7 +238,7 @@ def bench_stampede(env: dict, emulator: Emulator, callers: int, process: list[st
     ok = sum(r.returncode == 0 and r.stdout.startswith(b'{"Version":1') for r in results)
     base_start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=callers) as pool:
-        list(pool.map(lambda _: subprocess.run([sys.executable, "-c", "pass"]), range(callers)))
+        list(pool.map(lambda _: subprocess.run([python_exe(), "-c", "pass"]), range(callers)))
     base_wall = time.perf_counter() - base_start
     print(f"{name} cold stampede: {callers} parallel callers, 100 ms emulator latency:")
     print(f"  GetRoleCredentials calls: {emulator.calls['GetRoleCredentials']} (target: 1)")
@@ -197,7 +254,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--callers", type=int, default=32)
     parser.add_argument("--aws-sso-util", default=shutil.which("aws-sso-util"), help="path to aws-sso-util")
+    parser.add_argument("--venv", help="measure the ssohelper installed in this venv (default: this one)")
     args = parser.parse_args()
+    global VENV_BIN
+    if args.venv:
+        VENV_BIN = os.path.join(os.path.abspath(args.venv), "bin")
     home = tempfile.mkdtemp(prefix="ssohelper-bench-")
     try:
         with Emulator(approve_after_polls=1, interval=0) as emulator:

@@ -19,6 +19,10 @@ def main() -> int:
             return 130
         if code is not None:
             return code
+    if "site" not in sys.modules:  # started by the launcher (python -IS): the CLI needs site-packages
+        import site
+
+        site.main()
     from ssohelper.cli.app import run
 
     return run(argv, started=started)

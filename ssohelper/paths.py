@@ -1,6 +1,6 @@
 """Where files live. Resolved on every call (never at import), stdlib only.
 
-The user cache and config directories follow the same rules as platformdirs (a test checks
+The user cache, config and data directories follow the same rules as platformdirs (a test checks
 that they agree); they are written out here because importing platformdirs costs ~25 ms,
 more than the whole credential_process cache hit is allowed to take.
 """
@@ -79,7 +79,8 @@ def user_config_dir() -> str:
 
 
 def user_data_dir() -> str:
-    """Saved audits and their history (``audit --org --save``, ``keys report``)."""
+    """ssohelper's own data: saved audits and their history (``audit --org --save``, ``keys
+    report``), the credential_process launcher."""
     if sys.platform == "win32":
         base = os.environ.get("LOCALAPPDATA") or os.path.join(home(), "AppData", "Local")
         return os.path.join(base, APP)

@@ -18,9 +18,15 @@ from ssohelper import errors
 from ssohelper.journal import backups, masking
 from ssohelper.migration import planner
 from ssohelper.migration.discovery import account_from_key_id
+from ssohelper.roles import launcher
 
 MOTO_ACCOUNT = "123456789012"
-EXE = shlex.quote(ssohelper_cmd()[0])  # what credential_process runs: this installation's ssohelper
+CONSOLE_SCRIPT = shlex.quote(ssohelper_cmd()[0])  # this installation's ssohelper
+
+
+def exe() -> str:
+    """What credential_process runs: the launcher in the (isolated) data dir, which starts this installation."""
+    return shlex.quote(launcher.path())
 
 
 @pytest.fixture
@@ -77,7 +83,7 @@ def test_migrate_discovers_rewrites_and_the_aws_cli_works(legacy_setup, emulator
     assert legacy_setup["secret"] not in result.out + result.err  # the diff masks key material
     config, credentials = (aws / "config").read_text(), (aws / "credentials").read_text()
     assert (
-        f"credential_process = {EXE} credential-process --sso-session corp "
+        f"credential_process = {exe()} credential-process --sso-session corp "
         f"--account-id {MOTO_ACCOUNT} --role-name Developer"
     ) in config
     assert "# the old way" in config and "; from 2019" in credentials
@@ -158,7 +164,7 @@ def test_dry_run_and_no_terminal_change_nothing(legacy_setup, cli):
     aws = legacy_setup["aws"]
     before = (aws / "credentials").read_bytes()
     dry = cli("migrate-profiles", "--sso-session", "corp", "--dry-run")
-    assert dry.code == 0 and f"+credential_process = {EXE} credential-process" in dry.out
+    assert dry.code == 0 and f"+credential_process = {exe()} credential-process" in dry.out
     assert "-aws_secret_access_key = " in dry.out and legacy_setup["secret"] not in dry.out
     refused = cli("migrate-profiles", "--sso-session", "corp")
     assert refused.code == errors.EXIT_NOT_APPLIED and "--yes" in refused.err
@@ -290,17 +296,24 @@ def test_non_utf8_credentials_are_refused(isolated_home, cli):
     assert "~/.aws/credentials line 2: not UTF-8" in result.err
 
 
-def test_the_process_line_uses_this_ssohelpers_absolute_path_unless_told(monkeypatch, tmp_path):
+def test_the_process_line_runs_the_launcher_whatever_path_finds_unless_told(monkeypatch, tmp_path):
     other = tmp_path / "bin"
     other.mkdir()
     (other / "ssohelper").write_text("#!/bin/sh\n")
     (other / "ssohelper").chmod(0o755)
     monkeypatch.setenv("PATH", f"{other}{os.pathsep}{os.environ['PATH']}")
     command, note = planner.credential_command()
-    assert command == EXE and os.path.isabs(command) and command in note
+    assert command == exe() and os.path.isabs(command) and command in note and launcher.interpreter() in note
     monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
-    assert planner.credential_command()[0] == EXE  # even when PATH finds this very installation
+    assert planner.credential_command()[0] == exe()  # even when PATH finds this very installation
     assert planner.credential_command("ssohelper")[0] == "ssohelper"
+    assert not os.path.exists(launcher.path())  # written when a plan naming it is applied, not before
+
+
+def test_where_no_launcher_can_start_this_install_the_line_names_its_console_script(monkeypatch):
+    monkeypatch.setattr(launcher, "usable", lambda *args: False)  # e.g. a venv path with a space
+    command, note = planner.credential_command()
+    assert command == CONSOLE_SCRIPT and os.path.isabs(command) and command in note
 
 
 def test_a_symlinked_config_stays_a_symlink_and_no_empty_credentials_file_appears(isolated_home, cli, tmp_path):

@@ -37,18 +37,17 @@ def test_a_path_with_spaces_works_through_botocores_own_process_provider(isolate
     emulator.configure(accounts={ACCOUNT: {"name": "a", "email": "a@example.com", "roles": [ROLE]}})
     write(isolated_home, SESSION + "\n[profile work]\nregion = us-east-1\n", keys("work"))
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
-    spaced = isolated_home / "My Tools" / "bin"
-    spaced.mkdir(parents=True)
-    (spaced / "ssohelper").symlink_to(ssohelper_cmd()[0])
+    monkeypatch.setenv("XDG_DATA_HOME", str(isolated_home / "My Data"))  # as macOS's Application Support
     migrated = subprocess.run(
-        [str(spaced / "ssohelper"), "migrate-profiles", "-s", "corp", "--map", f"work={ACCOUNT}:{ROLE}", "--yes"],
+        [*ssohelper_cmd(), "migrate-profiles", "-s", "corp", "--map", f"work={ACCOUNT}:{ROLE}", "--yes"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
         timeout=60,
     )
     assert migrated.returncode == 0, migrated.stderr
-    assert f"credential_process runs '{spaced / 'ssohelper'}'" in migrated.stdout  # the plan says which
+    launcher = isolated_home / "My Data" / "ssohelper" / "bin" / "ssohelper"
+    assert f"credential_process runs '{launcher}'" in migrated.stdout  # the plan says which
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # the venv is no longer on PATH: a new shell
     credentials = botocore.session.Session(profile="work").get_credentials()
     assert credentials.method == "custom-process"

@@ -92,6 +92,7 @@ def run(argv: list[str], *, started: float | None = None) -> int:
 
     ``started`` (time.monotonic()) is when the process began: credential-process's budget."""
     obj = {"started": time.monotonic() if started is None else started}
+    _repair_launcher()
     try:
         result = cli.main(args=argv, prog_name="ssohelper", standalone_mode=False, obj=obj)
         return result if isinstance(result, int) else 0
@@ -116,6 +117,20 @@ def run(argv: list[str], *, started: float | None = None) -> int:
         return errors.EXIT_CONFIG
     except Exception as exc:
         return _bug(exc)
+
+
+def _repair_launcher() -> None:
+    """A credential_process launcher left by a deleted install now runs this one (and says so)."""
+    from ssohelper.roles import launcher
+
+    try:
+        repaired = launcher.repair()
+    except Exception as exc:  # never fail a command over it; the launcher says what to do
+        repaired = None
+        if debug_enabled():
+            say(f"ssohelper debug: the credential_process launcher was not checked ({exc})")
+    if repaired:
+        say(f"ssohelper: {repaired}")
 
 
 def _bug(exc: Exception) -> int:

@@ -35,9 +35,13 @@ def apply_plan(
 
     The files are changed by then: a failure placing the secrets is a warning, not a failure."""
     from ssohelper.journal import backups
+    from ssohelper.roles import launcher
     from ssohelper.tokens import vault
 
     confirm_apply(yes)
+    if ledger is None:  # the lines written may run the launcher: it must exist, and run this install
+        with backups.writing(launcher.path(), "nothing was changed"):
+            launcher.install_if_named([change.after for change in changes])
     backup = backups.apply(changes, ledger)
     say(f"{done} Backups: {backup.directory}")
     say(f"Undo with: ssohelper {command} --rollback")

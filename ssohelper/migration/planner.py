@@ -76,11 +76,22 @@ def read_document(path: str) -> tuple[bytes | None, IniFile, dict[str, Section]]
 def credential_command(override: str | None = None) -> tuple[str, str]:
     """What credential_process should run, and a note for the plan saying which and why.
 
-    By default the absolute path of the running ssohelper, quoted for botocore's shell-style
-    split: a bare name breaks as soon as a venv leaves PATH (IDEs start SDKs with another PATH).
+    By default the launcher (``roles.launcher``): a path that outlives reinstalls, starting the
+    running ssohelper without the console script's imports; it is written when the plan is
+    applied. Where a launcher can't start this install, the absolute path of the running
+    ssohelper, quoted for botocore's shell-style split: a bare name breaks as soon as a venv
+    leaves PATH (IDEs start SDKs with another PATH).
     """
     if override:
         return override, f"credential_process runs {override} (from --command)"
+    from ssohelper.roles import launcher
+
+    program = launcher.program()
+    if program is not None:
+        command = quote(program)
+        where = launcher.interpreter()
+        note = f"credential_process runs {command}, which starts the ssohelper running now ({where})"
+        return command, note + "; --command to change it"
     own = os.path.join(os.path.dirname(sys.executable), "ssohelper" + (".exe" if os.name == "nt" else ""))
     if os.path.basename(sys.argv[0]) in ("ssohelper", "ssohelper.exe") and os.path.isfile(sys.argv[0]):
         own = sys.argv[0]
