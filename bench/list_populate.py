@@ -47,6 +47,7 @@ def environment(home: str, url: str, extra: list[str]) -> dict[str, str]:
         AWS_SHARED_CREDENTIALS_FILE=f"{home}/.aws/credentials",
         XDG_CACHE_HOME=f"{home}/.cache",
         XDG_CONFIG_HOME=f"{home}/.config",
+        XDG_DATA_HOME=f"{home}/.local/share",
         XDG_RUNTIME_DIR=f"{home}/.run",
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
         AWS_ENDPOINT_URL_SSO=url,

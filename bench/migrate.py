@@ -11,6 +11,11 @@ best run counts, because these machines are noisy.
 
 It then runs the installed `ssohelper migrate-profiles --dry-run` end to end at both sizes and
 prints its peak memory (getrusage of the child). Target: at most 120 MiB at 20,000 profiles.
+
+Last, the real apply (`migrate-profiles --yes`) at 5,000, 10,000 and 20,000 profiles: its peak
+memory (target: at most 120 MiB at 20,000) and its CPU per 1,000 profiles, which must not grow
+with the file (target: within 1.1x from the smallest size to the largest). `--apply-only` runs
+just that part.
 """
 
 from __future__ import annotations
@@ -49,9 +54,11 @@ def build(home: str, count: int) -> None:
             config.append(f"[profile sso{i}]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n")
         secret = "".join(rng.choice(_B32) for _ in range(40))
         target = config if i % 4 == 0 else credentials
-        if target is credentials:
+        if target is credentials or i % 8 == 0:  # every eighth has keys in both files
             credentials.append(f"\n[p{i}]\n; rotated never\n")
-        target.append(f"aws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
+            credentials.append(f"aws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
+        if target is config:
+            config.append(f"aws_access_key_id = {key}\naws_secret_access_key = {secret}\n")
     os.makedirs(f"{home}/.aws")
     with open(f"{home}/.aws/config", "w") as handle:
         handle.write("".join(config))
@@ -82,6 +89,7 @@ def signed_in_home(count: int) -> Iterator[str]:
                     "AWS_SHARED_CREDENTIALS_FILE": f"{home}/.aws/credentials",
                     "XDG_CONFIG_HOME": f"{home}/.config",
                     "XDG_CACHE_HOME": f"{home}/.cache",
+                    "XDG_DATA_HOME": f"{home}/.local/share",
                     "AWS_ENDPOINT_URL_SSO": emulator.url,
                     "AWS_ENDPOINT_URL_SSO_OIDC": emulator.url,
                     "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
@@ -136,7 +144,12 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=2000)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs per size")
+    parser.add_argument("--apply-only", action="store_true", help="only the real apply at --apply-sizes")
+    parser.add_argument("--apply-sizes", default="5000,10000,20000")
     args = parser.parse_args()
+    if args.apply_only:
+        bench_apply([int(n) for n in args.apply_sizes.split(",")], args.repeat)
+        return
     base_python = min(_bare_python() for _ in range(5))
     small = min((measure(args.profiles) for _ in range(args.repeat)), key=lambda r: r[0] + r[1])
     large = min((measure(args.profiles * args.scale) for _ in range(args.repeat)), key=lambda r: r[0] + r[1])
@@ -161,6 +174,42 @@ def main() -> None:
         f"dry run scaling: {args.scale}x the profiles took {large_run[0] / small_run[0]:.1f}x the time; "
         f"peak memory at {args.profiles * args.scale} profiles {large_run[1]:.0f} MiB (target <= 120 MiB)"
         f" -> {'met' if large_run[1] <= 120 else 'NOT met'}"
+    )
+    bench_apply([int(n) for n in args.apply_sizes.split(",")], args.repeat)
+
+
+def apply_run(count: int) -> tuple[float, float]:
+    """CPU seconds and peak MiB of the installed command's real apply (--yes), end to end."""
+    with signed_in_home(count):
+        args = ["migrate-profiles", "-s", "corp", "--offline", "--account-id", ACCOUNT, "--role-name", ROLE, "--yes"]
+        done = subprocess.run([sys.executable, "-c", _USAGE, ssohelper(), *args], check=True, capture_output=True)
+    cpu, peak = done.stdout.split()
+    return float(cpu), int(peak) / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+_USAGE = (
+    "import resource, subprocess, sys\n"
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(u.ru_utime + u.ru_stime, u.ru_maxrss)\n"
+)
+
+
+def bench_apply(sizes: list[int], repeat: int) -> None:
+    """The real apply at each size: peak memory (target <= 120 MiB at 20,000) and CPU per 1,000
+    profiles, which should stay flat as the file grows (target: the largest within 1.1x the smallest)."""
+    print(f"ssohelper migrate-profiles --yes (real apply), best CPU and highest peak of {repeat}:")
+    per_k = []
+    for count in sizes:
+        runs = [apply_run(count) for _ in range(repeat)]
+        cpu, peak = min(c for c, _ in runs), max(p for _, p in runs)
+        per_k.append(cpu / count * 1000)
+        print(f"  {count:6,} profiles: CPU {cpu:6.2f} s = {per_k[-1] * 1000:5.0f} ms per 1,000; peak {peak:4.0f} MiB")
+    growth = per_k[-1] / per_k[0]
+    print(
+        f"  CPU per 1,000 profiles at {sizes[-1]:,} = {growth:.2f}x that at {sizes[0]:,} (target <= 1.10x) -> "
+        f"{'met' if growth <= 1.10 else 'NOT met'}; peak at {sizes[-1]:,}: {peak:.0f} MiB (target <= 120 MiB) -> "
+        f"{'met' if peak <= 120 else 'NOT met'}"
     )
 
 

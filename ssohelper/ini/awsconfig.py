@@ -171,6 +171,23 @@ def load(config_path: str | None = None, credentials_path: str | None = None) ->
     return from_sections(config_path, read_sections(config_path), credentials_path, read_sections(credentials_path))
 
 
+def load_sso(config_path: str | None = None, credentials_path: str | None = None) -> AwsConfig:
+    """The config as far as sign-in and secrets placement read it: every section but the profiles
+    whole, the profiles with their ``sso_*`` keys only (20,000 profiles whole weigh 40 MiB)."""
+    config_path = config_path or paths.aws_config_file()
+    credentials_path = credentials_path or paths.aws_credentials_file()
+    config = read_sections(config_path, keep=_sso_keys)
+    return from_sections(config_path, config, credentials_path, read_sections(credentials_path, keep=_no_keys))
+
+
+def _sso_keys(header: str, key: str) -> bool:
+    return key.startswith("sso_") or not (header == "default" or header.startswith("profile"))
+
+
+def _no_keys(header: str, key: str) -> bool:
+    return False
+
+
 def from_sections(
     config_path: str, config: dict[str, Section], credentials_path: str, credentials: dict[str, Section]
 ) -> AwsConfig:

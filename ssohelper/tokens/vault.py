@@ -228,7 +228,7 @@ def signin_lock_path(session: SsoSession) -> str:
 
 def settle_configured(*, notify: Notify = report) -> None:
     """Settle the secrets of every session in the AWS config (after migrate-profiles changed it)."""
-    config = awsconfig.load()
+    config = awsconfig.load_sso()
     mode, store = settings.secrets_mode(), keyringstore.secure_keyring()
     for session in config.sessions():
         TokenVault(session, mode=mode, store=store, config=config, notify=notify).settle()
