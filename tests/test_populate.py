@@ -249,3 +249,30 @@ def test_a_failure_placing_the_secrets_after_the_apply_is_only_a_warning(cli, ho
         "ssohelper: warning: the change is applied, but placing the sign-in secrets failed "
         "(keyring backend went away); 'ssohelper status' places them again"
     ]
+
+
+def test_the_line_populate_writes_runs_the_launcher_as_botocore_and_sh_run_it(cli, home):
+    import configparser
+    import json
+    import shlex
+    import stat
+
+    from botocore.credentials import ProcessProvider
+
+    from ssohelper.roles import launcher
+
+    assert cli("populate", "--sso-session", "corp", "--yes").code == 0
+    parser = configparser.RawConfigParser()
+    parser.read(home / ".aws" / "config")
+    line = parser.get("profile sandbox.Admin", "credential_process")
+    assert shlex.split(line)[0] == launcher.path()  # not the console script, whose imports cost 0.6x a start
+    written = Path(launcher.path())
+    assert stat.S_IMODE(written.stat().st_mode) == 0o755 and stat.S_IMODE(written.parent.stat().st_mode) == 0o700
+    assert written.read_text().startswith(f"#!{launcher.interpreter()} -IS\n")
+    os.environ["PATH"] = "/usr/bin:/bin"  # a new shell, without the venv (monkeypatch restores it)
+    provider = ProcessProvider("sandbox.Admin", load_config=lambda: botocore.session.Session().full_config)
+    credentials = provider.load()  # a miss: the launcher goes on to the CLI, with site-packages
+    assert credentials.method == "custom-process" and credentials.access_key.startswith("ASIA")
+    shell = subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=60)  # a hit, as Go runs it
+    assert shell.returncode == 0, shell.stderr
+    assert json.loads(shell.stdout)["AccessKeyId"] == credentials.access_key

@@ -87,15 +87,13 @@ def usable(python: str, where: str) -> bool:
     spaces, short enough), and ``python -IS`` imports this copy from ``where``."""
     if os.name != "posix" or any(c.isspace() for c in python) or len(python) > _SHEBANG_MAX:
         return False
-    import ssohelper.__main__ as entry
-
     try:
         done = subprocess.run(
             [python, _FLAGS, "-c", _PROBE, where], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return done.returncode == 0 and done.stdout.strip() == os.path.realpath(entry.__file__)
+    return done.returncode == 0 and done.stdout.strip() == os.path.join(package_parent(), "ssohelper", "__main__.py")
 
 
 def program() -> str | None:
