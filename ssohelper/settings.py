@@ -261,7 +261,7 @@ class ProcessOptions:
 
 
 def process_options(options: dict[str, str]) -> ProcessOptions:
-    """Merge credential-process options (as ``ini.profiles.parse`` gives them) over the settings file."""
+    """Merge credential-process options (as ``kinds.process.parse`` gives them) over the settings file."""
     store = resolve("store", "--store", options.get("--store")).value
     min_ttl = resolve("min_ttl", "--min-ttl", options.get("--min-ttl")).value
     lock_timeout = resolve("lock_timeout", "--lock-timeout", options.get("--lock-timeout")).value

@@ -182,7 +182,8 @@ def test_the_maps_fixed_rules_hold():
     layer = {name: depth for depth, row in enumerate(ROWS) for name in row.units}
     assert layer["__main__"] == 0 and layer["cli"] == 1, "only the entry point may import cli"
     assert [row.units for row in ROWS if "click" in row.third_party] == [("cli",)]
-    for stdlib_only in ("__main__", "fastpath", "target", "ini", "models", "settings", "errors", "paths", "emulator"):
+    on_the_hit = ("__main__", "fastpath", "target", "ini", "kinds", "models", "settings", "errors", "paths")
+    for stdlib_only in (*on_the_hit, "emulator"):
         assert not ROWS[layer[stdlib_only]].third_party, f"{stdlib_only} is on the cache hit's path: stdlib only"
     bottom = ROWS[-1]
     assert "emulator" in bottom.units and not bottom.third_party, "the emulator imports nothing of the product"

@@ -10,7 +10,8 @@ import pytest
 from helpers import run_ssohelper, sigint_raises, write_config
 
 from ssohelper import errors
-from ssohelper.ini import awsconfig, profiles
+from ssohelper.ini import awsconfig
+from ssohelper.kinds.process import ssohelper_process_options
 
 # 205 accounts: three ListAccounts pages of 100; roles listed out of order on purpose
 MANY = {
@@ -152,7 +153,7 @@ def test_the_config_model_resolves_credential_process_profiles(isolated_home, pr
     ],
 )
 def test_credential_process_lines_are_split_shell_style(line, expected):
-    assert profiles.ssohelper_process_options(line) == expected
+    assert ssohelper_process_options(line) == expected
 
 
 def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):

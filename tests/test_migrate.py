@@ -485,8 +485,7 @@ def test_a_typo_in_a_map_profile_name_is_a_usage_error(legacy_setup, cli):
 def test_credential_process_lines_quote_every_word_for_botocore_and_sh(session, role):
     from botocore.compat import compat_shell_split
 
-    from ssohelper.ini.profiles import ssohelper_process_options
-    from ssohelper.migration.rewrite import process_command
+    from ssohelper.kinds.process import process_command, ssohelper_process_options
     from ssohelper.models import AccountRole
 
     program = planner.credential_command()[0]

@@ -13,6 +13,7 @@ from ssohelper.cache import rolestore
 from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
 from ssohelper.ini import profiles
+from ssohelper.kinds import process
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.tokens import tokencache
 
@@ -94,7 +95,7 @@ def test_fast_and_slow_paths_agree(warm, cli, capsys, argv, expected):
 
 def test_the_fast_path_knows_exactly_the_commands_options():
     declared = {opt for param in credential_process.params for opt in param.opts + param.secondary_opts}
-    known = set(profiles.VALUE_OPTIONS) | {s for s in profiles.VALUE_OPTIONS.values() if s} | set(profiles.FLAGS)
+    known = set(process.VALUE_OPTIONS) | {s for s in process.VALUE_OPTIONS.values() if s} | set(process.FLAGS)
     assert declared == known
 
 
@@ -159,7 +160,7 @@ def test_a_tampered_memo_is_ignored(warm):
     ],
 )
 def test_argument_lists_parse_or_are_left_to_click(argv, expected):
-    assert profiles.parse(argv) == expected
+    assert process.parse(argv) == expected
 
 
 @pytest.mark.parametrize("name", ["corp", None])

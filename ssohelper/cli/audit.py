@@ -82,6 +82,7 @@ def audit(
         report = with_key_ages(report, material)
     document = dataclasses.asdict(report)
     document["long_term_keys"] = report.long_term_keys
+    document["profiles"] = [found.document() for found in report.profiles]
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
     elif fmt == "text":
@@ -104,6 +105,12 @@ def _render_text(report: AuditReport) -> None:
             click.echo("  IAM: " + _age_text(key.iam))
     for process in report.processes:
         click.echo(f"credential_process of profile '{process.profile}': {process.program}: {process.problem}")
+    for found in report.profiles:
+        if found.shadowed:
+            click.echo(
+                f"profile '{found.profile}' resolves through botocore's {found.resolves_through} provider "
+                f"({found.label}); never used while it does: {', '.join(found.shadowed)}"
+            )
     if not (report.keys or report.processes):
         click.echo("no static credentials and no broken credential_process lines found")
     if report.migrate_command:
@@ -124,6 +131,11 @@ def _render_rows(document: dict) -> None:
         rows.append(["key", key["kind"], key["key"], key["profile"], key["source"], key["path"], key["migratable"]])
         rows[-1] += [iam.get("status"), iam.get("created"), iam.get("last_used")]
     rows += [["process", p["profile"], p["program"], p["problem"]] for p in document["processes"]]
+    rows += [
+        ["shadowed", found["profile"], found["kind"], found["resolves_through"], ",".join(found["shadowed"])]
+        for found in document["profiles"]
+        if found["shadowed"]
+    ]
     click.echo(text_rows(rows), nl=False)
 
 

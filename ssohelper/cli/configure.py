@@ -12,7 +12,7 @@ import click
 
 from ssohelper.cli.edits import apply_plan, recover_first
 from ssohelper.cli.migrate import run_migrate
-from ssohelper.cli.options import account_id_checked, debug_option, say, style_option
+from ssohelper.cli.options import account_id_checked, debug_option, say, style_choice
 from ssohelper.cli.output import chosen_format, output_options, show_document
 from ssohelper.cli.populate import run_populate
 from ssohelper.cli.session import sign_in
@@ -95,7 +95,7 @@ def _answer_checked(check: Callable[[str], str | None] | None) -> Callable[[str]
 @click.option("--map", "maps", multiple=True, metavar="PROFILE=ACCOUNT_ID:ROLE_NAME", help="With --migrate.")
 @click.option("--offline", is_flag=True, help="With --migrate: accounts from the key IDs, no STS calls.")
 @click.option("--template", default="{account_name}.{role_name}", show_default=True, help="With --populate.")
-@style_option
+@style_choice("configure")
 @click.option("--command", metavar="PROGRAM", help="What credential_process runs (default: this ssohelper).")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; only print the sign-in URL.")
 @click.option("--use-device-code", is_flag=True, help="Sign in with a device code instead of the browser flow.")

@@ -60,10 +60,7 @@ def _choose_on_terminal(profile: str, account: str, roles: Sequence[str]) -> str
     "--role-name", help="Use this role (permission set) for every profile.", shell_complete=complete_role_names
 )
 @click.option("--offline", is_flag=True, help="Decode accounts from the access key IDs; no STS calls.")
-@style_choice(
-    "roles-anywhere",
-    help_text="credential_process through ssohelper, native sso_session keys, or IAM Roles Anywhere's signing helper.",
-)
+@style_choice("migrate-profiles")
 @click.option("--certificate", metavar="FILE", help="roles-anywhere: the X.509 certificate.")
 @click.option("--private-key", metavar="FILE", help="roles-anywhere: the certificate's private key.")
 @click.option("--trust-anchor-arn", metavar="ARN", help="roles-anywhere: the trust anchor.")
@@ -221,13 +218,15 @@ def _retire(plan: planner.Plan, directory: str) -> None:
 
 def _roles_anywhere(style: str, *values: str | None) -> RolesAnywhere | None:
     """The five roles-anywhere settings, all of them with that style and none without it."""
+    from ssohelper.kinds import registry
+    from ssohelper.kinds.rolesanywhere import ROLES_ANYWHERE
     from ssohelper.migration import rolesanywhere
 
     names = "--certificate, --private-key, --trust-anchor-arn, --profile-arn and --role-arn"
-    if style != "roles-anywhere":
+    if registry.by_style(style) is not ROLES_ANYWHERE:
         if any(values):
-            raise UsageError(f"{names} go with --style roles-anywhere")
+            raise UsageError(f"{names} go with --style {ROLES_ANYWHERE.style}")
         return None
     if not all(values):
-        raise UsageError(f"--style roles-anywhere needs {names}")
+        raise UsageError(f"--style {ROLES_ANYWHERE.style} needs {names}")
     return rolesanywhere.checked(*(str(v) for v in values))

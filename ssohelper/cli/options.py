@@ -177,17 +177,16 @@ def auto_login_ui(session: SsoSession) -> Interaction | None:
     return ui
 
 
-def style_choice(
-    *extra: str, help_text: str = "credential_process through ssohelper, or native sso_session keys."
-) -> Any:
-    """``--style``: the profile styles every command writes, plus ``extra`` ones of its own."""
+def style_choice(command: str) -> Any:
+    """``--style``: the profile kinds ``command`` writes (``kinds.registry``), the default first."""
+    from ssohelper.kinds import registry
+
+    styles = registry.styles_for(command)
+    words = [registry.by_style(style).style_help for style in styles]
     return click.option(
         "--style",
-        type=click.Choice(["process", "native", *extra]),
-        default="process",
+        type=click.Choice(list(styles)),
+        default=registry.DEFAULT_STYLE,
         show_default=True,
-        help=help_text,
+        help=(", ".join(words[:-1]) + ", or " + words[-1] if len(words) > 1 else words[0]) + ".",
     )
-
-
-style_option = style_choice()

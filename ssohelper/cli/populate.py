@@ -8,7 +8,7 @@ import click
 
 from ssohelper.cli.edits import apply_plan, only_session, recover_first
 from ssohelper.cli.edits import rollback as rollback_files
-from ssohelper.cli.options import debug_option, say, style_option
+from ssohelper.cli.options import debug_option, say, style_choice
 from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, show_document
 from ssohelper.cli.session import with_sign_in
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="Profile names, from {account_id}, {account_name}, {role_name} and {sso_session}.",
 )
-@style_option
+@style_choice("populate")
 @click.option("--region", help="The profiles' region (default: the sso-session's sso_region).")
 @click.option("--prune", is_flag=True, help="Remove generated profiles whose account or role is gone.")
 @click.option("--start-url", help="Create the sso-session with this start URL if it doesn't exist.")

@@ -21,6 +21,7 @@ from ssohelper.settings import SECRETS_MODES
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from ssohelper.kinds.registry import ProfileKind
     from ssohelper.models import SsoSession
     from ssohelper.signin.status import SessionStatus, StatusReport
 
@@ -185,9 +186,11 @@ def status(
     fmt = chosen_format(output)
     if profile or sso_session or start_url or sso_region:  # --sso-region alone: the usage error of login
         sessions = [resolve_session(profile, sso_session, start_url, sso_region, note=say)]
+        kinds = awsconfig.load().kinds(profile) if profile else []
     else:
-        sessions = configured_sessions(awsconfig.load())
-    report = read_status(sessions)
+        config = awsconfig.load()
+        sessions, kinds = configured_sessions(config), config.kinds()
+    report = read_status(sessions, profiles=kinds)
     if fmt == "json":
         click.echo(json.dumps(report.document(), indent=2))
     elif fmt == "text":
@@ -206,6 +209,10 @@ def _status_rows(document: dict) -> str:
     for item in document["sessions"]:
         rows.append(["session", *(item[k] for k in _SESSION_FIELDS)])
         rows.extend(["role", item["name"], *(role[k] for k in _ROLE_FIELDS)] for role in item["roles"])
+    for found in document["profiles"]:
+        rows.append(
+            ["profile", found["profile"], found["kind"], found["resolves_through"], ",".join(found["shadowed"])]
+        )
     return text_rows(rows)
 
 
@@ -222,9 +229,18 @@ def _status_table(report: StatusReport) -> None:
             click.echo(f"  role {role.account_id}/{role.role_name}: {left} ({role.store})")
     if not report.sessions:
         click.echo("no SSO sessions in " + display_path(report.config_path))
+    for found in report.profiles:
+        click.echo(_profile_line(found))
     click.echo(f"secure OS keyring: {report.secure_keyring}")
     click.echo(f"keyring backend: {report.keyring_backend}")
     click.echo(f"role credentials: {report.role_store} ({report.role_cache})")
+
+
+def _profile_line(found: ProfileKind) -> str:
+    if found.resolves_through is None:
+        return f"profile {found.profile}: no credentials of its own"
+    line = f"profile {found.profile}: {found.label}, through botocore's {found.resolves_through} provider"
+    return line + (f"; shadows {', '.join(found.shadowed)}" if found.shadowed else "")
 
 
 def _minutes_left(seconds: float) -> str:

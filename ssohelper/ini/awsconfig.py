@@ -12,6 +12,8 @@ from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini import profiles
 from ssohelper.ini.profiles import RoleRef
 from ssohelper.ini.read import Section, display_path, read_sections
+from ssohelper.kinds import Profile, registry
+from ssohelper.kinds.legacysso import LEGACY_SSO
 from ssohelper.models import DEFAULT_SCOPES, RoleTarget, SsoSession
 
 
@@ -51,7 +53,7 @@ class AwsConfig:
         return [
             name
             for name, values in self.profiles.items()
-            if "sso_session" not in values and _text(values, "sso_start_url") == session.start_url
+            if LEGACY_SSO.recognises(Profile(name, values)) and _text(values, "sso_start_url") == session.start_url
         ]
 
     def sessions(self) -> list[SsoSession]:
@@ -64,13 +66,22 @@ class AwsConfig:
                 continue
             found[session.token_key_input] = session
         for name, values in self.profiles.items():
-            if "sso_start_url" in values and "sso_session" not in values:
+            if LEGACY_SSO.recognises(Profile(name, values)):
                 try:
                     session = self.resolve_session(profile=name)
                 except ConfigError:
                     continue
                 found.setdefault(session.token_key_input, session)
         return list(found.values())
+
+    def view(self, name: str) -> Profile:
+        """The profile as botocore's providers see it: its keys in both files."""
+        return Profile(name, self.profiles.get(name), self.credentials.get(name))
+
+    def kinds(self, only: str | None = None) -> list[registry.ProfileKind]:
+        """How botocore resolves each profile (or ``only`` that one), in the files' order."""
+        names = [only] if only is not None else list({**self.profiles, **self.credentials})
+        return [registry.describe(self.view(name)) for name in names]
 
     def _target(self, name: str, *, role_needed: bool) -> RoleRef:
         if name not in self.profiles:  # only in the credentials file (else "not found"): no SSO there
@@ -156,9 +167,7 @@ def resolve_session(
 def _uses_sso(config: AwsConfig, name: str) -> bool:
     """Whether a profile names an SSO session (natively or through ssohelper's credential_process)."""
     values = config.profiles.get(name)
-    if values is None:
-        return False
-    return "sso_session" in values or "sso_start_url" in values or profiles.process_options(values) is not None
+    return values is not None and registry.sso_kind(Profile(name, values)) is not None
 
 
 def default_profile() -> str:

@@ -3,34 +3,16 @@
 Stdlib only, and light: the credential_process cache hit (``ssohelper.target``, from
 ``ssohelper.fastpath``) resolves its options with these rules before anything heavy loads, and
 ``ini.awsconfig`` builds the full config model on the same rules, so the two cannot drift apart.
-A profile's ``credential_process`` line that runs ssohelper is read with credential-process's
-own option grammar (``parse``), which therefore lives here too.
+Which kind a profile is (native SSO, legacy SSO, ssohelper's credential_process) is the
+ordered list's answer (``ssohelper.kinds.registry``), asked only when the config is read.
 """
 
 from __future__ import annotations
 
-import os
-
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
+from ssohelper.kinds import Profile
 
-# The credential-process options: long name -> short alias. The click command declares the
-# same set (a test compares them).
-VALUE_OPTIONS = {
-    "--profile": "-p",
-    "--sso-session": "-s",
-    "--start-url": None,
-    "--sso-region": None,
-    "--account-id": None,
-    "--role-name": None,
-    "--store": None,
-    "--min-ttl": None,
-    "--lock-timeout": None,
-}
-# The keys of a static-key profile: in ~/.aws/credentials or ~/.aws/config.
-STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token")
-FLAGS = ("--auto-login", "--debug")
-_SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
 _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
@@ -78,33 +60,6 @@ class RoleRef:
         return rolestore.target_entry_name(self.session_name, self.start_url, self.account_id, self.role_name)
 
 
-def parse(argv: list[str]) -> dict[str, str] | None:
-    """The options of a plain credential-process command line; None for anything else (help, typos).
-
-    Accepts what click accepts for these options: ``--opt value``, ``--opt=value``, ``-p value``
-    and ``-pvalue``. A flag's presence is recorded with an empty value.
-    """
-    options: dict[str, str] = {}
-    args = iter(argv)
-    for arg in args:
-        if arg in FLAGS:
-            options[arg] = ""
-            continue
-        if arg[:2] in _SHORT:
-            key, value, inline = _SHORT[arg[:2]], arg[2:], len(arg) > 2
-        else:
-            key, eq, value = arg.partition("=")
-            inline = bool(eq)
-            if key not in VALUE_OPTIONS:
-                return None
-        if not inline:
-            value = next(args, "")
-        if not value:
-            return None
-        options[key] = value
-    return options
-
-
 def resolve(options: dict[str, str], find: Finder) -> RoleRef:
     """The role these options name, or the UsageError/ConfigError every path reports.
 
@@ -139,9 +94,14 @@ def check_account_id(account: str) -> None:
 def profile_session(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> RoleRef:
     """A native SSO profile's session: ``sso_session`` (even an empty one wins, as in botocore), or
     the legacy ``sso_start_url`` with ``sso_region``. Account and role are left empty."""
-    if "sso_session" in values:
+    from ssohelper.kinds import registry
+    from ssohelper.kinds.legacysso import LEGACY_SSO
+    from ssohelper.kinds.sso import SSO_SESSION
+
+    kind = registry.sso_kind(Profile(name, values))
+    if kind is SSO_SESSION:
         return session_values(values["sso_session"].strip(), sessions, config_path, referenced_by=name)
-    if "sso_start_url" in values:
+    if kind is LEGACY_SSO:
         return RoleRef(
             None,
             need(values, "sso_start_url", name, config_path),
@@ -243,35 +203,12 @@ def _from_profile(
 
 def process_options(values: dict) -> dict[str, str] | None:
     """A profile's credential_process options when it runs ssohelper and botocore would use it
-    (botocore's SSO provider comes first, so a profile with ``sso_*`` keys never runs it)."""
-    if "sso_session" in values or "sso_start_url" in values or not values.get("credential_process"):
-        return None
-    return ssohelper_process_options(values["credential_process"])
+    (the kinds' order: botocore's SSO provider comes first, so ``sso_*`` keys shadow it)."""
+    from ssohelper.kinds import registry
+    from ssohelper.kinds.process import SSOHELPER_PROCESS
 
-
-def ssohelper_process_options(command: str) -> dict[str, str] | None:
-    """The options of a credential_process line that runs ``ssohelper credential-process``.
-
-    None when the line runs another program. The line is split shell-style, as botocore does,
-    and its options are read with credential-process's own grammar (``parse``).
-    ``{"--sso-session": "corp", "--account-id": "111111111111", "--role-name": "Dev"}``
-    """
-    import shlex
-
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return None
-    if "credential-process" not in words:
-        return None
-    at = words.index("credential-process")
-    program = words[:at]
-    runs_ssohelper = bool(program) and (
-        os.path.basename(program[-1]).lower() in ("ssohelper", "ssohelper.exe") or program[-2:] == ["-m", "ssohelper"]
-    )
-    if not runs_ssohelper:
-        return None
-    return parse(words[at + 1 :]) or {}
+    profile = Profile("", values)
+    return SSOHELPER_PROCESS.options(profile) if registry.sso_kind(profile) is SSOHELPER_PROCESS else None
 
 
 def from_session(name: str, config: dict[str, dict], config_path: str) -> RoleRef:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from ssohelper.ini.diff import diff_parts
-from ssohelper.ini.profiles import STATIC_KEYS
 from ssohelper.ini.read import display_path
+from ssohelper.kinds.static import STATIC_KEYS
 from ssohelper.models import mask
 
 # Key material in a diff line: the value of any aws_*key*/token setting (even commented out or

@@ -1,5 +1,8 @@
 """Where static credentials hide: both AWS files and the environment, and broken credential_process lines.
 
+Each profile's kind comes from the ordered list (``kinds.registry``): which botocore provider
+resolves it, and which of its other credentials that provider shadows.
+
 Key IDs are reported masked (``AKIA****WXYZ``); secret keys are never part of a finding.
 """
 
@@ -14,6 +17,9 @@ from typing import Any
 
 from ssohelper import paths
 from ssohelper.ini.read import Section, display_path, section_kind
+from ssohelper.kinds import Profile, registry
+from ssohelper.kinds.registry import ProfileKind
+from ssohelper.kinds.rolesanywhere import ROLES_ANYWHERE
 from ssohelper.migration.planner import read_document
 from ssohelper.migration.rewrite import StaticProfile, survey
 from ssohelper.models import mask
@@ -65,6 +71,8 @@ class AuditReport:
     migrate_command: str | None
     # for machines that can use neither SSO nor OIDC (servers, scripts): IAM Roles Anywhere
     roles_anywhere_command: str | None = None
+    # every profile of both files: how botocore resolves it, and what that shadows
+    profiles: tuple[ProfileKind, ...] = ()
 
     @property
     def long_term_keys(self) -> int:
@@ -104,11 +112,13 @@ def collect(environ: Mapping[str, str] = os.environ) -> tuple[AuditReport, list[
         secret, token = environ.get("AWS_SECRET_ACCESS_KEY"), environ.get("AWS_SESSION_TOKEN")
         material.append(KeyMaterial(finding, env_key, secret, token, environ.get("AWS_REGION")))
     processes = tuple(p for name, values in profiles.items() if (p := check_process(name, values)))
+    names = {**profiles, **credentials_sections}
     report = AuditReport(
         tuple(m.finding for m in material),
         processes,
         migrate_command(movable, config_sections),
         roles_anywhere_command(movable),
+        tuple(registry.describe(Profile(n, profiles.get(n), credentials_sections.get(n))) for n in names),
     )
     return report, material
 
@@ -166,7 +176,7 @@ def roles_anywhere_command(movable: Mapping[str, StaticProfile]) -> str | None:
         return None
     names = " ".join(shlex.quote(name) for name in sorted(movable))
     settings = "--certificate CERT.pem --private-key KEY.pem --trust-anchor-arn ARN --profile-arn ARN --role-arn ARN"
-    return f"ssohelper migrate-profiles {names} --style roles-anywhere {settings} --dry-run"
+    return f"ssohelper migrate-profiles {names} --style {ROLES_ANYWHERE.style} {settings} --dry-run"
 
 
 def check_process(profile: str, values: Section) -> ProcessFinding | None:

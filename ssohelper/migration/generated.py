@@ -20,16 +20,8 @@ from dataclasses import dataclass, field
 
 from ssohelper.errors import UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
-from ssohelper.ini.profiles import ssohelper_process_options
-from ssohelper.migration.rewrite import (
-    SSO_KEYS,
-    STYLES,
-    config_profiles,
-    edit_section,
-    new_header,
-    profile_items,
-    session_section,
-)
+from ssohelper.kinds import Profile, registry
+from ssohelper.migration.rewrite import SectionKeys, config_profiles, edit_section, new_header, session_section
 from ssohelper.models import AccountRole
 
 MARKER = ("ssohelper_generated", "populate")
@@ -101,13 +93,11 @@ def generated_target(doc: IniFile, header: str) -> tuple[str, AccountRole] | Non
     """(sso-session, target) of a profile populate generated; None for any other profile."""
     if doc.get(header, MARKER[0]) != MARKER[1]:
         return None
-    session, account, role = (doc.get(header, key) for key in ("sso_session", "sso_account_id", "sso_role_name"))
-    process = doc.get(header, "credential_process")
-    if not (session and account and role) and process:
-        options = ssohelper_process_options(process) or {}
-        session, account, role = (options.get(k) for k in ("--sso-session", "--account-id", "--role-name"))
-    if session and account and role:
-        return session, AccountRole(account, role)
+    profile = Profile(header, SectionKeys(doc, header))
+    for kind in registry.writers("populate"):
+        found = kind.written_target(profile)
+        if found is not None:
+            return found[0], AccountRole(found[1], found[2])
     return None
 
 
@@ -115,8 +105,7 @@ def plan(
     config: IniFile, credential_names: Iterable[str], access: Sequence[AccountRole], settings: Settings
 ) -> Outcome:
     """The config file's new text, and what happens to each profile. Pure: no I/O."""
-    if settings.style not in STYLES:
-        raise ValueError(f"style must be one of {STYLES}")
+    kind = registry.by_style(settings.style)
     doc = parse_ini(config.render(), config.path)
     headers, taken = config_profiles(doc), set(credential_names)
     wanted = profile_names(access, settings.template, settings.sso_session)
@@ -129,8 +118,7 @@ def plan(
         items = _items(settings, item)
         header = headers.get(name)
         if header is not None and generated_target(doc, header) is not None:
-            drop = SSO_KEYS if settings.style == "process" else ("credential_process",)
-            text = edit_section(doc, header, drop, items)
+            text = edit_section(doc, header, kind.replaces, items)
             if text is None:
                 outcome.actions.append((name, item, "unchanged"))
             else:
@@ -151,7 +139,7 @@ def plan(
 
 
 def _items(settings: Settings, item: AccountRole) -> list[tuple[str, str]]:
-    body = profile_items(settings.style, settings.command, settings.sso_session, item)
+    body = registry.by_style(settings.style).items(settings.command, settings.sso_session, item)
     return [MARKER, *body, ("region", settings.region)]
 
 

@@ -29,7 +29,7 @@ def migrate_document(plan: planner.Plan) -> dict[str, Any]:
         "sso_session": plan.request.sso_session or None,
         "session_added": plan.session is not None and not plan.session.in_config,
         "style": plan.request.style,
-        "credential_process": plan.command if plan.request.style in ("process", "roles-anywhere") else None,
+        "credential_process": plan.command if planner.runs_process(plan.request.style) else None,
         "files": _files(plan.changes),
         "profiles": [
             {

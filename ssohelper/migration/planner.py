@@ -16,9 +16,11 @@ from ssohelper.ini.read import Section, parse_sections
 from ssohelper.journal import backups, masking
 from ssohelper.journal.backups import FileChange
 from ssohelper.journal.masking import gc_paused
+from ssohelper.kinds import PROCESS, quote, registry
+from ssohelper.kinds.rolesanywhere import SIGNING_HELPER
 from ssohelper.migration import rolesanywhere, sessions
 from ssohelper.migration.discovery import Chooser, KeyOutcome, Resolution, deactivate_key, resolve_targets
-from ssohelper.migration.rewrite import Survey, quote, rewrite_config, rewrite_credentials, survey
+from ssohelper.migration.rewrite import Survey, rewrite_config, rewrite_credentials, survey
 from ssohelper.migration.rolesanywhere import RolesAnywhere
 from ssohelper.models import AccountRole, SsoSession, mask
 from ssohelper.signin.login import usable_token
@@ -165,7 +167,7 @@ def _resolve(request: Request, found: Survey, session: SsoSession | None, choose
 def _command(request: Request) -> tuple[str, str]:
     if request.roles_anywhere is None:
         return credential_command(request.command)
-    helper = rolesanywhere.SIGNING_HELPER
+    helper = SIGNING_HELPER
     return request.roles_anywhere.command(), f"credential_process runs {helper} (IAM Roles Anywhere; install it here)"
 
 
@@ -206,6 +208,11 @@ def _survey(
     model = awsconfig.from_sections(config_path, sessions, credentials_path, {})
     session, new_session = resolve_session(model, request) if request.roles_anywhere is None else (None, None)
     return session, new_session, survey(config_doc, credentials_doc, request.only, mapped=list(request.mapped or {}))
+
+
+def runs_process(style: str) -> bool:
+    """Whether profiles of this style run a credential_process (so the plan says which program)."""
+    return registry.by_style(style).provider == PROCESS
 
 
 def verify_profile(name: str) -> str | None:
@@ -264,6 +271,6 @@ def table(plan: Plan) -> str:
         lines.append(f"{name}: skipped, keys kept: {reason}")
     for name, reason in plan.survey.skipped:
         lines.append(f"{name}: left alone: {reason}")
-    if plan.request.style != "native" and plan.resolution.targets:
+    if runs_process(plan.request.style) and plan.resolution.targets:
         lines.append(plan.command_note)
     return "\n".join(line.rstrip() for line in lines) + "\n"

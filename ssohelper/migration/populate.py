@@ -87,7 +87,7 @@ def make_plan(request: Request, *, progress: Progress | None = None) -> Plan:
         FileChange(config_path, config_bytes, outcome.text.encode("utf-8")),
         outcome,
         f"region = {region} ({where})",
-        command_note if request.style == "process" else "",
+        command_note if planner.runs_process(request.style) else "",
     )
 
 

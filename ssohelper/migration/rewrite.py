@@ -7,26 +7,17 @@ a config with thousands of profiles is rewritten in linear time.
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ssohelper.errors import ConfigError, UsageError
 from ssohelper.ini.editor import IniFile, parse_ini
-from ssohelper.ini.profiles import STATIC_KEYS
 from ssohelper.ini.read import section_kind
+from ssohelper.kinds import Profile, registry
+from ssohelper.kinds.static import STATIC_KEYS
 from ssohelper.models import AccountRole
 from ssohelper.settings import DEFAULT_SCOPE
-
-SSO_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name", "sso_registration_scopes")
-_ALREADY = (
-    ("sso_session", "already uses SSO"),
-    ("sso_start_url", "already uses SSO"),
-    ("credential_process", "uses credential_process"),
-    ("role_arn", "assumes a role (role_arn)"),
-)
-STYLES = ("process", "native", "roles-anywhere")
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,7 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapp
             continue
         header = headers.get(name)
         value = _reader(config, header, credentials, name)
-        reason = next((why for key, why in _ALREADY if header and config.get(header, key)), None)
+        reason = registry.left_alone(Profile(name, SectionKeys(config, header), SectionKeys(credentials, name)))
         if reason is None and not value("aws_access_key_id"):
             reason = "has no static keys"
         if reason is None and header is None and new_header(name) is None:
@@ -107,6 +98,18 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapp
     return Survey(static, skipped)
 
 
+class SectionKeys:
+    """One section of a lossless document, as the kinds read a profile's keys."""
+
+    __slots__ = ("doc", "header")
+
+    def __init__(self, doc: IniFile, header: str | None) -> None:
+        self.doc, self.header = doc, header
+
+    def get(self, key: str) -> str | None:
+        return self.doc.get(self.header, key) if self.header is not None else None
+
+
 def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str):  # type: ignore[no-untyped-def]
     """Look a key up as botocore does: the credentials file first, then the config file."""
 
@@ -116,34 +119,6 @@ def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str
         return config.get(header, key) if header else None
 
     return value
-
-
-def quote(word: str) -> str:
-    """Quoted as botocore splits credential_process: shlex on POSIX, its own rules on Windows.
-
-    The Go SDK runs the line with ``sh -c``, which reads shlex's quoting the same way."""
-    if os.name == "nt":
-        return f'"{word}"' if " " in word else word
-    return shlex.quote(word)
-
-
-def process_command(command: str, sso_session: str, target: AccountRole) -> str:
-    """The credential_process line; ``command`` is already quoted, every other word is quoted here."""
-    words = ("--sso-session", sso_session, "--account-id", target.account_id, "--role-name", target.role_name)
-    return f"{command} credential-process " + " ".join(quote(word) for word in words)
-
-
-def profile_items(style: str, command: str, sso_session: str, target: AccountRole) -> list[tuple[str, str]]:
-    """The keys a migrated profile gets. For roles-anywhere, ``command`` is the whole line."""
-    if style == "roles-anywhere":
-        return [("credential_process", command)]
-    if style == "native":
-        return [
-            ("sso_session", sso_session),
-            ("sso_account_id", target.account_id),
-            ("sso_role_name", target.role_name),
-        ]
-    return [("credential_process", process_command(command, sso_session, target))]
 
 
 def edit_section(doc: IniFile, header: str, drop: Sequence[str], items: Sequence[tuple[str, str]]) -> str | None:
@@ -185,18 +160,19 @@ def rewrite_config(
     command: str = "ssohelper",
     new_session: tuple[str, str] | None = None,
 ) -> str:
-    """Edit ``config`` in place (one file at a time keeps big files' memory down); its new text."""
-    if style not in STYLES:
-        raise ValueError(f"style must be one of {STYLES}")
+    """Edit ``config`` in place (one file at a time keeps big files' memory down); its new text.
+
+    For roles-anywhere, ``command`` is the whole credential_process line."""
+    kind = registry.by_style(style)
     headers = config_profiles(config)
-    drop_from_config = STATIC_KEYS + (SSO_KEYS if style != "native" else ())
+    drop_from_config = STATIC_KEYS + kind.replaces
     config_edits = {}
     added: list[tuple[str, list[tuple[str, str]]]] = []
     session_header = f"sso-session {sso_session}"
     if new_session and targets and not config.has_section(session_header):
         added.append(session_section(sso_session, *new_session))
     for name, target in targets.items():
-        items = profile_items(style, command, sso_session, target)
+        items = kind.items(command, sso_session, target)
         if name in headers:
             text = edit_section(config, headers[name], drop_from_config, items)
             if text is not None:

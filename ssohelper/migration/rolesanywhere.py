@@ -1,6 +1,7 @@
-"""The roles-anywhere profile style, for machines that can use neither SSO nor OIDC: the
-profile's credential_process runs AWS's ``aws_signing_helper credential-process`` with an X.509
-certificate and its key, and IAM Roles Anywhere hands out the role's temporary credentials."""
+"""The roles-anywhere profile style's settings, checked: for machines that can use neither SSO
+nor OIDC, the profile's credential_process runs AWS's ``aws_signing_helper credential-process``
+with an X.509 certificate and its key, and IAM Roles Anywhere hands out the role's temporary
+credentials. The kind itself (its line, how it is recognised) is ``kinds.rolesanywhere``."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ssohelper.errors import UsageError
+from ssohelper.kinds.rolesanywhere import signing_line
 from ssohelper.migration.discovery import Resolution
-from ssohelper.migration.rewrite import StaticProfile, quote
+from ssohelper.migration.rewrite import StaticProfile
 from ssohelper.models import AccountRole
 
-SIGNING_HELPER = "aws_signing_helper"
 _ARNS = {
     "--trust-anchor-arn": re.compile(r"arn:aws[a-z-]*:rolesanywhere:[a-z0-9-]+:\d{12}:trust-anchor/[0-9a-f-]{36}"),
     "--profile-arn": re.compile(r"arn:aws[a-z-]*:rolesanywhere:[a-z0-9-]+:\d{12}:profile/[0-9a-f-]{36}"),
@@ -31,11 +32,8 @@ class RolesAnywhere:
     role_arn: str
 
     def command(self) -> str:
-        """The credential_process line; the files by absolute path, every word quoted for botocore."""
-        words = [SIGNING_HELPER, "credential-process", "--certificate", os.path.abspath(self.certificate)]
-        words += ["--private-key", os.path.abspath(self.private_key), "--trust-anchor-arn", self.trust_anchor_arn]
-        words += ["--profile-arn", self.profile_arn, "--role-arn", self.role_arn]
-        return " ".join(quote(word) for word in words)
+        """The credential_process line (``kinds.rolesanywhere.signing_line``)."""
+        return signing_line(self.certificate, self.private_key, self.trust_anchor_arn, self.profile_arn, self.role_arn)
 
     def target(self) -> AccountRole:
         _, _, _, _, account, resource = self.role_arn.split(":", 5)

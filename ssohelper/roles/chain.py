@@ -22,6 +22,8 @@ from ssohelper.cache import locks, rolestore
 from ssohelper.errors import ConfigError, LoginRequired
 from ssohelper.ini.awsconfig import AwsConfig
 from ssohelper.ini.read import display_path
+from ssohelper.kinds import Profile, registry
+from ssohelper.kinds.chained import CHAINED_ROLE
 from ssohelper.models import RoleCredentials, RoleTarget, epoch_now, mask
 from ssohelper.roles import credential_process as role_credentials
 from ssohelper.settings import ProcessOptions
@@ -63,7 +65,8 @@ class Chain:
 
 
 def is_chained(config: AwsConfig, name: str) -> bool:
-    return "role_arn" in config.profiles.get(name, {})
+    """Whether the profile (in the config file, where its hops are read) is a chained role."""
+    return registry.kind_of(Profile(name, config.profiles.get(name, {}))) is CHAINED_ROLE
 
 
 def resolve(config: AwsConfig, name: str) -> Chain:

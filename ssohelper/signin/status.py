@@ -1,4 +1,5 @@
-"""What ``ssohelper status`` reports: sign-ins, where their secrets are, cached role credentials.
+"""What ``ssohelper status`` reports: sign-ins, where their secrets are, cached role credentials,
+and how botocore resolves each profile (its kind, from ``kinds.registry``).
 
 One value, no secrets in it: the CLI renders it as text or JSON.
 """
@@ -13,6 +14,7 @@ from ssohelper import paths, times
 from ssohelper.cache import keyringstore, rolestore
 from ssohelper.cache.keyringstore import KeyringStore
 from ssohelper.errors import ConfigError
+from ssohelper.kinds.registry import ProfileKind
 from ssohelper.models import SsoSession, epoch_now
 from ssohelper.settings import load_process_settings
 from ssohelper.tokens.secrets_policy import UNSET
@@ -56,6 +58,7 @@ class StatusReport:
     role_store: str
     role_cache: str
     config_path: str
+    profiles: tuple[ProfileKind, ...] = ()
 
     def document(self) -> dict[str, Any]:
         """The JSON schema of ``status --output json`` (README: "JSON schemas"): RFC 3339 UTC
@@ -67,6 +70,7 @@ class StatusReport:
             "role_store": self.role_store,
             "role_cache": self.role_cache if self.role_store == "file" else None,
             "config_path": self.config_path,
+            "profiles": [item.document() for item in self.profiles],
         }
 
 
@@ -111,10 +115,11 @@ def _session_document(item: SessionStatus) -> dict[str, Any]:
 def status(
     sessions: Sequence[SsoSession],
     *,
+    profiles: Sequence[ProfileKind] = (),
     clock: Callable[[], float] = epoch_now,
     store: KeyringStore | None = UNSET,
 ) -> StatusReport:
-    """The state of ``sessions`` and of the caches, read without changing anything."""
+    """The state of ``sessions``, ``profiles`` and the caches, read without changing anything."""
     store = keyringstore.secure_keyring() if store is UNSET else store
     now = clock()
     cached = _cached_roles(store, now)
@@ -127,6 +132,7 @@ def status(
         role_store=settings.store,
         role_cache=paths.role_cache_dir() if settings.store == "file" else "OS keyring",
         config_path=paths.aws_config_file(),
+        profiles=tuple(profiles),
     )
 
 

@@ -1,0 +1,109 @@
+"""The ordered list of profile kinds, and the questions everyone else asks of it.
+
+Every module of ``ssohelper.kinds`` (this one aside) defines ``KINDS``; they are found here and
+ordered by botocore's provider chain (``kinds.PROVIDERS``), a fallback last among its
+provider's kinds. So a new kind is one module: it says which provider resolves it, and takes
+its place. Nothing else in ssohelper switches on style words or recognises profiles by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+from ssohelper import kinds
+from ssohelper.kinds import PROVIDERS, Kind, Profile
+
+DEFAULT_STYLE = "process"
+
+
+def _discover() -> tuple[Kind, ...]:
+    found: list[Kind] = []
+    for module in sorted(pkgutil.iter_modules(kinds.__path__), key=lambda m: m.name):
+        if module.name != "registry":
+            found.extend(importlib.import_module(f"{kinds.__name__}.{module.name}").KINDS)
+    unknown = [kind for kind in found if kind.provider not in PROVIDERS]
+    if unknown:
+        raise RuntimeError(f"kinds with a provider botocore does not have: {unknown}")
+    return tuple(sorted(found, key=lambda kind: (PROVIDERS.index(kind.provider), kind.fallback)))
+
+
+KINDS = _discover()
+# The writable styles, the default first, then in the list's order.
+STYLES = tuple(sorted((k.style for k in KINDS if k.style), key=lambda style: style != DEFAULT_STYLE))
+
+
+def matching(profile: Profile) -> list[Kind]:
+    """Every kind the profile has, in the order botocore tries them: the first one wins and
+    shadows the rest. A fallback counts only when no other kind of its provider matched."""
+    found: list[Kind] = []
+    for kind in KINDS:
+        if kind.fallback and any(other.provider == kind.provider for other in found):
+            continue
+        if kind.recognises(profile):
+            found.append(kind)
+    return found
+
+
+def kind_of(profile: Profile) -> Kind | None:
+    """The kind that gives the profile its credentials; None when no kind does."""
+    found = matching(profile)
+    return found[0] if found else None
+
+
+def sso_kind(profile: Profile) -> Kind | None:
+    """The first kind, in the list's order, through which the profile names an SSO role
+    (native, legacy, or ssohelper's credential_process); None when it names none."""
+    return next((kind for kind in KINDS if kind.names_sso_role and kind.recognises(profile)), None)
+
+
+def left_alone(profile: Profile) -> str | None:
+    """Why migrate-profiles must leave the profile alone: the first of its kinds that says so."""
+    return next((kind.left_alone for kind in matching(profile) if kind.left_alone), None)
+
+
+def by_style(style: str) -> Kind:
+    """The kind a ``--style`` word writes."""
+    for kind in KINDS:
+        if kind.style == style:
+            return kind
+    raise ValueError(f"style must be one of {STYLES}")
+
+
+def writers(command: str) -> tuple[Kind, ...]:
+    """The kinds ``command`` writes, in the list's order."""
+    return tuple(kind for kind in KINDS if command in kind.written_by)
+
+
+def styles_for(command: str) -> tuple[str, ...]:
+    """The ``--style`` words ``command`` writes, the default first."""
+    return tuple(style for style in STYLES if command in by_style(style).written_by)
+
+
+@dataclass(frozen=True)
+class ProfileKind:
+    """How botocore resolves one profile: the kind that wins, and the kinds it shadows."""
+
+    profile: str
+    kind: str | None  # None: no kind gives this profile credentials
+    label: str
+    resolves_through: str | None  # botocore's provider
+    shadowed: tuple[str, ...] = ()  # the profile's other kinds, never used while the first is there
+
+    def document(self) -> dict[str, object]:
+        return {
+            "profile": self.profile,
+            "kind": self.kind,
+            "resolves_through": self.resolves_through,
+            "shadowed": list(self.shadowed),
+        }
+
+
+def describe(profile: Profile) -> ProfileKind:
+    """The profile's kind, provider and shadowed kinds, for audit and status."""
+    found = matching(profile)
+    if not found:
+        return ProfileKind(profile.name, None, "no credentials", None)
+    first = found[0]
+    return ProfileKind(profile.name, first.name, first.label, first.provider, tuple(k.name for k in found[1:]))
