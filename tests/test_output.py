@@ -11,7 +11,7 @@ from helpers import ACCOUNT, ROLE, run_ssohelper, write_config
 from ssohelper import errors
 
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-STATUS_KEYS = {"sessions", "secure_keyring", "keyring_backend", "role_store", "role_cache", "config_path"}
+STATUS_KEYS = {"sessions", "secure_keyring", "keyring_backend", "role_store", "role_cache", "config_path", "profiles"}
 SESSION_KEYS = {
     "name",
     "start_url",
@@ -73,6 +73,8 @@ def test_status_json_schema(signed_in):
     (role,) = corp["roles"]
     assert set(role) == ROLE_KEYS and isinstance(role["seconds_left"], int) and RFC3339_UTC.match(role["expires_at"])
     assert (role["account_id"], role["role_name"], role["store"]) == (ACCOUNT, ROLE, "file")
+    assert all(set(item) == {"profile", "kind", "resolves_through", "shadowed"} for item in document["profiles"])
+    assert document["profiles"]
 
 
 def test_status_json_for_a_session_not_signed_in(cli, isolated_home):
