@@ -231,3 +231,45 @@ def test_audit_says_what_shadows_a_key(cli, isolated_home):
     assert {"profile": "legacy", "kind": "legacy-sso", "resolves_through": "sso", "shadowed": []} in document[
         "profiles"
     ]
+
+
+def test_the_providers_are_botocores_chain_for_a_profile():
+    from botocore.credentials import create_credential_resolver
+    from botocore.session import Session
+
+    methods = [provider.METHOD for provider in create_credential_resolver(Session()).providers]
+    assert tuple(methods[methods.index("env") + 1 : methods.index("config-file") + 1]) == kinds.PROVIDERS
+
+
+def claiming_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: dict, credentials: dict) -> str | None:
+    """The first provider of botocore's chain that takes the profile: it gives credentials, or
+    fails trying (a program that is not there, a session not configured, no token)."""
+    from botocore.credentials import create_credential_resolver
+    from botocore.session import Session
+
+    for name, values, header in (("config", config, "profile p"), ("credentials", credentials, "p")):
+        lines = [f"{key} = {value}" for key, value in (values or {}).items()]
+        (tmp_path / name).write_text("\n".join([f"[{header}]", *lines]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    for provider in create_credential_resolver(Session(profile="p")).providers:
+        if provider.METHOD not in kinds.PROVIDERS:
+            continue
+        try:
+            found = provider.load()
+        except Exception:  # it took the profile and failed: still the provider that resolves it
+            return provider.METHOD
+        if found is not None:
+            return provider.METHOD
+    return None
+
+
+# botocore would try to run a blank credential_process and fail; ssohelper counts it as none.
+DIFFERENTIAL = [case for case in CASES if case.id != "blank-process"]
+
+
+@pytest.mark.parametrize("config, credentials, expected", DIFFERENTIAL)
+def test_botocore_resolves_each_profile_through_its_kinds_provider(
+    tmp_path, monkeypatch, config, credentials, expected
+):
+    assert claiming_provider(tmp_path, monkeypatch, config, credentials) == expected[1]
