@@ -4,13 +4,15 @@ Every module of ``ssohelper.kinds`` (this one aside) defines ``KINDS``; they are
 ordered by botocore's provider chain (``kinds.PROVIDERS``), a fallback last among its
 provider's kinds. So a new kind is one module: it says which provider resolves it, and takes
 its place. Nothing else in ssohelper switches on style words or recognises profiles by hand.
+
+Light: a credential_process call whose config changed reads its profile through this list, so
+no dataclasses (they import inspect), no pkgutil, no typing.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from dataclasses import dataclass
+import os
 
 from ssohelper import kinds
 from ssohelper.kinds import PROVIDERS, Kind, Profile
@@ -18,11 +20,16 @@ from ssohelper.kinds import PROVIDERS, Kind, Profile
 DEFAULT_STYLE = "process"
 
 
+def _modules() -> list[str]:
+    """The kind modules: every module of the package but this one, by name."""
+    names = {entry[:-3] for folder in kinds.__path__ for entry in os.listdir(folder) if entry.endswith(".py")}
+    return sorted(names - {"__init__", "registry"})
+
+
 def _discover() -> tuple[Kind, ...]:
     found: list[Kind] = []
-    for module in sorted(pkgutil.iter_modules(kinds.__path__), key=lambda m: m.name):
-        if module.name != "registry":
-            found.extend(importlib.import_module(f"{kinds.__name__}.{module.name}").KINDS)
+    for name in _modules():
+        found.extend(importlib.import_module(f"{kinds.__name__}.{name}").KINDS)
     unknown = [kind for kind in found if kind.provider not in PROVIDERS]
     if unknown:
         raise RuntimeError(f"kinds with a provider botocore does not have: {unknown}")
@@ -81,15 +88,30 @@ def styles_for(command: str) -> tuple[str, ...]:
     return tuple(style for style in STYLES if command in by_style(style).written_by)
 
 
-@dataclass(frozen=True)
 class ProfileKind:
-    """How botocore resolves one profile: the kind that wins, and the kinds it shadows."""
+    """How botocore resolves one profile: the kind that wins, and the kinds it shadows.
 
-    profile: str
-    kind: str | None  # None: no kind gives this profile credentials
-    label: str
-    resolves_through: str | None  # botocore's provider
-    shadowed: tuple[str, ...] = ()  # the profile's other kinds, never used while the first is there
+    A value: a plain class with slots, set once (a dataclass would import inspect here)."""
+
+    __slots__ = ("kind", "label", "profile", "resolves_through", "shadowed")
+
+    def __init__(
+        self, profile: str, kind: str | None, label: str, resolves_through: str | None, shadowed: tuple[str, ...] = ()
+    ) -> None:
+        self.profile = profile
+        self.kind = kind  # None: no kind gives this profile credentials
+        self.label = label
+        self.resolves_through = resolves_through  # botocore's provider
+        self.shadowed = shadowed  # the profile's other kinds, never used while the first is there
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProfileKind) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, k) for k in self.__slots__))
+
+    def __repr__(self) -> str:
+        return "ProfileKind(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
     def document(self) -> dict[str, object]:
         return {
