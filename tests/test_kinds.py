@@ -273,3 +273,15 @@ def test_botocore_resolves_each_profile_through_its_kinds_provider(
     tmp_path, monkeypatch, config, credentials, expected
 ):
     assert claiming_provider(tmp_path, monkeypatch, config, credentials) == expected[1]
+
+
+def test_the_list_is_light_for_a_credential_process_whose_config_changed():
+    """Reading the list loads nothing but its own modules (no dataclasses, inspect, typing, pkgutil)."""
+    script = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from ssohelper.kinds import registry\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] != 'ssohelper'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
