@@ -14,6 +14,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any, Protocol
 
     from ssohelper.models import AccountRole
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
         """A profile's keys in one file: a section's dict, or a view of a lossless document."""
 
         def get(self, key: str, /) -> Any: ...
+
+        def keys(self) -> Iterable[str]: ...
 
 
 # botocore's credential providers for a profile, in the order it asks them (its METHOD names).
@@ -63,6 +66,11 @@ class Profile:
     def has(self, key: str) -> bool:
         return self.get(key) is not None
 
+    def keys(self) -> set[str]:
+        """Every key the profile has, in either file."""
+        found = set(self.config.keys()) if self.config is not None else set()
+        return found.union(self.credentials.keys()) if self.credentials is not None else found
+
 
 class Kind:
     """A kind of profile. Subclasses override ``recognises``, and writable kinds ``items``."""
@@ -70,6 +78,7 @@ class Kind:
     name = ""  # the word audit and status print ("sso-session", "login", ...)
     label = ""  # for people: "aws login (login_session)"
     provider = ""  # the botocore provider that resolves it: one of PROVIDERS
+    needs = ""  # the key without which a profile is not of this kind ("": no such key)
     keys: tuple[str, ...] = ()  # the config keys that make it
     left_alone = ""  # why migrate-profiles leaves a profile of this kind alone ("": it may move it)
     names_sso_role = False  # its profile names an SSO session and role that ssohelper signs in to
@@ -81,7 +90,7 @@ class Kind:
     replaces: tuple[str, ...] = ()  # keys removed when it is written: they would shadow it or linger
 
     def recognises(self, profile: Profile) -> bool:
-        return any(profile.has(key) for key in self.keys)
+        return bool(self.needs) and profile.has(self.needs)
 
     def items(self, command: str, sso_session: str, target: AccountRole) -> list[tuple[str, str]]:
         """The keys a profile of this kind gets, as migrate, populate and configure write it."""

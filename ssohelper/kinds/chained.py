@@ -11,6 +11,7 @@ class ChainedRole(Kind):
     name = "chained-role"
     label = "a chained role (role_arn)"
     provider = ASSUME_ROLE
+    needs = "role_arn"
     keys = ("role_arn", "source_profile", "credential_source", "role_session_name", "external_id")
     left_alone = "assumes a role (role_arn)"
 

@@ -10,6 +10,7 @@ class LegacySso(Kind):
     name = "legacy-sso"
     label = "legacy SSO (sso_start_url)"
     provider = SSO
+    needs = "sso_start_url"
     keys = SSO_KEYS
     left_alone = "already uses SSO"
     names_sso_role = True

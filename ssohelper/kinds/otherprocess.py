@@ -12,6 +12,7 @@ class OtherProcess(Kind):
     name = "other-process"
     label = "another program's credential_process"
     provider = PROCESS
+    needs = "credential_process"
     keys = ("credential_process",)
     left_alone = "uses credential_process"
     fallback = True

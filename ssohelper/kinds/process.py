@@ -100,6 +100,7 @@ class SsohelperProcess(Kind):
     name = "ssohelper-process"
     label = "ssohelper's credential_process"
     provider = PROCESS
+    needs = "credential_process"
     keys = ("credential_process",)
     left_alone = "uses credential_process"
     names_sso_role = True

@@ -39,16 +39,24 @@ def _discover() -> tuple[Kind, ...]:
 KINDS = _discover()
 # The writable styles, the default first, then in the list's order.
 STYLES = tuple(sorted((k.style for k in KINDS if k.style), key=lambda style: style != DEFAULT_STYLE))
+_LEFT_ALONE = tuple(kind for kind in KINDS if kind.left_alone)
+_NAMES_SSO_ROLE = tuple(kind for kind in KINDS if kind.names_sso_role)
+
+
+def _may_be(kind: Kind, present: set[str]) -> bool:
+    """A quick no: the profile lacks the key the kind needs (most kinds, for most profiles)."""
+    return not kind.needs or kind.needs in present
 
 
 def matching(profile: Profile) -> list[Kind]:
     """Every kind the profile has, in the order botocore tries them: the first one wins and
     shadows the rest. A fallback counts only when no other kind of its provider matched."""
     found: list[Kind] = []
+    present = profile.keys()
     for kind in KINDS:
         if kind.fallback and any(other.provider == kind.provider for other in found):
             continue
-        if kind.recognises(profile):
+        if _may_be(kind, present) and kind.recognises(profile):
             found.append(kind)
     return found
 
@@ -62,12 +70,15 @@ def kind_of(profile: Profile) -> Kind | None:
 def sso_kind(profile: Profile) -> Kind | None:
     """The first kind, in the list's order, through which the profile names an SSO role
     (native, legacy, or ssohelper's credential_process); None when it names none."""
-    return next((kind for kind in KINDS if kind.names_sso_role and kind.recognises(profile)), None)
+    present = profile.keys()
+    return next((k for k in _NAMES_SSO_ROLE if _may_be(k, present) and k.recognises(profile)), None)
 
 
 def left_alone(profile: Profile) -> str | None:
-    """Why migrate-profiles must leave the profile alone: the first of its kinds that says so."""
-    return next((kind.left_alone for kind in matching(profile) if kind.left_alone), None)
+    """Why migrate-profiles must leave the profile alone: the first of its kinds that says so.
+    (A fallback says what its provider's other kinds say, so it needs no special case here.)"""
+    present = profile.keys()
+    return next((k.left_alone for k in _LEFT_ALONE if _may_be(k, present) and k.recognises(profile)), None)
 
 
 def by_style(style: str) -> Kind:

@@ -29,6 +29,7 @@ class RolesAnywhere(Kind):
     name = "roles-anywhere"
     label = "IAM Roles Anywhere (aws_signing_helper)"
     provider = PROCESS
+    needs = "credential_process"
     keys = ("credential_process",)
     left_alone = "uses credential_process"
     style = "roles-anywhere"

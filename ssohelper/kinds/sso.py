@@ -14,6 +14,7 @@ class SsoSession(Kind):
     name = "sso-session"
     label = "native SSO (sso_session)"
     provider = SSO
+    needs = "sso_session"
     keys = SSO_KEYS
     left_alone = "already uses SSO"
     names_sso_role = True

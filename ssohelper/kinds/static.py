@@ -11,6 +11,7 @@ STATIC_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"
 
 
 class StaticKeys(Kind):
+    needs = "aws_access_key_id"
     keys = STATIC_KEYS
 
     def __init__(self, name: str, label: str, provider: str, in_credentials: bool) -> None:

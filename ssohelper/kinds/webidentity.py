@@ -10,6 +10,7 @@ class WebIdentity(Kind):
     name = "web-identity"
     label = "a web identity role (web_identity_token_file)"
     provider = WEB_IDENTITY
+    needs = "web_identity_token_file"
     keys = ("web_identity_token_file", "role_arn", "role_session_name")
     left_alone = "assumes a role with a web identity token (web_identity_token_file)"
 

@@ -99,15 +99,20 @@ def survey(config: IniFile, credentials: IniFile, only: Sequence[str] = (), mapp
 
 
 class SectionKeys:
-    """One section of a lossless document, as the kinds read a profile's keys."""
+    """One section of a lossless document, as the kinds read a profile's keys (the kinds ask
+    for about a dozen keys a profile lacks: its few keys are listed once)."""
 
-    __slots__ = ("doc", "header")
+    __slots__ = ("doc", "header", "present")
 
     def __init__(self, doc: IniFile, header: str | None) -> None:
         self.doc, self.header = doc, header
+        self.present = doc.keys(header) if header is not None else []
 
     def get(self, key: str) -> str | None:
-        return self.doc.get(self.header, key) if self.header is not None else None
+        return self.doc.get(self.header, key) if key in self.present and self.header is not None else None
+
+    def keys(self) -> list[str]:
+        return self.present
 
 
 def _reader(config: IniFile, header: str | None, credentials: IniFile, name: str):  # type: ignore[no-untyped-def]
