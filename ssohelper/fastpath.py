@@ -19,7 +19,7 @@ def serve_cached(argv: list[str]) -> int | None:
     If the entry is still missing, the lock stays held for the slow path in this process.
     """
     from ssohelper import target
-    from ssohelper.kinds.process import parse
+    from ssohelper.settings import parse
 
     options = parse(argv)
     if options is None:

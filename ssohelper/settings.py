@@ -260,8 +260,53 @@ class ProcessOptions:
         return LOGIN_WAIT if self.auto_login else min(self.lock_timeout, PROCESS_BUDGET)
 
 
+# The credential-process options (its flags, and the command line botocore runs for a
+# ``credential_process`` profile): long name -> short alias. The click command declares the
+# same set (a test compares them).
+VALUE_OPTIONS = {
+    "--profile": "-p",
+    "--sso-session": "-s",
+    "--start-url": None,
+    "--sso-region": None,
+    "--account-id": None,
+    "--role-name": None,
+    "--store": None,
+    "--min-ttl": None,
+    "--lock-timeout": None,
+}
+FLAGS = ("--auto-login", "--debug")
+_SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
+
+
+def parse(argv: list[str]) -> dict[str, str] | None:
+    """The options of a plain credential-process command line; None for anything else (help, typos).
+
+    Accepts what click accepts for these options: ``--opt value``, ``--opt=value``, ``-p value``
+    and ``-pvalue``. A flag's presence is recorded with an empty value.
+    """
+    options: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        if arg in FLAGS:
+            options[arg] = ""
+            continue
+        if arg[:2] in _SHORT:
+            key, value, inline = _SHORT[arg[:2]], arg[2:], len(arg) > 2
+        else:
+            key, eq, value = arg.partition("=")
+            inline = bool(eq)
+            if key not in VALUE_OPTIONS:
+                return None
+        if not inline:
+            value = next(args, "")
+        if not value:
+            return None
+        options[key] = value
+    return options
+
+
 def process_options(options: dict[str, str]) -> ProcessOptions:
-    """Merge credential-process options (as ``kinds.process.parse`` gives them) over the settings file."""
+    """Merge credential-process options (as ``parse`` gives them) over the settings file."""
     store = resolve("store", "--store", options.get("--store")).value
     min_ttl = resolve("min_ttl", "--min-ttl", options.get("--min-ttl")).value
     lock_timeout = resolve("lock_timeout", "--lock-timeout", options.get("--lock-timeout")).value

@@ -1,7 +1,7 @@
 """Which cached role a credential-process call means: one rule for the fast and the slow path.
 
 Stdlib only, and light: the cache hit in ``fastpath`` parses its arguments with
-``kinds.process.parse`` and resolves them with ``resolve``; the click command resolves the same
+``settings.parse`` and resolves them with ``resolve``; the click command resolves the same
 options with the same ``resolve``. Both raise the same errors, so the two paths cannot drift apart.
 
 A profile or a named session needs the AWS config file. Parsing it costs time in proportion

@@ -8,12 +8,11 @@ import time
 import pytest
 from helpers import ACCOUNT, ROLE, write_config
 
-from ssohelper import errors, fastpath, target
+from ssohelper import errors, fastpath, settings, target
 from ssohelper.cache import rolestore
 from ssohelper.cache.memo import memo_path
 from ssohelper.cli.process import credential_process
 from ssohelper.ini import profiles
-from ssohelper.kinds import process
 from ssohelper.models import RoleCredentials, SsoSession, Token
 from ssohelper.tokens import tokencache
 
@@ -95,7 +94,7 @@ def test_fast_and_slow_paths_agree(warm, cli, capsys, argv, expected):
 
 def test_the_fast_path_knows_exactly_the_commands_options():
     declared = {opt for param in credential_process.params for opt in param.opts + param.secondary_opts}
-    known = set(process.VALUE_OPTIONS) | {s for s in process.VALUE_OPTIONS.values() if s} | set(process.FLAGS)
+    known = set(settings.VALUE_OPTIONS) | {s for s in settings.VALUE_OPTIONS.values() if s} | set(settings.FLAGS)
     assert declared == known
 
 
@@ -160,7 +159,7 @@ def test_a_tampered_memo_is_ignored(warm):
     ],
 )
 def test_argument_lists_parse_or_are_left_to_click(argv, expected):
-    assert process.parse(argv) == expected
+    assert settings.parse(argv) == expected
 
 
 @pytest.mark.parametrize("name", ["corp", None])

@@ -4,14 +4,14 @@ Stdlib only, and light: the credential_process cache hit (``ssohelper.target``, 
 ``ssohelper.fastpath``) resolves its options with these rules before anything heavy loads, and
 ``ini.awsconfig`` builds the full config model on the same rules, so the two cannot drift apart.
 Which kind a profile is (native SSO, legacy SSO, ssohelper's credential_process) is the
-ordered list's answer (``ssohelper.kinds.registry``), asked only when the config is read.
+ordered list's answer (``ssohelper.kinds.registry``), asked only when the config is read (so
+a cache hit loads none of the kinds).
 """
 
 from __future__ import annotations
 
 from ssohelper import paths
 from ssohelper.errors import ConfigError, UsageError
-from ssohelper.kinds import Profile
 
 _TARGET_OPTIONS = ("--sso-session", "--start-url", "--sso-region", "--account-id", "--role-name")
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
@@ -94,7 +94,7 @@ def check_account_id(account: str) -> None:
 def profile_session(name: str, values: dict, sessions: dict[str, dict], config_path: str) -> RoleRef:
     """A native SSO profile's session: ``sso_session`` (even an empty one wins, as in botocore), or
     the legacy ``sso_start_url`` with ``sso_region``. Account and role are left empty."""
-    from ssohelper.kinds import registry
+    from ssohelper.kinds import Profile, registry
     from ssohelper.kinds.legacysso import LEGACY_SSO
     from ssohelper.kinds.sso import SSO_SESSION
 
@@ -204,7 +204,7 @@ def _from_profile(
 def process_options(values: dict) -> dict[str, str] | None:
     """A profile's credential_process options when it runs ssohelper and botocore would use it
     (the kinds' order: botocore's SSO provider comes first, so ``sso_*`` keys shadow it)."""
-    from ssohelper.kinds import registry
+    from ssohelper.kinds import Profile, registry
     from ssohelper.kinds.process import SSOHELPER_PROCESS
 
     profile = Profile("", values)

@@ -6,8 +6,8 @@ config keys, say how ssohelper writes them (the writable ``style`` words) and wh
 botocore's credential providers resolves them. ``registry`` finds the modules and orders their
 kinds by botocore's provider chain, so adding a kind is adding one module.
 
-Stdlib only, and light: the credential_process cache hit imports this package (for
-``process``, whose option grammar it reads its arguments with), so no dataclasses, no typing.
+Stdlib only, and light: a credential_process call whose config changed reads its profile
+through these kinds (a cache hit loads none of them), so no dataclasses, no typing.
 """
 
 from __future__ import annotations

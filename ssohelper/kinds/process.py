@@ -1,8 +1,8 @@
 """ssohelper's own credential_process: ``ssohelper credential-process --sso-session S ...``.
 
 The kind that ``--style process`` writes (the default). Its line is read with
-credential-process's own option grammar (``parse``), which the cache hit in ``fastpath`` reads
-its arguments with too, so the two cannot differ. Stdlib only, and light: it is on that path.
+credential-process's own option grammar (``settings.parse``), which the cache hit in
+``fastpath`` reads its arguments with too, so the two cannot differ.
 """
 
 from __future__ import annotations
@@ -10,53 +10,11 @@ from __future__ import annotations
 import os
 
 from ssohelper.kinds import PROCESS, SSO_KEYS, Kind, Profile, quote
+from ssohelper.settings import parse
 
 TYPE_CHECKING = False  # importing typing costs ~3 ms on the hot path
 if TYPE_CHECKING:
     from ssohelper.models import AccountRole
-
-# The credential-process options: long name -> short alias. The click command declares the
-# same set (a test compares them).
-VALUE_OPTIONS = {
-    "--profile": "-p",
-    "--sso-session": "-s",
-    "--start-url": None,
-    "--sso-region": None,
-    "--account-id": None,
-    "--role-name": None,
-    "--store": None,
-    "--min-ttl": None,
-    "--lock-timeout": None,
-}
-FLAGS = ("--auto-login", "--debug")
-_SHORT = {short: long for long, short in VALUE_OPTIONS.items() if short}
-
-
-def parse(argv: list[str]) -> dict[str, str] | None:
-    """The options of a plain credential-process command line; None for anything else (help, typos).
-
-    Accepts what click accepts for these options: ``--opt value``, ``--opt=value``, ``-p value``
-    and ``-pvalue``. A flag's presence is recorded with an empty value.
-    """
-    options: dict[str, str] = {}
-    args = iter(argv)
-    for arg in args:
-        if arg in FLAGS:
-            options[arg] = ""
-            continue
-        if arg[:2] in _SHORT:
-            key, value, inline = _SHORT[arg[:2]], arg[2:], len(arg) > 2
-        else:
-            key, eq, value = arg.partition("=")
-            inline = bool(eq)
-            if key not in VALUE_OPTIONS:
-                return None
-        if not inline:
-            value = next(args, "")
-        if not value:
-            return None
-        options[key] = value
-    return options
 
 
 def ssohelper_process_options(command: str) -> dict[str, str] | None:
