@@ -186,10 +186,8 @@ def test_a_cache_hit_imports_no_botocore_keyring_or_click(signed_in, args):
         "from ssohelper.__main__ import main\n"
         "code = main()\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'keyring', 'click')\n"
-        "               or m in ('dataclasses', 'typing', 'datetime', 'ssohelper.models', 'ssohelper.ini.awsconfig')
-"
-        "               or m.startswith('ssohelper.kinds'))
-"
+        "               or m in ('dataclasses', 'typing', 'datetime', 'ssohelper.models', 'ssohelper.ini.awsconfig')\n"
+        "               or m.startswith('ssohelper.kinds'))\n"
         "print(code, heavy, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
