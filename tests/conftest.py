@@ -16,49 +16,21 @@ import pytest
 from helpers import CHAINED, REPO, Result, free_port, require, write_config
 from hypothesis import settings
 
-from ssohelper.emulator import Emulator
+from ssohelper.testing import isolate, running_emulator
 
 # Tests never assert wall-clock times: hypothesis's per-example deadline fails on a loaded machine.
 settings.register_profile("ssohelper", deadline=None)
 settings.load_profile("ssohelper")
 
-_CLEARED = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SSO",
-    "AWS_ENDPOINT_URL_SSO_OIDC",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_ENDPOINT_URL_IAM",
-    "XDG_RUNTIME_DIR",
-    "DISPLAY",
-    "WAYLAND_DISPLAY",
-    "AWS_CA_BUNDLE",
-    "AWS_RETRY_MODE",
-    "AWS_MAX_ATTEMPTS",
-    "SSOHELPER_DEBUG",
-)
+_CLEARED = ("DISPLAY", "WAYLAND_DISPLAY", "SSOHELPER_DEBUG")  # every AWS_* variable goes too: testing.isolate
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
+    """The test kit's isolation (ssohelper.testing: HOME, XDG_*, AWS_*), no display, no keyring."""
+    home = isolate(monkeypatch, tmp_path / "home")
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("USERPROFILE", str(home))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     if "keyring.core" in sys.modules:  # keyring caches its backend per process: re-read the variable
         sys.modules["keyring.core"].init_backend()
@@ -104,10 +76,9 @@ def http_browser(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch):
-    """The bundled emulator on a free loopback port, approving on the first poll, no waiting."""
-    with Emulator(approve_after_polls=1, interval=0) as emu:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", emu.url)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", emu.url)
+    """The bundled emulator on a free loopback port, approving on the first poll, no waiting (the
+    test kit's, without its profile: these tests write their own config)."""
+    with running_emulator(monkeypatch) as emu:
         yield emu
 
 

@@ -1,15 +1,18 @@
 """The README's code map is the rule, and every import of ssohelper/ obeys it.
 
 Each row of the map's table may import only the rows below it. Every import counts: at the top
-of a module, inside a function (lazy), or under ``if TYPE_CHECKING:``. No cycle between
+of a module, inside a function (lazy), under ``if TYPE_CHECKING:``, or made at run time by
+``importlib.import_module`` or ``__import__`` (whose name must then be a literal, so that it can be
+checked; ``package``, ``fromlist`` and ``level`` are followed). No cycle between
 packages or modules; only the rows that name a package outside the standard library may import
-it (so only cli imports click); nothing but the entry point imports cli, and the emulator
-imports nothing of the product.
+it (so only cli imports click); nothing but the entry point imports cli, nothing imports the
+pytest plugin (testing), and the emulator imports nothing of the product.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import shutil
 import sys
@@ -20,6 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "ssohelper"
+KIT = "testing"  # the pytest plugin: on the map, but nothing of the product may import it
 
 
 @dataclass(frozen=True)
@@ -70,26 +74,83 @@ def imports(root: Path) -> list[Import]:
     for path in sorted(root.rglob("*.py")):
         module = module_name(root, path)
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        for node in _import_nodes(path.read_text(encoding="utf-8"), path.name):
             for name in _names(root, package, node):
                 if name.split(".")[0] != "__future__":
                     found.append(Import(module, name, node.lineno))
     return found
 
 
+@functools.cache
+def _import_nodes(text: str, filename: str) -> tuple[ast.Import | ast.ImportFrom | ast.Call, ...]:
+    """The statements and calls in ``text`` that may import (parsed once per text: the plants reuse it)."""
+    kinds = (ast.Import, ast.ImportFrom, ast.Call)
+    return tuple(node for node in ast.walk(ast.parse(text, filename)) if isinstance(node, kinds))
+
+
 def _names(root: Path, package: str, node: ast.AST) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
+    if isinstance(node, ast.Call):
+        return _dynamic(root, package, node)
     if not isinstance(node, ast.ImportFrom):
         return []
-    base = node.module or ""
-    if node.level:
-        parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-        base = ".".join([*parts, *([node.module] if node.module else [])])
+    return _from(root, _absolute(package, node.module or "", node.level), [alias.name for alias in node.names])
+
+
+def _absolute(package: str, name: str, level: int) -> str:
+    """``name`` as written ``level`` dots below ``package``, made absolute."""
+    if not level:
+        return name
+    parts = package.split(".")[: len(package.split(".")) - level + 1]
+    return ".".join([*parts, *([name] if name else [])])
+
+
+def _from(root: Path, base: str, names: list[str]) -> list[str]:
     if base.split(".")[0] != PACKAGE:
         return [base]
     # ``from ssohelper.ini import profiles`` imports a module; ``from ssohelper.ini.read import X`` a name
-    return [f"{base}.{alias.name}" if is_module(root, f"{base}.{alias.name}") else base for alias in node.names]
+    return [f"{base}.{name}" if is_module(root, f"{base}.{name}") else base for name in names]
+
+
+DYNAMIC = {"import_module", "__import__"}  # importlib.import_module(name, package); __import__(name, ..., level)
+COMPUTED = "<a name computed at run time>"
+_UNREADABLE = object()
+
+
+def _dynamic(root: Path, package: str, call: ast.Call) -> list[str]:
+    """What ``importlib.import_module(...)`` or ``__import__(...)`` imports: its literal name made
+    absolute, or COMPUTED when it is not written as a literal (the map cannot be checked then)."""
+    func = call.func
+    called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if called not in DYNAMIC or not call.args:
+        return []
+    keywords = {keyword.arg: keyword.value for keyword in call.keywords}
+
+    def argument(position: int, name: str) -> object:
+        node = call.args[position] if len(call.args) > position else keywords.get(name)
+        return _literal(node) if node is not None else None
+
+    name = argument(0, "name")
+    if not isinstance(name, str):
+        return [COMPUTED]
+    if called == "import_module":
+        level, anchor = len(name) - len(name.lstrip(".")), argument(1, "package")
+        if level and not isinstance(anchor, str):
+            return [COMPUTED]
+        return [_absolute(str(anchor), name[level:], level)]
+    level, fromlist = argument(4, "level") or 0, argument(3, "fromlist")
+    if not isinstance(level, int) or not (fromlist is None or isinstance(fromlist, (list, tuple))):
+        return [COMPUTED]
+    base = _absolute(package, name, level)
+    return _from(root, base, [str(item) for item in fromlist]) if fromlist else [base]
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return _UNREADABLE
 
 
 def unit(dotted: str) -> str:
@@ -142,6 +203,9 @@ def problems(root: Path, rows: list[Row]) -> list[str]:
         if source not in layer:
             found.append(f"{item.module} is not on the code map")
             continue
+        if item.target == COMPUTED:
+            found.append(f"{where}: a dynamic import must name its module as a literal, or the map cannot be checked")
+            continue
         top = item.target.split(".")[0]
         if top != PACKAGE:
             if top not in sys.stdlib_module_names and top not in allowed[source]:
@@ -159,6 +223,8 @@ def problems(root: Path, rows: list[Row]) -> list[str]:
             found.append(f"{where}, which is not on the code map")
         elif layer[target] <= layer[source]:
             found.append(f"{where}: {source} may import only the rows below it on the code map")
+        elif target == KIT:
+            found.append(f"{where}: only pytest loads {PACKAGE}.{KIT} (it imports pytest, no dependency of ours)")
     found += [f"import cycle between packages: {' <-> '.join(c)}" for c in cycles(units)]
     found += [f"import cycle between modules: {' <-> '.join(c)}" for c in cycles(modules)]
     return found
@@ -182,6 +248,7 @@ def test_the_maps_fixed_rules_hold():
     layer = {name: depth for depth, row in enumerate(ROWS) for name in row.units}
     assert layer["__main__"] == 0 and layer["cli"] == 1, "only the entry point may import cli"
     assert [row.units for row in ROWS if "click" in row.third_party] == [("cli",)]
+    assert [row.units for row in ROWS if "pytest" in row.third_party] == [("testing",)], "pytest loads the kit"
     on_the_hit = ("__main__", "fastpath", "target", "ini", "kinds", "models", "settings", "errors", "paths")
     for stdlib_only in (*on_the_hit, "emulator"):
         assert not ROWS[layer[stdlib_only]].third_party, f"{stdlib_only} is on the cache hit's path: stdlib only"
@@ -198,10 +265,43 @@ PLANTS = {
     ),
     "a cycle between modules": ("ini/read.py", "def planted():\n    from ssohelper.ini import awsconfig\n", "cycle"),
     "click outside cli": ("signin/status.py", "import click\n", "click"),
-    "an import of cli": ("roles/portal.py", "def planted():\n    from ssohelper.cli import app\n", "ssohelper.cli.app"),
+    "an import of cli": ("roles/chain.py", "def planted():\n    from ssohelper.cli import app\n", "ssohelper.cli.app"),
     "a package in a stdlib-only module": ("paths.py", "def planted():\n    import botocore\n", "botocore"),
     "the emulator importing the product": ("emulator/state.py", "from ssohelper import errors\n", "emulator"),
     "a relative import up the map": ("ini/lines.py", "from ..aws import clients\n", "ssohelper.aws.clients"),
+    "importlib.import_module of cli": (
+        "signin/login.py",
+        'import importlib\n\ndef planted():\n    return importlib.import_module("ssohelper.cli.app")\n',
+        "ssohelper.cli.app",
+    ),
+    "a relative import_module up the map": (
+        "ini/lines.py",
+        "from importlib import import_module\n\n"
+        'def planted():\n    return import_module("..aws.clients", "ssohelper.ini")\n',
+        "ssohelper.aws.clients",
+    ),
+    "__import__ up the map": ("models.py", 'def planted():\n    __import__("ssohelper.signin.login")\n', "models"),
+    "__import__ with a fromlist and a level": (
+        "cache/memo.py",
+        'def planted():\n    return __import__("aws", globals(), locals(), ["clients"], 2)\n',
+        "ssohelper.aws.clients",
+    ),
+    "a dynamic import of a package in a stdlib-only module": (
+        "paths.py",
+        'import importlib\n\ndef planted():\n    return importlib.import_module("botocore")\n',
+        "botocore",
+    ),
+    "the emulator importing the product at run time": (
+        "emulator/state.py",
+        'def planted():\n    return __import__("ssohelper.errors")\n',
+        "emulator",
+    ),
+    "the product importing the test kit": ("cli/app.py", "def planted():\n    from .. import testing\n", "pytest"),
+    "a dynamic import of a computed name": (
+        "errors.py",
+        "import importlib\n\ndef planted(name):\n    return importlib.import_module(name)\n",
+        "must name its module as a literal",
+    ),
 }
 
 
@@ -215,6 +315,34 @@ def test_a_planted_import_is_reported(tmp_path, plant):
         planted.write("\n" + code)
     found = problems(root, ROWS)
     assert found and any(expected in problem for problem in found), found
+
+
+def test_dynamic_imports_count_as_imports_at_their_line(tmp_path):
+    root = tmp_path / PACKAGE
+    (root / "ini").mkdir(parents=True)
+    (root / "ini" / "__init__.py").write_text("")
+    (root / "ini" / "profiles.py").write_text("")
+    (root / "ini" / "read.py").write_text(
+        "import importlib\n"
+        "def f(name):\n"
+        '    importlib.import_module("json")\n'
+        '    importlib.import_module(".profiles", package="ssohelper.ini")\n'
+        '    __import__("ssohelper.ini", fromlist=["profiles", "X"])\n'
+        '    __import__("profiles", globals(), None, ("Profile",), 1)\n'
+        "    importlib.import_module(name)\n"
+        '    __import__("os", fromlist=name)\n'
+    )
+    found = [(item.line, item.target) for item in imports(root) if item.module == "ssohelper.ini.read"]
+    assert found == [
+        (1, "importlib"),
+        (3, "json"),
+        (4, "ssohelper.ini.profiles"),
+        (5, "ssohelper.ini.profiles"),
+        (5, "ssohelper.ini"),
+        (6, "ssohelper.ini.profiles"),
+        (7, COMPUTED),
+        (8, COMPUTED),
+    ]
 
 
 def test_a_cycle_between_packages_is_reported_even_where_the_map_would_allow_it():
