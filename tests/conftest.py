@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,19 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # the installed console script comes first on PATH, as in an activated venv
     monkeypatch.setenv("PATH", os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
     return home
+
+
+@pytest.fixture
+def runner_ignores_sigint() -> Iterator[None]:
+    """SIGINT ignored in this process for the test, as in a runner started as a background job
+    (``cmd &`` in a non-interactive shell), where an ignored SIGINT stays ignored in every child.
+    Every test that interrupts a child (or itself) with SIGINT asks for it, so the suite shows on
+    each run that it stands there too (tests/test_test_dependencies.py checks that they ask)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

@@ -557,7 +557,7 @@ def test_lifecycle() -> None:
         urllib.request.urlopen(f"{url}/_emulator/state", timeout=2)
 
 
-def test_module_entry_point(tmp_path: Path) -> None:
+def test_module_entry_point(tmp_path: Path, runner_ignores_sigint: None) -> None:
     accounts = tmp_path / "accounts.json"
     accounts.write_text(json.dumps({"123456789012": {"name": "x", "email": "x@example.com", "roles": ["R"]}}))
     env = {

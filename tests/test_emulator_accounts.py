@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import boto3
-from helpers import REPO
+from helpers import REPO, popen_interruptible
 
 
 def sign_in_and_get(url: str, accounts: dict[str, str]) -> dict[str, dict]:
@@ -47,13 +47,13 @@ def caller_account(moto_url: str, creds: dict) -> str:
     return str(sts.get_caller_identity()["Account"])
 
 
-def test_the_command_line_flag_ties_credentials_to_each_account(moto_url, tmp_path):
+def test_the_command_line_flag_ties_credentials_to_each_account(moto_url, tmp_path, runner_ignores_sigint):
     accounts = {"314159265358": "Audit", "271828182845": "Admin"}
     fixture = tmp_path / "accounts.json"
     fixture.write_text(json.dumps({a: {"name": a, "roles": [r]} for a, r in accounts.items()}))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, "-m", "ssohelper.emulator", "--sts-endpoint", moto_url, "--accounts", str(fixture)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = popen_interruptible(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = process.stdout.readline() if process.stdout else ""
         match = re.fullmatch(r"ssohelper emulator listening on (http://127\.0\.0\.1:\d+)\n", line)

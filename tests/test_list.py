@@ -172,7 +172,7 @@ def test_on_a_terminal_a_slow_listing_shows_progress_on_stderr(signed_in):
     assert json.loads(stdout) == expected_rows()  # stdout stays clean
 
 
-def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in):
+def test_ctrl_c_during_a_listing_does_not_wait_for_the_running_calls(signed_in, runner_ignores_sigint):
     import os
     import signal
     import threading

@@ -338,7 +338,9 @@ def run_on_terminal(args: list[str], until: str, timeout: float = 30) -> tuple[s
     return process, seen.decode(errors="replace"), leader
 
 
-def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(config, emulator, isolated_home):
+def test_on_a_terminal_it_shows_the_time_left_and_ctrl_c_exits_130(
+    config, emulator, isolated_home, runner_ignores_sigint
+):
     import signal
 
     emulator.configure(approve_after_polls=None, interval=1)

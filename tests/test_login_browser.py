@@ -173,7 +173,9 @@ def test_no_browser_prints_the_url_and_still_waits_on_the_listener(config, emula
     assert "Waiting for approval in the browser" not in rest
 
 
-def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(config, emulator, http_browser, isolated_home):
+def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(
+    config, emulator, http_browser, isolated_home, runner_ignores_sigint
+):
     emulator.configure(approve_after_polls=None)  # the approval page waits for a click that never comes
     process, url = start_login("--no-browser")
     port = urlsplit(parse_qs(urlsplit(url).query)["redirect_uri"][0]).port

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from helpers import popen_interruptible, require
+from helpers import REPO, popen_interruptible, require
 
 
 @pytest.mark.parametrize("ci", ["true", "1", "True"])
@@ -57,3 +59,23 @@ def test_a_child_started_while_sigint_is_ignored_still_takes_ctrl_c():
     assert plain.stdout.strip() == "False"  # an ignored signal stays ignored across exec
     assert out.strip() == "True"
     assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_every_test_that_sends_sigint_runs_with_it_ignored_in_the_runner():
+    """A test that interrupts a child or itself with SIGINT asks for runner_ignores_sigint, so that
+    each run shows it passes in a runner started as a background job (SIGINT ignored)."""
+    missing, found = [], 0
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        if path.name == Path(__file__).name:  # this file's tests ignore SIGINT themselves
+            continue
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            if "SIGINT" in (ast.get_source_segment(text, node) or "") + "".join(
+                ast.get_source_segment(text, d) or "" for d in node.decorator_list
+            ):
+                found += 1
+                if "runner_ignores_sigint" not in [arg.arg for arg in node.args.args]:
+                    missing.append(f"{path.name}::{node.name}")
+    assert found >= 7 and missing == [], missing
