@@ -277,6 +277,79 @@ def kill_writers(entry: str, old: str, new: str, rounds: int, seed: int) -> dict
 KILL_WRITERS = "import json, sys; import helpers; print(json.dumps(helpers.kill_writers(*sys.argv[1:4], 200, 9)))"
 
 
+def kill_refreshes(token_file: str, argv: list[str], rounds: int, seed: int) -> dict[str, int]:
+    """Run the CLI (``argv``) with the cached access token expired, so that it refreshes and
+    rewrites ``token_file``, and kill -9 it at a random instant, ``rounds`` times; count the
+    runs that left the old token and the new one, and the files that were torn or changed shape.
+
+    Each run is a child forked from this interpreter once ssohelper and botocore are imported: as
+    ``ssohelper ...`` in a process of its own, without the interpreter's start, in which a kill
+    lands before any file is touched. botocore's data loader (the JSON service models, which a
+    run would otherwise parse anew: most of its time, none of it near the token file) is warmed
+    here and shared by the children. Run it in a fresh single-threaded interpreter (``python
+    -c``): the parent never runs the CLI itself (its listings start threads), only the children do.
+    """
+    import json
+    import random
+    import time
+
+    import botocore.session
+
+    from ssohelper.cli.app import run
+
+    loader = botocore.session.get_session().get_component("data_loader")
+    fresh_session = botocore.session.get_session
+
+    def sharing_the_loader(env_vars: Any = None) -> Any:
+        session = fresh_session(env_vars)
+        session.register_component("data_loader", loader)
+        return session
+
+    botocore.session.get_session = sharing_the_loader
+    for service in ("sso-oidc", "sso"):  # no call, no thread: the models and the endpoint rules
+        sharing_the_loader().create_client(service, region_name="us-east-1")
+
+    def start() -> tuple[int, dict]:
+        raw = json.loads(Path(token_file).read_text())
+        raw["expiresAt"] = "2000-01-01T00:00:00Z"  # expired here: the next use refreshes
+        Path(token_file + ".test-tmp").write_text(json.dumps(raw))
+        os.replace(token_file + ".test-tmp", token_file)
+        pid = os.fork()
+        if pid == 0:  # the CLI: never returns
+            try:
+                quiet = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(quiet, 1)
+                os.dup2(quiet, 2)
+                os._exit(run(argv))
+            finally:
+                os._exit(70)
+        return pid, raw
+
+    pid, _ = start()
+    began = time.monotonic()
+    _, status = os.waitpid(pid, 0)
+    full = time.monotonic() - began
+    rng, seen = random.Random(seed), {"old": 0, "new": 0, "torn": 0, "reshaped": 0, "first_exit": status}
+    for _ in range(rounds):
+        pid, before = start()
+        time.sleep(rng.uniform(0, full))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        try:
+            after = json.loads(Path(token_file).read_text())
+        except ValueError:
+            seen["torn"] += 1
+            continue
+        seen["reshaped"] += set(after) != set(before)
+        seen["old" if after["accessToken"] == before["accessToken"] else "new"] += 1
+    return seen
+
+
+KILL_REFRESHES = (
+    "import json, sys; import helpers; print(json.dumps(helpers.kill_refreshes(sys.argv[1], sys.argv[2:], 50, 9)))"
+)
+
+
 def converse(args: list[str], script: list[tuple[bytes, bytes]], timeout: float = 60) -> bytes:
     """Run ssohelper on a pseudo-terminal, answer each prompt as it appears, and require exit 0.
 
