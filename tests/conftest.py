@@ -19,6 +19,7 @@ from helpers import CHAINED, REPO, Result, free_port, require, write_config
 from hypothesis import settings
 
 from ssohelper.testing import isolate, running_emulator
+from ssohelper.testing import sso_emulator as sso_emulator  # also where the plugin is not (re)installed yet
 
 # Tests never assert wall-clock times: hypothesis's per-example deadline fails on a loaded machine.
 settings.register_profile("ssohelper", deadline=None)

@@ -63,19 +63,20 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def is_module(root: Path, dotted: str) -> bool:
-    base = root.parent.joinpath(*dotted.split("."))
-    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+def modules_in(root: Path) -> frozenset[str]:
+    """The dotted name of every module and package under ``root``."""
+    return frozenset(module_name(root, path) for path in root.rglob("*.py"))
 
 
 def imports(root: Path) -> list[Import]:
     """Every import in every module under ``root``, wherever it stands in the module."""
     found = []
+    known = modules_in(root)
     for path in sorted(root.rglob("*.py")):
         module = module_name(root, path)
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         for node in _import_nodes(path.read_text(encoding="utf-8"), path.name):
-            for name in _names(root, package, node):
+            for name in _names(known, package, node):
                 if name.split(".")[0] != "__future__":
                     found.append(Import(module, name, node.lineno))
     return found
@@ -88,14 +89,14 @@ def _import_nodes(text: str, filename: str) -> tuple[ast.Import | ast.ImportFrom
     return tuple(node for node in ast.walk(ast.parse(text, filename)) if isinstance(node, kinds))
 
 
-def _names(root: Path, package: str, node: ast.AST) -> list[str]:
+def _names(known: frozenset[str], package: str, node: ast.AST) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     if isinstance(node, ast.Call):
-        return _dynamic(root, package, node)
+        return _dynamic(known, package, node)
     if not isinstance(node, ast.ImportFrom):
         return []
-    return _from(root, _absolute(package, node.module or "", node.level), [alias.name for alias in node.names])
+    return _from(known, _absolute(package, node.module or "", node.level), [alias.name for alias in node.names])
 
 
 def _absolute(package: str, name: str, level: int) -> str:
@@ -106,11 +107,11 @@ def _absolute(package: str, name: str, level: int) -> str:
     return ".".join([*parts, *([name] if name else [])])
 
 
-def _from(root: Path, base: str, names: list[str]) -> list[str]:
+def _from(known: frozenset[str], base: str, names: list[str]) -> list[str]:
     if base.split(".")[0] != PACKAGE:
         return [base]
     # ``from ssohelper.ini import profiles`` imports a module; ``from ssohelper.ini.read import X`` a name
-    return [f"{base}.{name}" if is_module(root, f"{base}.{name}") else base for name in names]
+    return [f"{base}.{name}" if f"{base}.{name}" in known else base for name in names]
 
 
 DYNAMIC = {"import_module", "__import__"}  # importlib.import_module(name, package); __import__(name, ..., level)
@@ -118,7 +119,7 @@ COMPUTED = "<a name computed at run time>"
 _UNREADABLE = object()
 
 
-def _dynamic(root: Path, package: str, call: ast.Call) -> list[str]:
+def _dynamic(known: frozenset[str], package: str, call: ast.Call) -> list[str]:
     """What ``importlib.import_module(...)`` or ``__import__(...)`` imports: its literal name made
     absolute, or COMPUTED when it is not written as a literal (the map cannot be checked then)."""
     func = call.func
@@ -143,7 +144,7 @@ def _dynamic(root: Path, package: str, call: ast.Call) -> list[str]:
     if not isinstance(level, int) or not (fromlist is None or isinstance(fromlist, (list, tuple))):
         return [COMPUTED]
     base = _absolute(package, name, level)
-    return _from(root, base, [str(item) for item in fromlist]) if fromlist else [base]
+    return _from(known, base, [str(item) for item in fromlist]) if fromlist else [base]
 
 
 def _literal(node: ast.expr) -> object:
