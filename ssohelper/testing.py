@@ -68,7 +68,8 @@ def _isolate_botocore(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
 
     cache = str(home / ".aws" / "sso" / "cache")
     for holder in (botocore.credentials.SSOProvider, botocore.tokens.SSOTokenProvider):
-        monkeypatch.setattr(holder, "_SSO_TOKEN_CACHE_DIR", cache)
+        if hasattr(holder, "_SSO_TOKEN_CACHE_DIR"):  # a botocore without it reads HOME when asked
+            monkeypatch.setattr(holder, "_SSO_TOKEN_CACHE_DIR", cache)
     boto3 = sys.modules.get("boto3")
     if boto3 is not None:
         monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
