@@ -11,6 +11,7 @@ EXIT_AWS = 5
 EXIT_LOGIN_FAILED = 6
 EXIT_BUSY = 7
 EXIT_NOT_APPLIED = 8
+EXIT_KEYS_LEFT = 9
 EXIT_FINDINGS = 10
 EXIT_CANNOT_RUN = 126
 EXIT_COMMAND_NOT_FOUND = 127
@@ -70,6 +71,12 @@ class NotApplied(SsoHelperError):
     """A change was planned but not applied: no confirmation, or the files changed meanwhile."""
 
     exit_code = EXIT_NOT_APPLIED
+
+
+class KeysLeft(SsoHelperError):
+    """A migration applied what it could, and some profiles still use static keys."""
+
+    exit_code = EXIT_KEYS_LEFT
 
 
 class CommandNotFound(SsoHelperError):

@@ -37,11 +37,16 @@ class SsoSession:
         return self.name if self.name is not None else self.start_url
 
     def login_command(self) -> str:
+        """The command that signs in to this session, each word quoted for a shell."""
+        from shlex import quote  # only on the way to a message
+
         if self.name is not None and not self.in_config:  # login writes the section, then signs in
-            return f"ssohelper login --sso-session {self.name} --start-url {self.start_url} --sso-region {self.region}"
-        if self.name is not None:
-            return f"ssohelper login --sso-session {self.name}"
-        return f"ssohelper login --start-url {self.start_url} --sso-region {self.region}"
+            words = ["--sso-session", self.name, "--start-url", self.start_url, "--sso-region", self.region]
+        elif self.name is not None:
+            words = ["--sso-session", self.name]
+        else:
+            words = ["--start-url", self.start_url, "--sso-region", self.region]
+        return "ssohelper login " + " ".join(quote(word) for word in words)
 
 
 @dataclass(frozen=True)

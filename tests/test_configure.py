@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import subprocess
 import uuid
 from pathlib import Path
@@ -107,11 +108,15 @@ def test_a_session_of_that_name_with_another_url_is_refused(newcomer, cli):
 
 
 def test_without_a_terminal_what_is_missing_is_a_usage_error(cli, newcomer):
-    assert cli("configure", "--yes").code == errors.EXIT_USAGE
+    bare = cli("configure", "--yes")
+    assert bare.code == errors.EXIT_USAGE
+    assert "give --sso-session, --start-url, --sso-region (there is no terminal to ask on)" in bare.err
+    some = cli("configure", "-s", "corp", "--sso-region", "us-east-1", "--profile", "dev", "--role-name", "R")
+    assert some.code == errors.EXIT_USAGE and "give --start-url, --account-id (there is no" in some.err
     both = cli(*CONFIGURE, "--migrate", "--populate", "--yes")
     assert both.code == errors.EXIT_USAGE and "not --migrate and --populate" in both.err
     alone = cli(*CONFIGURE, "--profile", "dev", "--yes")
-    assert alone.code == errors.EXIT_USAGE and "--account-id and --role-name" in alone.err
+    assert alone.code == errors.EXIT_USAGE and "give --account-id, --role-name" in alone.err
     assert not (newcomer / "config").exists()
 
 
@@ -209,3 +214,108 @@ def test_a_sign_in_to_another_start_url_is_not_reused(cli, newcomer):
     assert "Already signed in" not in fixed.err and "Signed in to 'corp'" in fixed.err
     token = json.loads(next((newcomer / "sso" / "cache").glob(f"{SESSION_KEY}.json")).read_text())
     assert token["startUrl"] == URL
+
+
+def test_a_session_name_no_reader_takes_back_is_refused_where_typed(cli, newcomer):
+    before = (newcomer / "credentials").read_bytes()
+    spaced = cli("configure", "--sso-session", "my corp", "--start-url", URL, "--sso-region", "us-east-1")
+    assert spaced.code == errors.EXIT_USAGE, spaced.err
+    assert "session name 'my corp' can't be used" in spaced.err and "no spaces" in spaced.err
+    for command in (["--migrate", "--yes"], ["--profile", "work", "--account-id", MOTO_ACCOUNT, "--role-name", "R"]):
+        again = cli("configure", "--sso-session", "my corp", "--start-url", URL, "--sso-region", "us-east-1", *command)
+        assert again.code == errors.EXIT_USAGE, again.err
+    login = cli("login", "--sso-session", 'a"b', "--start-url", URL, "--sso-region", "us-east-1")
+    assert login.code == errors.EXIT_USAGE and "can't be used" in login.err
+    migrate = cli("migrate-profiles", "--sso-session", "my corp", "--start-url", URL, "--sso-region", "us-east-1")
+    assert migrate.code == errors.EXIT_USAGE and "can't be used" in migrate.err
+    profile = cli(*CONFIGURE, "--profile", "my work", "--account-id", MOTO_ACCOUNT, "--role-name", "Developer")
+    assert profile.code == errors.EXIT_USAGE and "profile name 'my work' can't be used" in profile.err
+    assert not (newcomer / "config").exists() and (newcomer / "credentials").read_bytes() == before
+    assert backups.list_backups() == []
+
+
+def test_a_session_name_typed_at_the_prompt_is_asked_again(newcomer):
+    seen = converse(
+        ["configure", "--no-browser"],
+        [
+            (b"SSO session name", b"my corp\n"),
+            (b"can't be used", b"corp\n"),
+            (b"SSO start URL", URL.encode() + b"\n"),
+            (b"SSO region", b"us-east-1\n"),
+            (b"Choice", b"4\n"),
+            (b"Apply these changes?", b"y\n"),
+        ],
+    )
+    assert b"no spaces" in seen
+    assert (newcomer / "config").read_text().startswith("[sso-session corp]\n")
+
+
+def _keyed(path: Path) -> set[str]:
+    """The sections of a credentials file that still hold an access key."""
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    parser.read(path)
+    return {name for name in parser.sections() if parser.has_option(name, "aws_access_key_id")}
+
+
+def _identity(aws_cli: list[str], profile: str) -> tuple[str, str]:
+    """How botocore gets the profile's credentials, and the caller ARN the AWS CLI sees with them."""
+    import botocore.session
+
+    method = botocore.session.Session(profile=profile).get_credentials().method
+    run = subprocess.run(
+        [*aws_cli, "sts", "get-caller-identity", "--profile", profile, "--query", "Arn", "--output", "text"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    return method, run.stdout.strip()
+
+
+def test_one_profile_over_a_static_key_profile_moves_its_keys_out(cli, newcomer, aws_cli):
+    before = (newcomer / "credentials").read_bytes()
+    assert _identity(aws_cli, "work")[0] == "shared-credentials-file"
+    iam_user = _identity(aws_cli, "work")[1]
+    assert ":user/newcomer-" in iam_user
+    done = cli(*CONFIGURE, "--profile", "work", "--account-id", MOTO_ACCOUNT, "--role-name", "Developer", "--yes")
+    assert done.code == 0, done.err
+    assert "Migrated 1 profile(s)." in done.err
+    credentials = _keyed(newcomer / "credentials")
+    assert "work" not in credentials and {"default", "ops"} <= credentials
+    method, arn = _identity(aws_cli, "work")
+    assert method == "custom-process" and arn != iam_user
+    assert _identity(aws_cli, "ops")[1] != arn  # the others are left as they were
+    assert len(backups.list_backups()) == 1
+    undone = cli("migrate-profiles", "--rollback", "--yes")
+    assert undone.code == 0, undone.err
+    assert (newcomer / "credentials").read_bytes() == before
+
+
+def test_one_profile_picked_on_a_terminal_over_a_static_key_profile_moves_its_keys_out(newcomer, aws_cli):
+    seen = converse(
+        [*CONFIGURE, "--no-browser"],
+        [(b"Choice", b"3\n"), (b"Role number", b"1\n"), (b"Profile name", b"ops\n"), (b"Apply these changes?", b"y\n")],
+    )
+    assert b"Migrated 1 profile(s)." in seen
+    assert "ops" not in _keyed(newcomer / "credentials")
+    assert _identity(aws_cli, "ops")[0] == "custom-process"
+
+
+def test_configure_migrate_that_leaves_keys_behind_exits_9_and_names_the_command_that_finishes(
+    cli, newcomer, emulator, moto_url
+):
+    emulator.configure(
+        accounts={MOTO_ACCOUNT: {"name": "main", "email": "m@example.com", "roles": ["Admin", "Developer"]}}
+    )
+    partly = cli(*CONFIGURE, "--migrate", "--yes")
+    assert partly.code == errors.EXIT_KEYS_LEFT, partly.err
+    maps = " ".join(f"--map {name}={MOTO_ACCOUNT}:ROLE_NAME" for name in PROFILES)
+    finish = f"ssohelper migrate-profiles default work ops --sso-session corp --start-url {URL} --sso-region us-east-1"
+    assert f"3 profile(s) keep their static keys (default, work, ops); move them with: {finish} {maps}" in partly.err
+    words = shlex.split(partly.err.rsplit("move them with: ", 1)[1].replace("ROLE_NAME", "Developer"))
+    finished = cli(*words[1:], "--yes")
+    assert finished.code == 0, finished.err
+    assert no_static_keys(newcomer)
+    assert caller_with_boto3("work", moto_url) == MOTO_ACCOUNT

@@ -466,8 +466,11 @@ def test_role_name_and_account_id_still_check_sso_access(legacy_setup, emulator,
         emulator.configure(accounts={"999999999999": {"name": "x", "email": "x@example.com", "roles": ["Developer"]}})
     before = (legacy_setup["aws"] / "credentials").read_bytes()
     result = cli("migrate-profiles", "--sso-session", "corp", *options, "--yes")
-    assert result.code == 0, result.err
+    assert result.code == errors.EXIT_KEYS_LEFT, result.err  # keys left behind is not a success
     assert f"work: skipped, keys kept: {reason}" in result.out and "Nothing to migrate." in result.err
+    account = MOTO_ACCOUNT if "Admin" in options else "ACCOUNT_ID"  # an account without access is no help
+    finish = f"ssohelper migrate-profiles work --sso-session corp --map work={account}:ROLE_NAME"
+    assert f"1 profile(s) keep their static keys (work); move them with: {finish}" in result.err
     assert (legacy_setup["aws"] / "credentials").read_bytes() == before
 
 

@@ -71,6 +71,10 @@ def test_command_overrides_the_program_and_the_plan_says_so(isolated_home):
         ("\ufeff[profile a]\nregion = x\n", "line 1: starts with a UTF-8 byte order mark (BOM)"),
         ("[sso-session corp\nsso_region = x\n", "line 1: section header '[sso-session corp' has no closing ']'"),
         ("[profile a]\nregion = x\n[profile b\n", "line 3: section header '[profile b' has no closing ']'"),
+        (  # its keys look like [default]'s to configparser: the fault is still the header's line
+            "[default]\nregion = x\noutput = json\n\n# work\n[profile work\nregion = y\n",
+            "line 6: section header '[profile work' has no closing ']'",
+        ),
     ],
 )
 @pytest.mark.parametrize("name", ["config", "credentials"])

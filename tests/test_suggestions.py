@@ -140,7 +140,7 @@ def test_undo_and_yes_suggestions_lead_back(cli, isolated_home, emulator):
     assert done.code == 0, done.err
     undo = cli(*suggestion(done.err))  # "Undo with: ..." off a terminal asks for --yes
     assert undo.code == errors.EXIT_NOT_APPLIED
-    assert "rerun with --yes" in undo.err
+    assert "rerun with --yes" in undo.err and "--dry-run" not in undo.err  # a dry run would only repeat this
     assert cli(*suggestion(done.err), "--yes").code == 0
     assert (aws / "credentials").read_bytes() == before
     assert backups.list_backups()[0].rolled_back
@@ -219,3 +219,58 @@ def test_a_missing_profile_names_the_ones_there_or_suggests_configure(cli, isola
     followed = cli(*suggestion(first.err), *given, *one)
     assert followed.code == 0, followed.err
     assert cli("export").code == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["exec", "--", "true"], ["export"], ["serve", "--port", "1"], ["console", "--print"]],
+)
+def test_a_static_key_profile_suggests_configuring_it_on_every_command_that_needs_a_role(
+    cli, isolated_home, emulator, moto_url, monkeypatch, command
+):
+    """A fresh machine with static keys only: the hint names no option these commands lack, and leads on."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_url)
+    write(isolated_home, None, KEYS.replace("[work]", "[default]"))
+    first = cli(*command)
+    assert first.code == errors.EXIT_CONFIG
+    assert "--sso-session" not in first.err  # no option these commands have
+    given = ["--sso-session", "corp", "--start-url", URL, "--sso-region", "us-east-1", "--no-browser", "--yes"]
+    followed = cli(*suggestion(first.err), *given, "--account-id", ACCOUNT, "--role-name", ROLE)
+    assert followed.code == 0, followed.err
+    assert "aws_access_key_id" not in (isolated_home / ".aws" / "credentials").read_text()  # the keys moved out
+    if command[0] == "export":
+        again = cli(*command)
+        assert again.code == 0, again.err
+    if command[0] == "exec":  # exec replaces the process: run it as one
+        from helpers import run_ssohelper
+
+        ran = run_ssohelper(*command)
+        assert ran.returncode == 0, ran.stderr
+
+
+def test_nothing_at_all_suggests_configure_on_every_command_that_needs_a_role(cli, isolated_home, emulator):
+    for command in (["exec", "--", "false"], ["export"], ["serve", "--port", "1"], ["console", "--print"]):
+        first = cli(*command)
+        assert first.code == errors.EXIT_CONFIG, command
+        assert "--sso-session" not in first.err and suggestion(first.err)[0] == "configure"
+
+
+def test_a_mistyped_session_or_profile_is_met_with_did_you_mean(cli, isolated_home, emulator, monkeypatch):
+    write(
+        isolated_home,
+        SESSION + f"[profile work]\nsso_session = corp\nsso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\n",
+    )
+    session = cli("login", "--sso-session", "crop")
+    assert session.code == errors.EXIT_CONFIG and "(did you mean 'corp'?)" in session.err
+    populate = cli("populate", "--sso-session", "crop", "--dry-run")
+    assert populate.code == errors.EXIT_CONFIG and "(did you mean 'corp'?)" in populate.err
+    profile = cli("export", "--profile", "wrok")
+    assert profile.code == errors.EXIT_CONFIG and "(did you mean 'work'?)" in profile.err
+    # configure for a second session of the same start URL is refused: it is a typo, most likely
+    second = cli("configure", "--sso-session", "crop", "--start-url", URL, "--sso-region", "us-east-1", "--yes")
+    assert second.code == errors.EXIT_CONFIG and "[sso-session corp] in ~/.aws/config already signs in" in second.err
+    assert "sso-session crop" not in (isolated_home / ".aws" / "config").read_text()
+    monkeypatch.setenv("AWS_PROFILE", "wrok")
+    login = cli("login", "--no-browser")
+    assert login.code == errors.EXIT_CONFIG
+    assert "AWS_PROFILE=wrok names no profile in ~/.aws/config (did you mean 'work'?); set it" in login.err

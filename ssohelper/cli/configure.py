@@ -73,6 +73,12 @@ def _ask(value: str | None, question: str, option: str, check: Callable[[str], s
     return str(click.prompt(question, err=True, value_proc=_answer_checked(check))).strip()
 
 
+def _name_check(kind: str) -> Callable[[str], str | None]:
+    from ssohelper.migration.sessions import checked_name
+
+    return lambda text: checked_name(text.strip(), kind)
+
+
 def _answer_checked(check: Callable[[str], str | None] | None) -> Callable[[str], str]:
     def answer(text: str) -> str:
         try:
@@ -119,8 +125,11 @@ def configure(**values: Any) -> None:
     given = Given(**values)
     given = dataclasses.replace(given, fmt=chosen_format(given.output, default="table"))
     choice = given.choice
-    name = _ask(given.sso_session, "SSO session name", "--sso-session")
+    if given.profile:
+        sessions.checked_name(given.profile, "profile")
     config = awsconfig.load()
+    _refuse_missing(given, config.sso_sessions)
+    name = _ask(given.sso_session, "SSO session name", "--sso-session", _name_check("session"))
     url, region = given.start_url, given.sso_region
     if name not in config.sso_sessions:
         url = _ask(url, "SSO start URL", "--start-url", sessions.checked_url)
@@ -132,6 +141,24 @@ def configure(**values: Any) -> None:
         choice = _menu()
     if not _next_step(choice or "session", session, given) and action == "reused":
         say(f"Nothing to change: [sso-session {name}] is configured and you are signed in.")
+
+
+def _refuse_missing(given: Given, known: Any) -> None:
+    """Without a terminal to ask on: every option still missing, named at once."""
+    if _interactive():
+        return
+    wanted = ["--sso-session"]
+    if given.sso_session not in known:
+        wanted += ["--start-url", "--sso-region"]
+    if given.profile:
+        wanted += ["--account-id", "--role-name"]
+    missing = [option for option in wanted if not _given(given, option)]
+    if missing:
+        raise UsageError(f"give {', '.join(missing)} (there is no terminal to ask on)")
+
+
+def _given(given: Given, option: str) -> bool:
+    return bool(getattr(given, option[2:].replace("-", "_")))
 
 
 def _menu() -> str:
@@ -161,8 +188,7 @@ def _next_step(choice: str, session: SsoSession, given: Given) -> bool:
         )
         changed = run_populate(request, dry_run=given.dry_run, yes=given.yes, fmt=given.fmt)
     elif choice == "profile":
-        change, profile = _one_profile(session, given)
-        changed = _show_and_apply(change, given, session, profile)
+        changed = _profile_step(session, given)
     if changed or session.in_config:
         return changed
     from ssohelper.migration.configure import session_change
@@ -189,21 +215,34 @@ def _migrate_request(session: SsoSession, given: Given) -> Any:
     )
 
 
-def _one_profile(session: SsoSession, given: Given) -> tuple[FileChange | None, tuple[str, str, str]]:
+def _profile_step(session: SsoSession, given: Given) -> bool:
+    """One profile: written beside the others, or, when it has static keys, migrated as
+    migrate-profiles does (its keys leave both files, in one plan with a backup)."""
     from ssohelper.migration import configure, planner
     from ssohelper.models import AccountRole
 
+    profile, account_id, role_name = _one_profile(session, given)
+    target = AccountRole(account_id, role_name)
+    if profile in configure.static_profiles():
+        request = dataclasses.replace(
+            _migrate_request(session, given), only=(profile,), mapped={profile: target}, account_id=None, role_name=None
+        )
+        return run_migrate(request, dry_run=given.dry_run, yes=given.yes, deactivate_keys=False, fmt=given.fmt)
+    command, _ = planner.credential_command(given.command)
+    change = configure.profile_change(session, profile, target, style=given.style, command=command)
+    return _show_and_apply(change, given, session, (profile, account_id, role_name))
+
+
+def _one_profile(session: SsoSession, given: Given) -> tuple[str, str, str]:
     account_id, role_name, suggested = given.account_id, given.role_name, None
     if not (account_id and role_name):
         if not _interactive():
             raise UsageError("--profile needs --account-id and --role-name (there is no terminal to ask on)")
         account_id, role_name, suggested = _pick_role(session)
-    profile = given.profile or str(click.prompt("Profile name", default=suggested, err=True)).strip()
-    command, _ = planner.credential_command(given.command)
-    change = configure.profile_change(
-        session, profile, AccountRole(account_id, role_name), style=given.style, command=command
+    profile = given.profile or str(
+        click.prompt("Profile name", default=suggested, err=True, value_proc=_answer_checked(_name_check("profile")))
     )
-    return change, (profile, account_id, role_name)
+    return profile, account_id, role_name
 
 
 def _pick_role(session: SsoSession) -> tuple[str, str, str]:

@@ -72,7 +72,7 @@ def rollback(force: bool, yes: bool, reactivate: bool = False, ledger: Ledger | 
     if inactive:
         names = ", ".join(k.profile for k in inactive)
         say(f"warning: the keys restored for {names} were deactivated after this migration and are Inactive")
-    confirm_apply(yes, "Restore these files?")
+    confirm_apply(yes, "Restore these files?", review="the diff above is what it puts back")
     saved_in = restoring.rollback(plan, force=force)
     if saved_in:
         say(f"Your edits since the change are saved in {saved_in}.")

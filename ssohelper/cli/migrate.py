@@ -176,6 +176,7 @@ def run_migrate(
         click.echo(planner.table(plan), nl=False)
     if not plan.resolution.targets:
         say("Nothing to migrate.")
+        _keys_left(plan, dry_run)
         return False
     if fmt == "table":
         click.echo()
@@ -183,13 +184,33 @@ def run_migrate(
             click.echo(part, nl=False)
     if dry_run:
         say("Dry run: nothing was changed.")
+        _keys_left(plan, dry_run)
         return True
     backup = apply_plan(
         plan.changes, yes=yes, done=f"Migrated {len(plan.resolution.targets)} profile(s).", command="migrate-profiles"
     )
     if deactivate_keys:
         _retire(plan, backup.directory)
+    _keys_left(plan, dry_run)
     return True
+
+
+def _keys_left(plan: planner.Plan, dry_run: bool) -> None:
+    """Profiles the plan leaves with their static keys: name them and the command that moves
+    them; exit 9 (KeysLeft) unless this was only a dry run."""
+    from ssohelper.errors import KeysLeft
+    from ssohelper.migration import planner
+
+    finish = planner.finish_command(plan)
+    if finish is None:
+        return
+    names = ", ".join(name for name, _ in plan.resolution.skipped)
+    keep = "would keep" if dry_run else "keep"
+    message = f"{len(plan.resolution.skipped)} profile(s) {keep} their static keys ({names}); move them with: {finish}"
+    if dry_run:
+        say(message)
+        return
+    raise KeysLeft(message)
 
 
 def _retire(plan: planner.Plan, directory: str) -> None:

@@ -48,14 +48,14 @@ def say(message: str = "") -> None:
         pass
 
 
-def confirm_apply(yes: bool, question: str = "Apply these changes?") -> None:
+def confirm_apply(yes: bool, question: str = "Apply these changes?", review: str = "review it with --dry-run") -> None:
     """Go on only with --yes, or when the person at the terminal says so."""
     from ssohelper.errors import NotApplied
 
     if yes:
         return
     if not sys.stdin.isatty():
-        raise NotApplied("not applied: rerun with --yes to apply without a terminal (review it with --dry-run)")
+        raise NotApplied(f"not applied: rerun with --yes to apply without a terminal ({review})")
     if not click.confirm(question, err=True):
         raise NotApplied("not applied: you declined")
 

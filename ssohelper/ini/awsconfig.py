@@ -145,6 +145,12 @@ def resolve_session(
     config = load()
     ambient = os.environ.get("AWS_PROFILE")
     lone = len(config.sso_sessions) == 1
+    if profile is None and ambient and ambient not in config.profiles and ambient not in config.credentials:
+        known = {*config.profiles, *config.credentials}  # botocore refuses to make a client then
+        raise ConfigError(
+            f"AWS_PROFILE={ambient} names no profile in {display_path(config.config_path)}"
+            f"{profiles.did_you_mean(ambient, known)}; set it to one that exists, or unset it"
+        )
     if profile is None and sso_session is None and ambient and lone and not _uses_sso(config, ambient):
         only = next(iter(config.sso_sessions))
         if note is not None:

@@ -111,7 +111,8 @@ def profile_session(name: str, values: dict, sessions: dict[str, dict], config_p
         )
     raise ConfigError(
         f"profile '{name}' in {_display(config_path)} has no sso_session or sso_start_url, and no "
-        "credential_process that runs ssohelper; add one, or pass --sso-session"
+        f"credential_process that runs ssohelper; set it up (its static keys move out) with: "
+        f"ssohelper configure --profile {_quoted(name)}"
     )
 
 
@@ -131,9 +132,9 @@ def session_values(
     if values is None:
         via = f" (used by profile '{referenced_by}')" if referenced_by else ""
         raise ConfigError(
-            f"no [sso-session {name}] section in {_display(config_path)}{via}; "
+            f"no [sso-session {name}] section in {_display(config_path)}{via}{did_you_mean(name, sessions)}; "
             "add it with sso_start_url and sso_region, "
-            f"or with: ssohelper configure --sso-session {name} --start-url URL --sso-region REGION"
+            f"or with: ssohelper configure --sso-session {_quoted(name)} --start-url URL --sso-region REGION"
         )
     where = f"sso-session '{name}'"
     return RoleRef(
@@ -159,11 +160,27 @@ def _display(path: str) -> str:
     return display_path(path)
 
 
+def _quoted(word: str) -> str:
+    """``word`` quoted for a shell, in a suggested command (only for messages: not on the hot path)."""
+    import shlex
+
+    return shlex.quote(word)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """ " (did you mean 'work'?)" for a name close to one of ``known``; "" when none is."""
+    import difflib  # only for messages
+
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def missing_profile(name: str, known: Iterable[str], config_path: str) -> ConfigError:
     """The error for a profile the config lacks, naming the ones it has (or how to make one)."""
-    names = ", ".join(sorted(known))
+    known = sorted(known)
+    names = ", ".join(known)
     hint = f"name one with --profile or AWS_PROFILE: {names}" if names else "create one with: ssohelper configure"
-    return ConfigError(f"profile '{name}' not found in {_display(config_path)}; {hint}")
+    return ConfigError(f"profile '{name}' not found in {_display(config_path)}{did_you_mean(name, known)}; {hint}")
 
 
 def from_profile(name: str, config: dict[str, dict], config_path: str, *, role_needed: bool = True) -> RoleRef:

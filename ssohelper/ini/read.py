@@ -71,7 +71,7 @@ def parse_sections(text: str, path: str, keep: Keep | None = None) -> dict[str, 
     try:
         parser.read_file(_universal_lines(text), source=path)
     except configparser.Error as exc:
-        raise ConfigError(_parse_error_message(path, exc)) from None
+        raise ConfigError(_unclosed_header_before(text, path, exc) or _parse_error_message(path, exc)) from None
     sections = {}
     for name in parser.sections():
         sections[name] = _section_values(path, name, parser, keep)
@@ -96,6 +96,21 @@ class _Parser(configparser.RawConfigParser):
     section a proxy with a bound copy of each (20 MiB for 20,000 profiles)."""
 
     getint = getfloat = getboolean = None  # type: ignore[assignment]
+
+
+def _unclosed_header_before(text: str, path: str, exc: configparser.Error) -> str | None:
+    """An unclosed ``[profile work`` header above where configparser gave up: the fault is there
+    (configparser reads it as a stray line and the section's keys as the previous one's)."""
+    last = getattr(exc, "lineno", None) or len(text.splitlines()) + 1
+    for lineno, line in enumerate(_universal_lines(text), 1):
+        if lineno > last:
+            break
+        stripped = line.strip()
+        if stripped.startswith("[") and "]" not in stripped:
+            from ssohelper.ini.lines import fault_before_sections  # only on this error
+
+            return f"{display_path(path)} line {lineno}: {fault_before_sections(stripped)}"
+    return None
 
 
 def _parse_error_message(path: str, exc: configparser.Error) -> str:

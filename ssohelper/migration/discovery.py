@@ -12,7 +12,7 @@ import binascii
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ssohelper.aws import answers, clients, deadline
@@ -51,6 +51,7 @@ class Resolution:
     targets: dict[str, AccountRole]
     sources: dict[str, str]  # profile -> how its target was found
     skipped: list[tuple[str, str]]  # (profile, reason): keys stay untouched
+    skipped_accounts: dict[str, str] = field(default_factory=dict)  # a skipped profile's account, when known
 
 
 def parse_map(values: Sequence[str]) -> dict[str, AccountRole]:
@@ -101,6 +102,8 @@ def resolve_targets(
                 value = AccountRole(account, _pick_role(name, account, roles[account], choose, role_name))
             except _Skip as skip:
                 value = str(skip)
+                if roles[account]:  # a role there to pick: the account is half the answer
+                    result.skipped_accounts[name] = account
             sources[name] = sys.intern(f"account {how}, {_role_source(roles[account], role_name)}")  # 20,000 alike
         if isinstance(value, str):
             result.skipped.append((name, value))

@@ -246,6 +246,22 @@ def retire_keys(plan: Plan, *, verify: Callable[[str], str | None] = verify_prof
     return outcomes
 
 
+def finish_command(plan: Plan) -> str | None:
+    """The migrate-profiles line that moves the profiles this plan leaves with their keys, every
+    missing choice named at once (an account the plan found is filled in); None when none is left."""
+    skipped = [name for name, _ in plan.resolution.skipped]
+    if not skipped:
+        return None
+    words = ["ssohelper", "migrate-profiles", *skipped]
+    if plan.session is not None:
+        words += ["--sso-session", plan.request.sso_session]
+        if not plan.session.in_config:
+            words += ["--start-url", plan.session.start_url, "--sso-region", plan.session.region]
+    for name in skipped:
+        words += ["--map", f"{name}={plan.resolution.skipped_accounts.get(name, 'ACCOUNT_ID')}:ROLE_NAME"]
+    return " ".join(quote(word) for word in words)
+
+
 def table(plan: Plan) -> str:
     rows = [("PROFILE", "ACCOUNT", "ROLE", "STYLE", "FOUND BY")]
     for profile in plan.survey.static:

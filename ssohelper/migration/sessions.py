@@ -4,6 +4,7 @@ one to add. A name that the config already holds with another URL or region is r
 from __future__ import annotations
 
 import re
+import shlex
 from urllib.parse import urlsplit
 
 from ssohelper import paths
@@ -29,17 +30,48 @@ def requested(
         session = config.resolve_session(sso_session=name)
         refuse_conflict(session, start_url, region, config.config_path)
         return session
+    checked_name(name, "session")
     if bool(start_url) != bool(region):
         raise UsageError("--start-url and --sso-region go together")
     if not (start_url and region):
+        from ssohelper.ini.profiles import did_you_mean
+
         raise ConfigError(
-            f"no [sso-session {name}] in {display_path(config.config_path)}; "
-            f"create it with: ssohelper configure --sso-session {name} --start-url URL --sso-region REGION"
+            f"no [sso-session {name}] in {display_path(config.config_path)}{did_you_mean(name, config.sso_sessions)}; "
+            f"create it with: ssohelper configure --sso-session {shlex.quote(name)} --start-url URL --sso-region REGION"
         )
+    _refuse_second_session(name, start_url, config)
     return SsoSession(start_url=start_url, region=region, name=name, in_config=False)
 
 
+def _refuse_second_session(name: str, start_url: str, config: awsconfig.AwsConfig) -> None:
+    """A new session for a start URL that a session of the config already signs in to: a typo of
+    its name, most likely; two sessions would be two sign-ins to one instance."""
+    for other, values in sorted(config.sso_sessions.items()):
+        if str(values.get("sso_start_url", "")).strip().rstrip("/") == start_url.rstrip("/"):
+            raise ConfigError(
+                f"[sso-session {other}] in {display_path(config.config_path)} already signs in to {start_url}; "
+                f"nothing was changed: use --sso-session {shlex.quote(other)}"
+            )
+
+
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+# What every reader takes back from `[sso-session NAME]`, `[profile NAME]` and `sso_session = NAME`:
+# botocore and the AWS CLI split a header shell-style (`[sso-session my corp]` is three words and
+# dropped), and the JS SDK's header pattern takes only these characters.
+NAME = re.compile(r"[A-Za-z0-9_.@+%:/-]+")
+
+
+def checked_name(name: str | None, kind: str) -> str:
+    """A session or profile name to write into ~/.aws/config, as given; a UsageError (nothing
+    written) when botocore, the AWS CLI or the JS SDK could not read it back."""
+    text = name or ""
+    if not NAME.fullmatch(text):
+        raise UsageError(
+            f"{kind} name {text!r} can't be used: botocore, the AWS CLI and the JS SDK read back only "
+            "letters, digits and _ . @ + % : / - in a section name (no spaces or quotes)"
+        )
+    return text
 
 
 def checked_url(start_url: str | None) -> str | None:
