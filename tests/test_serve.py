@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -14,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from helpers import ACCOUNT
+from helpers import ACCOUNT, require
 from serving import Reply, as_an_sdk, raw
 
 from ssohelper import times
@@ -317,3 +318,46 @@ def test_another_users_runtime_directory_is_refused_with_one_line(signed_in, tmp
         f"ssohelper: refusing {runtime / 'ssohelper'}: it belongs to uid {OTHER_UID}, not to you (uid {os.getuid()}); "
         f"remove {runtime / 'ssohelper'}\n"
     )
+
+
+HOLD_SLOTS = """
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for _ in range(300):
+    try:
+        held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+    except OSError:
+        pass
+print(len(held), flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_another_users_connections_are_closed_at_once_and_hold_no_slot(served):
+    """Any local user could hold all 256 slots (botocore then got 0 of 10 fetches): on loopback a
+    connection from another uid is closed as it is accepted, as the IMDS mode does."""
+    system_python = "/usr/bin/python3"  # the venv's may sit where uid 65534 can't enter
+    require(os.path.exists(system_python) and shutil.which("curl"), "/usr/bin/python3 and curl")
+    port = served.url.split(":")[2].split("/")[0]
+    other = {"user": 65534, "group": 65534, "extra_groups": []}
+    holder = subprocess.Popen(
+        [system_python, "-c", HOLD_SLOTS, port, "4"], stdout=subprocess.PIPE, text=True, **other
+    )
+    try:
+        assert int(holder.stdout.readline()) > 0  # the connections were made ...
+        started = time.monotonic()
+        assert [good(served).status for _ in range(10)] == [200] * 10  # ... and hold nothing
+        assert time.monotonic() - started < CONNECTION_TIMEOUT
+    finally:
+        holder.kill()
+        holder.wait()
+    header = f"Authorization: {served.token}"  # even with the token (were it stolen): no answer at all
+    curl = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", header, served.url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        **other,
+    )
+    assert curl.stdout == "000"

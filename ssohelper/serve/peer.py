@@ -1,8 +1,9 @@
 """Who is on the other end of a loopback connection (Linux): the uid that owns the client's socket.
 
-The IMDS mode has no secret of its own (IMDS clients send none), so on Linux it answers only
-the user who started it, and root, by looking the client's socket up in /proc/net/tcp, as
-identd does. Elsewhere the owner cannot be known and nobody is refused on this ground.
+On loopback, both modes (ECS and IMDS, which has no secret of its own) let in only the user who
+started the server, and root: the client's socket is looked up in /proc/net/tcp, as identd does,
+as the connection is accepted, so another user's connection is closed before it holds a slot.
+Elsewhere the owner cannot be known and nobody is refused on this ground.
 """
 
 from __future__ import annotations

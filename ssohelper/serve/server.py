@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from ssohelper.errors import UsageError
 from ssohelper.roles.envcreds import ProfileCredentials
 from ssohelper.serve import answers, peer, tokenfile
-from ssohelper.serve.checks import Door, Refusal, allowed_hosts, bind_address, credentials_refusal
+from ssohelper.serve.checks import Door, allowed_hosts, bind_address, credentials_refusal
 from ssohelper.serve.imds import Imds
 from ssohelper.serve.source import Supplier, profile_credentials
 from ssohelper.settings import ProcessOptions
@@ -99,11 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         self.connection.settimeout(CONNECTION_TIMEOUT)  # for the answer: the reading is over
-        here = (self.server.server_name, self.server.server_port)
-        if self.server.same_user_only and not peer.allowed(self.client_address, here):
-            answer = answers.refused(Refusal(403, "only the user who started this server (or root) may ask"))
-        else:
-            answer = self.server.app.answer(self.command, self.path, self.headers)
+        answer = self.server.app.answer(self.command, self.path, self.headers)
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
@@ -133,7 +129,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 512  # 200 clients connecting at once are queued, not dropped
 
     app: App
-    same_user_only = False  # the IMDS mode, which has no token: see ssohelper.serve.peer
+    # On loopback, another user's connection is closed as it is accepted (see ssohelper.serve.peer):
+    # it gets no answer and holds none of the MAX_CONNECTIONS slots. Not on --bind-exposed, where
+    # containers connect from network namespaces this host's table doesn't show.
+    same_user_only = False
 
     def __init__(self, address: tuple[str, int]) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -147,6 +146,11 @@ class _Server(ThreadingHTTPServer):
         log.debug("serve: a request from %s failed", client_address[0], exc_info=True)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        here = (self.server_name, self.server_port)
+        if self.same_user_only and not peer.allowed(client_address, here):
+            log.debug("serve: %s refused: another user's connection", client_address[0])
+            self.shutdown_request(request)
+            return
         if not self._slots.acquire(blocking=False):
             self.shutdown_request(request)  # too many at once: close, don't queue
             return
@@ -223,7 +227,7 @@ def start(supplier: Supplier, *, address: str, port: int, imds_role: str | None 
     token = tokenfile.new_token() if imds_role is None else ""
     door = Door(allowed_hosts(address, port), token.encode())
     server.app = Ecs(door, supplier) if imds_role is None else Imds(door, supplier, imds_role)
-    server.same_user_only = imds_role is not None
+    server.same_user_only = address.startswith("127.")
     try:
         token_file = tokenfile.write(token) if token else ""
     except BaseException:
