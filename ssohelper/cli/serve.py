@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 import click
@@ -45,37 +46,76 @@ def serve_options(min_ttl: str | None) -> ProcessOptions:
     show_default=True,
     help="How to print the variables to set (the export formats).",
 )
+@click.option(
+    "--env-file",
+    metavar="FILE",
+    help="Write the variables to FILE (created 0600, replaced atomically, removed on stop) instead of stdout.",
+)
 @debug_option
-def serve(profile: str | None, port: int, min_ttl: str | None, imds: bool, bind_exposed: str | None, fmt: str) -> None:
+def serve(
+    profile: str | None,
+    port: int,
+    min_ttl: str | None,
+    imds: bool,
+    bind_exposed: str | None,
+    fmt: str,
+    env_file: str | None,
+) -> None:
     """Serve the profile's role credentials to SDKs over loopback HTTP, in the ECS container format.
 
     Prints the variables to set (AWS_CONTAINER_CREDENTIALS_FULL_URI,
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, AWS_CONTAINER_AUTHORIZATION_TOKEN) on stdout, then
-    serves until Ctrl-C or SIGTERM, and removes its token file.
+    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, AWS_CONTAINER_AUTHORIZATION_TOKEN, and AWS_CONFIG_FILE
+    with AWS_PROFILE naming a profile of no credentials, so a default profile's can't win) on
+    stdout or into --env-file, then serves until Ctrl-C or SIGTERM, and removes its files.
 
-    Example: ssohelper serve --profile dev --format env > dev.env &
+    Example: ssohelper serve --profile dev --env-file dev.env &
     """
-    from ssohelper.roles.envcreds import format_lines
-    from ssohelper.serve import server
-    from ssohelper.serve.peer import PROC_TCP
-    from ssohelper.serve.tokenfile import keep_output_private
+    from ssohelper.serve import peer, server, shadow, tokenfile
 
     options = serve_options(min_ttl)
     with server.StopSignals() as signals:  # a signal interrupts the first fetch, then ends the wait
         found, endpoint = server.open_for(profile, options, port=port, exposed=bind_exposed, imds=imds)
         signals.serving()
+        lines, written = None, False
         try:
-            if not imds:  # the lines hold the token
-                keep_output_private(sys.stdout.fileno())
-            sys.stdout.write(format_lines(endpoint.variables(), fmt))
-            sys.stdout.flush()
+            lines = shadow.winning_lines(found, endpoint, os.environ, private=bind_exposed is None)
+            written = _print_lines(lines.variables, fmt, env_file)
             what = "instance metadata (IMDSv2)" if imds else "container credentials"
             say(f"Serving {what} for profile '{found.profile}' at {endpoint.url}; Ctrl-C stops it.")
-            if imds and not os.path.exists(PROC_TCP):
+            if lines.note:
+                say(lines.note)
+            if imds and not os.path.exists(peer.PROC_TCP):
                 say("IMDS clients send no secret, and here the server can't tell users apart: any local user can ask.")
             if bind_exposed:
                 say(f"Listening on {bind_exposed}: whoever reaches it can knock (the token is still needed).")
             stopped_by = signals.wait()
         finally:
             endpoint.stop()
-    say(f"Stopped ({stopped_by}); the token file is removed.")
+            if lines is not None:
+                shadow.remove(lines)
+            if env_file and written:
+                tokenfile.remove(env_file)
+    say(f"Stopped ({stopped_by}); its files are removed.")
+
+
+def _print_lines(variables: dict[str, str], fmt: str, env_file: str | None) -> bool:
+    """On stdout (made private first when it is a file: the lines hold the token), or into a
+    file of its own, created 0600 by ssohelper (a shell redirect makes it with the umask first);
+    whether that file was written."""
+    from ssohelper.cache import fileio
+    from ssohelper.errors import ConfigError
+    from ssohelper.roles.envcreds import format_lines
+    from ssohelper.serve.tokenfile import keep_output_private
+
+    text = format_lines(variables, fmt)
+    if env_file:
+        try:
+            fileio.write_atomic(os.path.abspath(env_file), text.encode(), mode=0o600)
+        except OSError as exc:
+            raise ConfigError(f"can't write {env_file} ({exc.strerror}); nothing is served") from None
+        say(f"Wrote the variables to {env_file} (0600); load them with: . {shlex.quote(env_file)}")
+        return True
+    keep_output_private(sys.stdout.fileno())
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return False

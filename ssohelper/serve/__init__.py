@@ -12,7 +12,8 @@ credential-process.
 - ``source``: where the credentials come from, one upstream call at a time
 - ``answers``: the ECS and IMDS documents, and error answers
 - ``imds``: the IMDSv2 token step and routes
-- ``peer``: on Linux, the user behind a loopback connection (the IMDS mode answers only its own)
+- ``peer``: on Linux, the user behind a loopback connection (only its own, and root's, are let in)
 - ``server``: the threaded loopback HTTP server
 - ``child``: ``exec --server``: a command run against a private server
+- ``shadow``: the lines ``serve`` prints so its credentials win, and what they shadow
 """

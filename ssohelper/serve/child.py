@@ -56,14 +56,14 @@ def child_environment(
     return env
 
 
-def private_config(path: str) -> str:
-    """A 0600 copy of the config at ``path`` (if any) with SERVER_PROFILE added; its path."""
+def private_config(path: str, profile: str = SERVER_PROFILE) -> str:
+    """A 0600 copy of the config at ``path`` (if any) with ``profile`` added, empty; its path."""
     try:
         with open(path, "rb") as handle:
             text = handle.read()
     except OSError:  # none (or unreadable): the profile alone
         text = b""
-    return tokenfile.write_private("config", text + f"\n[profile {SERVER_PROFILE}]\n".encode())
+    return tokenfile.write_private("config", text + f"\n[profile {profile}]\n".encode())
 
 
 def run(argv: Sequence[str], environ: Mapping[str, str], found: envcreds.ProfileCredentials, endpoint: Endpoint) -> int:
