@@ -21,7 +21,7 @@ from ssohelper.tokens import tokencache
 
 CORP = SsoSession(start_url="https://corp.awsapps.com/start", region="us-east-1", name="corp")
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
-ENTRY = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
+ENTRY = rolestore.target_entry_name("corp", "https://corp.awsapps.com/start", ACCOUNT, ROLE)
 
 
 def assert_valid_document(text: str) -> dict:

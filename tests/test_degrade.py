@@ -35,7 +35,7 @@ from ssohelper.cache import fileio, rolestore
 from ssohelper.models import RoleCredentials
 
 ARGS = ("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
-ENTRY = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
+ENTRY = rolestore.target_entry_name("corp", "https://corp.awsapps.com/start", ACCOUNT, ROLE)
 NOBODY = OTHER_UID
 
 

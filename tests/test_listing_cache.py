@@ -141,3 +141,20 @@ def test_list_from_the_cache_imports_no_botocore(listed):
     assert result.stdout.count("\n") == 3
     assert result.stderr.strip().endswith("False 0"), result.stderr
     assert portal_calls(listed) == 0
+
+
+def test_after_the_start_url_changes_no_cache_of_the_old_instance_is_served(cli, listed, config):
+    """A session renamed to another instance (its sso_start_url edited): its old role credentials
+    and accounts belong to the old instance, and neither the fast path nor list may serve them."""
+    args = ["credential-process", "--sso-session", "corp", "--account-id", "111111111111", "--role-name", "Developer"]
+    old = run_ssohelper(*args)
+    assert old.returncode == 0, old.stderr
+    assert run_ssohelper(*args).stdout == old.stdout  # a cache hit while nothing changed
+    config.write_text(config.read_text().replace("https://corp.awsapps.com/start", "https://other.awsapps.com/start"))
+    again = run_ssohelper(*args)
+    assert old.stdout not in again.stdout
+    assert again.returncode == 3 and "ssohelper login --sso-session corp" in again.stderr, again.stderr
+    listed_again = cli("list", "--sso-session", "corp", "--output", "json")
+    assert listed_again.code == 3 and listed_again.out == ""
+    exported = run_ssohelper("export", "--profile", "dev")
+    assert exported.returncode == 3 and json.loads(old.stdout)["AccessKeyId"] not in exported.stdout

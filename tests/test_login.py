@@ -234,7 +234,7 @@ def test_no_secret_reaches_stderr_even_with_debug(config, emulator, isolated_hom
         document["AccessKeyId"],
     ]
     assert "ssohelper debug: sso-oidc endpoint: http://127.0.0.1" in first.stderr
-    assert "ssohelper debug: cache miss for s-corp+" in process.stderr
+    assert "ssohelper debug: cache miss for s-corp%40" in process.stderr
     hit = run_ssohelper(
         "credential-process", "--debug", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE
     )

@@ -138,7 +138,7 @@ def test_role_credentials_can_live_in_the_keyring(cli, config, emulator, secret_
     cache = Path(rolestore.entry_path("x")).parent
     assert list(cache.glob("*.cred")) and all(secret not in p.read_text() for p in cache.glob("*.cred"))
     assert cli("logout", "--sso-session", "corp").code == 0
-    name = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
+    name = rolestore.target_entry_name("corp", "https://corp.awsapps.com/start", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name) is None
 
 
@@ -148,7 +148,7 @@ def test_the_settings_file_selects_the_keyring_store(cli, config, emulator, secr
     settings.write_text("[credential-process]\nstore = keyring\n")
     assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
     assert run_ssohelper(*ARGS).returncode == 0
-    name = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
+    name = rolestore.target_entry_name("corp", "https://corp.awsapps.com/start", ACCOUNT, ROLE)
     assert secret_service.get_password("ssohelper", "role/" + name)
     assert "role credentials: keyring" in run_ssohelper("status").stdout
 

@@ -18,7 +18,7 @@ from ssohelper.tokens import tokencache
 
 URL = "https://corp.awsapps.com/start"
 S = ["--account-id", ACCOUNT, "--role-name", ROLE]
-NAMED = rolestore.entry_name("s-corp", ACCOUNT, ROLE)
+NAMED = rolestore.target_entry_name("corp", "https://corp.awsapps.com/start", ACCOUNT, ROLE)
 LEGACY = rolestore.entry_name(f"u-{URL}", ACCOUNT, ROLE)
 CORP = SsoSession(start_url=URL, region="us-east-1", name="corp")
 

@@ -40,7 +40,12 @@ def escape(text: str) -> str:
 
 
 def session_id(name: str | None, start_url: str) -> str:
-    return f"s-{name}" if name is not None else f"u-{start_url}"
+    """What a session's cache entries and listing are filed under. A named session's carries its
+    start URL's hash: after ``sso_start_url`` changes, the old instance's credentials and accounts
+    are another session's, never served for the new one."""
+    if name is None:
+        return f"u-{start_url}"
+    return f"s-{name}@{paths.session_key(start_url)[:12]}"
 
 
 def entry_name(sid: str, account_id: str, role_name: str) -> str:
