@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -79,3 +80,19 @@ def test_a_keyring_backend_that_cannot_load_means_no_secure_keyring(config, emul
     assert logout.returncode == 0, logout.stderr
     for output in (login.stderr, result.stderr, logout.stderr):
         assert "unexpected" not in output and "Traceback" not in output
+
+
+def test_after_a_refused_refresh_status_no_longer_says_it_can_refresh(cli, isolated_home, emulator):
+    write_config(isolated_home)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    token_path = isolated_home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")
+    token = json.loads(token_path.read_text())
+    token.update(expiresAt="2020-01-01T00:00:00Z", refreshToken="aor-the-server-does-not-know-this-one")
+    token_path.write_text(json.dumps(token))
+    assert "corp: expired; can refresh" in cli("status").out
+    refused = cli("credential-process", "--sso-session", "corp", "--account-id", ACCOUNT, "--role-name", ROLE)
+    assert refused.code == 3 and "ssohelper login --sso-session corp" in refused.err
+    after = cli("status").out
+    assert "can refresh" not in after and "corp: expired; no refresh token" in after
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0  # and a sign-in mends it
+    assert "; can refresh" in cli("status").out

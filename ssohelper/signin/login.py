@@ -188,6 +188,8 @@ def _try_refresh(vault: TokenVault, token: Token | None, oidc_client: Any, *, no
         if isinstance(exc, oidc.RefreshLost):
             raise
         log.debug("the refresh token was not accepted; a new sign-in is needed")
+        # forgotten, so that status says so (no more "can refresh") and no caller asks again
+        vault.save(dataclasses.replace(token, refresh_token=None))
         return None
     vault.save(fresh)
     log.debug("refreshed the access token for %s", session.label)
