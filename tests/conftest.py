@@ -34,6 +34,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = isolate(monkeypatch, tmp_path / "home")
     for name in _CLEARED:
         monkeypatch.delenv(name, raising=False)
+    # The tests read tables unless they ask for another format; the AWS CLI's own default (json
+    # when nothing is set) is tested, with this unset, in test_output.py.
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "table")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     if "keyring.core" in sys.modules:  # keyring caches its backend per process: re-read the variable
         sys.modules["keyring.core"].init_backend()

@@ -48,16 +48,33 @@ def test_json_with_another_output_is_a_usage_error(cli, signed_in, command):
     assert result.out == ""
 
 
-def test_the_default_comes_from_aws_default_output_then_the_profile(cli, signed_in, monkeypatch):
-    assert cli("list").out.startswith("ACCOUNT")  # table
+def test_the_default_is_the_aws_cli_v2s(cli, signed_in, monkeypatch):
+    """--output, else AWS_DEFAULT_OUTPUT, else the output of the profile in use (--profile's
+    too), else json; values the AWS CLI refuses are refused; one JSON indent (4, as the CLI)."""
+    monkeypatch.delenv("AWS_DEFAULT_OUTPUT")
+    listed = cli("list").out
+    assert listed.startswith('[\n    {\n        "accountId"') and json.loads(listed)[0]["accountId"] == ACCOUNT
+    assert cli("status").out.startswith('{\n    "sessions": [\n        {')  # the same indent everywhere
     config = signed_in / ".aws" / "config"
-    config.write_text(config.read_text() + "\n[default]\noutput = json\n")
+    config.write_text(config.read_text() + "\n[default]\noutput = table\n")
+    assert cli("list").out.startswith("ACCOUNT")
+    text = config.read_text().replace("[profile dev]\n", "[profile dev]\noutput = text\n")
+    config.write_text(text)
+    assert cli("list", "--profile", "dev").out.split("\t")[0] == ACCOUNT  # --profile's own output
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    assert "\tcorp\t" in cli("status").out  # text: tab-separated rows
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "json")  # the environment wins over the config
     assert json.loads(cli("list").out)[0]["accountId"] == ACCOUNT
-    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "text")  # the environment wins over the config
-    assert cli("list").out.split("\t")[0] == ACCOUNT
     assert cli("list", "--output", "table").out.startswith("ACCOUNT")  # the option wins over both
-    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "yaml")  # one ssohelper does not print: the config's
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "yaml")  # the AWS CLI's, not printed here: json
     assert json.loads(cli("status").out)["sessions"]
+    monkeypatch.setenv("AWS_DEFAULT_OUTPUT", "jsno")
+    typo = cli("list")
+    assert typo.code == errors.EXIT_USAGE and "AWS_DEFAULT_OUTPUT='jsno' is not an output format" in typo.err
+    monkeypatch.delenv("AWS_DEFAULT_OUTPUT")
+    config.write_text(text.replace("output = text", "output = tabel"))
+    bad = cli("list")
+    assert bad.code == errors.EXIT_CONFIG and "profile 'dev' in ~/.aws/config: output = tabel is not" in bad.err
 
 
 def test_status_json_schema(signed_in):

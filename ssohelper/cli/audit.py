@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, say
-from ssohelper.cli.output import chosen_format, output_options, text_rows
+from ssohelper.cli.output import chosen_format, json_text, output_options, text_rows
 
 if TYPE_CHECKING:
     from ssohelper.keys.survey import AuditReport, KeyAge
@@ -84,7 +83,7 @@ def audit(
     document["long_term_keys"] = report.long_term_keys
     document["profiles"] = [found.document() for found in report.profiles]
     if fmt == "json":
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_text(document), nl=False)
     elif fmt == "text":
         _render_rows(document)
     else:

@@ -10,6 +10,7 @@ import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.cli.output import json_text
 from ssohelper.errors import UsageError
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ def audit_pipelines(path: str, output: str) -> int:
     report = scan.scan(path)
     report.commands = advice.commands(report)
     if output == "json":
-        click.echo(json.dumps(dataclasses.asdict(report), indent=2))
+        click.echo(json_text(dataclasses.asdict(report)), nl=False)
     else:
         for finding in report.findings:
             job = f" (job {finding.job})" if finding.job else ""

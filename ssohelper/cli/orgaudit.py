@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper import errors
 from ssohelper.cli.options import say
-from ssohelper.cli.output import progress_on_terminal, render
+from ssohelper.cli.output import json_text, progress_on_terminal, render
 
 if TYPE_CHECKING:
     from ssohelper.org.findings import OrgAudit
@@ -44,7 +43,7 @@ def run_org_audit(
     with progress_on_terminal("Auditing accounts") as progress:
         audit = audit_org(session, token, role_name, only=only, progress=progress)
     if output == "json":
-        click.echo(json.dumps(document(audit), indent=2))
+        click.echo(json_text(document(audit)), nl=False)
     elif output == "csv":
         click.echo(to_csv(audit), nl=False)
     else:

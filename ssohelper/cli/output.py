@@ -25,7 +25,7 @@ def output_options(func: Any = None, *, extra: tuple[str, ...] = ()) -> Any:
     """``--output json|table|text`` as in the AWS CLI (plus ``extra`` formats a command also
     prints, such as csv), and ``--json`` as a short alias.
 
-    Without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output`` setting, else table."""
+    Without --output, AWS_DEFAULT_OUTPUT, else the profile's ``output`` setting, else json."""
     if func is None:
         return lambda wrapped: output_options(wrapped, extra=extra)
     func = click.option(
@@ -41,7 +41,7 @@ def output_options(func: Any = None, *, extra: tuple[str, ...] = ()) -> Any:
         "output",
         type=click.Choice(FORMATS + extra),
         help=f"json: one JSON document; table: for people; text: tab-separated, no header{more} "
-        "(default: AWS_DEFAULT_OUTPUT, else the profile's output setting, else table).",
+        "(default: AWS_DEFAULT_OUTPUT, else the profile's output setting, else json).",
     )(func)
 
 
@@ -58,27 +58,51 @@ def chosen_format(output: str | None, *, default: str | None = None) -> str:
 
 
 def default_output() -> str:
-    """AWS_DEFAULT_OUTPUT, else the ``output`` of the profile in use, else table (as the AWS CLI;
-    a format ssohelper does not print, such as yaml, counts as none)."""
+    """As the AWS CLI v2 picks it: AWS_DEFAULT_OUTPUT, else the ``output`` of the profile in use
+    (the command's --profile, else AWS_PROFILE, else default), else json. A value the AWS CLI
+    refuses is refused; yaml, which ssohelper does not print, is json."""
     import os
 
-    from ssohelper.errors import SsoHelperError
+    from ssohelper.errors import ConfigError, SsoHelperError, UsageError
     from ssohelper.ini import awsconfig
+    from ssohelper.ini.read import display_path
 
     chosen = os.environ.get("AWS_DEFAULT_OUTPUT")
-    if chosen not in FORMATS:
-        try:
-            config = awsconfig.load()
-        except SsoHelperError:
-            return "table"
-        chosen = config.profiles.get(awsconfig.default_profile(), {}).get("output")
-    return chosen if isinstance(chosen, str) and chosen in FORMATS else "table"
+    if chosen:
+        return _known(chosen, lambda: UsageError(f"AWS_DEFAULT_OUTPUT={chosen!r} is not an output format ({ONE_OF})"))
+    context = click.get_current_context(silent=True)
+    profile = (context.params.get("profile") if context else None) or awsconfig.default_profile()
+    try:
+        config = awsconfig.load()
+    except SsoHelperError:
+        return "json"
+    chosen = config.profiles.get(profile, {}).get("output")
+    if not isinstance(chosen, str) or not chosen.strip():
+        return "json"
+    where = f"profile '{profile}' in {display_path(config.config_path)}"
+    return _known(chosen.strip(), lambda: ConfigError(f"{where}: output = {chosen.strip()} is not a format ({ONE_OF})"))
+
+
+ONE_OF = "json, table, text, yaml or yaml-stream, as in the AWS CLI"
+
+
+def _known(value: str, refusal: Callable[[], Exception]) -> str:
+    if value in FORMATS:
+        return value
+    if value in ("yaml", "yaml-stream"):  # the AWS CLI's; ssohelper prints its data as json instead
+        return "json"
+    raise refusal()
+
+
+def json_text(value: Any) -> str:
+    """``--output json`` as the AWS CLI prints it: indented by 4, non-ASCII as is."""
+    return json.dumps(value, indent=4, ensure_ascii=False) + "\n"
 
 
 def render(rows: Sequence[dict[str, str]], columns: Sequence[tuple[str, str]], output: str) -> str:
     """rows as ``output``; columns are (key, TABLE HEADING) pairs in display order."""
     if output == "json":
-        return json.dumps([{key: row[key] for key, _ in columns} for row in rows], separators=(",", ":")) + "\n"
+        return json_text([{key: row[key] for key, _ in columns} for row in rows])
     found = [[cells.text(row[key]) for key, _ in columns] for row in rows]
     if output == "text":
         return "".join("\t".join(line) + "\n" for line in found)
@@ -92,7 +116,7 @@ def show_document(document: dict[str, Any], fmt: str) -> None:
     from ssohelper.migration.plandoc import rows
 
     if fmt == "json":
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_text(document), nl=False)
         return
     click.echo(text_rows(rows(document)), nl=False)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
 
 from ssohelper import errors
 from ssohelper.cli.options import debug_option, profile_option, say
+from ssohelper.cli.output import json_text
 
 if TYPE_CHECKING:
     from ssohelper.org.scpapply import InForce
@@ -119,7 +119,7 @@ def _check(profile: str | None, target: str, actions: list[str], output: str) ->
 
     found = in_force(clients.make("organizations", profile=profile, adaptive=True), target, actions)
     if output == "json":
-        click.echo(json.dumps(_check_document(found), indent=2))
+        click.echo(json_text(_check_document(found)), nl=False)
     else:
         _check_text(found)
     return errors.EXIT_OK if found.blocked else errors.EXIT_FINDINGS

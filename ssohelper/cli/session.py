@@ -11,7 +11,7 @@ import click
 
 from ssohelper.cli.edits import add_session
 from ssohelper.cli.options import debug_option, say, session_options, terminal_interaction
-from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render, text_rows
+from ssohelper.cli.output import chosen_format, json_text, output_options, progress_on_terminal, render, text_rows
 from ssohelper.errors import UsageError
 from ssohelper.ini import awsconfig
 from ssohelper.ini.awsconfig import resolve_session
@@ -178,7 +178,6 @@ def status(
 
     Example: ssohelper status --output json
     """
-    import json
 
     from ssohelper.signin.logout import configured_sessions
     from ssohelper.signin.status import status as read_status
@@ -192,7 +191,7 @@ def status(
         sessions, kinds = configured_sessions(config), config.kinds()
     report = read_status(sessions, profiles=kinds)
     if fmt == "json":
-        click.echo(json.dumps(report.document(), indent=2))
+        click.echo(json_text(report.document()), nl=False)
     elif fmt == "text":
         click.echo(_status_rows(report.document()), nl=False)
     else:
