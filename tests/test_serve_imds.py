@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 
+import click
 import pytest
 from helpers import require
 from serving import as_an_sdk, raw
@@ -144,3 +145,15 @@ def test_another_local_user_is_refused(imds):
 
     assert curl() == "200"
     assert curl(65534) == "000"  # closed as it is accepted: no answer, no slot held
+
+
+def test_imds_serves_credentials_with_at_least_five_minutes_left(cli, config, emulator, capsys):
+    """EC2 renews at least 5 minutes early, and botocore's IMDS provider keeps signing with
+    credentials it is handed with less left ("static stability"): --min-ttl 1 is raised to 5."""
+    from ssohelper.cli.serve import IMDS_MIN_TTL, serve_options
+
+    with click.Context(click.Command("serve")):
+        raised = serve_options("1", imds=True)
+        kept = serve_options("1")
+    assert raised.min_ttl == IMDS_MIN_TTL == 300 and kept.min_ttl == 60
+    assert "--imds: serving credentials with at least 5 minutes left, as EC2 does (not 1)" in capsys.readouterr().err

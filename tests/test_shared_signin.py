@@ -357,3 +357,16 @@ def test_logout_all_goes_on_past_a_token_file_it_cannot_trust(cli, isolated_home
     assert result.code == 0, result.err
     assert "Also removed 1 other token file(s)" in result.err and not ours.exists()
     assert "Left alone: refusing to use" in result.err and planted.name in result.err and planted.exists()
+
+
+def test_a_logout_by_another_tool_takes_the_keyring_copy_too(cli, isolated_home, emulator, secret_service):
+    """`aws sso logout` deletes the token file only: the refresh token ssohelper kept in the
+    keyring must not outlive it, and status must not call it "none yet"."""
+    process_only_config(isolated_home)
+    assert cli("login", "--sso-session", "corp", "--no-browser").code == 0
+    assert secret_service.get_password("ssohelper", KEYRING_KEY)
+    os.remove(tokencache.token_path(CORP))  # what `aws sso logout` does to ssohelper's sign-in
+    status = run_ssohelper("status")
+    assert status.returncode == 0, status.stderr
+    assert "secrets: none: signed out by another tool; the copy in the OS keyring is removed" in status.stdout
+    assert secret_service.get_password("ssohelper", KEYRING_KEY) is None

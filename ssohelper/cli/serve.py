@@ -22,9 +22,22 @@ min_ttl_option = click.option(
 )
 
 
-def serve_options(min_ttl: str | None) -> ProcessOptions:
-    """credential-process's options (the settings file, then --min-ttl), checked the same way."""
-    return process_options({} if min_ttl is None else {"--min-ttl": min_ttl})
+IMDS_MIN_TTL = 5 * 60.0  # EC2 renews instance credentials at least 5 minutes before they expire
+
+
+def serve_options(min_ttl: str | None, *, imds: bool = False) -> ProcessOptions:
+    """credential-process's options (the settings file, then --min-ttl), checked the same way.
+
+    For --imds, at least 5 minutes: botocore's IMDS provider treats credentials with less left
+    as "static stability" and goes on signing with them after they expire."""
+    options = process_options({} if min_ttl is None else {"--min-ttl": min_ttl})
+    if imds and options.min_ttl < IMDS_MIN_TTL:
+        say(
+            f"--imds: serving credentials with at least {IMDS_MIN_TTL // 60:.0f} minutes left, as EC2 does "
+            f"(not {options.min_ttl / 60:g}): with less, botocore keeps signing with them after they expire"
+        )
+        options = ProcessOptions(options.store, IMDS_MIN_TTL, options.auto_login, options.lock_timeout)
+    return options
 
 
 @click.command("serve")
@@ -72,7 +85,7 @@ def serve(
     """
     from ssohelper.serve import peer, server, shadow, tokenfile
 
-    options = serve_options(min_ttl)
+    options = serve_options(min_ttl, imds=imds)
     with server.StopSignals() as signals:  # a signal interrupts the first fetch, then ends the wait
         found, endpoint = server.open_for(profile, options, port=port, exposed=bind_exposed, imds=imds)
         signals.serving()
