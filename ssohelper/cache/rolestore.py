@@ -45,7 +45,7 @@ def session_id(name: str | None, start_url: str) -> str:
     are another session's, never served for the new one."""
     if name is None:
         return f"u-{start_url}"
-    return f"s-{name}@{paths.session_key(start_url)[:12]}"
+    return f"s-{name}@{paths.session_key(None, start_url)[:12]}"
 
 
 def entry_name(sid: str, account_id: str, role_name: str) -> str:

@@ -3,7 +3,6 @@ ssohelper.keys)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ import click
 
 from ssohelper import cells, errors, times
 from ssohelper.cli.options import complete_sessions, confirm_apply, debug_option, say
-from ssohelper.cli.output import chosen_format, output_options, progress_on_terminal, render
+from ssohelper.cli.output import chosen_format, json_text, output_options, progress_on_terminal, render
 from ssohelper.models import mask
 
 if TYPE_CHECKING:
@@ -117,7 +116,7 @@ def _show(plan: RetirePlan, fmt: str) -> None:
         for account in document["accounts"]:
             for key in account["keys"]:
                 key["access_key_id"] = mask(key["access_key_id"])
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json_text(document), nl=False)
     else:
         rows = [_row(key) for account in plan.accounts for key in account.keys]
         click.echo(render(rows, _COLUMNS, fmt), nl=False)
@@ -180,7 +179,7 @@ def report(files: tuple[str, ...], output: str | None, html_file: str | None) ->
     rows, audits = history.report(files, deactivated=retire.deactivated_masked())
     fmt = chosen_format(output)
     if fmt == "json":
-        click.echo(json.dumps({"audits": audits, "keys": [row._asdict() for row in rows]}, indent=2))
+        click.echo(json_text({"audits": audits, "keys": [row._asdict() for row in rows]}), nl=False)
     elif fmt == "csv":
         click.echo(_csv(rows), nl=False)
     else:

@@ -134,9 +134,9 @@ class TokenVault:
         placement = self.placement
         if tokencache.read_raw(self.session) is None:
             where = f"none yet (a sign-in puts them in {_PLACES[placement.where]})"
-            if self.keyring is not None and tokencache.secrets_place(self.session, self.keyring) == "keyring":
+            if self.keyring is not None and self.place() == "keyring":
                 # the token file went with a logout by another tool (aws sso logout): so do they
-                tokencache.delete_token(self.session, self.keyring)
+                self.keyring.delete(_secrets_name(self.session))
                 where = "none: signed out by another tool; the copy in the OS keyring is removed"
         else:
             where = self.location()
