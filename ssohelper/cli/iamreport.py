@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -12,7 +11,7 @@ from ssohelper import errors
 from ssohelper.cli.iamusers import admin_clients, read_text, unreachable
 from ssohelper.cli.options import debug_option, say
 from ssohelper.cli.orgaudit import _account_ids
-from ssohelper.cli.output import progress_on_terminal, render
+from ssohelper.cli.output import json_text, progress_on_terminal, render
 
 _REPORT_COLUMNS = [
     ("account_id", "ACCOUNT"),
@@ -99,7 +98,7 @@ def _print_report(made: dict[str, Any], output: str) -> None:
     from ssohelper.admin.report import CSV_COLUMNS, csv_rows
 
     if output == "json":
-        click.echo(json.dumps(made, indent=2))
+        click.echo(json_text(made), nl=False)
         return
     rows = csv_rows(made)
     if output == "csv":

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -11,7 +10,7 @@ import click
 from ssohelper import errors
 from ssohelper.cli.options import confirm_apply, debug_option, say
 from ssohelper.cli.orgaudit import _account_ids
-from ssohelper.cli.output import progress_on_terminal, render
+from ssohelper.cli.output import json_text, progress_on_terminal, render
 
 _PLAN_COLUMNS = [
     ("account_id", "ACCOUNT"),
@@ -93,7 +92,7 @@ def plan(
             progress=progress,
         )
     if output == "json":
-        click.echo(json.dumps(made, indent=2))
+        click.echo(json_text(made), nl=False)
     else:
         click.echo(render(_plan_rows(made), _PLAN_COLUMNS, "table"), nl=False)
     return _plan_outcome(made)
