@@ -132,6 +132,30 @@ def test_a_rollback_after_deactivate_keys_says_so_and_reactivates_when_asked(leg
     assert cli("migrate-profiles", "--reactivate-keys").code == errors.EXIT_NOT_APPLIED  # nothing left to do
 
 
+def test_keys_come_back_after_a_rollback_that_also_took_the_session_section_away(legacy_setup, moto, cli):
+    """The migration added [sso-session corp]; its rollback removes it again, and the suggested
+    --reactivate-keys still signs in through that session (as the migration recorded it)."""
+    aws, user, key_id = legacy_setup["aws"], legacy_setup["user"], legacy_setup["key_id"]
+    (aws / "config").write_text("[profile work]\nregion = us-east-1\n")
+    migrated = cli(
+        "migrate-profiles",
+        "--sso-session",
+        "corp",
+        "--start-url",
+        "https://corp.awsapps.com/start",
+        "--sso-region",
+        "us-east-1",
+        "--yes",
+        "--deactivate-keys",
+    )
+    assert migrated.code == 0, migrated.err
+    assert cli("migrate-profiles", "--rollback", "--yes").code == 0
+    assert "sso-session" not in (aws / "config").read_text()
+    again = cli("migrate-profiles", "--reactivate-keys")
+    assert again.code == 0, again.err
+    assert key_status(moto, user, key_id) == "Active"
+
+
 def test_rollback_with_reactivate_keys(legacy_setup, moto, cli):
     assert cli("migrate-profiles", "--sso-session", "corp", "--yes", "--deactivate-keys").code == 0
     rolled = cli("migrate-profiles", "--rollback", "--reactivate-keys", "--yes")

@@ -95,9 +95,18 @@ def reactivate_keys(directory: str | None = None) -> None:
         if latest is None:
             raise NotApplied("no rolled-back migration has deactivated keys to reactivate")
         directory = latest.directory
-    for outcome in keystate.reactivate(directory):
+    outcomes = keystate.reactivate(directory)
+    for outcome in outcomes:
         reason = f": {outcome.reason}" if outcome.reason else ""
         say(f"{outcome.profile}: key {outcome.key} {outcome.result}{reason}")
+    refused = [o for o in outcomes if o.result != "reactivated"]
+    if refused:
+        from ssohelper.errors import AwsError
+
+        raise AwsError(
+            f"{len(refused)} key(s) are still Inactive (see above); fix that and run again: "
+            "ssohelper migrate-profiles --reactivate-keys"
+        )
 
 
 def add_session(name: str, start_url: str | None, region: str | None) -> SsoSession:

@@ -230,6 +230,8 @@ def _retire(plan: planner.Plan, directory: str) -> None:
             plan.request.sso_session,
             plan.resolution.targets[p.name].account_id,
             plan.resolution.targets[p.name].role_name,
+            plan.session.start_url if plan.session else None,
+            plan.session.region if plan.session else None,
         )
         for p in plan.survey.static
         if p.name in done

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from ssohelper.aws import clients, deadline
 from ssohelper.cache.fileio import Untrusted, read_trusted, write_atomic
-from ssohelper.errors import SsoHelperError
+from ssohelper.errors import ConfigError, SsoHelperError
 from ssohelper.journal import backups
 from ssohelper.migration.discovery import KeyOutcome
-from ssohelper.models import RoleCredentials, RoleTarget, mask
+from ssohelper.models import RoleCredentials, RoleTarget, SsoSession, mask
 
 RECORD = "deactivated-keys.json"
 
@@ -31,6 +31,10 @@ class Deactivated:
     sso_session: str
     account_id: str
     role_name: str
+    # The session's URL and region: the rollback that brings the key back may also remove the
+    # [sso-session] the migration added, and reactivation still needs to sign in through it.
+    start_url: str | None = None
+    region: str | None = None
 
 
 def record(directory: str, keys: list[Deactivated]) -> None:
@@ -77,9 +81,7 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        from ssohelper.ini import awsconfig
-
-        session = awsconfig.load().resolve_session(sso_session=key.sso_session)
+        session = _session(key)
         iam = clients.make("iam", credentials=credentials_for(RoleTarget(session, key.account_id, key.role_name)))
         used = deadline.run(
             "IAM GetAccessKeyLastUsed", lambda: iam.get_access_key_last_used(AccessKeyId=key.access_key_id)
@@ -99,6 +101,18 @@ def _reactivate(key: Deactivated, credentials_for: Callable[[RoleTarget], RoleCr
     except (SsoHelperError, KeyError) as exc:
         return KeyOutcome(key.profile, mask(key.access_key_id), "refused", str(exc) or exc.__class__.__name__)
     return KeyOutcome(key.profile, mask(key.access_key_id), "reactivated")
+
+
+def _session(key: Deactivated) -> SsoSession:
+    """The key's session as the config has it, else as the migration recorded it."""
+    from ssohelper.ini import awsconfig
+
+    try:
+        return awsconfig.load().resolve_session(sso_session=key.sso_session)
+    except ConfigError:
+        if not (key.start_url and key.region):
+            raise
+        return SsoSession(key.start_url, key.region, key.sso_session)
 
 
 def _role_credentials(target: RoleTarget) -> RoleCredentials:
