@@ -199,7 +199,7 @@ def test_an_account_without_sso_access_is_skipped_with_keys_intact(legacy_setup,
     emulator.configure(accounts={"999999999999": {"name": "x", "email": "x@example.com", "roles": ["R"]}})
     before = (legacy_setup["aws"] / "credentials").read_bytes()
     result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
-    assert result.code == 0
+    assert result.code == errors.EXIT_KEYS_LEFT  # keys stay behind: never a silent success
     assert f"work: skipped, keys kept: you have no SSO access to account {MOTO_ACCOUNT}" in result.out
     assert "Nothing to migrate." in result.err
     assert (legacy_setup["aws"] / "credentials").read_bytes() == before
@@ -554,7 +554,7 @@ def test_an_sts_answer_without_an_account_skips_the_profile_with_one_reason(lega
     with raw_server(no_account) as url:
         monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
         result = cli("migrate-profiles", "--sso-session", "corp", "--yes")
-    assert result.code == errors.EXIT_OK, result.err
+    assert result.code == errors.EXIT_KEYS_LEFT, result.err  # the profile keeps its keys: not a success
     reason = (
         "STS did not confirm its account (STS GetCallerIdentity for profile 'work': the answer is not what the API "
         "promises (Account missing or not a string)"

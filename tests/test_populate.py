@@ -161,10 +161,11 @@ def test_without_a_terminal_it_needs_yes(home):
 
 
 def test_start_url_creates_the_missing_session(cli, home, emulator):
-    url = ["--start-url", "https://corp.awsapps.com/start", "--sso-region", "us-east-1"]
+    # another instance than corp's (a second session for corp's URL is refused: test_configure)
+    url = ["--start-url", "https://other.awsapps.com/start", "--sso-region", "us-east-1"]
     result = cli("populate", "--sso-session", "new", *url)
     assert result.code == errors.EXIT_LOGIN_REQUIRED  # the listing needs a sign-in to that session
-    suggested = "ssohelper login --sso-session new --start-url https://corp.awsapps.com/start --sso-region us-east-1"
+    suggested = "ssohelper login --sso-session new --start-url https://other.awsapps.com/start --sso-region us-east-1"
     assert f"run: {suggested}" in result.err
     missing = cli("populate", "--sso-session", "nope")
     assert missing.code == errors.EXIT_CONFIG
@@ -179,7 +180,7 @@ def test_start_url_creates_the_missing_session(cli, home, emulator):
     assert result.code == 0, result.err
     found = sections(config_text(home))
     assert found["sso-session new"].startswith(
-        "sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+        "sso_start_url = https://other.awsapps.com/start\nsso_region = us-east-1\n"
     )
     assert "--sso-session new --account-id 333333333333 --role-name Admin" in found["profile new-333333333333-Admin"]
 
