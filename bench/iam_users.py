@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import boto3
-from org_audit import environment, free_port
+from org_audit import environment, moto_world
 
 from ssohelper.emulator import Emulator
 from ssohelper.emulator.proxy import Proxy
@@ -102,18 +99,7 @@ def main() -> None:
     parser.add_argument("--burst", type=float, default=20.0)
     parser.add_argument("--per-account", action="store_true", help="one bucket per account (as IAM throttles)")
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
-    if not exe:
-        sys.exit("the ssohelper script is not installed in this venv: pip install -e .")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
-    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
-    try:
+    with moto_world() as (exe, moto_url, home):
         started = time.perf_counter()
         fixture = plant(moto_url, args.accounts, args.users)
         creds = identity_center(moto_url, args.users)
@@ -141,9 +127,6 @@ def main() -> None:
             )
             emu.configure(latency=args.latency)
             report(exe, env, proxy, args)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        moto.stop()
 
 
 def report(exe: str, env: dict[str, str], proxy: Proxy, args: argparse.Namespace) -> None:

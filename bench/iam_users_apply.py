@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -32,7 +29,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
-from org_audit import free_port
+from org_audit import moto_world
 
 MANAGEMENT = "499999999999"
 
@@ -173,18 +170,7 @@ def main() -> None:
     parser.add_argument("--burst", type=float, default=10.0)
     parser.add_argument("--latency", type=float, default=0.02)
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
-    if not exe:
-        sys.exit("the ssohelper script is not installed in this venv: pip install -e .")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
-    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
-    try:
+    with moto_world() as (exe, moto_url, home):
         plan, c = world(moto_url, args)
         os.makedirs(f"{home}/.aws")
         with open(f"{home}/plan.json", "w") as handle:
@@ -205,9 +191,6 @@ def main() -> None:
             AWS_ENDPOINT_URL_IDENTITYSTORE=moto_url,
         )
         report(exe, env, proxy, plan, home, args, moto_url, c)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        moto.stop()
 
 
 def report(exe, env, proxy, plan, home, args, moto_url, c) -> None:  # type: ignore[no-untyped-def]

@@ -14,16 +14,13 @@ ended Inactive. Target: <= 1.2x the floor, no key missed.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 
-from org_audit import ROLE, environment, free_port, plant
+from org_audit import ROLE, environment, moto_world, plant
 
 from ssohelper.emulator import Emulator
 from ssohelper.emulator.proxy import Proxy
@@ -63,18 +60,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--burst", type=float, default=20.0)
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
-    if not exe:
-        sys.exit("the ssohelper script is not installed in this venv: pip install -e .")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
-    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
-    try:
+    with moto_world() as (exe, moto_url, home):
         fixture = plant(moto_url, args.accounts, args.users)
         keys = backdate(200)
         os.makedirs(f"{home}/.aws")
@@ -109,9 +95,6 @@ def main() -> None:
             )
             met = inactive() == keys and ratio <= 1.2
             print("targets: every key retired, <= 1.2x the floor ->", "met" if met else "NOT met")
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        moto.stop()
 
 
 if __name__ == "__main__":

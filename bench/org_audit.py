@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import boto3
 
@@ -83,6 +85,27 @@ def environment(home: str, emulator_url: str, iam_url: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def moto_world() -> Iterator[tuple[str, str, str]]:
+    """moto in server mode in this process, the installed ssohelper, and a throw-away HOME:
+    (the ssohelper script, moto's URL, the HOME), both gone afterwards."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
+    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
+    if not exe:
+        sys.exit("the ssohelper script is not installed in this venv: pip install -e .")
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
+    try:
+        yield exe, f"http://127.0.0.1:{port}", home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        moto.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--accounts", type=int, default=200)
@@ -91,19 +114,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="IAM calls a second the throttle lets through")
     parser.add_argument("--burst", type=float, default=20.0)
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
-
-    exe = shutil.which("ssohelper", path=os.path.dirname(sys.executable))
-    if not exe:
-        sys.exit("the ssohelper script is not installed in this venv: pip install -e .")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    moto_url = f"http://127.0.0.1:{port}"
-    home = tempfile.mkdtemp(prefix="ssohelper-bench-")
-    try:
+    with moto_world() as (exe, moto_url, home):
         started = time.perf_counter()
         fixture = plant(moto_url, args.accounts, args.users)
         print(
@@ -126,9 +137,6 @@ def main() -> None:
             )
             emu.configure(latency=args.latency)
             report(exe, env, emu, proxy, args)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        moto.stop()
 
 
 def report(exe: str, env: dict[str, str], emu: Emulator, proxy: Proxy, args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ssohelper import errors
-from ssohelper.cli.iamusers import admin_clients, read_text, unreachable
+from ssohelper.cli.iamusers import admin_clients, read_text, reading_options, unreachable
 from ssohelper.cli.options import debug_option, say
 from ssohelper.cli.orgaudit import _account_ids
 from ssohelper.cli.output import json_text, progress_on_terminal, render
@@ -28,15 +28,7 @@ _SET_COLUMNS = [("name", "PERMISSION SET"), ("account_id", "ACCOUNT"), ("holders
 
 
 @click.command("report")
-@click.option("--profile", "profile", required=True, metavar="ADMIN", help="Profile that administers Identity Center.")
-@click.option("--role-name", metavar="ROLE", help="Role that reads IAM in each account (without it: sets only).")
-@click.option("--sso-session", metavar="S", help="SSO session that reaches the accounts.")
-@click.option("--accounts", "account_ids", metavar="ID,...", help="Only these accounts.")
-@click.option("--match", "how", default="username", show_default=True, metavar="username|email|tag:KEY")
-@click.option(
-    "--map", "map_file", type=click.Path(exists=True, dir_okay=False), help="CSV iam_user,identity_center_user."
-)
-@click.option("--region", metavar="R", help="Identity Center's region (default: the profile's).")
+@reading_options(role_help="Role that reads IAM in each account (without it: sets only).", role_required=False)
 @click.option("--output", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @debug_option
 def report(

@@ -39,16 +39,32 @@ def admin_clients(profile: str, region: str | None) -> tuple[Any, Any]:
     return admin_client("sso-admin", profile, region), admin_client("identitystore", profile, region)
 
 
+def reading_options(*, role_help: str, role_required: bool) -> Any:
+    """The options of the commands that read IAM users and Identity Center (plan, report)."""
+    options = [
+        click.option(
+            "--profile", "profile", required=True, metavar="ADMIN", help="Profile that administers Identity Center."
+        ),
+        click.option("--role-name", required=role_required, metavar="ROLE", help=role_help),
+        click.option("--sso-session", metavar="S", help="SSO session that reaches the accounts."),
+        click.option("--accounts", "account_ids", metavar="ID,...", help="Only these accounts."),
+        click.option("--match", "how", default="username", show_default=True, metavar="username|email|tag:KEY"),
+        click.option(
+            "--map", "map_file", type=click.Path(exists=True, dir_okay=False), help="CSV iam_user,identity_center_user."
+        ),
+        click.option("--region", metavar="R", help="Identity Center's region (default: the profile's)."),
+    ]
+
+    def apply(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
 @iam_users.command("plan")
-@click.option("--profile", "profile", required=True, metavar="ADMIN", help="Profile that administers Identity Center.")
-@click.option("--role-name", required=True, metavar="ROLE", help="Role that reads IAM in each account.")
-@click.option("--sso-session", metavar="S", help="SSO session that reaches the accounts.")
-@click.option("--accounts", "account_ids", metavar="ID,...", help="Only these accounts.")
-@click.option("--match", "how", default="username", show_default=True, metavar="username|email|tag:KEY")
-@click.option(
-    "--map", "map_file", type=click.Path(exists=True, dir_okay=False), help="CSV iam_user,identity_center_user."
-)
-@click.option("--region", metavar="R", help="Identity Center's region (default: the profile's).")
+@reading_options(role_help="Role that reads IAM in each account.", role_required=True)
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @debug_option
 def plan(

@@ -80,10 +80,6 @@ def parse_excludes(values: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _stamp(when: datetime) -> str:
-    return times.format_datetime(when) or ""
-
-
 def plan(
     session: SsoSession,
     token: Token,
@@ -123,7 +119,7 @@ def plan(
         progress=progress,
         iam_for=iam_for,
     )
-    return RetirePlan(role_name, unused_days, _stamp(now), tuple(accounts))
+    return RetirePlan(role_name, unused_days, times.format_epoch(now.timestamp()), tuple(accounts))
 
 
 def _guarded(
@@ -159,7 +155,7 @@ def _judge(
     used = call(client, "get_access_key_last_used", AccessKeyId=key_id).get("AccessKeyLastUsed", {}).get("LastUsedDate")
     since = used if isinstance(used, datetime) else meta.get("CreateDate")
     idle = int((now - since).total_seconds() // 86400) if isinstance(since, datetime) else None
-    last = _stamp(since) if isinstance(since, datetime) else None
+    last = times.format_datetime(since) if isinstance(since, datetime) else None
     reason = rules.get(key_id) or rules.get(f"{account_id}/{user}") or rules.get(user)
     action = EXCLUDED if reason is not None else DEACTIVATE if idle is not None and idle >= days else KEEP
     return Key(account_id, user, key_id, last, used is None, idle, action, reason)
@@ -207,18 +203,22 @@ def rollback(
     return folder, outcomes
 
 
-def latest() -> str | None:
+def _standing() -> list[str]:
+    """The retirements not rolled back, newest first."""
     try:
         names = sorted(os.listdir(root()), reverse=True)
     except OSError:
-        return None
-    for name in names:
-        folder = os.path.join(root(), name)
-        if os.path.exists(os.path.join(folder, "plan.json")) and not os.path.exists(
-            os.path.join(folder, "rolled-back")
-        ):
-            return folder
-    return None
+        return []
+    folders = [os.path.join(root(), name) for name in names]
+    return [
+        folder
+        for folder in folders
+        if os.path.exists(os.path.join(folder, "plan.json")) and not os.path.exists(os.path.join(folder, "rolled-back"))
+    ]
+
+
+def latest() -> str | None:
+    return next(iter(_standing()), None)
 
 
 def deactivated_masked() -> set[str]:
@@ -226,19 +226,11 @@ def deactivated_masked() -> set[str]:
     from ssohelper.models import mask
 
     found: set[str] = set()
-    try:
-        names = os.listdir(root())
-    except OSError:
-        return found
-    for name in names:
-        folder = os.path.join(root(), name)
-        if os.path.exists(os.path.join(folder, "plan.json")) and not os.path.exists(
-            os.path.join(folder, "rolled-back")
-        ):
-            try:
-                found.update(mask(key.access_key_id) for key in touched(folder))
-            except ConfigError:
-                continue
+    for folder in _standing():
+        try:
+            found.update(mask(key.access_key_id) for key in touched(folder))
+        except ConfigError:
+            continue
     return found
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from ssohelper import paths, times
@@ -43,10 +42,6 @@ class Step:
 
 def now() -> str:
     return times.format_epoch(time.time())
-
-
-def _stamp(when: datetime) -> str:
-    return times.format_datetime(when) or ""
 
 
 def static_profile(name: str) -> StaticProfile:
@@ -236,8 +231,8 @@ def finish(name: str, *, force: bool = False) -> Step:
         if old.get("Status") != "Inactive":
             raise NotApplied(f"the old key {mask(rotation.old_key_id)} is Active again; it was not deleted")
         used = iam.last_used(admin, rotation.old_key_id).get("AccessKeyLastUsed", {}).get("LastUsedDate")
-        if used is not None and _stamp(used) > (rotation.switched_at or ""):
-            when = _stamp(used)
+        if used is not None and times.format_epoch(used.timestamp()) > (rotation.switched_at or ""):
+            when = times.format_epoch(used.timestamp())
             if not force:
                 raise NotApplied(
                     f"the old key {mask(rotation.old_key_id)} was used at {when}, after the switch: something "
